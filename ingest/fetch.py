@@ -1,0 +1,335 @@
+"""The fetcher: the only code in Trendpapers that touches the network.
+
+One ``Fetcher`` per run. It speaks HTTP through httpcore with a guarded network backend
+(see ``netguard``) and adds what a polite, safe crawler needs: http(s) only, at most
+``max_redirects`` redirects with every hop checked again, a connect timeout and a total
+deadline per fetch, a cap on decompressed bytes (we decode gzip/deflate ourselves, bounded),
+TLS always verified, conditional GET, a per-host concurrency limit and minimum gap between
+requests, Retry-After honoured, and retries with exponential backoff and jitter for
+transient failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import ssl
+import time
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+
+from ingest.errors import DeadlineError, FetchError, RateLimitedError, TooLargeError
+from ingest.netguard import GuardedBackend, IPNetwork
+
+log = logging.getLogger(__name__)
+
+_REDIRECTS = {301, 302, 303, 307, 308}
+# Statuses worth another try after a pause; everything else 4xx/5xx fails at once.
+_TRANSIENT = {408, 425, 429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """How politely and defensively to fetch. Built from the ``[fetch]`` config section."""
+
+    user_agent: str = "Trendpapers/0.1 (+https://github.com/trendpapers/trendpapers)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0  # longest silence between two chunks
+    deadline: float = 60.0  # whole fetch: every redirect hop and the full body
+    max_bytes: int = 10_000_000  # decompressed body cap for feeds
+    max_page_bytes: int = 5_000_000  # decompressed body cap for article pages
+    max_redirects: int = 5
+    concurrency: int = 32  # requests in flight over all hosts
+    host_concurrency: int = 2
+    host_gap: float = 1.0  # seconds between the starts of two requests to one host
+    max_retries: int = 2
+    backoff_base: float = 1.0
+    retry_after_max_wait: float = 30.0  # wait in-run for a Retry-After up to this, else give up for now
+    retry_after_cap: float = 86_400.0  # never believe a Retry-After longer than a day
+    allow_networks: tuple[IPNetwork, ...] = ()
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A completed HTTP exchange (after redirects). ``content`` is decoded from gzip/deflate."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str] = field(repr=False)
+    content: bytes = field(repr=False)
+    fetched_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date); None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def check_url(url: str) -> str:
+    """Refuse anything but absolute http(s) URLs with a host and no credentials."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(url, f"scheme {parts.scheme or '(none)'!r} is not allowed, only http and https")
+    if not parts.hostname:
+        raise FetchError(url, "URL has no host")
+    if parts.username or parts.password:
+        raise FetchError(url, "URLs with credentials are not fetched")
+    return url
+
+
+class _Decoder:
+    """Bounded content decoding: never produces more than ``limit`` bytes, whatever the ratio."""
+
+    def __init__(self, encoding: str, url: str, limit: int):
+        self.url, self.limit, self.size = url, limit, 0
+        self.parts: list[bytes] = []
+        encoding = encoding.strip().lower()
+        if encoding in ("", "identity"):
+            self._z = None
+        elif encoding in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._z = zlib.decompressobj()
+        else:
+            raise FetchError(url, f"unsupported Content-Encoding {encoding!r}")
+        self._encoding = encoding
+        self._first = True
+        self.compressed = self._z is not None
+
+    def _take(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise TooLargeError(self.url, f"body exceeds the cap of {self.limit} bytes")
+        self.parts.append(data)
+
+    def feed(self, chunk: bytes) -> None:
+        if self._z is None:
+            self._take(chunk)
+            return
+        if self._first and self._encoding == "deflate" and chunk[:1] and (chunk[0] & 0x0F) != 8:
+            # Some servers send raw deflate without the zlib header.
+            self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+        self._first = False
+        data = chunk
+        try:
+            while data:
+                out = self._z.decompress(data, self.limit - self.size + 1)
+                self._take(out)
+                data = self._z.unconsumed_tail
+        except zlib.error as exc:
+            raise FetchError(self.url, f"corrupt {self._encoding} body: {exc}") from exc
+
+    def finish(self) -> bytes:
+        if self._z is not None:
+            try:
+                self._take(self._z.flush())
+            except zlib.error as exc:
+                raise FetchError(self.url, f"corrupt {self._encoding} body: {exc}") from exc
+        return b"".join(self.parts)
+
+
+class _HostGate:
+    """Per-host politeness: a concurrency limit and a minimum gap between request starts."""
+
+    def __init__(self, concurrency: int, gap: float):
+        self.sem = asyncio.Semaphore(concurrency)
+        self.gap = gap
+        self.next_start = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait_turn(self) -> None:
+        async with self._lock:
+            loop = asyncio.get_running_loop()
+            delay = self.next_start - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.next_start = max(self.next_start, loop.time() + self.gap)
+
+    def hold_off(self, seconds: float) -> None:
+        """No request to this host before ``seconds`` from now (Retry-After)."""
+        self.next_start = max(self.next_start, asyncio.get_running_loop().time() + seconds)
+
+
+class Fetcher:
+    """Fetch URLs under a ``FetchPolicy``. Use as ``async with Fetcher(policy) as f: await f.fetch(url)``."""
+
+    def __init__(self, policy: FetchPolicy):
+        self.policy = policy
+        self._hosts: dict[str, _HostGate] = {}
+        self._global = asyncio.Semaphore(policy.concurrency)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl.create_default_context(),  # verifies certificates and host names
+            max_connections=policy.concurrency,
+            keepalive_expiry=30.0,
+            network_backend=GuardedBackend(policy.allow_networks),
+        )
+        self.requests = 0  # requests sent, for reports and tests
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._pool.aclose()
+
+    def _gate(self, url: str) -> _HostGate:
+        parts = urlsplit(url)
+        key = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+        gate = self._hosts.get(key)
+        if gate is None:
+            gate = self._hosts[key] = _HostGate(self.policy.host_concurrency, self.policy.host_gap)
+        return gate
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        max_bytes: int | None = None,
+    ) -> FetchResult:
+        """GET ``url`` with retries for transient failures. Raises a ``FetchError`` subclass."""
+        attempt = 0
+        while True:
+            try:
+                return await self._fetch_once(url, etag, last_modified, max_bytes or self.policy.max_bytes)
+            except RateLimitedError as exc:
+                if attempt >= self.policy.max_retries or exc.retry_after > self.policy.retry_after_max_wait:
+                    raise
+                # The host gate already holds every request to this host until Retry-After has passed.
+                log.info("%s: %s; retrying after %.1fs", url, exc.reason, exc.retry_after)
+            except _Transient as exc:
+                if attempt >= self.policy.max_retries:
+                    raise FetchError(url, exc.reason, status=exc.status) from exc
+                delay = self.policy.backoff_base * 2**attempt * random.uniform(0.5, 1.5)
+                log.info("%s: %s; retry %d in %.1fs", url, exc.reason, attempt + 1, delay)
+                await asyncio.sleep(delay)
+            attempt += 1
+
+    async def _fetch_once(
+        self, url: str, etag: str | None, last_modified: str | None, max_bytes: int
+    ) -> FetchResult:
+        loop = asyncio.get_running_loop()
+        current = check_url(url)
+        deadline_at: float | None = None
+        for _hop in range(self.policy.max_redirects + 1):
+            gate = self._gate(current)
+            async with self._global, gate.sem:
+                await gate.wait_turn()
+                if deadline_at is None:  # politeness waits do not count against the deadline
+                    deadline_at = loop.time() + self.policy.deadline
+                try:
+                    async with asyncio.timeout_at(deadline_at):
+                        status, headers, body = await self._request(
+                            current, etag, last_modified, max_bytes, gate
+                        )
+                except TimeoutError as exc:
+                    raise DeadlineError(
+                        url, f"no complete response within the deadline of {self.policy.deadline:g}s"
+                    ) from exc
+            if status in _REDIRECTS:
+                location = headers.get("location")
+                if not location:
+                    raise FetchError(url, f"redirect {status} without Location", status=status)
+                current = check_url(urljoin(current, location.strip()))
+                continue
+            if status == 304 or 200 <= status < 300:
+                return FetchResult(
+                    url=url,
+                    final_url=current,
+                    status=status,
+                    headers=headers,
+                    content=body,
+                    fetched_at=datetime.now(UTC),
+                    etag=headers.get("etag") or (etag if status == 304 else None),
+                    last_modified=headers.get("last-modified") or (last_modified if status == 304 else None),
+                )
+            retry_after = parse_retry_after(headers.get("retry-after"))
+            if status in (429, 503) and retry_after is not None:
+                wait = min(retry_after, self.policy.retry_after_cap)
+                gate.hold_off(wait)
+                raise RateLimitedError(
+                    url, f"HTTP {status}, Retry-After {wait:g}s", status=status, retry_after=wait
+                )
+            if status in _TRANSIENT:
+                raise _Transient(f"HTTP {status}", status)
+            raise FetchError(url, f"HTTP {status}", status=status)
+        raise FetchError(url, f"more than {self.policy.max_redirects} redirects")
+
+    async def _request(
+        self, url: str, etag: str | None, last_modified: str | None, max_bytes: int, gate: _HostGate
+    ) -> tuple[int, dict[str, str], bytes]:
+        headers = [
+            (b"User-Agent", self.policy.user_agent.encode()),
+            (b"Accept-Encoding", b"gzip, deflate"),
+            (b"Accept", b"*/*"),
+        ]
+        if etag:
+            headers.append((b"If-None-Match", etag.encode("latin-1", "replace")))
+        if last_modified:
+            headers.append((b"If-Modified-Since", last_modified.encode("latin-1", "replace")))
+        timeouts = {
+            "connect": self.policy.connect_timeout,
+            "read": self.policy.read_timeout,
+            "write": self.policy.read_timeout,
+            "pool": self.policy.deadline,
+        }
+        self.requests += 1
+        try:
+            async with self._pool.stream(
+                "GET", url, headers=headers, extensions={"timeout": timeouts}
+            ) as response:
+                resp_headers = {
+                    k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers
+                }
+                if response.status in _REDIRECTS or response.status == 304 or response.status >= 400:
+                    return response.status, resp_headers, b""  # bodies we do not read are not downloaded
+                decoder = _Decoder(resp_headers.get("content-encoding", ""), url, max_bytes)
+                declared = resp_headers.get("content-length", "")
+                if declared.isdigit() and not decoder.compressed and int(declared) > max_bytes:
+                    raise TooLargeError(url, f"Content-Length {declared} exceeds the cap of {max_bytes} bytes")
+                async for chunk in response.aiter_stream():  # type: ignore[attr-defined]
+                    decoder.feed(chunk)
+                return response.status, resp_headers, decoder.finish()
+        except httpcore.TimeoutException as exc:
+            raise _Transient(f"timeout ({type(exc).__name__})", None) from exc
+        except (httpcore.ConnectError, httpcore.NetworkError) as exc:
+            raise _Transient(f"connection failed: {exc or type(exc).__name__}", None) from exc
+        except httpcore.ProtocolError as exc:
+            raise FetchError(url, f"HTTP protocol error: {exc or type(exc).__name__}") from exc
+        except httpcore.UnsupportedProtocol as exc:
+            raise FetchError(url, f"unsupported protocol: {exc}") from exc
+
+
+class _Transient(Exception):  # noqa: N818  (internal signal, never leaves this module)
+    def __init__(self, reason: str, status: int | None):
+        super().__init__(reason)
+        self.reason, self.status = reason, status

@@ -1,0 +1,344 @@
+"""The ingest stage: fetch due feeds, store new items, fetch and extract their pages, mark duplicates.
+
+Network work is asynchronous (many hosts at once, each one politely); parsing and extraction are
+CPU work and run in a pool of worker processes (one torch-free, single-threaded process per core
+beats threads here). Every database write happens on the event-loop thread in a short
+transaction, so a crash loses at most the item in flight and a re-run resumes where it stopped.
+A broken feed or page is recorded on its source or item and never stops the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from ingest import store
+from ingest.dedupe import NearDuplicateIndex, content_hash, minhash
+from ingest.errors import FeedError, FetchError, RateLimitedError, RobotsDisallowedError
+from ingest.extract import detect_language, extract_page
+from ingest.feeds import parse_feed
+from ingest.fetch import Fetcher, FetchPolicy
+from ingest.records import Document, Extracted, ParsedFeed, SourceSpec
+from ingest.robots import RobotsCache
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Texts shorter than this are not compared for near-duplicates: a one-line summary shares too
+# large a part of its shingles with any other on the same subject.
+MIN_WORDS_NEAR_DUPLICATE = 30
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """The ``[ingest]`` config section plus the failure policy from ``[fetch]``."""
+
+    fetch_articles: bool = True  # off: documents are made from the feed's own text
+    respect_robots: bool = True
+    workers: int = 2  # processes for parsing and extraction; 0 runs them in this process
+    near_duplicate_threshold: float = 0.7  # estimated Jaccard of word 3-shingles
+    pause_after_failures: int = 5
+    failure_backoff: float = 300.0  # seconds before a failed source is tried again; doubles per failure
+    max_failure_backoff: float = 86_400.0
+
+
+@dataclass(frozen=True)
+class SourceOutcome:
+    name: str
+    status: str  # "ok", "not-modified", "failed", "skipped"
+    new_items: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    sources: tuple[SourceOutcome, ...]
+    new_items: int
+    documents: dict[str, int] = field(default_factory=dict)  # by status, plus "duplicate"
+    errors: tuple[str, ...] = ()
+    requests: int = 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        by_status = Counter(o.status for o in self.sources)
+        return {
+            "sources_ok": by_status["ok"],
+            "sources_not_modified": by_status["not-modified"],
+            "sources_failed": by_status["failed"],
+            "sources_skipped": by_status["skipped"],
+            "new_items": self.new_items,
+            "requests": self.requests,
+            **{f"documents_{k}": v for k, v in sorted(self.documents.items())},
+        }
+
+
+@dataclass(frozen=True)
+class _PageResult:
+    extracted: Extracted | None
+    language: str | None
+    content_hash: str | None
+    minhash: bytes | None
+
+
+def _analyse_page(data: bytes, url: str, declared_language: str | None) -> _PageResult:
+    """Worker-process job: extraction, language, hashes for one page."""
+    extracted = extract_page(data, url)
+    if extracted is None:
+        return _PageResult(None, None, None, None)
+    language = detect_language(extracted.text, extracted.page_language or declared_language)
+    return _PageResult(extracted, language, content_hash(extracted.text), minhash(extracted.text))
+
+
+def _worker_init() -> None:
+    # Worker processes stay single-threaded: with two cores, threads inside workers only fight.
+    import os
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+class _Progress:
+    """Logs "what: done/total" at most every few seconds, for long runs."""
+
+    def __init__(self, what: str, total: int, every: float = 5.0):
+        self.what, self.total, self.every = what, total, every
+        self.done = 0
+        self._last = time.monotonic()
+
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if now - self._last >= self.every or self.done == self.total:
+            self._last = now
+            log.info("%s: %d/%d", self.what, self.done, self.total)
+
+
+class _Ingest:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        policy: FetchPolicy,
+        settings: IngestSettings,
+        executor: Executor | None,
+        now: Callable[[], datetime],
+    ):
+        self.engine, self.policy, self.settings = engine, policy, settings
+        self.executor = executor
+        self.now = now
+        self.errors: list[str] = []
+        self.documents: Counter[str] = Counter()
+
+    async def _cpu(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        if self.executor is None:
+            return fn(*args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, partial(fn, *args, **kwargs))
+
+    def _backoff(self, failures: int) -> timedelta:
+        base = self.settings.failure_backoff * 2 ** max(0, failures - 1)
+        return timedelta(seconds=min(base, self.settings.max_failure_backoff) * random.uniform(0.8, 1.2))
+
+    def _fail(self, state: store.SourceState, error: str, status: int | None, retry_in: timedelta | None) -> SourceOutcome:
+        with self.engine.begin() as conn:
+            paused = store.record_fetch_failure(
+                conn,
+                state.id,
+                error=error,
+                status=status,
+                now=self.now(),
+                retry_in=retry_in or self._backoff(state.consecutive_failures + 1),
+                pause_after=self.settings.pause_after_failures,
+            )
+        log.warning("source %s: %s%s", state.name, error, " (now paused)" if paused else "")
+        self.errors.append(f"source {state.name}: {error}")
+        return SourceOutcome(state.name, "failed", error=error)
+
+    async def source(self, fetcher: Fetcher, state: store.SourceState, progress: _Progress) -> SourceOutcome:
+        try:
+            return await self._source(fetcher, state)
+        finally:
+            progress.step()
+
+    async def _source(self, fetcher: Fetcher, state: store.SourceState) -> SourceOutcome:
+        try:
+            result = await fetcher.fetch(state.url, etag=state.etag, last_modified=state.last_modified)
+        except RateLimitedError as exc:
+            return self._fail(state, exc.reason, exc.status, timedelta(seconds=exc.retry_after))
+        except FetchError as exc:
+            return self._fail(state, exc.reason, exc.status, None)
+        if result.not_modified:
+            with self.engine.begin() as conn:
+                store.record_fetch_success(
+                    conn, state.id, status=304, etag=result.etag, last_modified=result.last_modified,
+                    warning=state.last_warning, now=self.now(),
+                )
+            return SourceOutcome(state.name, "not-modified")
+        try:
+            parsed: ParsedFeed = await self._cpu(
+                parse_feed, result.content, url=result.final_url, fetched_at=result.fetched_at,
+                content_type=result.content_type,
+            )
+        except FeedError as exc:
+            return self._fail(state, str(exc), result.status, None)
+        except Exception as exc:  # a parser crash on one feed must not stop the others
+            return self._fail(state, f"feed could not be parsed: {type(exc).__name__}: {exc}", result.status, None)
+        with self.engine.begin() as conn:
+            new = store.insert_items(conn, state.id, parsed.items, self.now())
+            store.record_fetch_success(
+                conn, state.id, status=result.status, etag=result.etag,
+                last_modified=result.last_modified, warning=parsed.warning, now=self.now(),
+            )
+        if parsed.warning:
+            log.warning("source %s: %s", state.name, parsed.warning)
+        log.debug("source %s: %d entries, %d new", state.name, len(parsed.items), new)
+        return SourceOutcome(state.name, "ok", new_items=new, warning=parsed.warning)
+
+    async def documents_for(self, fetcher: Fetcher, pending: Sequence[store.PendingItem]) -> None:
+        index = NearDuplicateIndex(self.settings.near_duplicate_threshold)
+        with self.engine.connect() as conn:
+            for item_id, signature in store.known_signatures(conn):
+                index.add(item_id, signature)
+        robots = RobotsCache(fetcher, self.policy.user_agent) if self.settings.respect_robots else None
+        progress = _Progress("pages", len(pending))
+
+        async def one(item: store.PendingItem) -> None:
+            try:
+                page, error = await self._page(fetcher, robots, item)
+                self._save(item, page, error, index)
+            except Exception as exc:  # anything unexpected is this item's problem, not the run's
+                log.exception("item %d (%s) failed", item.id, item.link)
+                self._save(item, None, f"unexpected error: {type(exc).__name__}: {exc}", index)
+            finally:
+                progress.step()
+
+        await asyncio.gather(*(one(item) for item in pending))
+
+    async def _page(
+        self, fetcher: Fetcher, robots: RobotsCache | None, item: store.PendingItem
+    ) -> tuple[_PageResult | None, str | None]:
+        if not item.link:
+            return None, "the entry has no link"
+        if not self.settings.fetch_articles:
+            return None, "article fetching is turned off (ingest.fetch_articles)"
+        try:
+            if robots is not None and not await robots.allowed(item.link):
+                raise RobotsDisallowedError(item.link, "robots.txt disallows this page")
+            result = await fetcher.fetch(item.link, max_bytes=self.policy.max_page_bytes)
+        except FetchError as exc:
+            return None, str(exc)
+        page = await self._cpu(_analyse_page, result.content, result.final_url, item.source_language)
+        if page.extracted is None:
+            return None, f"{result.final_url}: no article text found on the page"
+        return page, None
+
+    def _save(
+        self, item: store.PendingItem, page: _PageResult | None, error: str | None, index: NearDuplicateIndex
+    ) -> None:
+        if page is not None and page.extracted is not None:
+            ex = page.extracted
+            status, text = "ok", ex.text
+            title = item.title or ex.title or ""
+            language, digest, signature = page.language, page.content_hash, page.minhash
+            sitename = ex.sitename
+            author = item.author or ex.author
+        else:
+            text = item.content or item.summary
+            status = "fallback" if text.strip() else "failed"
+            title, sitename, author = item.title, None, item.author
+            language = detect_language(text, item.source_language) if text else item.source_language
+            digest = content_hash(text) if text.strip() else None
+            signature = minhash(text) if text.strip() else None
+            log.info("item %d: %s; %s", item.id, error, "using the feed's text" if status == "fallback" else "no text")
+            if status == "failed":
+                self.errors.append(f"item {item.id} ({item.link}): {error}")
+        duplicate_of, reason = None, None
+        with self.engine.begin() as conn:
+            if digest:
+                duplicate_of = store.item_with_hash(conn, digest)
+                reason = "same content hash" if duplicate_of else None
+            if duplicate_of is None and signature and len(text.split()) >= MIN_WORDS_NEAR_DUPLICATE:
+                match = index.best_match(signature)
+                if match is not None:
+                    duplicate_of, reason = match[0], f"near-duplicate (estimated Jaccard {match[1]:.2f})"
+            store.save_document(
+                conn,
+                Document(
+                    item_id=item.id, status=status, error=error, url=item.link, title=title, text=text,
+                    author=author, published_at=item.published_at, language=language, sitename=sitename,
+                    content_hash=digest, duplicate_of=duplicate_of, duplicate_reason=reason,
+                ),
+                minhash=signature,
+                now=self.now(),
+            )
+        if duplicate_of is None and signature and len(text.split()) >= MIN_WORDS_NEAR_DUPLICATE:
+            index.add(item.id, signature)
+        self.documents[status] += 1
+        if duplicate_of is not None:
+            self.documents["duplicate"] += 1
+
+
+def run_ingest(
+    engine: sa.Engine,
+    specs: Sequence[SourceSpec],
+    policy: FetchPolicy,
+    settings: IngestSettings,
+    *,
+    only: Sequence[str] | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> IngestReport:
+    """Run the ingest stage once: due feeds, then pending pages. ``only`` limits it to named sources."""
+    with engine.begin() as conn:
+        store.sync_sources(conn, specs)
+        states = store.source_states(conn)
+    wanted = set(only) if only else None
+    outcomes: list[SourceOutcome] = []
+    due: list[store.SourceState] = []
+    start = now()
+    for s in states:
+        if not s.active or (wanted is not None and s.name not in wanted):
+            continue
+        if s.paused_reason:
+            outcomes.append(SourceOutcome(s.name, "skipped", error=s.paused_reason))
+        elif s.not_before and s.not_before > start:
+            outcomes.append(SourceOutcome(s.name, "skipped", error=f"backing off until {s.not_before:%Y-%m-%d %H:%M} UTC"))
+        else:
+            due.append(s)
+    executor: Executor | None = None
+    if settings.workers > 0:
+        executor = ProcessPoolExecutor(
+            settings.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+        )
+    job = _Ingest(engine, policy, settings, executor, now)
+    try:
+        requests = asyncio.run(_run(job, due, outcomes, wanted))
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+    return IngestReport(
+        sources=tuple(outcomes),
+        new_items=sum(o.new_items for o in outcomes),
+        documents=dict(job.documents),
+        errors=tuple(job.errors),
+        requests=requests,
+    )
+
+
+async def _run(job: _Ingest, due: list[store.SourceState], outcomes: list[SourceOutcome], wanted: set[str] | None) -> int:
+    async with Fetcher(job.policy) as fetcher:
+        progress = _Progress("feeds", len(due))
+        outcomes.extend(await asyncio.gather(*(job.source(fetcher, s, progress) for s in due)))
+        with job.engine.connect() as conn:
+            pending = store.pending_items(conn, source_names=sorted(wanted) if wanted else None)
+        await job.documents_for(fetcher, pending)
+        return fetcher.requests

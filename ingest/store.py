@@ -1,0 +1,365 @@
+"""The ingest stage's tables and the reads and writes it makes on them (SQLAlchemy Core).
+
+Every write is an idempotent upsert or an insert that ignores rows already present, so a stage
+can be re-run or resumed after a crash without creating duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ingest.migrations import Migration, UTCDateTime
+from ingest.records import Document, Item, SourceSpec
+
+metadata = sa.MetaData()
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("language", sa.String(20)),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("last_fetch_at", UTCDateTime),
+    sa.Column("last_success_at", UTCDateTime),
+    sa.Column("last_status", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_warning", sa.Text),
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, default=0),
+    sa.Column("not_before", UTCDateTime),
+    sa.Column("paused_reason", sa.Text),
+)
+
+items = sa.Table(
+    "items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id"), nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("guid", sa.Text),
+    sa.Column("link", sa.Text),
+    sa.Column("canonical_url", sa.Text, index=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("author", sa.Text),
+    sa.Column("published_at", UTCDateTime),
+    sa.Column("published_raw", sa.Text),
+    sa.Column("date_clamped", sa.Boolean, nullable=False, default=False),
+    sa.Column("first_seen_at", UTCDateTime, nullable=False),
+    sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("items.id")),
+    sa.UniqueConstraint("source_id", "key", name="uq_items_source_key"),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("author", sa.Text),
+    sa.Column("published_at", UTCDateTime),
+    sa.Column("language", sa.String(20)),
+    sa.Column("sitename", sa.Text),
+    sa.Column("content_hash", sa.String(64), index=True),
+    sa.Column("minhash", sa.LargeBinary),
+    sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("items.id")),
+    sa.Column("duplicate_reason", sa.Text),
+    sa.Column("extracted_at", UTCDateTime, nullable=False),
+)
+
+
+def _create_v1(conn: sa.Connection) -> None:
+    # Version 1 is the tables as first released; later changes come as new migrations.
+    metadata.create_all(conn, tables=[sources, items, documents])
+
+
+MIGRATIONS = (Migration("ingest", 1, "sources, items and documents", _create_v1),)
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """A source's fetch state as stored, for the fetch loop and ``trendpapers status``."""
+
+    id: int
+    name: str
+    url: str
+    kind: str
+    language: str | None
+    active: bool
+    etag: str | None
+    last_modified: str | None
+    last_fetch_at: datetime | None
+    last_success_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    last_warning: str | None
+    consecutive_failures: int
+    not_before: datetime | None
+    paused_reason: str | None
+    items: int = 0
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """An item that still needs its document (page fetch and extraction)."""
+
+    id: int
+    source_name: str
+    source_language: str | None
+    link: str | None
+    title: str
+    summary: str
+    content: str
+    author: str | None
+    published_at: datetime | None
+
+
+def sync_sources(conn: sa.Connection, specs: Sequence[SourceSpec]) -> None:
+    """Make the sources table match the configuration, keeping the state of known sources.
+
+    Sources no longer configured are deactivated, not deleted: their items stay. A changed URL
+    drops the stored validators, which belonged to the old URL.
+    """
+    known = {row.name: row for row in conn.execute(sa.select(sources))}
+    for spec in specs:
+        row = known.pop(spec.name, None)
+        values = {"url": spec.url, "kind": spec.kind, "language": spec.language, "active": True}
+        if row is None:
+            conn.execute(sources.insert().values(name=spec.name, consecutive_failures=0, **values))
+        elif (row.url, row.kind, row.language, row.active) != (spec.url, spec.kind, spec.language, True):
+            if row.url != spec.url:
+                values |= {"etag": None, "last_modified": None}
+            conn.execute(sources.update().where(sources.c.id == row.id).values(**values))
+    for row in known.values():
+        if row.active:
+            conn.execute(sources.update().where(sources.c.id == row.id).values(active=False))
+
+
+def source_states(conn: sa.Connection) -> list[SourceState]:
+    counts = (
+        sa.select(items.c.source_id, sa.func.count().label("n")).group_by(items.c.source_id).subquery()
+    )
+    query = (
+        sa.select(sources, sa.func.coalesce(counts.c.n, 0).label("items"))
+        .select_from(sources.outerjoin(counts, counts.c.source_id == sources.c.id))
+        .order_by(sources.c.name)
+    )
+    return [SourceState(**row._mapping) for row in conn.execute(query)]
+
+
+def record_fetch_success(
+    conn: sa.Connection,
+    source_id: int,
+    *,
+    status: int,
+    etag: str | None,
+    last_modified: str | None,
+    warning: str | None,
+    now: datetime,
+) -> None:
+    conn.execute(
+        sources.update()
+        .where(sources.c.id == source_id)
+        .values(
+            etag=etag,
+            last_modified=last_modified,
+            last_fetch_at=now,
+            last_success_at=now,
+            last_status=status,
+            last_error=None,
+            last_warning=warning,
+            consecutive_failures=0,
+            not_before=None,
+            paused_reason=None,
+        )
+    )
+
+
+def record_fetch_failure(
+    conn: sa.Connection,
+    source_id: int,
+    *,
+    error: str,
+    status: int | None,
+    now: datetime,
+    retry_in: timedelta | None,
+    pause_after: int,
+) -> bool:
+    """Count a failure; pause the source after ``pause_after`` in a row. Returns True if now paused."""
+    failures = conn.execute(
+        sa.select(sources.c.consecutive_failures).where(sources.c.id == source_id)
+    ).scalar_one() + 1
+    paused = failures >= pause_after
+    conn.execute(
+        sources.update()
+        .where(sources.c.id == source_id)
+        .values(
+            last_fetch_at=now,
+            last_status=status,
+            last_error=error,
+            consecutive_failures=failures,
+            not_before=now + retry_in if retry_in else None,
+            paused_reason=(f"paused after {failures} consecutive failures; last: {error}" if paused else None),
+        )
+    )
+    return paused
+
+
+def resume_source(conn: sa.Connection, name: str) -> bool:
+    """Clear a source's pause and back-off. Returns False if no such source."""
+    result = conn.execute(
+        sources.update()
+        .where(sources.c.name == name)
+        .values(paused_reason=None, not_before=None, consecutive_failures=0)
+    )
+    return result.rowcount > 0
+
+
+def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, object]]) -> int:
+    """Insert rows, skipping those that violate a unique constraint; returns rows inserted."""
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(table).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table).on_conflict_do_nothing()
+    inserted = 0
+    for row in rows:  # one by one: rowcount of a multi-row insert-ignore is not portable
+        inserted += conn.execute(stmt.values(**row)).rowcount
+    return inserted
+
+
+def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: datetime) -> int:
+    """Insert items not seen before from this source; returns how many were new.
+
+    An item whose canonical URL is already known (from any source) is inserted but marked as
+    a duplicate of the earliest item with that URL, so its page is not fetched again.
+    """
+    batch = list(new)
+    urls = {i.canonical_url for i in batch if i.canonical_url}
+    first_by_url: dict[str, int] = {}
+    if urls:
+        query = (
+            sa.select(items.c.canonical_url, sa.func.min(items.c.id))
+            .where(items.c.canonical_url.in_(urls))
+            .group_by(items.c.canonical_url)
+        )
+        first_by_url = {url: item_id for url, item_id in conn.execute(query)}
+    rows = [
+        {
+            "source_id": source_id,
+            "key": i.key,
+            "guid": i.guid,
+            "link": i.link,
+            "canonical_url": i.canonical_url,
+            "title": i.title,
+            "summary": i.summary,
+            "content": i.content,
+            "author": i.author,
+            "published_at": i.published_at,
+            "published_raw": i.published_raw,
+            "date_clamped": i.date_clamped,
+            "first_seen_at": now,
+            "duplicate_of": first_by_url.get(i.canonical_url or ""),
+        }
+        for i in batch
+    ]
+    return _insert_ignore(conn, items, rows)
+
+
+def pending_items(conn: sa.Connection, *, source_names: Sequence[str] | None = None) -> list[PendingItem]:
+    """Items without a document that are not URL duplicates, oldest first."""
+    query = (
+        sa.select(
+            items.c.id,
+            sources.c.name.label("source_name"),
+            sources.c.language.label("source_language"),
+            items.c.link,
+            items.c.title,
+            items.c.summary,
+            items.c.content,
+            items.c.author,
+            items.c.published_at,
+        )
+        .select_from(items.join(sources).outerjoin(documents, documents.c.item_id == items.c.id))
+        .where(documents.c.item_id.is_(None), items.c.duplicate_of.is_(None))
+        .order_by(items.c.id)
+    )
+    if source_names:
+        query = query.where(sources.c.name.in_(source_names))
+    return [PendingItem(**row._mapping) for row in conn.execute(query)]
+
+
+def known_signatures(conn: sa.Connection) -> Iterator[tuple[int, bytes]]:
+    """(item_id, MinHash) of every original (non-duplicate) document, oldest first."""
+    query = (
+        sa.select(documents.c.item_id, documents.c.minhash)
+        .where(documents.c.duplicate_of.is_(None), documents.c.minhash.is_not(None))
+        .order_by(documents.c.item_id)
+    )
+    for item_id, signature in conn.execute(query):
+        yield item_id, bytes(signature)
+
+
+def item_with_hash(conn: sa.Connection, digest: str) -> int | None:
+    """The earliest original document with this content hash, if any."""
+    return conn.execute(
+        sa.select(sa.func.min(documents.c.item_id)).where(
+            documents.c.content_hash == digest, documents.c.duplicate_of.is_(None)
+        )
+    ).scalar()
+
+
+def save_document(conn: sa.Connection, doc: Document, *, minhash: bytes | None, now: datetime) -> None:
+    """Insert or replace the document of an item."""
+    values = {
+        "status": doc.status,
+        "error": doc.error,
+        "url": doc.url,
+        "title": doc.title,
+        "text": doc.text,
+        "author": doc.author,
+        "published_at": doc.published_at,
+        "language": doc.language,
+        "sitename": doc.sitename,
+        "content_hash": doc.content_hash,
+        "minhash": minhash,
+        "duplicate_of": doc.duplicate_of,
+        "duplicate_reason": doc.duplicate_reason,
+        "extracted_at": now,
+    }
+    conn.execute(documents.delete().where(documents.c.item_id == doc.item_id))
+    conn.execute(documents.insert().values(item_id=doc.item_id, **values))
+
+
+def counts(conn: sa.Connection) -> dict[str, int]:
+    """Row counts for summaries: items, documents by status, duplicates."""
+    result = {
+        "sources": conn.execute(sa.select(sa.func.count()).select_from(sources)).scalar_one(),
+        "items": conn.execute(sa.select(sa.func.count()).select_from(items)).scalar_one(),
+        "url_duplicates": conn.execute(
+            sa.select(sa.func.count()).select_from(items).where(items.c.duplicate_of.is_not(None))
+        ).scalar_one(),
+        "content_duplicates": conn.execute(
+            sa.select(sa.func.count()).select_from(documents).where(documents.c.duplicate_of.is_not(None))
+        ).scalar_one(),
+    }
+    for status, n in conn.execute(sa.select(documents.c.status, sa.func.count()).group_by(documents.c.status)):
+        result[f"documents_{status}"] = n
+    return result

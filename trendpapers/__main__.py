@@ -1,0 +1,5 @@
+"""``python -m trendpapers`` runs the command line."""
+
+from trendpapers.cli import main
+
+main()

@@ -1,0 +1,210 @@
+"""The ``trendpapers`` command line: each command parses its options and calls one library function.
+
+Exit codes: 0 ok; 1 finished, but some items (feeds, pages) had errors; 2 configuration or
+usage error; 3 storage or other fatal error.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ingest import store as ingest_store
+from ingest.errors import ConfigError, TrendpapersError
+from ingest.runner import IngestReport, run_ingest
+from trendpapers import runs
+from trendpapers.config import CONFIG_NAME, Config, load_config
+from trendpapers.db import open_store
+from trendpapers.workspace import init_workspace
+
+EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL = 0, 1, 2, 3
+
+
+def _setup_logging(verbose: int, quiet: int) -> None:
+    level = logging.INFO + 10 * (quiet - verbose)
+    logging.basicConfig(
+        level=max(logging.DEBUG, min(level, logging.CRITICAL)),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    # Per-connection chatter of the HTTP library is never what an operator wants at -v.
+    logging.getLogger("httpcore").setLevel(max(logging.INFO, level))
+
+
+class _Group(click.Group):
+    """Turns our errors into messages and exit codes instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_CONFIG)
+        except TrendpapersError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_FATAL)
+
+
+@click.group(cls=_Group)
+@click.option(
+    "-c", "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+    default=CONFIG_NAME, show_default=True, help="The workspace's configuration file.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
+@click.version_option(package_name="trendpapers")
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path, verbose: int, quiet: int) -> None:
+    """Trendpapers: sector news and patent feeds into trend white papers."""
+    _setup_logging(verbose, quiet)
+    ctx.obj = config_file
+
+
+def _config(ctx: click.Context) -> Config:
+    return load_config(ctx.obj)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="Our Cluster", show_default=True, help="The cluster's name, shown on the site.")
+@click.option("--force", is_flag=True, help="Overwrite existing workspace files.")
+def init(directory: Path, name: str, force: bool) -> None:
+    """Create a workspace in DIRECTORY: configuration, MkDocs project, site skeleton, database."""
+    written = init_workspace(directory, name, force=force)
+    config = load_config(directory / CONFIG_NAME)
+    open_store(config.storage_url)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"database ready: {config.storage_url}")
+    click.echo(f"next: add [[sources]] to {directory / CONFIG_NAME}, then `trendpapers -c {directory / CONFIG_NAME} check`")
+
+
+@cli.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Validate the configuration file; report every problem at once."""
+    config = _config(ctx)
+    click.echo(
+        f"{config.path}: OK ({len(config.industries)} industries, {len(config.sources)} sources, "
+        f"storage {config.storage_url})"
+    )
+
+
+def _print_ingest(report: IngestReport) -> None:
+    for outcome in report.sources:
+        detail = f"{outcome.new_items} new" if outcome.status == "ok" else (outcome.error or "")
+        if outcome.warning:
+            detail += f" (warning: {outcome.warning})"
+        click.echo(f"  {outcome.status:<13} {outcome.name}: {detail}")
+    docs = ", ".join(f"{n} {status}" for status, n in sorted(report.documents.items())) or "none"
+    click.echo(f"{len(report.sources)} sources, {report.new_items} new items, documents: {docs}, "
+               f"{report.requests} requests, {len(report.errors)} errors")
+
+
+def _ingest(config: Config, only: tuple[str, ...]) -> int:
+    unknown = sorted(set(only) - {s.name for s in config.sources})
+    if unknown:
+        raise click.UsageError(f"unknown source(s): {', '.join(unknown)}")
+    engine = open_store(config.storage_url)
+    run_id = runs.start(engine, "ingest")
+    try:
+        report = run_ingest(engine, config.sources, config.fetch, config.ingest, only=only or None)
+    except BaseException as exc:
+        runs.finish(engine, run_id, "failed", {}, [f"{type(exc).__name__}: {exc}"])
+        raise
+    runs.finish(engine, run_id, "errors" if report.errors else "ok", report.counts, report.errors)
+    _print_ingest(report)
+    return EXIT_ITEM_ERRORS if report.errors else EXIT_OK
+
+
+@cli.command()
+@click.option("--source", "only", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.pass_context
+def ingest(ctx: click.Context, only: tuple[str, ...]) -> None:
+    """Fetch due feeds, store new items, extract their articles and mark duplicates."""
+    sys.exit(_ingest(_config(ctx), only))
+
+
+def _ago(when: datetime | None) -> str:
+    if when is None:
+        return "never"
+    seconds = int((datetime.now(UTC) - when).total_seconds())
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
+
+
+@cli.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show each source's fetch state and each stage's last run."""
+    config = _config(ctx)
+    engine = open_store(config.storage_url)
+    with engine.connect() as conn:
+        states = ingest_store.source_states(conn)
+        totals = ingest_store.counts(conn)
+    click.echo("sources:")
+    for s in states:
+        flags = "inactive" if not s.active else ("PAUSED" if s.paused_reason else "ok" if not s.last_error else "failing")
+        line = (f"  {s.name}: {flags}, last fetch {_ago(s.last_fetch_at)}, HTTP {s.last_status or '-'}, "
+                f"{s.items} items")
+        if s.consecutive_failures:
+            line += f", {s.consecutive_failures} failures in a row"
+        click.echo(line)
+        for label, text in (("paused", s.paused_reason), ("error", s.last_error), ("warning", s.last_warning)):
+            if text and not (label == "error" and s.paused_reason):
+                click.echo(f"      {label}: {text}")
+    click.echo("store: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    click.echo("last runs:")
+    last = runs.last_runs(engine)
+    if not last:
+        click.echo("  none yet")
+    for run in last:
+        took = f", took {(run.finished_at - run.started_at).total_seconds():.1f}s" if run.finished_at else ""
+        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
+        click.echo(f"  {run.stage}: {run.status}, started {_ago(run.started_at)}{took}; {counts or 'nothing done'}"
+                   + (f"; {len(run.errors)} errors" if run.errors else ""))
+
+
+@cli.command()
+@click.argument("name")
+@click.pass_context
+def resume(ctx: click.Context, name: str) -> None:
+    """Resume a paused source NAME (clears its failure count and back-off)."""
+    config = _config(ctx)
+    engine = open_store(config.storage_url)
+    with engine.begin() as conn:
+        if not ingest_store.resume_source(conn, name):
+            raise click.UsageError(f"no source named {name!r} in the store")
+    click.echo(f"{name}: resumed")
+
+
+@cli.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("build/demo"), show_default=True, help="Where to create the demo workspace.")
+def demo(directory: Path) -> None:
+    """Run the pipeline on the bundled demo sources, served from 127.0.0.1."""
+    from trendpapers.demo import serve_demo, write_demo_workspace
+
+    # A fresh workspace each time: the demo server's port, and so every URL, changes per run.
+    if directory.exists():
+        shutil.rmtree(directory)
+    with serve_demo() as base:
+        click.echo(f"demo sources served at {base}")
+        path = write_demo_workspace(directory, base)
+        config = load_config(path)
+        code = _ingest(config, ())
+    click.echo(f"demo workspace: {directory} (inspect it with `trendpapers -c {path} status`)")
+    sys.exit(code)
+
+
+def main() -> None:
+    cli(prog_name="trendpapers")

@@ -1,0 +1,268 @@
+"""The one configuration loader: defaults, then ``trendpapers.toml``, then CLI overrides.
+
+``load_config`` validates everything and raises one ``ConfigError`` listing every problem with
+its key path and reason, so an editor fixes the file in one go. The result is a frozen
+``Config`` whose sections are the settings records the stages take as arguments.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ingest.errors import ConfigError
+from ingest.fetch import FetchPolicy
+from ingest.netguard import parse_networks
+from ingest.records import SourceSpec
+from ingest.runner import IngestSettings
+from summarize.records import Industry
+
+CONFIG_NAME = "trendpapers.toml"
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_CLASS_PREFIX = re.compile(r"^[A-HY](\d{2}([A-Z](\d{1,4}(/\d{1,6})?)?)?)?$")
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None  # the file read; None when built from defaults only
+    root: Path  # the workspace directory: relative paths in the file are relative to it
+    name: str
+    storage_url: str
+    industries: tuple[Industry, ...]
+    sources: tuple[SourceSpec, ...]
+    fetch: FetchPolicy
+    ingest: IngestSettings
+
+
+class _Problems:
+    """Collects problems with their key paths instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, key: str, reason: str) -> None:
+        self.items.append(f"{key}: {reason}")
+
+    def table(self, data: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.add(key, f"must be a table, not {type(data).__name__}")
+            return {}
+        for unknown in sorted(set(data) - allowed):
+            hint = f" (known keys: {', '.join(sorted(allowed))})"
+            self.add(f"{key}.{unknown}" if key else unknown, f"unknown key{hint}")
+        return data
+
+    def get(self, data: Mapping[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        if key not in data:
+            return default
+        value = data[key]
+        # bool is an int in Python; a flag written as 1 or a number written as true is a mistake.
+        wrong_bool = isinstance(value, bool) != (kind is bool or (isinstance(kind, tuple) and bool in kind))
+        if not isinstance(value, kind) or wrong_bool:
+            expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.add(path, f"must be {expected}, not {type(value).__name__} {value!r}")
+            return default
+        return value
+
+    def strings(self, data: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+        value = self.get(data, key, path, list, [])
+        if not all(isinstance(v, str) for v in value):
+            self.add(path, "must be a list of strings")
+            return ()
+        return tuple(value)
+
+
+def _check_url(problems: _Problems, path: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        problems.add(path, f"{url!r} is not an absolute http(s) URL")
+
+
+def _number(problems: _Problems, data: Mapping[str, Any], key: str, path: str, default: float,
+            *, minimum: float = 0.0, integer: bool = False) -> Any:
+    value = problems.get(data, key, f"{path}.{key}", int if integer else (int, float), default)
+    if value < minimum:
+        problems.add(f"{path}.{key}", f"must be at least {minimum:g}, not {value}")
+        return default
+    return value
+
+
+def _fetch_policy(problems: _Problems, raw: Any) -> FetchPolicy:
+    data = problems.table(raw, "fetch", {f.name for f in fields(FetchPolicy)})
+    default = FetchPolicy()
+    values: dict[str, Any] = {}
+    for f in fields(FetchPolicy):
+        if f.name not in data:
+            continue
+        current = getattr(default, f.name)
+        if f.name == "user_agent":
+            ua = problems.get(data, "user_agent", "fetch.user_agent", str, current)
+            if not re.search(r"https?://|@", ua):
+                problems.add("fetch.user_agent", "must name a contact (a URL or an e-mail address) for site owners")
+            values["user_agent"] = ua
+        elif f.name == "allow_networks":
+            cidrs = problems.strings(data, "allow_networks", "fetch.allow_networks")
+            try:
+                values["allow_networks"] = parse_networks(cidrs)
+            except ValueError as exc:
+                problems.add("fetch.allow_networks", f"not a network: {exc}")
+        else:
+            integer = isinstance(current, int)
+            minimum = 1 if f.name in ("concurrency", "host_concurrency", "max_bytes", "max_page_bytes") else 0
+            if f.name in ("connect_timeout", "read_timeout", "deadline"):
+                minimum = 0.001
+            values[f.name] = _number(problems, data, f.name, "fetch", current, minimum=minimum, integer=integer)
+    return replace(default, **values)
+
+
+def _ingest_settings(problems: _Problems, raw: Any) -> IngestSettings:
+    data = problems.table(raw, "ingest", {f.name for f in fields(IngestSettings)})
+    default = IngestSettings()
+    values: dict[str, Any] = {}
+    for f in fields(IngestSettings):
+        if f.name not in data:
+            continue
+        current = getattr(default, f.name)
+        if isinstance(current, bool):
+            values[f.name] = problems.get(data, f.name, f"ingest.{f.name}", bool, current)
+        elif f.name == "near_duplicate_threshold":
+            value = _number(problems, data, f.name, "ingest", current)
+            if not 0 < value <= 1:
+                problems.add("ingest.near_duplicate_threshold", f"must be in (0, 1], not {value}")
+            values[f.name] = value
+        else:
+            minimum = 1 if f.name == "pause_after_failures" else 0
+            values[f.name] = _number(
+                problems, data, f.name, "ingest", current, minimum=minimum, integer=isinstance(current, int)
+            )
+    return replace(default, **values)
+
+
+def _industries(problems: _Problems, raw: Any) -> tuple[Industry, ...]:
+    if not isinstance(raw, list):
+        problems.add("industries", "must be an array of tables ([[industries]])")
+        return ()
+    result: list[Industry] = []
+    seen: set[str] = set()
+    allowed = {"slug", "name", "description", "keywords", "patent_classes"}
+    for n, entry in enumerate(raw):
+        path = f"industries[{n}]"
+        data = problems.table(entry, path, allowed)
+        slug = problems.get(data, "slug", f"{path}.slug", str, "")
+        if not _SLUG.match(slug):
+            problems.add(f"{path}.slug", f"{slug!r} must be lower-case letters, digits and '-' (e.g. 'medtech')")
+        elif slug in seen:
+            problems.add(f"{path}.slug", f"duplicate industry slug {slug!r}")
+        seen.add(slug)
+        name = problems.get(data, "name", f"{path}.name", str, "")
+        if not name.strip():
+            problems.add(f"{path}.name", "is required")
+        classes = problems.strings(data, "patent_classes", f"{path}.patent_classes")
+        for code in classes:
+            if not _CLASS_PREFIX.match(code.replace(" ", "").upper()):
+                problems.add(f"{path}.patent_classes", f"{code!r} is not a CPC/IPC prefix such as 'A61B' or 'B64C 1/00'")
+        result.append(
+            Industry(
+                slug=slug,
+                name=name,
+                description=problems.get(data, "description", f"{path}.description", str, ""),
+                keywords=problems.strings(data, "keywords", f"{path}.keywords"),
+                patent_classes=tuple(c.replace(" ", "").upper() for c in classes),
+            )
+        )
+    return tuple(result)
+
+
+def _sources(problems: _Problems, raw: Any, industries: set[str]) -> tuple[SourceSpec, ...]:
+    if not isinstance(raw, list):
+        problems.add("sources", "must be an array of tables ([[sources]])")
+        return ()
+    result: list[SourceSpec] = []
+    names: set[str] = set()
+    allowed = {"name", "url", "kind", "industries", "language"}
+    for n, entry in enumerate(raw):
+        path = f"sources[{n}]"
+        data = problems.table(entry, path, allowed)
+        name = problems.get(data, "name", f"{path}.name", str, "").strip()
+        if not name:
+            problems.add(f"{path}.name", "is required")
+        elif name in names:
+            problems.add(f"{path}.name", f"duplicate source name {name!r}")
+        names.add(name)
+        url = problems.get(data, "url", f"{path}.url", str, "")
+        _check_url(problems, f"{path}.url", url)
+        kind = problems.get(data, "kind", f"{path}.kind", str, "news")
+        if kind not in ("news", "patent"):
+            problems.add(f"{path}.kind", f"must be 'news' or 'patent', not {kind!r}")
+        hints = problems.strings(data, "industries", f"{path}.industries")
+        for slug in hints:
+            if slug not in industries:
+                problems.add(f"{path}.industries", f"unknown industry slug {slug!r} (configured: {', '.join(sorted(industries)) or 'none'})")
+        language = problems.get(data, "language", f"{path}.language", str, None)
+        if language is not None and not _LANGUAGE.match(language):
+            problems.add(f"{path}.language", f"{language!r} is not a language code such as 'de' or 'en'")
+        result.append(SourceSpec(name=name, url=url, kind=kind, industries=hints, language=language))  # type: ignore[arg-type]
+    return tuple(result)
+
+
+def _storage_url(problems: _Problems, raw: Any, root: Path) -> str:
+    data = problems.table(raw, "storage", {"url"})
+    url = problems.get(data, "url", "storage.url", str, "sqlite:///trendpapers.db")
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        problems.add("storage.url", f"not a SQLAlchemy database URL: {exc}")
+        return url
+    if parsed.drivername.startswith("sqlite") and parsed.database and parsed.database != ":memory:":
+        db = Path(parsed.database)
+        if not db.is_absolute():  # relative to the workspace, not to wherever the command runs
+            url = parsed.set(database=str(root / db)).render_as_string(hide_password=False)
+    return url
+
+
+def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Path | None = None) -> Config:
+    """Validate a parsed TOML document. Raises ``ConfigError`` with every problem found."""
+    root = root or (path.parent if path else Path.cwd())
+    problems = _Problems()
+    top = problems.table(dict(data), "", {"workspace", "storage", "fetch", "ingest", "industries", "sources"})
+    workspace = problems.table(top.get("workspace", {}), "workspace", {"name"})
+    name = problems.get(workspace, "name", "workspace.name", str, "Trendpapers")
+    industries = _industries(problems, top.get("industries", []))
+    sources = _sources(problems, top.get("sources", []), {i.slug for i in industries})
+    config = Config(
+        path=path,
+        root=root,
+        name=name,
+        storage_url=_storage_url(problems, top.get("storage", {}), root),
+        industries=industries,
+        sources=sources,
+        fetch=_fetch_policy(problems, top.get("fetch", {})),
+        ingest=_ingest_settings(problems, top.get("ingest", {})),
+    )
+    if problems.items:
+        raise ConfigError(problems.items, str(path) if path else None)
+    return config
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the configuration file at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(["no configuration file (run `trendpapers init DIR` to create a workspace)"], str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"cannot read the file: {exc}"], str(path)) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"not valid TOML: {exc}"], str(path)) from exc
+    return parse_config(data, path=path.resolve(), root=path.resolve().parent)

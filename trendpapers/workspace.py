@@ -1,0 +1,55 @@
+"""``trendpapers init``: scaffold a workspace for a cluster (config, MkDocs project, site skeleton).
+
+A cluster keeps its workspace (configuration, database, papers, site) in a directory of its
+own, under version control if it likes, and never edits this code repository.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from ingest.errors import TrendpapersError
+from trendpapers.config import CONFIG_NAME
+
+_TEMPLATE = resources.files("trendpapers") / "templates" / "workspace"
+
+
+def _walk(node: Traversable, prefix: Path) -> list[tuple[Path, Traversable]]:
+    files: list[tuple[Path, Traversable]] = []
+    for child in sorted(node.iterdir(), key=lambda c: c.name):
+        if child.is_dir():
+            files.extend(_walk(child, prefix / child.name))
+        else:
+            files.append((prefix / child.name, child))
+    return files
+
+
+def init_workspace(directory: Path, name: str, *, force: bool = False) -> list[Path]:
+    """Write the workspace files into ``directory``; refuses to overwrite unless ``force``.
+
+    Returns the files written. ``{name}`` in the templates becomes the cluster's name.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    files = _walk(_TEMPLATE, Path())
+    existing = [rel for rel, _ in files if (directory / rel).exists()]
+    if existing and not force:
+        raise TrendpapersError(
+            f"{directory}: already holds {', '.join(map(str, existing))}; use --force to overwrite"
+        )
+    written = []
+    for rel, source in files:
+        target = directory / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = source.read_text(encoding="utf-8").replace("{name}", name.replace('"', "'"))
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+        written.append(target)
+    (directory / "papers").mkdir(exist_ok=True)
+    return written
+
+
+def config_path(directory: Path) -> Path:
+    return directory / CONFIG_NAME
