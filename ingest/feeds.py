@@ -115,6 +115,8 @@ def parse_feed(
         raise FeedError(f"{url}: feed parser failed: {type(exc).__name__}: {exc}") from exc
     version = parsed.get("version") or ""
     problem = parsed.get("bozo_exception")
+    if isinstance(problem, feedparser.NonXMLContentType):
+        problem = None  # servers often label feeds text/plain or text/html; the bytes decide
     entries = parsed.get("entries") or []
     if not entries:
         if _HTML_START.match(data[:512]) or "html" in content_type and not version:

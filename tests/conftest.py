@@ -1,0 +1,180 @@
+"""Shared fixtures: a real local HTTP server, the shared corpora, test workspaces."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from ingest.fetch import FetchPolicy
+from ingest.netguard import parse_networks
+from ingest.runner import IngestSettings
+
+DATA = Path(__file__).parent / "data"
+CORPORA = Path(os.environ.get("TRENDPAPERS_CORPORA", Path(__file__).parents[1] / ".." / "shared" / "corpora"))
+
+Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+@pytest.fixture(scope="session")
+def corpora() -> Path:
+    """The shared real-world corpora; tests using it skip when it is absent (a fresh clone)."""
+    if not CORPORA.is_dir():
+        pytest.skip(f"shared corpora not found at {CORPORA} (set TRENDPAPERS_CORPORA)")
+    return CORPORA.resolve()
+
+
+@dataclass
+class Request:
+    at: float
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class LocalServer:
+    """A real HTTP/1.1 server on a loopback address; routes are functions of the request handler."""
+
+    host: str = "127.0.0.1"
+    routes: dict[str, Handler] = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)
+    connections: int = 0
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._server.server_address[1]}"
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def route(self, path: str, handler: Handler) -> str:
+        self.routes[path] = handler
+        return self.url(path)
+
+    def static(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str = "application/xml",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> str:
+        def handler(req: BaseHTTPRequestHandler) -> None:
+            respond(req, body, content_type, status, headers)
+
+        return self.route(path, handler)
+
+    def hits(self, path: str) -> list[Request]:
+        return [r for r in self.requests if r.path == path]
+
+    def start(self) -> None:
+        app = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                app.requests.append(Request(time.monotonic(), self.path, {k.lower(): v for k, v in self.headers.items()}))
+                handler = app.routes.get(self.path) or app.routes.get(self.path.split("?", 1)[0])
+                if handler is None:
+                    respond(self, b"not found", "text/plain", 404)
+                    return
+                try:
+                    handler(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as it should for endless and slow responses
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        class _Server(ThreadingHTTPServer):
+            daemon_threads = True
+            address_family = __import__("socket").AF_INET6 if ":" in app.host else __import__("socket").AF_INET
+
+            def verify_request(self, request: object, client_address: object) -> bool:
+                app.connections += 1
+                return True
+
+        self._server = _Server((self.host, 0), _Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def respond(
+    req: BaseHTTPRequestHandler,
+    body: bytes,
+    content_type: str = "application/xml",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> None:
+    req.send_response(status)
+    req.send_header("Content-Type", content_type)
+    req.send_header("Content-Length", str(len(body)))
+    for k, v in (headers or {}).items():
+        req.send_header(k, v)
+    req.end_headers()
+    req.wfile.write(body)
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    srv = LocalServer()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def make_server() -> Iterator[Callable[[str], LocalServer]]:
+    """Start further servers on other loopback addresses (127.0.0.2, ::1)."""
+    started: list[LocalServer] = []
+
+    def make(host: str) -> LocalServer:
+        srv = LocalServer(host=host)
+        srv.start()
+        started.append(srv)
+        return srv
+
+    yield make
+    for srv in started:
+        srv.stop()
+
+
+def local_policy(**overrides: object) -> FetchPolicy:
+    """Fetch policy for tests: loopback 127.0.0.1 allowed, no politeness gap, short deadlines."""
+    values: dict[str, object] = {
+        "allow_networks": parse_networks(["127.0.0.1/32"]),
+        "host_gap": 0.0,
+        "deadline": 5.0,
+        "connect_timeout": 2.0,
+        "read_timeout": 2.0,
+        "backoff_base": 0.05,
+        "user_agent": "Trendpapers-tests/0.1 (+https://example.org/tests)",
+    }
+    values.update(overrides)
+    return FetchPolicy(**values)  # type: ignore[arg-type]
+
+
+def local_settings(**overrides: object) -> IngestSettings:
+    """Ingest settings for tests: extraction in-process (fast start), no back-off between runs."""
+    values: dict[str, object] = {"workers": 0, "failure_backoff": 0.0}
+    values.update(overrides)
+    return IngestSettings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,316 @@
+"""The fetcher against a real local server: limits, address checks, politeness, caching headers."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import ipaddress
+import time
+import zlib
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from ingest.errors import (
+    BlockedAddressError,
+    DeadlineError,
+    FetchError,
+    RateLimitedError,
+    TooLargeError,
+)
+from ingest.fetch import Fetcher, FetchPolicy, FetchResult, parse_retry_after
+from ingest.netguard import address_allowed, parse_networks
+from tests.conftest import LocalServer, local_policy, respond
+
+
+def fetch(policy: FetchPolicy, url: str, **kwargs: object) -> FetchResult:
+    async def go() -> FetchResult:
+        async with Fetcher(policy) as f:
+            return await f.fetch(url, **kwargs)  # type: ignore[arg-type]
+
+    return asyncio.run(go())
+
+
+def test_plain_fetch_sends_user_agent_and_returns_body(server: LocalServer) -> None:
+    url = server.static("/feed.xml", b"<rss/>", headers={"ETag": '"v1"', "Last-Modified": "Mon, 02 Nov 2026 10:00:00 GMT"})
+    result = fetch(local_policy(), url)
+    assert result.status == 200 and result.content == b"<rss/>"
+    assert result.etag == '"v1"' and result.last_modified == "Mon, 02 Nov 2026 10:00:00 GMT"
+    assert server.hits("/feed.xml")[0].headers["user-agent"].startswith("Trendpapers-tests/0.1 (+https://")
+
+
+def test_conditional_get_sends_validators_and_reports_304(server: LocalServer) -> None:
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        if req.headers.get("If-None-Match") == '"v1"':
+            req.send_response(304)
+            req.send_header("Content-Length", "0")
+            req.end_headers()
+        else:
+            respond(req, b"<rss/>", headers={"ETag": '"v1"'})
+
+    url = server.route("/feed", handler)
+    assert fetch(local_policy(), url).status == 200
+    result = fetch(local_policy(), url, etag='"v1"', last_modified="Mon, 02 Nov 2026 10:00:00 GMT")
+    assert result.not_modified and result.content == b"" and result.etag == '"v1"'
+    assert server.hits("/feed")[1].headers["if-modified-since"] == "Mon, 02 Nov 2026 10:00:00 GMT"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw-deflate"])
+def test_compressed_bodies_are_decoded(server: LocalServer, encoding: str) -> None:
+    body = b"<rss>" + b"x" * 10_000 + b"</rss>"
+    if encoding == "gzip":
+        packed = gzip.compress(body)
+    elif encoding == "deflate":
+        packed = zlib.compress(body)
+    else:
+        c = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        packed = c.compress(body) + c.flush()
+    url = server.static("/z", packed, headers={"Content-Encoding": encoding.replace("raw-", "")})
+    assert fetch(local_policy(), url).content == body
+
+
+def test_redirects_are_followed_up_to_the_limit(server: LocalServer) -> None:
+    for n in range(7):
+        server.static(f"/r{n}", b"", status=302, headers={"Location": f"/r{n + 1}"})
+    server.static("/r7", b"done")
+    result = fetch(local_policy(max_redirects=7), server.url("/r0"))
+    assert result.content == b"done" and result.final_url.endswith("/r7")
+    with pytest.raises(FetchError, match="more than 5 redirects"):
+        fetch(local_policy(), server.url("/r0"))
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/feed", "file:///etc/passwd", "gopher://127.0.0.1/", "javascript:alert(1)"])
+def test_only_http_and_https(url: str) -> None:
+    with pytest.raises(FetchError, match="scheme"):
+        fetch(local_policy(), url)
+
+
+def test_redirect_to_file_scheme_is_refused(server: LocalServer) -> None:
+    server.static("/evil", b"", status=301, headers={"Location": "file:///etc/passwd"})
+    with pytest.raises(FetchError, match="scheme 'file'"):
+        fetch(local_policy(), server.url("/evil"))
+
+
+# --- addresses: SSRF ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("93.184.215.14", True),
+        ("2606:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),  # cloud metadata service
+        ("100.64.0.1", False),  # CGNAT
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fd00::1", False),  # ULA
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
+        ("::ffff:10.0.0.1", False),
+    ],
+)
+def test_address_policy(address: str, allowed: bool) -> None:
+    assert address_allowed(ipaddress.ip_address(address)) is allowed
+
+
+def test_allow_networks_opens_exactly_what_is_listed() -> None:
+    allow = parse_networks(["127.0.0.1/32"])
+    assert address_allowed(ipaddress.ip_address("127.0.0.1"), allow)
+    assert not address_allowed(ipaddress.ip_address("127.0.0.2"), allow)
+    assert not address_allowed(ipaddress.ip_address("::1"), allow)
+
+
+def _blocked_policy() -> FetchPolicy:
+    return local_policy(allow_networks=(), max_retries=0)
+
+
+def test_loopback_refused_without_allowance_and_no_connection_made(server: LocalServer) -> None:
+    server.static("/feed", b"<rss/>")
+    for url in (server.url("/feed"), f"http://2130706433:{server.port}/feed", f"http://0x7f000001:{server.port}/feed",
+                f"http://localhost:{server.port}/feed"):
+        with pytest.raises(BlockedAddressError, match="non-public address"):
+            fetch(_blocked_policy(), url)
+    assert server.connections == 0
+
+
+def test_ipv6_loopback_refused(make_server) -> None:  # type: ignore[no-untyped-def]
+    try:
+        v6 = make_server("::1")
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    v6.static("/feed", b"<rss/>")
+    with pytest.raises(BlockedAddressError):
+        fetch(_blocked_policy(), v6.url("/feed"))
+    assert v6.connections == 0
+
+
+def test_metadata_service_address_refused() -> None:
+    started = time.monotonic()
+    with pytest.raises(BlockedAddressError):
+        fetch(_blocked_policy(), "http://169.254.169.254/latest/meta-data/")
+    assert time.monotonic() - started < 2  # refused before any connection attempt
+
+
+def test_redirect_into_a_private_address_is_refused(server: LocalServer, make_server) -> None:  # type: ignore[no-untyped-def]
+    private = make_server("127.0.0.2")  # stands for an internal service; 127.0.0.1 plays the public site
+    private.static("/admin", b"secret")
+    server.static("/go", b"", status=302, headers={"Location": private.url("/admin")})
+    with pytest.raises(BlockedAddressError):
+        fetch(local_policy(max_retries=0), server.url("/go"))
+    assert private.connections == 0
+    assert len(server.hits("/go")) == 1
+
+
+# --- limits --------------------------------------------------------------------------------------
+
+
+def test_large_body_is_cut_at_the_cap(server: LocalServer) -> None:
+    chunk = b"x" * 1_000_000
+
+    def big(req: BaseHTTPRequestHandler) -> None:  # 50 MB, sent without a Content-Length
+        req.send_response(200)
+        req.send_header("Content-Type", "application/xml")
+        req.send_header("Connection", "close")
+        req.end_headers()
+        for _ in range(50):
+            req.wfile.write(chunk)
+
+    url = server.route("/big", big)
+    with pytest.raises(TooLargeError, match="cap of 2000000 bytes"):
+        fetch(local_policy(max_bytes=2_000_000), url)
+    server.static("/declared", b"x" * 3_000_000)
+    with pytest.raises(TooLargeError, match="Content-Length 3000000"):
+        fetch(local_policy(max_bytes=2_000_000), server.url("/declared"))
+
+
+def test_gzip_bomb_is_cut_at_the_decompressed_cap(server: LocalServer) -> None:
+    c = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b"\0" * 1_000_000
+    bomb = b"".join(c.compress(block) for _ in range(1000)) + c.flush()  # 1 GB of zeros in ~1 MB
+    assert len(bomb) < 2_000_000
+    url = server.static("/bomb", bomb, headers={"Content-Encoding": "gzip"})
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(TooLargeError):
+        fetch(local_policy(max_bytes=5_000_000), url)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200, f"peak memory grew by {grown_mb:.0f} MB"
+
+
+def test_endless_stream_is_cut_at_the_cap(server: LocalServer) -> None:
+    def endless(req: BaseHTTPRequestHandler) -> None:
+        req.send_response(200)
+        req.send_header("Transfer-Encoding", "chunked")
+        req.end_headers()
+        piece = b"<item>" * 1000
+        while True:
+            req.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+
+    url = server.route("/endless", endless)
+    with pytest.raises(TooLargeError):
+        fetch(local_policy(max_bytes=1_000_000), url)
+
+
+def test_slow_stream_is_cut_at_the_deadline(server: LocalServer) -> None:
+    def slow(req: BaseHTTPRequestHandler) -> None:  # one byte every 0.5 s, well within the read timeout
+        req.send_response(200)
+        req.send_header("Content-Length", "1000")
+        req.end_headers()
+        for _ in range(1000):
+            req.wfile.write(b"x")
+            req.wfile.flush()
+            time.sleep(0.5)
+
+    url = server.route("/slow", slow)
+    started = time.monotonic()
+    with pytest.raises(DeadlineError, match="deadline of 1.5s"):
+        fetch(local_policy(deadline=1.5), url)
+    assert time.monotonic() - started < 3
+
+
+def test_read_timeout_on_a_silent_server_is_retried_then_reported(server: LocalServer) -> None:
+    def silent(req: BaseHTTPRequestHandler) -> None:
+        time.sleep(3)
+
+    url = server.route("/silent", silent)
+    with pytest.raises(FetchError, match="timeout"):
+        fetch(local_policy(read_timeout=0.3, max_retries=1), url)
+    assert len(server.hits("/silent")) == 2
+
+
+# --- politeness ----------------------------------------------------------------------------------
+
+
+def test_retry_after_is_honoured_before_the_next_request(server: LocalServer) -> None:
+    calls = []
+
+    def limited(req: BaseHTTPRequestHandler) -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            respond(req, b"slow down", "text/plain", 429, {"Retry-After": "2"})
+        else:
+            respond(req, b"<rss/>")
+
+    url = server.route("/limited", limited)
+    assert fetch(local_policy(), url).content == b"<rss/>"
+    assert len(calls) == 2 and calls[1] - calls[0] >= 2.0
+
+
+def test_long_retry_after_is_reported_not_waited_for(server: LocalServer) -> None:
+    url = server.static("/later", b"", status=503, headers={"Retry-After": "3600"})
+    started = time.monotonic()
+    with pytest.raises(RateLimitedError) as info:
+        fetch(local_policy(), url)
+    assert info.value.retry_after == 3600 and time.monotonic() - started < 2
+    assert len(server.hits("/later")) == 1
+
+
+def test_transient_errors_are_retried_with_backoff(server: LocalServer) -> None:
+    calls = []
+
+    def flaky(req: BaseHTTPRequestHandler) -> None:
+        calls.append(time.monotonic())
+        if len(calls) < 3:
+            respond(req, b"oops", "text/plain", 502)
+        else:
+            respond(req, b"<rss/>")
+
+    url = server.route("/flaky", flaky)
+    assert fetch(local_policy(backoff_base=0.2, max_retries=2), url).content == b"<rss/>"
+    # Backoff doubles (0.2 s, then 0.4 s) with jitter of +-50%.
+    assert calls[1] - calls[0] >= 0.1 and calls[2] - calls[1] >= 0.2
+
+
+def test_client_errors_are_not_retried(server: LocalServer) -> None:
+    url = server.static("/gone", b"", status=410)
+    with pytest.raises(FetchError, match="HTTP 410"):
+        fetch(local_policy(), url)
+    assert len(server.hits("/gone")) == 1
+
+
+def test_per_host_gap_and_concurrency(server: LocalServer) -> None:
+    for n in range(4):
+        server.static(f"/p{n}", b"ok")
+
+    async def go() -> None:
+        async with Fetcher(local_policy(host_gap=0.3, host_concurrency=1)) as f:
+            await asyncio.gather(*(f.fetch(server.url(f"/p{n}")) for n in range(4)))
+
+    asyncio.run(go())
+    starts = sorted(r.at for r in server.requests)
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert all(g >= 0.28 for g in gaps), gaps
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("120", 120.0), ("0", 0.0), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)],
+)
+def test_parse_retry_after(value: str | None, expected: float | None) -> None:
+    assert parse_retry_after(value) == expected
