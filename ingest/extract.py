@@ -62,9 +62,14 @@ def extract_page(data: bytes, url: str | None = None) -> Extracted | None:
     doc = trafilatura.bare_extraction(tree, url=url, include_comments=False)
     if doc is None or not (doc.text or "").strip():
         return None
+    title = meta.get("title") or doc.title or None
+    text = doc.text.strip()
+    first, _, rest = text.partition("\n")
+    if title and rest.strip() and first.strip().casefold() == title.casefold():
+        text = rest.strip()  # the headline is the title, not the first sentence of the article
     return Extracted(
-        title=meta.get("title") or doc.title or None,
-        text=doc.text.strip(),
+        title=title,
+        text=text,
         author=meta.get("author"),
         date=meta.get("date"),
         sitename=meta.get("sitename"),
