@@ -74,9 +74,9 @@ def _item(entry: Mapping[str, Any], fetched_at: datetime) -> Item | None:
         key = f"guid:{guid}"
     elif canon:
         key = f"url:{canon}"
-    elif title or summary:
+    elif title or summary or content:
         # No GUID and no link: the entry's own text is all that identifies it.
-        key = "text:" + hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
+        key = "text:" + hashlib.sha256(f"{title}\n{summary}\n{content}".encode()).hexdigest()
     else:
         return None
     published_at, published_raw, clamped = _date(entry, fetched_at)

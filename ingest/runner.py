@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool as BrokenExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -191,6 +192,8 @@ class _Ingest:
             )
         except FeedError as exc:
             return self._fail(state, str(exc), result.status, None)
+        except BrokenExecutor:
+            raise  # our worker pool is gone: not this feed's fault, and no later feed can be parsed
         except Exception as exc:  # a parser crash on one feed must not stop the others
             return self._fail(state, f"feed could not be parsed: {type(exc).__name__}: {exc}", result.status, None)
         with self.engine.begin() as conn:
