@@ -1,0 +1,98 @@
+"""The command line: help for every command, exit codes, and each command on a real workspace."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import LocalServer
+from tests.test_ingest import TOPICS, rss, serve_articles
+from trendpapers.cli import cli
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("command", [[], ["init"], ["check"], ["ingest"], ["status"], ["resume"], ["demo"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    code, out = run(*command, "--help")
+    assert code == 0 and "Usage:" in out and len(out.splitlines()) > 3
+
+
+def test_python_dash_m() -> None:
+    out = subprocess.run([sys.executable, "-m", "trendpapers", "--help"], capture_output=True, text=True, check=True)
+    assert "ingest" in out.stdout
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, server: LocalServer) -> Path:
+    code, out = run("init", str(tmp_path / "ws"), "--name", "Test Cluster")
+    assert code == 0 and "database ready" in out
+    config = tmp_path / "ws" / "trendpapers.toml"
+    text = config.read_text().replace("allow_networks = []", 'allow_networks = ["127.0.0.1/32"]')
+    text = text.replace("workers = 2", "workers = 0").replace("host_gap = 1.0", "host_gap = 0.0")
+    serve_articles(server)
+    server.static("/good", rss(server.base, [(s, s.title()) for s in TOPICS]))
+    server.static("/bad", b"", status=404)
+    text += f'\n[[sources]]\nname = "Good"\nurl = "{server.url("/good")}"\nindustries = ["textile"]\n'
+    text += f'\n[[sources]]\nname = "Bad"\nurl = "{server.url("/bad")}"\n'
+    config.write_text(text)
+    return config
+
+
+def test_init_refuses_to_overwrite(workspace: Path) -> None:
+    code, out = run("init", str(workspace.parent))
+    assert code == 3 and "--force" in out
+
+
+def test_check(workspace: Path) -> None:
+    code, out = run("-c", str(workspace), "check")
+    assert code == 0 and "OK (3 industries, 2 sources" in out
+
+
+def test_check_reports_problems_with_exit_2(workspace: Path) -> None:
+    workspace.write_text(workspace.read_text() + '\n[[sources]]\nname = "Good"\nurl = "gopher://x"\n')
+    code, out = run("-c", str(workspace), "check")
+    assert code == 2
+    assert "duplicate source name 'Good'" in out and "not an absolute http(s) URL" in out
+
+
+def test_ingest_status_and_exit_codes(workspace: Path) -> None:
+    code, out = run("-c", str(workspace), "ingest", "--source", "Good")
+    assert code == 0 and "ok            Good: 3 new" in out and "documents: 3 ok" in out
+    code, out = run("-c", str(workspace), "ingest")
+    assert code == 1  # the Bad source failed
+    assert "failed        Bad: HTTP 404" in out
+    code, out = run("-c", str(workspace), "status")
+    assert code == 0
+    assert "Good: ok" in out and "3 items" in out
+    assert "Bad: failing" in out and "error: HTTP 404" in out
+    assert "ingest: errors" in out
+
+
+def test_unknown_source_is_a_usage_error(workspace: Path) -> None:
+    code, out = run("-c", str(workspace), "ingest", "--source", "Nope")
+    assert code == 2 and "unknown source(s): Nope" in out
+
+
+def test_resume(workspace: Path) -> None:
+    workspace.write_text(workspace.read_text().replace("pause_after_failures = 5", "pause_after_failures = 1"))
+    run("-c", str(workspace), "ingest", "--source", "Bad")
+    code, out = run("-c", str(workspace), "status")
+    assert "Bad: PAUSED" in out and "paused after 1 consecutive failures" in out
+    code, out = run("-c", str(workspace), "resume", "Bad")
+    assert code == 0 and "resumed" in out
+    assert "Bad: PAUSED" not in run("-c", str(workspace), "status")[1]
+
+
+def test_demo(tmp_path: Path) -> None:
+    code, out = run("demo", "--dir", str(tmp_path / "demo"))
+    assert code == 0
+    assert "4 sources, 38 new items" in out
+    assert "1 duplicate" in out and "1 fallback" in out and "37 ok" in out

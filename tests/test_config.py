@@ -1,0 +1,142 @@
+"""The configuration loader: valid files load, and every problem is reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import ConfigError
+from trendpapers.config import load_config, parse_config
+from trendpapers.workspace import init_workspace
+
+VALID = """
+[workspace]
+name = "Virtual Cluster"
+
+[storage]
+url = "sqlite:///data/store.db"
+
+[fetch]
+user_agent = "Trendpapers/0.1 (+https://cluster.example/contact)"
+host_gap = 2
+allow_networks = ["127.0.0.1/32"]
+
+[ingest]
+workers = 1
+
+[[industries]]
+slug = "medtech"
+name = "Medical technology"
+keywords = ["implant"]
+patent_classes = ["A61B", "G16H 50/20"]
+
+[[sources]]
+name = "MedTech Wire"
+url = "https://medtech.example/feed.atom"
+industries = ["medtech"]
+language = "de"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "trendpapers.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_valid_config(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, VALID))
+    assert config.name == "Virtual Cluster"
+    assert config.storage_url == f"sqlite:///{tmp_path / 'data' / 'store.db'}"  # relative to the workspace
+    assert config.fetch.host_gap == 2 and config.fetch.deadline == 60.0  # given, and default
+    assert [str(n) for n in config.fetch.allow_networks] == ["127.0.0.1/32"]
+    assert config.ingest.workers == 1
+    assert config.industries[0].patent_classes == ("A61B", "G16H50/20")
+    source = config.sources[0]
+    assert (source.name, source.kind, source.industries, source.language) == ("MedTech Wire", "news", ("medtech",), "de")
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    bad = """
+colour = "blue"
+[fetch]
+user_agent = "curl"
+deadline = -1
+host_gap = "slow"
+allow_networks = ["not-a-net"]
+[ingest]
+fetch_articles = 1
+near_duplicate_threshold = 2.0
+[[industries]]
+slug = "Med Tech"
+name = ""
+patent_classes = ["XYZ"]
+[[industries]]
+slug = "textile"
+name = "Textile"
+[[industries]]
+slug = "textile"
+name = "Textile again"
+[[sources]]
+name = "A"
+url = "ftp://a.example/feed"
+kind = "blog"
+industries = ["aviation"]
+[[sources]]
+name = "A"
+url = "not a url"
+language = "German"
+homepage = "https://a.example"
+"""
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, bad))
+    problems = "\n".join(info.value.problems)
+    expected = [
+        "colour: unknown key",
+        "fetch.user_agent: must name a contact",
+        "fetch.deadline: must be at least",
+        "fetch.host_gap: must be int or float, not str",
+        "fetch.allow_networks: not a network",
+        "ingest.fetch_articles: must be bool, not int",
+        "ingest.near_duplicate_threshold: must be in (0, 1]",
+        "industries[0].slug: 'Med Tech' must be lower-case",
+        "industries[0].name: is required",
+        "industries[0].patent_classes: 'XYZ' is not a CPC/IPC prefix",
+        "industries[2].slug: duplicate industry slug 'textile'",
+        "sources[0].url: 'ftp://a.example/feed' is not an absolute http(s) URL",
+        "sources[0].kind: must be 'news' or 'patent'",
+        "sources[0].industries: unknown industry slug 'aviation'",
+        "sources[1].name: duplicate source name 'A'",
+        "sources[1].url: 'not a url' is not an absolute http(s) URL",
+        "sources[1].language: 'German' is not a language code",
+        "sources[1].homepage: unknown key",
+    ]
+    for line in expected:
+        assert line in problems
+    assert len(info.value.problems) == len(expected)
+    assert str(tmp_path / "trendpapers.toml") in str(info.value)
+
+
+def test_toml_syntax_error_names_the_file_and_position(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"not valid TOML: .*line 2"):
+        load_config(write(tmp_path, '[fetch]\nhost_gap = = 1\n'))
+
+
+def test_missing_file_says_how_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="trendpapers init"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_empty_config_uses_defaults(tmp_path: Path) -> None:
+    config = parse_config({}, root=tmp_path)
+    assert config.sources == () and config.fetch.max_redirects == 5 and config.fetch.allow_networks == ()
+
+
+def test_scaffolded_workspace_config_is_valid(tmp_path: Path) -> None:
+    written = init_workspace(tmp_path / "ws", "Clúster \"Süd\"")
+    assert {p.name for p in written} == {"trendpapers.toml", "mkdocs.yml", "index.md"}
+    config = load_config(tmp_path / "ws" / "trendpapers.toml")
+    assert config.name == "Clúster 'Süd'"
+    assert [i.slug for i in config.industries] == ["textile", "medtech", "logistics"]
+    assert (tmp_path / "ws" / "papers").is_dir()

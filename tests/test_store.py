@@ -1,0 +1,55 @@
+"""The store: engine settings, migrations, and the ingest tables' idempotent writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ingest import store
+from ingest.records import Item, SourceSpec
+from trendpapers.db import ALL_MIGRATIONS, create_engine, migrate, open_store, schema_migrations
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def test_sqlite_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_migrations_apply_once(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 's.db'}")
+    assert len(migrate(engine)) == len(ALL_MIGRATIONS)
+    assert migrate(engine) == []
+    with engine.connect() as conn:
+        done = conn.execute(sa.select(schema_migrations.c.component, schema_migrations.c.version)).all()
+    assert sorted(done) == sorted((m.component, m.version) for m in ALL_MIGRATIONS)
+
+
+def item(key: str, url: str | None = None) -> Item:
+    return Item(key=key, guid=key, link=url, canonical_url=url, title=key, summary="", content="", author=None,
+                published_at=NOW, published_raw=None)
+
+
+def test_sources_sync_and_items_insert_idempotently(tmp_path: Path) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    with engine.begin() as conn:
+        store.sync_sources(conn, [SourceSpec("A", "https://a.example/feed"), SourceSpec("B", "https://b.example/feed")])
+        a, b = store.source_states(conn)
+        store.record_fetch_success(conn, a.id, status=200, etag='"e"', last_modified=None, warning=None, now=NOW)
+        assert store.insert_items(conn, a.id, [item("1", "https://x.example/1"), item("2")], NOW) == 2
+        assert store.insert_items(conn, a.id, [item("1", "https://x.example/1"), item("2")], NOW) == 0
+        # Another source carrying the same URL: inserted, marked as a duplicate of the first.
+        assert store.insert_items(conn, b.id, [item("9", "https://x.example/1")], NOW) == 1
+        # A changed URL drops the validators; a source no longer configured is kept but inactive.
+        store.sync_sources(conn, [SourceSpec("A", "https://a.example/new-feed")])
+        a2, b2 = store.source_states(conn)
+        assert a2.etag is None and a2.url.endswith("new-feed") and a2.items == 2
+        assert not b2.active and b2.items == 1
+        rows = {r.key: r for r in conn.execute(sa.select(store.items))}
+    assert rows["9"].duplicate_of == rows["1"].id
+    assert rows["1"].published_at == NOW  # stored and read back as aware UTC
