@@ -58,12 +58,12 @@ def extract_page(data: bytes, url: str | None = None) -> Extracted | None:
         return None
     meta = _page_meta(tree)  # before extraction, which prunes the tree
     # Reader comments are not the article; everything else keeps trafilatura's defaults,
-    # which score best on the article-extraction benchmark (see tests/test_extract_quality.py).
+    # which score best on the article-extraction benchmark (see tests/test_extract.py).
     doc = trafilatura.bare_extraction(tree, url=url, include_comments=False)
-    if doc is None or not (doc.text or "").strip():
+    text = (getattr(doc, "text", None) or "").strip()
+    if not text:
         return None
-    title = meta.get("title") or doc.title or None
-    text = doc.text.strip()
+    title = meta.get("title") or getattr(doc, "title", None) or None
     first, _, rest = text.partition("\n")
     if title and rest.strip() and first.strip().casefold() == title.casefold():
         text = rest.strip()  # the headline is the title, not the first sentence of the article

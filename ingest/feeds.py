@@ -110,7 +110,9 @@ def parse_feed(
     if content_type:
         headers["content-type"] = content_type
     try:
-        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+        parsed = feedparser.parse(
+            data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+        )
     except Exception as exc:  # feedparser's own bugs on hostile input must not stop the run
         raise FeedError(f"{url}: feed parser failed: {type(exc).__name__}: {exc}") from exc
     version = parsed.get("version") or ""
@@ -119,7 +121,7 @@ def parse_feed(
         problem = None  # servers often label feeds text/plain or text/html; the bytes decide
     entries = parsed.get("entries") or []
     if not entries:
-        if _HTML_START.match(data[:512]) or "html" in content_type and not version:
+        if _HTML_START.match(data[:512]) or ("html" in content_type and not version):
             raise FeedError(f"{url}: not a feed (an HTML page)")
         if problem is not None and not version:
             raise FeedError(f"{url}: not a feed: {type(problem).__name__}: {problem}")

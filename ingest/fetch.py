@@ -307,16 +307,16 @@ class Fetcher:
             async with self._pool.stream(
                 "GET", url, headers=headers, extensions={"timeout": timeouts}
             ) as response:
-                resp_headers = {
-                    k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers
-                }
+                resp_headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers}
                 if response.status in _REDIRECTS or response.status == 304 or response.status >= 400:
                     return response.status, resp_headers, b""  # bodies we do not read are not downloaded
                 decoder = _Decoder(resp_headers.get("content-encoding", ""), url, max_bytes)
                 declared = resp_headers.get("content-length", "")
                 if declared.isdigit() and not decoder.compressed and int(declared) > max_bytes:
-                    raise TooLargeError(url, f"Content-Length {declared} exceeds the cap of {max_bytes} bytes")
-                async for chunk in response.aiter_stream():  # type: ignore[attr-defined]
+                    raise TooLargeError(
+                        url, f"Content-Length {declared} exceeds the cap of {max_bytes} bytes"
+                    )
+                async for chunk in response.aiter_stream():
                     decoder.feed(chunk)
                 return response.status, resp_headers, decoder.finish()
         except httpcore.TimeoutException as exc:

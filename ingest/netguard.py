@@ -47,9 +47,7 @@ async def resolve(host: str, port: int, timeout: float | None) -> list[IPAddress
     """All addresses of ``host`` (an IP literal resolves to itself, decimal forms included)."""
     loop = asyncio.get_running_loop()
     try:
-        infos = await asyncio.wait_for(
-            loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout=timeout
-        )
+        infos = await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout=timeout)
     except (OSError, TimeoutError) as exc:
         raise httpcore.ConnectError(f"cannot resolve {host!r}: {exc}") from exc
     seen: list[IPAddress] = []

@@ -31,7 +31,7 @@ from ingest.errors import FeedError, FetchError, RateLimitedError, RobotsDisallo
 from ingest.extract import detect_language, extract_page
 from ingest.feeds import parse_feed
 from ingest.fetch import Fetcher, FetchPolicy
-from ingest.records import Document, Extracted, ParsedFeed, SourceSpec
+from ingest.records import Document, Extracted, ExtractionStatus, ParsedFeed, SourceSpec
 from ingest.robots import RobotsCache
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,9 @@ class _Ingest:
         base = self.settings.failure_backoff * 2 ** max(0, failures - 1)
         return timedelta(seconds=min(base, self.settings.max_failure_backoff) * random.uniform(0.8, 1.2))
 
-    def _fail(self, state: store.SourceState, error: str, status: int | None, retry_in: timedelta | None) -> SourceOutcome:
+    def _fail(
+        self, state: store.SourceState, error: str, status: int | None, retry_in: timedelta | None
+    ) -> SourceOutcome:
         with self.engine.begin() as conn:
             paused = store.record_fetch_failure(
                 conn,
@@ -181,13 +183,21 @@ class _Ingest:
         if result.not_modified:
             with self.engine.begin() as conn:
                 store.record_fetch_success(
-                    conn, state.id, status=304, etag=result.etag, last_modified=result.last_modified,
-                    warning=state.last_warning, now=self.now(),
+                    conn,
+                    state.id,
+                    status=304,
+                    etag=result.etag,
+                    last_modified=result.last_modified,
+                    warning=state.last_warning,
+                    now=self.now(),
                 )
             return SourceOutcome(state.name, "not-modified")
         try:
             parsed: ParsedFeed = await self._cpu(
-                parse_feed, result.content, url=result.final_url, fetched_at=result.fetched_at,
+                parse_feed,
+                result.content,
+                url=result.final_url,
+                fetched_at=result.fetched_at,
                 content_type=result.content_type,
             )
         except FeedError as exc:
@@ -195,12 +205,19 @@ class _Ingest:
         except BrokenExecutor:
             raise  # our worker pool is gone: not this feed's fault, and no later feed can be parsed
         except Exception as exc:  # a parser crash on one feed must not stop the others
-            return self._fail(state, f"feed could not be parsed: {type(exc).__name__}: {exc}", result.status, None)
+            return self._fail(
+                state, f"feed could not be parsed: {type(exc).__name__}: {exc}", result.status, None
+            )
         with self.engine.begin() as conn:
             new = store.insert_items(conn, state.id, parsed.items, self.now())
             store.record_fetch_success(
-                conn, state.id, status=result.status, etag=result.etag,
-                last_modified=result.last_modified, warning=parsed.warning, now=self.now(),
+                conn,
+                state.id,
+                status=result.status,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                warning=parsed.warning,
+                now=self.now(),
             )
         if parsed.warning:
             log.warning("source %s: %s", state.name, parsed.warning)
@@ -248,6 +265,7 @@ class _Ingest:
     def _save(
         self, item: store.PendingItem, page: _PageResult | None, error: str | None, index: NearDuplicateIndex
     ) -> None:
+        status: ExtractionStatus
         if page is not None and page.extracted is not None:
             ex = page.extracted
             status, text = "ok", ex.text
@@ -262,7 +280,12 @@ class _Ingest:
             language = detect_language(text, item.source_language) if text else item.source_language
             digest = content_hash(text) if text.strip() else None
             signature = minhash(text) if text.strip() else None
-            log.info("item %d: %s; %s", item.id, error, "using the feed's text" if status == "fallback" else "no text")
+            log.info(
+                "item %d: %s; %s",
+                item.id,
+                error,
+                "using the feed's text" if status == "fallback" else "no text",
+            )
             if status == "failed":
                 self.errors.append(f"item {item.id} ({item.link}): {error}")
         duplicate_of, reason = None, None
@@ -277,9 +300,19 @@ class _Ingest:
             store.save_document(
                 conn,
                 Document(
-                    item_id=item.id, status=status, error=error, url=item.link, title=title, text=text,
-                    author=author, published_at=item.published_at, language=language, sitename=sitename,
-                    content_hash=digest, duplicate_of=duplicate_of, duplicate_reason=reason,
+                    item_id=item.id,
+                    status=status,
+                    error=error,
+                    url=item.link,
+                    title=title,
+                    text=text,
+                    author=author,
+                    published_at=item.published_at,
+                    language=language,
+                    sitename=sitename,
+                    content_hash=digest,
+                    duplicate_of=duplicate_of,
+                    duplicate_reason=reason,
                 ),
                 minhash=signature,
                 now=self.now(),
@@ -314,7 +347,9 @@ def run_ingest(
         if s.paused_reason:
             outcomes.append(SourceOutcome(s.name, "skipped", error=s.paused_reason))
         elif s.not_before and s.not_before > start:
-            outcomes.append(SourceOutcome(s.name, "skipped", error=f"backing off until {s.not_before:%Y-%m-%d %H:%M} UTC"))
+            outcomes.append(
+                SourceOutcome(s.name, "skipped", error=f"backing off until {s.not_before:%Y-%m-%d %H:%M} UTC")
+            )
         else:
             due.append(s)
     executor: Executor | None = None
@@ -337,7 +372,9 @@ def run_ingest(
     )
 
 
-async def _run(job: _Ingest, due: list[store.SourceState], outcomes: list[SourceOutcome], wanted: set[str] | None) -> int:
+async def _run(
+    job: _Ingest, due: list[store.SourceState], outcomes: list[SourceOutcome], wanted: set[str] | None
+) -> int:
     async with Fetcher(job.policy) as fetcher:
         progress = _Progress("feeds", len(due))
         outcomes.extend(await asyncio.gather(*(job.source(fetcher, s, progress) for s in due)))

@@ -6,7 +6,7 @@ can be re-run or resumed after a crash without creating duplicates.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -148,9 +148,7 @@ def sync_sources(conn: sa.Connection, specs: Sequence[SourceSpec]) -> None:
 
 
 def source_states(conn: sa.Connection) -> list[SourceState]:
-    counts = (
-        sa.select(items.c.source_id, sa.func.count().label("n")).group_by(items.c.source_id).subquery()
-    )
+    counts = sa.select(items.c.source_id, sa.func.count().label("n")).group_by(items.c.source_id).subquery()
     query = (
         sa.select(sources, sa.func.coalesce(counts.c.n, 0).label("items"))
         .select_from(sources.outerjoin(counts, counts.c.source_id == sources.c.id))
@@ -198,9 +196,10 @@ def record_fetch_failure(
     pause_after: int,
 ) -> bool:
     """Count a failure; pause the source after ``pause_after`` in a row. Returns True if now paused."""
-    failures = conn.execute(
-        sa.select(sources.c.consecutive_failures).where(sources.c.id == source_id)
-    ).scalar_one() + 1
+    failures = (
+        conn.execute(sa.select(sources.c.consecutive_failures).where(sources.c.id == source_id)).scalar_one()
+        + 1
+    )
     paused = failures >= pause_after
     conn.execute(
         sources.update()
@@ -211,7 +210,9 @@ def record_fetch_failure(
             last_error=error,
             consecutive_failures=failures,
             not_before=now + retry_in if retry_in else None,
-            paused_reason=(f"paused after {failures} consecutive failures; last: {error}" if paused else None),
+            paused_reason=(
+                f"paused after {failures} consecutive failures; last: {error}" if paused else None
+            ),
         )
     )
     return paused
@@ -227,10 +228,11 @@ def resume_source(conn: sa.Connection, name: str) -> bool:
     return result.rowcount > 0
 
 
-def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, object]]) -> int:
+def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, object]]) -> int:
     """Insert rows, skipping those that violate a unique constraint; returns rows inserted."""
     if not rows:
         return 0
+    stmt: sa.Insert
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -260,7 +262,7 @@ def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: 
             .where(items.c.canonical_url.in_(urls))
             .group_by(items.c.canonical_url)
         )
-        first_by_url = {url: item_id for url, item_id in conn.execute(query)}
+        first_by_url = {row[0]: row[1] for row in conn.execute(query)}
     rows = [
         {
             "source_id": source_id,
@@ -360,6 +362,8 @@ def counts(conn: sa.Connection) -> dict[str, int]:
             sa.select(sa.func.count()).select_from(documents).where(documents.c.duplicate_of.is_not(None))
         ).scalar_one(),
     }
-    for status, n in conn.execute(sa.select(documents.c.status, sa.func.count()).group_by(documents.c.status)):
+    for status, n in conn.execute(
+        sa.select(documents.c.status, sa.func.count()).group_by(documents.c.status)
+    ):
         result[f"documents_{status}"] = n
     return result

@@ -28,7 +28,7 @@ def _decode_for_scan(data: bytes) -> str:
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if data.startswith(bom):
-            return data[len(bom):].decode(enc, "replace")
+            return data[len(bom) :].decode(enc, "replace")
     if data[:4] == b"<\x00?\x00":
         return data.decode("utf-16-le", "replace")
     if data[:4] == b"\x00<\x00?":
@@ -41,7 +41,7 @@ def _decode_for_scan(data: bytes) -> str:
 def refuse_entity_declarations(data: bytes, name: str) -> None:
     """Raise ``UnsafeXMLError`` if the document type declaration of ``data`` declares entities."""
     text = _decode_for_scan(data)
-    if text.startswith("\ufeff") or text.startswith("ï»¿"):  # UTF-8 BOM, read as either
+    if text.startswith(("\ufeff", "ï»¿")):  # UTF-8 BOM, read as either
         text = text[1:] if text[0] == "\ufeff" else text[3:]
     pos = 0
     while (m := _PROLOG_ITEM.match(text, pos)) is not None and m.end() > pos:
@@ -52,7 +52,7 @@ def refuse_entity_declarations(data: bytes, name: str) -> None:
     # The internal subset ends before the root element starts; entity values may hold markup,
     # but their <!ENTITY keyword comes first, so searching up to the first element start is enough.
     root = _ROOT_START.search(text, doctype.end())
-    subset = text[doctype.end(): root.start() if root else len(text)]
+    subset = text[doctype.end() : root.start() if root else len(text)]
     if _ENTITY.search(subset):
         raise UnsafeXMLError(
             f"{name}: refused: the XML declares entities in its DOCTYPE "

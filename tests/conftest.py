@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -88,22 +89,25 @@ class LocalServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                app.requests.append(Request(time.monotonic(), self.path, {k.lower(): v for k, v in self.headers.items()}))
+                app.requests.append(
+                    Request(time.monotonic(), self.path, {k.lower(): v for k, v in self.headers.items()})
+                )
                 handler = app.routes.get(self.path) or app.routes.get(self.path.split("?", 1)[0])
                 if handler is None:
                     respond(self, b"not found", "text/plain", 404)
                     return
-                try:
+                # The client gives up on endless and slow responses, as it should.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     handler(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up, as it should for endless and slow responses
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         class _Server(ThreadingHTTPServer):
             daemon_threads = True
-            address_family = __import__("socket").AF_INET6 if ":" in app.host else __import__("socket").AF_INET
+            address_family = (
+                __import__("socket").AF_INET6 if ":" in app.host else __import__("socket").AF_INET
+            )
 
             def verify_request(self, request: object, client_address: object) -> bool:
                 app.connections += 1

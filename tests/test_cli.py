@@ -26,7 +26,9 @@ def test_every_command_has_help(command: list[str]) -> None:
 
 
 def test_python_dash_m() -> None:
-    out = subprocess.run([sys.executable, "-m", "trendpapers", "--help"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "trendpapers", "--help"], capture_output=True, text=True, check=True
+    )
     assert "ingest" in out.stdout
 
 
@@ -82,7 +84,9 @@ def test_unknown_source_is_a_usage_error(workspace: Path) -> None:
 
 
 def test_resume(workspace: Path) -> None:
-    workspace.write_text(workspace.read_text().replace("pause_after_failures = 5", "pause_after_failures = 1"))
+    workspace.write_text(
+        workspace.read_text().replace("pause_after_failures = 5", "pause_after_failures = 1")
+    )
     run("-c", str(workspace), "ingest", "--source", "Bad")
     code, out = run("-c", str(workspace), "status")
     assert "Bad: PAUSED" in out and "paused after 1 consecutive failures" in out

@@ -54,7 +54,12 @@ def test_valid_config(tmp_path: Path) -> None:
     assert config.ingest.workers == 1
     assert config.industries[0].patent_classes == ("A61B", "G16H50/20")
     source = config.sources[0]
-    assert (source.name, source.kind, source.industries, source.language) == ("MedTech Wire", "news", ("medtech",), "de")
+    assert (source.name, source.kind, source.industries, source.language) == (
+        "MedTech Wire",
+        "news",
+        ("medtech",),
+        "de",
+    )
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
@@ -120,7 +125,7 @@ homepage = "https://a.example"
 
 def test_toml_syntax_error_names_the_file_and_position(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"not valid TOML: .*line 2"):
-        load_config(write(tmp_path, '[fetch]\nhost_gap = = 1\n'))
+        load_config(write(tmp_path, "[fetch]\nhost_gap = = 1\n"))
 
 
 def test_missing_file_says_how_to_start(tmp_path: Path) -> None:
@@ -134,7 +139,7 @@ def test_empty_config_uses_defaults(tmp_path: Path) -> None:
 
 
 def test_scaffolded_workspace_config_is_valid(tmp_path: Path) -> None:
-    written = init_workspace(tmp_path / "ws", "Clúster \"Süd\"")
+    written = init_workspace(tmp_path / "ws", 'Clúster "Süd"')
     assert {p.name for p in written} == {"trendpapers.toml", "mkdocs.yml", "index.md"}
     config = load_config(tmp_path / "ws" / "trendpapers.toml")
     assert config.name == "Clúster 'Süd'"

@@ -44,7 +44,9 @@ _HEADER = re.compile(rb"^Header:\s*([^:\s]+):\s*(.*?)\s*$", re.M)
 
 def _headers(data: bytes) -> tuple[str, dict[str, str]]:
     headers = {m.group(1).decode(): m.group(2).decode() for m in _HEADER.finditer(data[:2000])}
-    content_type = next((headers.pop(k) for k in list(headers) if k.lower() == "content-type"), "application/xml")
+    content_type = next(
+        (headers.pop(k) for k in list(headers) if k.lower() == "content-type"), "application/xml"
+    )
     if data[:2] == b"\x1f\x8b":
         headers["Content-Encoding"] = "gzip"
     return content_type, headers
@@ -60,14 +62,27 @@ def _usable_entries(data: bytes) -> int:
         for e in parsed.entries
         if e.get("id")
         or str(e.get("link", "")).startswith(("http://", "https://"))
-        or re.sub(r"<[^>]*>", "", " ".join([e.get("title", ""), e.get("summary", "")] + [c.get("value", "") for c in e.get("content", [])])).strip()
+        or re.sub(
+            r"<[^>]*>",
+            "",
+            " ".join(
+                [e.get("title", ""), e.get("summary", "")]
+                + [c.get("value", "") for c in e.get("content", [])]
+            ),
+        ).strip()
     )
 
 
 @pytest.fixture(scope="module")
-def ingested(corpora: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], IngestReport, dict[str, int]]:
+def ingested(
+    corpora: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[Path], IngestReport, dict[str, int]]:
     root = corpora / "feeds"
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != "LICENSE" and p.parent.name != "real-sites-expected")
+    files = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.name != "LICENSE" and p.parent.name != "real-sites-expected"
+    )
     server = LocalServer()
     server.start()
     try:
@@ -75,11 +90,18 @@ def ingested(corpora: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
         for n, path in enumerate(files):
             data = path.read_bytes()
             content_type, headers = _headers(data)
-            sources.append(SourceSpec(str(path.relative_to(root)), server.static(f"/{n}", data, content_type, headers=headers)))
+            sources.append(
+                SourceSpec(
+                    str(path.relative_to(root)), server.static(f"/{n}", data, content_type, headers=headers)
+                )
+            )
         engine = open_store(f"sqlite:///{tmp_path_factory.mktemp('corpus') / 'store.db'}")
         # Article links point at the real web, which tests never reach: documents come from feed text.
         report = run_ingest(
-            engine, sources, local_policy(concurrency=32, host_concurrency=32), local_settings(fetch_articles=False, workers=2)
+            engine,
+            sources,
+            local_policy(concurrency=32, host_concurrency=32),
+            local_settings(fetch_articles=False, workers=2),
         )
     finally:
         server.stop()
@@ -97,7 +119,9 @@ def ingested(corpora: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
 def test_every_feed_runs_through_without_uncaught_exceptions(ingested) -> None:  # type: ignore[no-untyped-def]
     _root, files, report, _counts = ingested
     assert len(report.sources) == len(files) > 2000
-    crashed = [o for o in report.sources if o.error and ("could not be parsed" in o.error or "unexpected" in o.error)]
+    crashed = [
+        o for o in report.sources if o.error and ("could not be parsed" in o.error or "unexpected" in o.error)
+    ]
     assert crashed == []
 
 

@@ -33,7 +33,11 @@ def test_extract_page_text_and_metadata() -> None:
     assert ex.text.startswith("Die Nordweave Fibres GmbH hat in Valmark eine Anlage eröffnet")
     assert "Impressum" not in ex.text and "Themen" not in ex.text
     assert (ex.title, ex.author, ex.date, ex.sitename, ex.page_language) == (
-        "Neue Recyclinganlage in Valmark", "Jana Weber", "2026-10-14T08:00:00+02:00", "Textilnachrichten", "de-DE",
+        "Neue Recyclinganlage in Valmark",
+        "Jana Weber",
+        "2026-10-14T08:00:00+02:00",
+        "Textilnachrichten",
+        "de-DE",
     )
     assert detect_language(ex.text, ex.page_language) == "de"
 

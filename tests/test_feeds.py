@@ -70,7 +70,10 @@ def test_wrong_declared_encoding_is_recovered_with_a_warning() -> None:
 def test_bozo_feed_with_entries_is_ingested_with_a_warning() -> None:
     feed = parse("bozo.xml")
     # The lenient parser treats a GUID without isPermaLink="false" as a link relative to the feed.
-    assert [i.key for i in feed.items] == ["guid:https://feeds.example.org/b-1", "guid:https://feeds.example.org/b-2"]
+    assert [i.key for i in feed.items] == [
+        "guid:https://feeds.example.org/b-1",
+        "guid:https://feeds.example.org/b-2",
+    ]
     assert feed.warning is not None
 
 

@@ -30,7 +30,9 @@ TOPICS = {
 
 
 def page(title: str, body: str) -> bytes:
-    paragraphs = "".join(f"<p>{body} Paragraph {n} adds detail number {n * 7} about {title.lower()}.</p>" for n in range(4))
+    paragraphs = "".join(
+        f"<p>{body} Paragraph {n} adds detail number {n * 7} about {title.lower()}.</p>" for n in range(4)
+    )
     return (
         f'<!DOCTYPE html><html lang="en"><head><title>{title}</title></head><body>'
         f'<nav><a href="/">Home</a> <a href="/about">About us</a></nav>'
@@ -41,7 +43,7 @@ def page(title: str, body: str) -> bytes:
 
 def rss(base: str, entries: list[tuple[str, str]], title: str = "Test feed") -> bytes:
     items = "".join(
-        f"<item><title>{t}</title><link>{base}/a/{slug}</link><guid isPermaLink=\"false\">{slug}</guid>"
+        f'<item><title>{t}</title><link>{base}/a/{slug}</link><guid isPermaLink="false">{slug}</guid>'
         f"<pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate><description>Summary of {t}.</description></item>"
         for slug, t in entries
     )
@@ -71,7 +73,9 @@ def count(engine: sa.Engine, table: sa.Table) -> int:
 def docs(engine: sa.Engine) -> dict[str, sa.Row]:
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(store.items.c.guid, store.documents).join(store.documents, store.documents.c.item_id == store.items.c.id)
+            sa.select(store.items.c.guid, store.documents).join(
+                store.documents, store.documents.c.item_id == store.items.c.id
+            )
         )
         return {r.guid: r for r in rows}
 
@@ -112,7 +116,9 @@ def test_not_modified_feed_adds_no_rows(server: LocalServer, engine: sa.Engine) 
     assert count(engine, store.items) == 1
 
 
-def test_server_ignoring_validators_and_reordering_creates_no_duplicates(server: LocalServer, engine: sa.Engine) -> None:
+def test_server_ignoring_validators_and_reordering_creates_no_duplicates(
+    server: LocalServer, engine: sa.Engine
+) -> None:
     serve_articles(server)
     entries = [(s, f"{s.title()} news") for s in TOPICS]
     versions = iter([entries, list(reversed(entries)), entries + entries])
@@ -130,11 +136,17 @@ def test_server_ignoring_validators_and_reordering_creates_no_duplicates(server:
 def test_robots_and_failed_pages_fall_back_to_feed_text(server: LocalServer, engine: sa.Engine) -> None:
     server.static("/robots.txt", b"User-agent: *\nDisallow: /private/\n", "text/plain")
     server.static("/private/x", page("Secret", TOPICS["loom"]), "text/html")
-    server.static("/feed", rss(server.base, [("gone", "Gone")]).replace(b"</channel>", (
-        f'<item><title>Members only</title><link>{server.base}/private/x</link><guid isPermaLink="false">priv</guid>'
-        f"<description>Only the summary may be used.</description></item>"
-        f"<item><title></title><link>{server.base}/a/nothing</link><guid isPermaLink='false'>empty</guid></item></channel>"
-    ).encode()))
+    server.static(
+        "/feed",
+        rss(server.base, [("gone", "Gone")]).replace(
+            b"</channel>",
+            (
+                f'<item><title>Members only</title><link>{server.base}/private/x</link><guid isPermaLink="false">priv</guid>'
+                f"<description>Only the summary may be used.</description></item>"
+                f"<item><title></title><link>{server.base}/a/nothing</link><guid isPermaLink='false'>empty</guid></item></channel>"
+            ).encode(),
+        ),
+    )
     report = ingest(engine, [SourceSpec("Feed", server.url("/feed"))])
     found = docs(engine)
     assert found["priv"].status == "fallback" and found["priv"].text == "Only the summary may be used."
@@ -150,11 +162,14 @@ def test_duplicates_across_sources_are_marked_not_deleted(server: LocalServer, e
     reworded = "Hallsund, 3 November. " + TOPICS["port"]
     server.static("/b/port-repost", page("Port repost", reworded), "text/html")
     server.static("/one", rss(server.base, [("port", "Port news"), ("loom", "Loom news")]))
-    two = rss(server.base, [("implant", "Implant news")]).replace(b"</channel>", (
-        # The same article under a tracking link, and a repost of the port story on another page.
-        f'<item><title>Loom again</title><link>{server.base}/a/loom?utm_source=x</link><guid isPermaLink="false">loom-2</guid></item>'
-        f'<item><title>Port repost</title><link>{server.base}/b/port-repost</link><guid isPermaLink="false">port-2</guid></item></channel>'
-    ).encode())
+    two = rss(server.base, [("implant", "Implant news")]).replace(
+        b"</channel>",
+        (
+            # The same article under a tracking link, and a repost of the port story on another page.
+            f'<item><title>Loom again</title><link>{server.base}/a/loom?utm_source=x</link><guid isPermaLink="false">loom-2</guid></item>'
+            f'<item><title>Port repost</title><link>{server.base}/b/port-repost</link><guid isPermaLink="false">port-2</guid></item></channel>'
+        ).encode(),
+    )
     server.static("/two", two)
     ingest(engine, [SourceSpec("One", server.url("/one"))])
     report = ingest(engine, [SourceSpec("One", server.url("/one")), SourceSpec("Two", server.url("/two"))])
@@ -214,7 +229,10 @@ def test_failing_source_is_paused_and_can_be_resumed(server: LocalServer, engine
     for _ in range(3):
         ingest(engine, sources, pause_after_failures=3, policy=local_policy(max_retries=0))
     report = ingest(engine, sources, pause_after_failures=3)
-    assert report.sources[0].status == "skipped" and "paused after 3 consecutive failures" in report.sources[0].error
+    assert (
+        report.sources[0].status == "skipped"
+        and "paused after 3 consecutive failures" in report.sources[0].error
+    )
     assert len(server.hits("/broken")) == 3
     with engine.begin() as conn:
         state = store.source_states(conn)[0]
@@ -246,6 +264,10 @@ def test_future_dates_are_clamped_in_the_store(server: LocalServer, engine: sa.E
 
 def test_gzip_encoded_feed_and_worker_processes(server: LocalServer, engine: sa.Engine) -> None:
     serve_articles(server)
-    server.static("/feed", gzip.compress(rss(server.base, [(s, s) for s in TOPICS])), headers={"Content-Encoding": "gzip"})
+    server.static(
+        "/feed",
+        gzip.compress(rss(server.base, [(s, s) for s in TOPICS])),
+        headers={"Content-Encoding": "gzip"},
+    )
     report = ingest(engine, [SourceSpec("F", server.url("/feed"))], workers=2)
     assert report.new_items == 3 and report.documents == {"ok": 3}

@@ -31,16 +31,30 @@ def test_migrations_apply_once(tmp_path: Path) -> None:
 
 
 def item(key: str, url: str | None = None) -> Item:
-    return Item(key=key, guid=key, link=url, canonical_url=url, title=key, summary="", content="", author=None,
-                published_at=NOW, published_raw=None)
+    return Item(
+        key=key,
+        guid=key,
+        link=url,
+        canonical_url=url,
+        title=key,
+        summary="",
+        content="",
+        author=None,
+        published_at=NOW,
+        published_raw=None,
+    )
 
 
 def test_sources_sync_and_items_insert_idempotently(tmp_path: Path) -> None:
     engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
     with engine.begin() as conn:
-        store.sync_sources(conn, [SourceSpec("A", "https://a.example/feed"), SourceSpec("B", "https://b.example/feed")])
+        store.sync_sources(
+            conn, [SourceSpec("A", "https://a.example/feed"), SourceSpec("B", "https://b.example/feed")]
+        )
         a, b = store.source_states(conn)
-        store.record_fetch_success(conn, a.id, status=200, etag='"e"', last_modified=None, warning=None, now=NOW)
+        store.record_fetch_success(
+            conn, a.id, status=200, etag='"e"', last_modified=None, warning=None, now=NOW
+        )
         assert store.insert_items(conn, a.id, [item("1", "https://x.example/1"), item("2")], NOW) == 2
         assert store.insert_items(conn, a.id, [item("1", "https://x.example/1"), item("2")], NOW) == 0
         # Another source carrying the same URL: inserted, marked as a duplicate of the first.

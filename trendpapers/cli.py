@@ -54,8 +54,13 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.option(
-    "-c", "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-    default=CONFIG_NAME, show_default=True, help="The workspace's configuration file.",
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=CONFIG_NAME,
+    show_default=True,
+    help="The workspace's configuration file.",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
 @click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
@@ -73,7 +78,9 @@ def _config(ctx: click.Context) -> Config:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--name", default="Our Cluster", show_default=True, help="The cluster's name, shown on the site.")
+@click.option(
+    "--name", default="Our Cluster", show_default=True, help="The cluster's name, shown on the site."
+)
 @click.option("--force", is_flag=True, help="Overwrite existing workspace files.")
 def init(directory: Path, name: str, force: bool) -> None:
     """Create a workspace in DIRECTORY: configuration, MkDocs project, site skeleton, database."""
@@ -83,7 +90,8 @@ def init(directory: Path, name: str, force: bool) -> None:
     for path in written:
         click.echo(f"wrote {path}")
     click.echo(f"database ready: {config.storage_url}")
-    click.echo(f"next: add [[sources]] to {directory / CONFIG_NAME}, then `trendpapers -c {directory / CONFIG_NAME} check`")
+    path = directory / CONFIG_NAME
+    click.echo(f"next: add [[sources]] to {path}, then `trendpapers -c {path} check`")
 
 
 @cli.command()
@@ -104,8 +112,10 @@ def _print_ingest(report: IngestReport) -> None:
             detail += f" (warning: {outcome.warning})"
         click.echo(f"  {outcome.status:<13} {outcome.name}: {detail}")
     docs = ", ".join(f"{n} {status}" for status, n in sorted(report.documents.items())) or "none"
-    click.echo(f"{len(report.sources)} sources, {report.new_items} new items, documents: {docs}, "
-               f"{report.requests} requests, {len(report.errors)} errors")
+    click.echo(
+        f"{len(report.sources)} sources, {report.new_items} new items, documents: {docs}, "
+        f"{report.requests} requests, {len(report.errors)} errors"
+    )
 
 
 def _ingest(config: Config, only: tuple[str, ...]) -> int:
@@ -153,13 +163,23 @@ def status(ctx: click.Context) -> None:
         totals = ingest_store.counts(conn)
     click.echo("sources:")
     for s in states:
-        flags = "inactive" if not s.active else ("PAUSED" if s.paused_reason else "ok" if not s.last_error else "failing")
-        line = (f"  {s.name}: {flags}, last fetch {_ago(s.last_fetch_at)}, HTTP {s.last_status or '-'}, "
-                f"{s.items} items")
+        flags = (
+            "inactive"
+            if not s.active
+            else ("PAUSED" if s.paused_reason else "ok" if not s.last_error else "failing")
+        )
+        line = (
+            f"  {s.name}: {flags}, last fetch {_ago(s.last_fetch_at)}, HTTP {s.last_status or '-'}, "
+            f"{s.items} items"
+        )
         if s.consecutive_failures:
             line += f", {s.consecutive_failures} failures in a row"
         click.echo(line)
-        for label, text in (("paused", s.paused_reason), ("error", s.last_error), ("warning", s.last_warning)):
+        for label, text in (
+            ("paused", s.paused_reason),
+            ("error", s.last_error),
+            ("warning", s.last_warning),
+        ):
             if text and not (label == "error" and s.paused_reason):
                 click.echo(f"      {label}: {text}")
     click.echo("store: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
@@ -170,8 +190,10 @@ def status(ctx: click.Context) -> None:
     for run in last:
         took = f", took {(run.finished_at - run.started_at).total_seconds():.1f}s" if run.finished_at else ""
         counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
-        click.echo(f"  {run.stage}: {run.status}, started {_ago(run.started_at)}{took}; {counts or 'nothing done'}"
-                   + (f"; {len(run.errors)} errors" if run.errors else ""))
+        click.echo(
+            f"  {run.stage}: {run.status}, started {_ago(run.started_at)}{took}; {counts or 'nothing done'}"
+            + (f"; {len(run.errors)} errors" if run.errors else "")
+        )
 
 
 @cli.command()
@@ -188,8 +210,14 @@ def resume(ctx: click.Context, name: str) -> None:
 
 
 @cli.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("build/demo"), show_default=True, help="Where to create the demo workspace.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/demo"),
+    show_default=True,
+    help="Where to create the demo workspace.",
+)
 def demo(directory: Path) -> None:
     """Run the pipeline on the bundled demo sources, served from 127.0.0.1."""
     from trendpapers.demo import serve_demo, write_demo_workspace

@@ -58,7 +58,9 @@ class _Problems:
             self.add(f"{key}.{unknown}" if key else unknown, f"unknown key{hint}")
         return data
 
-    def get(self, data: Mapping[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any) -> Any:
+    def get(
+        self, data: Mapping[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any
+    ) -> Any:
         if key not in data:
             return default
         value = data[key]
@@ -84,8 +86,16 @@ def _check_url(problems: _Problems, path: str, url: str) -> None:
         problems.add(path, f"{url!r} is not an absolute http(s) URL")
 
 
-def _number(problems: _Problems, data: Mapping[str, Any], key: str, path: str, default: float,
-            *, minimum: float = 0.0, integer: bool = False) -> Any:
+def _number(
+    problems: _Problems,
+    data: Mapping[str, Any],
+    key: str,
+    path: str,
+    default: float,
+    *,
+    minimum: float = 0.0,
+    integer: bool = False,
+) -> Any:
     value = problems.get(data, key, f"{path}.{key}", int if integer else (int, float), default)
     if value < minimum:
         problems.add(f"{path}.{key}", f"must be at least {minimum:g}, not {value}")
@@ -104,7 +114,9 @@ def _fetch_policy(problems: _Problems, raw: Any) -> FetchPolicy:
         if f.name == "user_agent":
             ua = problems.get(data, "user_agent", "fetch.user_agent", str, current)
             if not re.search(r"https?://|@", ua):
-                problems.add("fetch.user_agent", "must name a contact (a URL or an e-mail address) for site owners")
+                problems.add(
+                    "fetch.user_agent", "must name a contact (a URL or an e-mail address) for site owners"
+                )
             values["user_agent"] = ua
         elif f.name == "allow_networks":
             cidrs = problems.strings(data, "allow_networks", "fetch.allow_networks")
@@ -114,10 +126,14 @@ def _fetch_policy(problems: _Problems, raw: Any) -> FetchPolicy:
                 problems.add("fetch.allow_networks", f"not a network: {exc}")
         else:
             integer = isinstance(current, int)
-            minimum = 1 if f.name in ("concurrency", "host_concurrency", "max_bytes", "max_page_bytes") else 0
-            if f.name in ("connect_timeout", "read_timeout", "deadline"):
+            minimum: float = 0
+            if f.name in ("concurrency", "host_concurrency", "max_bytes", "max_page_bytes"):
+                minimum = 1
+            elif f.name in ("connect_timeout", "read_timeout", "deadline"):
                 minimum = 0.001
-            values[f.name] = _number(problems, data, f.name, "fetch", current, minimum=minimum, integer=integer)
+            values[f.name] = _number(
+                problems, data, f.name, "fetch", current, minimum=minimum, integer=integer
+            )
     return replace(default, **values)
 
 
@@ -156,7 +172,9 @@ def _industries(problems: _Problems, raw: Any) -> tuple[Industry, ...]:
         data = problems.table(entry, path, allowed)
         slug = problems.get(data, "slug", f"{path}.slug", str, "")
         if not _SLUG.match(slug):
-            problems.add(f"{path}.slug", f"{slug!r} must be lower-case letters, digits and '-' (e.g. 'medtech')")
+            problems.add(
+                f"{path}.slug", f"{slug!r} must be lower-case letters, digits and '-' (e.g. 'medtech')"
+            )
         elif slug in seen:
             problems.add(f"{path}.slug", f"duplicate industry slug {slug!r}")
         seen.add(slug)
@@ -166,7 +184,10 @@ def _industries(problems: _Problems, raw: Any) -> tuple[Industry, ...]:
         classes = problems.strings(data, "patent_classes", f"{path}.patent_classes")
         for code in classes:
             if not _CLASS_PREFIX.match(code.replace(" ", "").upper()):
-                problems.add(f"{path}.patent_classes", f"{code!r} is not a CPC/IPC prefix such as 'A61B' or 'B64C 1/00'")
+                problems.add(
+                    f"{path}.patent_classes",
+                    f"{code!r} is not a CPC/IPC prefix such as 'A61B' or 'B64C 1/00'",
+                )
         result.append(
             Industry(
                 slug=slug,
@@ -203,11 +224,14 @@ def _sources(problems: _Problems, raw: Any, industries: set[str]) -> tuple[Sourc
         hints = problems.strings(data, "industries", f"{path}.industries")
         for slug in hints:
             if slug not in industries:
-                problems.add(f"{path}.industries", f"unknown industry slug {slug!r} (configured: {', '.join(sorted(industries)) or 'none'})")
+                problems.add(
+                    f"{path}.industries",
+                    f"unknown industry slug {slug!r} (configured: {', '.join(sorted(industries)) or 'none'})",
+                )
         language = problems.get(data, "language", f"{path}.language", str, None)
         if language is not None and not _LANGUAGE.match(language):
             problems.add(f"{path}.language", f"{language!r} is not a language code such as 'de' or 'en'")
-        result.append(SourceSpec(name=name, url=url, kind=kind, industries=hints, language=language))  # type: ignore[arg-type]
+        result.append(SourceSpec(name=name, url=url, kind=kind, industries=hints, language=language))
     return tuple(result)
 
 
@@ -258,7 +282,9 @@ def load_config(path: Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(["no configuration file (run `trendpapers init DIR` to create a workspace)"], str(path)) from None
+        raise ConfigError(
+            ["no configuration file (run `trendpapers init DIR` to create a workspace)"], str(path)
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"cannot read the file: {exc}"], str(path)) from exc
     try:

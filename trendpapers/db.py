@@ -63,7 +63,12 @@ def migrate(engine: sa.Engine, migrations: Sequence[Migration] = ALL_MIGRATIONS)
     try:
         with engine.begin() as conn:
             _meta.create_all(conn)
-            done = {(c, v) for c, v in conn.execute(sa.select(schema_migrations.c.component, schema_migrations.c.version))}
+            done = {
+                (c, v)
+                for c, v in conn.execute(
+                    sa.select(schema_migrations.c.component, schema_migrations.c.version)
+                )
+            }
         for migration in migrations:
             if (migration.component, migration.version) in done:
                 continue
@@ -77,7 +82,9 @@ def migrate(engine: sa.Engine, migrations: Sequence[Migration] = ALL_MIGRATIONS)
                         applied_at=datetime.now(UTC),
                     )
                 )
-            log.info("applied migration %s %d: %s", migration.component, migration.version, migration.description)
+            log.info(
+                "applied migration %s %d: %s", migration.component, migration.version, migration.description
+            )
             applied.append(migration)
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot migrate database {engine.url!r}: {exc}") from exc

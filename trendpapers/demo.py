@@ -7,6 +7,7 @@ pipeline on it. Loopback is allowed in that workspace's fetch policy and nowhere
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from trendpapers.workspace import config_path, init_workspace
 
 DATA = resources.files("trendpapers") / "demo" / "data"
 
-DEMO_SOURCES = (
+DEMO_SOURCES: tuple[tuple[str, str, list[str]], ...] = (
     # (name, feed path, industry hints)
     ("Textile News Network", "feeds/textile-news.xml", ["textile"]),
     ("MedTech Wire", "feeds/medtech-wire.atom", ["medtech"]),
@@ -43,11 +44,9 @@ class _DemoHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Type", self.guess_type(str(path)))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        import io
-
         return io.BytesIO(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (signature of the base class)
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # the fetcher logs what matters
 
 
@@ -55,13 +54,16 @@ class _DemoHandler(SimpleHTTPRequestHandler):
 def serve_demo() -> Iterator[str]:
     """Serve the demo data on 127.0.0.1 (a free port) for the duration; yields the base URL."""
     with resources.as_file(DATA) as root:
-        handler = type("Handler", (_DemoHandler,), {})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(root)))
-        handler.base = f"http://127.0.0.1:{server.server_address[1]}"
+
+        class Handler(_DemoHandler):  # a class per server: it carries that server's base URL
+            pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
+        Handler.base = f"http://127.0.0.1:{server.server_address[1]}"
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield handler.base
+            yield Handler.base
         finally:
             server.shutdown()
             server.server_close()
@@ -77,7 +79,7 @@ def write_demo_workspace(directory: Path, base: str) -> Path:
     text = text.replace("host_gap = 1.0 ", "host_gap = 0.0 ")
     blocks = [
         f'\n[[sources]]\nname = "{name}"\nurl = "{base}/{feed}"\nkind = "news"\n'
-        f"industries = {industries!r}\nlanguage = \"en\"\n".replace("'", '"')
+        f'industries = {industries!r}\nlanguage = "en"\n'.replace("'", '"')
         for name, feed, industries in DEMO_SOURCES
     ]
     tmp = path.with_name(path.name + ".tmp")

@@ -47,11 +47,15 @@ class Run:
 
 def start(engine: sa.Engine, stage: str) -> int:
     with engine.begin() as conn:
-        result = conn.execute(runs.insert().values(stage=stage, started_at=datetime.now(UTC), status="running"))
-        return int(result.inserted_primary_key[0])
+        result = conn.execute(
+            runs.insert().values(stage=stage, started_at=datetime.now(UTC), status="running")
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]  # always set for an insert
 
 
-def finish(engine: sa.Engine, run_id: int, status: str, counts: dict[str, int], errors: Sequence[str]) -> None:
+def finish(
+    engine: sa.Engine, run_id: int, status: str, counts: dict[str, int], errors: Sequence[str]
+) -> None:
     shown = list(errors[:MAX_STORED_ERRORS])
     if len(errors) > MAX_STORED_ERRORS:
         shown.append(f"... and {len(errors) - MAX_STORED_ERRORS} more")
@@ -59,7 +63,12 @@ def finish(engine: sa.Engine, run_id: int, status: str, counts: dict[str, int], 
         conn.execute(
             runs.update()
             .where(runs.c.id == run_id)
-            .values(finished_at=datetime.now(UTC), status=status, counts=json.dumps(counts), errors=json.dumps(shown))
+            .values(
+                finished_at=datetime.now(UTC),
+                status=status,
+                counts=json.dumps(counts),
+                errors=json.dumps(shown),
+            )
         )
 
 
@@ -69,6 +78,14 @@ def last_runs(engine: sa.Engine) -> list[Run]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(runs).where(runs.c.id.in_(latest)).order_by(runs.c.stage))
         return [
-            Run(r.id, r.stage, r.started_at, r.finished_at, r.status, json.loads(r.counts), json.loads(r.errors))
+            Run(
+                r.id,
+                r.stage,
+                r.started_at,
+                r.finished_at,
+                r.status,
+                json.loads(r.counts),
+                json.loads(r.errors),
+            )
             for r in rows
         ]
