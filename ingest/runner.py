@@ -18,15 +18,16 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool as BrokenExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import store
-from ingest.dedupe import NearDuplicateIndex, content_hash, minhash
+from ingest.dedupe import NearDuplicateIndex, content_hash, minhash, words
 from ingest.errors import FeedError, FetchError, RateLimitedError, RobotsDisallowedError
 from ingest.extract import detect_language, extract_page
 from ingest.feeds import parse_feed
@@ -71,6 +72,7 @@ class IngestReport:
     documents: dict[str, int] = field(default_factory=dict)  # by status, plus "duplicate"
     errors: tuple[str, ...] = ()
     requests: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase: "feeds", "pages"
 
     @property
     def counts(self) -> dict[str, int]:
@@ -87,20 +89,64 @@ class IngestReport:
 
 
 @dataclass(frozen=True)
-class _PageResult:
-    extracted: Extracted | None
+class _TextFacts:
+    """What the document needs computed from its text; made in a worker process."""
+
+    extracted: Extracted | None  # None when the text is the feed's own
+    text: str
     language: str | None
     content_hash: str | None
-    minhash: bytes | None
+    minhash: bytes | None  # only for texts long enough to compare (MIN_WORDS_NEAR_DUPLICATE)
 
 
-def _analyse_page(data: bytes, url: str, declared_language: str | None) -> _PageResult:
-    """Worker-process job: extraction, language, hashes for one page."""
+def _analyse_text(text: str, declared_language: str | None, extracted: Extracted | None = None) -> _TextFacts:
+    """Worker-process job: language and hashes of a document text."""
+    text = text.strip()
+    if not text:
+        return _TextFacts(extracted, "", declared_language, None, None)
+    tokens = words(text)
+    return _TextFacts(
+        extracted,
+        text,
+        detect_language(text, declared_language),
+        content_hash(tokens),
+        minhash(tokens) if len(tokens) >= MIN_WORDS_NEAR_DUPLICATE else None,
+    )
+
+
+def _analyse_page(data: bytes, url: str, declared_language: str | None) -> _TextFacts | None:
+    """Worker-process job: extraction, language, hashes for one page; None if it has no article text."""
     extracted = extract_page(data, url)
     if extracted is None:
-        return _PageResult(None, None, None, None)
-    language = detect_language(extracted.text, extracted.page_language or declared_language)
-    return _PageResult(extracted, language, content_hash(extracted.text), minhash(extracted.text))
+        return None
+    return _analyse_text(extracted.text, extracted.page_language or declared_language, extracted)
+
+
+def _failed_document(item: store.PendingItem, error: str) -> Document:
+    return Document(
+        item_id=item.id,
+        status="failed",
+        error=error,
+        url=item.link,
+        title=item.title,
+        text="",
+        author=item.author,
+        published_at=item.published_at,
+        language=None,
+        sitename=None,
+        content_hash=None,
+    )
+
+
+def _page_date(value: str | None) -> datetime | None:
+    """The page's own publication date (ISO 8601), used when the feed gave none."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _worker_init() -> None:
@@ -234,19 +280,21 @@ class _Ingest:
 
         async def one(item: store.PendingItem) -> None:
             try:
-                page, error = await self._page(fetcher, robots, item)
-                self._save(item, page, error, index)
-            except Exception as exc:  # anything unexpected is this item's problem, not the run's
+                document, signature = await self._document(fetcher, robots, item)
+            except (BrokenExecutor, SQLAlchemyError):
+                raise  # our own machinery failed: stop the run, the item is not to blame
+            except Exception as exc:  # anything else unexpected is this item's problem, not the run's
                 log.exception("item %d (%s) failed", item.id, item.link)
-                self._save(item, None, f"unexpected error: {type(exc).__name__}: {exc}", index)
-            finally:
-                progress.step()
+                error = f"unexpected error: {type(exc).__name__}: {exc}"
+                document, signature = _failed_document(item, error), None
+            self._save(document, signature, index)
+            progress.step()
 
         await asyncio.gather(*(one(item) for item in pending))
 
     async def _page(
         self, fetcher: Fetcher, robots: RobotsCache | None, item: store.PendingItem
-    ) -> tuple[_PageResult | None, str | None]:
+    ) -> tuple[_TextFacts | None, str | None]:
         if not item.link:
             return None, "the entry has no link"
         if not self.settings.fetch_articles:
@@ -257,69 +305,59 @@ class _Ingest:
             result = await fetcher.fetch(item.link, max_bytes=self.policy.max_page_bytes)
         except FetchError as exc:
             return None, str(exc)
-        page = await self._cpu(_analyse_page, result.content, result.final_url, item.source_language)
-        if page.extracted is None:
+        facts = await self._cpu(_analyse_page, result.content, result.final_url, item.source_language)
+        if facts is None:
             return None, f"{result.final_url}: no article text found on the page"
-        return page, None
+        return facts, None
 
-    def _save(
-        self, item: store.PendingItem, page: _PageResult | None, error: str | None, index: NearDuplicateIndex
-    ) -> None:
-        status: ExtractionStatus
-        if page is not None and page.extracted is not None:
-            ex = page.extracted
-            status, text = "ok", ex.text
-            title = item.title or ex.title or ""
-            language, digest, signature = page.language, page.content_hash, page.minhash
-            sitename = ex.sitename
-            author = item.author or ex.author
+    async def _document(
+        self, fetcher: Fetcher, robots: RobotsCache | None, item: store.PendingItem
+    ) -> tuple[Document, bytes | None]:
+        """The item's document (page text, else the feed's text) and its MinHash signature."""
+        facts, error = await self._page(fetcher, robots, item)
+        if facts is not None and facts.extracted is not None:
+            ex = facts.extracted
+            status: ExtractionStatus = "ok"
+            title, author, sitename = item.title or ex.title or "", item.author or ex.author, ex.sitename
+            published_at = item.published_at or _page_date(ex.date)
         else:
-            text = item.content or item.summary
-            status = "fallback" if text.strip() else "failed"
-            title, sitename, author = item.title, None, item.author
-            language = detect_language(text, item.source_language) if text else item.source_language
-            digest = content_hash(text) if text.strip() else None
-            signature = minhash(text) if text.strip() else None
-            log.info(
-                "item %d: %s; %s",
-                item.id,
-                error,
-                "using the feed's text" if status == "fallback" else "no text",
-            )
-            if status == "failed":
-                self.errors.append(f"item {item.id} ({item.link}): {error}")
+            facts = await self._cpu(_analyse_text, item.content or item.summary, item.source_language)
+            status = "fallback" if facts.text else "failed"
+            title, author, sitename, published_at = item.title, item.author, None, item.published_at
+            log.info("item %d: %s; %s", item.id, error, "using the feed's text" if facts.text else "no text")
+        document = Document(
+            item_id=item.id,
+            status=status,
+            error=error,
+            url=item.link,
+            title=title,
+            text=facts.text,
+            author=author,
+            published_at=published_at,
+            language=facts.language,
+            sitename=sitename,
+            content_hash=facts.content_hash,
+        )
+        return document, facts.minhash
+
+    def _save(self, doc: Document, signature: bytes | None, index: NearDuplicateIndex) -> None:
+        """Mark the document as a duplicate of an earlier one if it is, and store it."""
+        if doc.status == "failed":
+            self.errors.append(f"item {doc.item_id} ({doc.url}): {doc.error}")
         duplicate_of, reason = None, None
         with self.engine.begin() as conn:
-            if digest:
-                duplicate_of = store.item_with_hash(conn, digest)
+            if doc.content_hash:
+                duplicate_of = store.item_with_hash(conn, doc.content_hash)
                 reason = "same content hash" if duplicate_of else None
-            if duplicate_of is None and signature and len(text.split()) >= MIN_WORDS_NEAR_DUPLICATE:
+            if duplicate_of is None and signature is not None:
                 match = index.best_match(signature)
                 if match is not None:
                     duplicate_of, reason = match[0], f"near-duplicate (estimated Jaccard {match[1]:.2f})"
-            store.save_document(
-                conn,
-                Document(
-                    item_id=item.id,
-                    status=status,
-                    error=error,
-                    url=item.link,
-                    title=title,
-                    text=text,
-                    author=author,
-                    published_at=item.published_at,
-                    language=language,
-                    sitename=sitename,
-                    content_hash=digest,
-                    duplicate_of=duplicate_of,
-                    duplicate_reason=reason,
-                ),
-                minhash=signature,
-                now=self.now(),
-            )
-        if duplicate_of is None and signature and len(text.split()) >= MIN_WORDS_NEAR_DUPLICATE:
-            index.add(item.id, signature)
-        self.documents[status] += 1
+            doc = replace(doc, duplicate_of=duplicate_of, duplicate_reason=reason)
+            store.save_document(conn, doc, minhash=signature, now=self.now())
+        if duplicate_of is None and signature is not None:
+            index.add(doc.item_id, signature)
+        self.documents[doc.status] += 1
         if duplicate_of is not None:
             self.documents["duplicate"] += 1
 
@@ -358,8 +396,9 @@ def run_ingest(
             settings.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
         )
     job = _Ingest(engine, policy, settings, executor, now)
+    timings: dict[str, float] = {}
     try:
-        requests = asyncio.run(_run(job, due, outcomes, wanted))
+        requests = asyncio.run(_run(job, due, outcomes, wanted, timings))
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
@@ -369,16 +408,25 @@ def run_ingest(
         documents=dict(job.documents),
         errors=tuple(job.errors),
         requests=requests,
+        timings=timings,
     )
 
 
 async def _run(
-    job: _Ingest, due: list[store.SourceState], outcomes: list[SourceOutcome], wanted: set[str] | None
+    job: _Ingest,
+    due: list[store.SourceState],
+    outcomes: list[SourceOutcome],
+    wanted: set[str] | None,
+    timings: dict[str, float],
 ) -> int:
     async with Fetcher(job.policy) as fetcher:
+        started = time.perf_counter()
         progress = _Progress("feeds", len(due))
         outcomes.extend(await asyncio.gather(*(job.source(fetcher, s, progress) for s in due)))
+        timings["feeds"] = time.perf_counter() - started
         with job.engine.connect() as conn:
             pending = store.pending_items(conn, source_names=sorted(wanted) if wanted else None)
+        started = time.perf_counter()
         await job.documents_for(fetcher, pending)
+        timings["pages"] = time.perf_counter() - started
         return fetcher.requests

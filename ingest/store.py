@@ -228,10 +228,10 @@ def resume_source(conn: sa.Connection, name: str) -> bool:
     return result.rowcount > 0
 
 
-def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, object]]) -> int:
-    """Insert rows, skipping those that violate a unique constraint; returns rows inserted."""
+def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert rows in one statement, skipping those that violate a unique constraint."""
     if not rows:
-        return 0
+        return
     stmt: sa.Insert
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -241,10 +241,7 @@ def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         stmt = sqlite_insert(table).on_conflict_do_nothing()
-    inserted = 0
-    for row in rows:  # one by one: rowcount of a multi-row insert-ignore is not portable
-        inserted += conn.execute(stmt.values(**row)).rowcount
-    return inserted
+    conn.execute(stmt, list(rows))
 
 
 def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: datetime) -> int:
@@ -254,6 +251,16 @@ def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: 
     a duplicate of the earliest item with that URL, so its page is not fetched again.
     """
     batch = list(new)
+    if not batch:
+        return 0
+    known = set(
+        conn.execute(
+            sa.select(items.c.key).where(
+                items.c.source_id == source_id, items.c.key.in_([i.key for i in batch])
+            )
+        ).scalars()
+    )
+    batch = [i for i in batch if i.key not in known]
     urls = {i.canonical_url for i in batch if i.canonical_url}
     first_by_url: dict[str, int] = {}
     if urls:
@@ -282,7 +289,8 @@ def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: 
         }
         for i in batch
     ]
-    return _insert_ignore(conn, items, rows)
+    _insert_ignore(conn, items, rows)
+    return len(rows)
 
 
 def pending_items(conn: sa.Connection, *, source_names: Sequence[str] | None = None) -> list[PendingItem]:

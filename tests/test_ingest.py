@@ -202,9 +202,17 @@ def test_hostile_feeds_fail_alone_while_others_finish(server: LocalServer, engin
             req.wfile.flush()
             time.sleep(5)
 
+    def endless(req: BaseHTTPRequestHandler) -> None:
+        req.send_response(200)
+        req.send_header("Transfer-Encoding", "chunked")
+        req.end_headers()
+        while True:
+            req.wfile.write(b"3e8\r\n" + b"<item>" * 166 + b"<ite\r\n")  # chunks of 1,000 bytes
+
     server.route("/slow", slow)
+    server.route("/endless", endless)
     server.static("/html", b"<!DOCTYPE html><html><body><p>Welcome</p></body></html>", "text/html")
-    names = ["good", "laughs", "quadratic", "xxe", "bomb", "slow", "html"]
+    names = ["good", "laughs", "quadratic", "xxe", "bomb", "slow", "endless", "html"]
     sources = [SourceSpec(n, server.url(f"/{n}")) for n in names]
     started = time.monotonic()
     report = ingest(engine, sources, policy=local_policy(deadline=2.0, max_bytes=2_000_000))
@@ -216,8 +224,9 @@ def test_hostile_feeds_fail_alone_while_others_finish(server: LocalServer, engin
     assert "declares entities" in outcome["xxe"].error
     assert "exceeds the cap" in outcome["bomb"].error
     assert "deadline" in outcome["slow"].error
+    assert "exceeds the cap" in outcome["endless"].error
     assert "not a feed" in outcome["html"].error
-    assert len(report.errors) == 6
+    assert len(report.errors) == 7
     with engine.connect() as conn:
         stored = " ".join(str(v) for row in conn.execute(sa.select(store.items)) for v in row)
     assert "root:" not in stored and "lol" not in stored
