@@ -242,19 +242,22 @@ class Fetcher:
         deadline_at: float | None = None
         for _hop in range(self.policy.max_redirects + 1):
             gate = self._gate(current)
-            async with self._global, gate.sem:
+            # The host's turn first, then a global slot: a request waiting out a host's gap must
+            # not hold one of the slots that requests to other hosts could use meanwhile.
+            async with gate.sem:
                 await gate.wait_turn()
+                await self._global.acquire()
                 if deadline_at is None:  # politeness waits do not count against the deadline
                     deadline_at = loop.time() + self.policy.deadline
                 try:
                     async with asyncio.timeout_at(deadline_at):
-                        status, headers, body = await self._request(
-                            current, etag, last_modified, max_bytes, gate
-                        )
+                        status, headers, body = await self._request(current, etag, last_modified, max_bytes)
                 except TimeoutError as exc:
                     raise DeadlineError(
                         url, f"no complete response within the deadline of {self.policy.deadline:g}s"
                     ) from exc
+                finally:
+                    self._global.release()
             if status in _REDIRECTS:
                 location = headers.get("location")
                 if not location:
@@ -285,7 +288,7 @@ class Fetcher:
         raise FetchError(url, f"more than {self.policy.max_redirects} redirects")
 
     async def _request(
-        self, url: str, etag: str | None, last_modified: str | None, max_bytes: int, gate: _HostGate
+        self, url: str, etag: str | None, last_modified: str | None, max_bytes: int
     ) -> tuple[int, dict[str, str], bytes]:
         headers = [
             (b"User-Agent", self.policy.user_agent.encode()),
