@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -43,6 +44,7 @@ class LocalServer:
     """A real HTTP/1.1 server on a loopback address; routes are functions of the request handler."""
 
     host: str = "127.0.0.1"
+    tls: tuple[Path, Path] | None = None  # (certificate, key): serve HTTPS
     routes: dict[str, Handler] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     connections: int = 0
@@ -52,7 +54,7 @@ class LocalServer:
     def base(self) -> str:
         assert self._server is not None
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self._server.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self._server.server_address[1]}"
 
     @property
     def port(self) -> int:
@@ -114,6 +116,10 @@ class LocalServer:
                 return True
 
         self._server = _Server((self.host, 0), _Handler)
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:

@@ -6,6 +6,8 @@ import asyncio
 import gzip
 import ipaddress
 import itertools
+import shutil
+import subprocess
 import time
 import zlib
 from http.server import BaseHTTPRequestHandler
@@ -173,6 +175,43 @@ def test_redirect_into_a_private_address_is_refused(server: LocalServer, make_se
         fetch(local_policy(max_retries=0), server.url("/go"))
     assert private.connections == 0
     assert len(server.hits("/go")) == 1
+
+
+def test_tls_certificates_are_always_verified(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed: cannot make a self-signed certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = LocalServer(tls=(cert, key))
+    server.start()
+    try:
+        server.static("/feed", b"<rss/>")
+        with pytest.raises(FetchError, match="CERTIFICATE_VERIFY_FAILED"):
+            fetch(local_policy(max_retries=0), server.url("/feed"))
+        assert server.requests == []  # the handshake failed: no request was ever sent
+    finally:
+        server.stop()
 
 
 # --- limits --------------------------------------------------------------------------------------

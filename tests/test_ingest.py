@@ -152,6 +152,7 @@ def test_robots_and_failed_pages_fall_back_to_feed_text(server: LocalServer, eng
     assert found["priv"].status == "fallback" and found["priv"].text == "Only the summary may be used."
     assert "robots.txt disallows" in found["priv"].error
     assert server.hits("/private/x") == []
+    assert len(server.hits("/robots.txt")) == 1  # once per host and run, for all three pages
     assert found["gone"].status == "fallback" and "HTTP 404" in found["gone"].error
     assert found["empty"].status == "failed"
     assert len(report.errors) == 1 and "item" in report.errors[0]
