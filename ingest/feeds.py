@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
+from feedparser.encodings import convert_to_utf8
 
 from ingest.dedupe import canonical_url
-from ingest.errors import FeedError
+from ingest.errors import FeedError, FetchError
+from ingest.fetch import check_url
 from ingest.records import Item, ParsedFeed
-from ingest.xmlsafety import refuse_entity_declarations
+from ingest.xmlsafety import refuse_entity_declarations_in_text
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
@@ -62,8 +64,11 @@ def _date(entry: Mapping[str, Any], fetched_at: datetime) -> tuple[datetime | No
 
 def _item(entry: Mapping[str, Any], fetched_at: datetime) -> Item | None:
     link = entry.get("link") or None
-    if link and not link.lower().startswith(("http://", "https://")):
-        link = None  # relative links feedparser could not resolve, mailto:, javascript: ...
+    if link:
+        try:
+            check_url(link)
+        except FetchError:
+            link = None  # relative links feedparser could not resolve, mailto:, javascript:, bad ports ...
     canon = canonical_url(link) if link else None
     guid = (entry.get("id") or "").strip() or None
     title = _text(entry.get("title_detail"), entry.get("title"))
@@ -105,18 +110,25 @@ def parse_feed(
     """Parse fetched feed bytes. Raises ``FeedError`` if they are not a feed or are unsafe XML."""
     if not data.strip():
         raise FeedError(f"{url}: empty response")
-    refuse_entity_declarations(data, url)
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
+    # Transcode to UTF-8 first, with feedparser's own rules (HTTP charset, BOM, XML declaration),
+    # so that the entity check reads exactly the characters the parser will read.
+    conversion: dict[str, Any] = {}
+    headers = {"content-type": content_type} if content_type else {}
+    try:
+        utf8 = convert_to_utf8(headers, data, conversion)
+    except Exception as exc:  # feedparser's own bugs on hostile input must not stop the run
+        raise FeedError(f"{url}: cannot decode the feed: {type(exc).__name__}: {exc}") from exc
+    refuse_entity_declarations_in_text(utf8.decode("utf-8", "replace"), url)
+    mime = (content_type.split(";", 1)[0].strip() or "application/xml") if content_type else "application/xml"
+    headers = {"content-location": url, "content-type": f"{mime}; charset=utf-8"}
     try:
         parsed = feedparser.parse(
-            data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+            utf8, response_headers=headers, sanitize_html=True, resolve_relative_uris=True
         )
     except Exception as exc:  # feedparser's own bugs on hostile input must not stop the run
         raise FeedError(f"{url}: feed parser failed: {type(exc).__name__}: {exc}") from exc
     version = parsed.get("version") or ""
-    problem = parsed.get("bozo_exception")
+    problem = parsed.get("bozo_exception") or conversion.get("bozo_exception")
     if isinstance(problem, feedparser.NonXMLContentType):
         problem = None  # servers often label feeds text/plain or text/html; the bytes decide
     entries = parsed.get("entries") or []

@@ -12,16 +12,17 @@ transient failures.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import logging
 import random
 import ssl
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import httpcore
 
@@ -95,15 +96,37 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 
 def check_url(url: str) -> str:
-    """Refuse anything but absolute http(s) URLs with a host and no credentials."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
+    """The URL as sent on the wire (ASCII: IDNA host, percent-encoded path and query, no fragment).
+
+    Refuses anything but absolute http(s) URLs with a valid host and port and no credentials.
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:
+        raise FetchError(url, f"not a URL: {exc}") from exc
+    if parts.scheme.lower() not in ("http", "https"):
         raise FetchError(url, f"scheme {parts.scheme or '(none)'!r} is not allowed, only http and https")
-    if not parts.hostname:
+    try:
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError as exc:
+        raise FetchError(url, f"invalid host or port: {exc}") from exc
+    if not host:
         raise FetchError(url, "URL has no host")
     if parts.username or parts.password:
         raise FetchError(url, "URLs with credentials are not fetched")
-    return url
+    if ":" in host:
+        host = f"[{host}]"
+    else:
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise FetchError(url, f"invalid host name: {exc}") from exc
+    netloc = f"{host}:{port}" if port is not None else host
+    # Existing %-escapes are kept ("%" is safe); spaces and non-ASCII characters are encoded.
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
+    query = quote(parts.query, safe="/%:@!$&'()*+,;=?-._~")
+    return urlunsplit((parts.scheme.lower(), netloc, path, query, ""))
 
 
 class _Decoder:
@@ -145,6 +168,10 @@ class _Decoder:
                 out = self._z.decompress(data, self.limit - self.size + 1)
                 self._take(out)
                 data = self._z.unconsumed_tail
+                if not data and self._z.eof and self._z.unused_data and self._encoding != "deflate":
+                    # Another gzip member follows (concatenated gzip files are one valid body).
+                    data = self._z.unused_data
+                    self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
         except zlib.error as exc:
             raise FetchError(self.url, f"corrupt {self._encoding} body: {exc}") from exc
 
@@ -158,25 +185,53 @@ class _Decoder:
 
 
 class _HostGate:
-    """Per-host politeness: a concurrency limit and a minimum gap between request starts."""
+    """Per-host politeness: a concurrency limit, a minimum gap between request starts, and a
+    "closed until" time when the host asked us (Retry-After) to come back later than we wait."""
 
     def __init__(self, concurrency: int, gap: float):
         self.sem = asyncio.Semaphore(concurrency)
         self.gap = gap
         self.next_start = 0.0
+        self.closed_until = 0.0
         self._lock = asyncio.Lock()
 
-    async def wait_turn(self) -> None:
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            delay = self.next_start - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self.next_start = max(self.next_start, loop.time() + self.gap)
+    @contextlib.asynccontextmanager
+    async def turn(self, url: str, slots: asyncio.Semaphore) -> AsyncIterator[None]:
+        """Hold a host slot and a global slot for one request, started no earlier than the gap allows.
 
-    def hold_off(self, seconds: float) -> None:
-        """No request to this host before ``seconds`` from now (Retry-After)."""
-        self.next_start = max(self.next_start, asyncio.get_running_loop().time() + seconds)
+        The global slot is taken only once the host's turn has come, so a request waiting out a
+        host's gap leaves the slot to requests for other hosts; and the gap is stamped after the
+        slot is taken, so requests that queued for a slot cannot start back to back.
+        """
+        async with self.sem:
+            async with self._lock:
+                loop = asyncio.get_running_loop()
+                self._check_open(url, loop.time())
+                delay = self.next_start - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                    self._check_open(url, loop.time())
+                await slots.acquire()
+                self.next_start = loop.time() + self.gap
+            try:
+                yield
+            finally:
+                slots.release()
+
+    def _check_open(self, url: str, now: float) -> None:
+        if self.closed_until > now:
+            wait = self.closed_until - now
+            raise RateLimitedError(
+                url, f"host asked us to wait {wait:.0f}s more", status=429, retry_after=wait
+            )
+
+    def hold_off(self, seconds: float, *, close: bool) -> None:
+        """No request to this host for ``seconds``: queued requests wait, or fail at once if ``close``."""
+        until = asyncio.get_running_loop().time() + seconds
+        if close:
+            self.closed_until = max(self.closed_until, until)
+        else:
+            self.next_start = max(self.next_start, until)
 
 
 class Fetcher:
@@ -242,12 +297,10 @@ class Fetcher:
         deadline_at: float | None = None
         for _hop in range(self.policy.max_redirects + 1):
             gate = self._gate(current)
-            # The host's turn first, then a global slot: a request waiting out a host's gap must
-            # not hold one of the slots that requests to other hosts could use meanwhile.
-            async with gate.sem:
-                await gate.wait_turn()
-                await self._global.acquire()
-                if deadline_at is None:  # politeness waits do not count against the deadline
+            async with gate.turn(url, self._global):
+                # The deadline runs from the first request: waiting for a host's turn is politeness,
+                # bounded by the gap, not the server's slowness.
+                if deadline_at is None:
                     deadline_at = loop.time() + self.policy.deadline
                 try:
                     async with asyncio.timeout_at(deadline_at):
@@ -256,8 +309,6 @@ class Fetcher:
                     raise DeadlineError(
                         url, f"no complete response within the deadline of {self.policy.deadline:g}s"
                     ) from exc
-                finally:
-                    self._global.release()
             if status in _REDIRECTS:
                 location = headers.get("location")
                 if not location:
@@ -278,7 +329,9 @@ class Fetcher:
             retry_after = parse_retry_after(headers.get("retry-after"))
             if status in (429, 503) and retry_after is not None:
                 wait = min(retry_after, self.policy.retry_after_cap)
-                gate.hold_off(wait)
+                # A wait we are willing to sit out holds the host's queue; a longer one closes the
+                # host for this run, so nothing else waits for it.
+                gate.hold_off(wait, close=wait > self.policy.retry_after_max_wait)
                 raise RateLimitedError(
                     url, f"HTTP {status}, Retry-After {wait:g}s", status=status, retry_after=wait
                 )

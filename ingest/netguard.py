@@ -34,13 +34,33 @@ def address_allowed(ip: IPAddress, allow: tuple[IPNetwork, ...] = ()) -> bool:
     (RFC 1918), link-local (169.254/16 with the cloud metadata service, fe80::/10), CGNAT
     (100.64/10), ULA (fc00::/7), multicast, unspecified and reserved ranges. IPv4 addresses
     mapped into IPv6 are judged as the IPv4 address they carry. ``allow`` lists networks the
-    configuration explicitly permits (the demo and the tests allow 127.0.0.1).
+    configuration explicitly permits (the demo and the tests allow 127.0.0.1). IPv6 forms that
+    carry an IPv4 address (mapped, NAT64, 6to4, the deprecated compatible form) are judged by the
+    IPv4 address inside; Teredo tunnels are refused.
     """
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
     if any(ip.version == net.version and ip in net for net in allow):
         return True
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.teredo is not None:
+            return False
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return address_allowed(embedded, allow)
     return ip.is_global and not ip.is_multicast
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or (ip in _COMPATIBLE and int(ip) > 1):  # "::" and "::1" are not IPv4 carriers
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 async def resolve(host: str, port: int, timeout: float | None) -> list[IPAddress]:

@@ -1,8 +1,11 @@
 """Refuse XML that declares entities, before any XML parser sees it.
 
 Entity declarations in a DOCTYPE are how billion-laughs, quadratic-blowup and XXE (external
-entity) attacks work. No legitimate feed needs them, so any ``<!ENTITY`` in the document type
+entity) attacks work. No legitimate feed needs them, so any ``<!ENTITY`` in a document type
 declaration is refused outright rather than configured away parser by parser.
+
+The check must see the characters the parser will see: callers that know the decoding (the feed
+parser transcodes to UTF-8 first) pass text; bytes are decoded here by BOM or byte pattern.
 """
 
 from __future__ import annotations
@@ -12,49 +15,89 @@ import re
 
 from ingest.errors import UnsafeXMLError
 
-# Prolog items that may come before a DOCTYPE: whitespace, the XML declaration, PIs, comments.
-_PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
-_DOCTYPE = re.compile(r"<!DOCTYPE\b", re.I)
-_ENTITY = re.compile(r"<!ENTITY\b", re.I)
-_ROOT_START = re.compile(r"<[A-Za-z_:]")
+# Outside a DOCTYPE: CDATA sections and comments are content, a DOCTYPE in them is text.
+_TOP = re.compile(r"<!\[CDATA\[|<!--|<!DOCTYPE", re.I)
+# Inside a DOCTYPE: quoted literals, the subset's brackets, its end, comments, PIs, declarations.
+_TOKEN = re.compile(r"""["'\[\]>]|<!--|<\?|<!ENTITY""", re.I)
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
 
 
-def _decode_for_scan(data: bytes) -> str:
-    """Enough of a decoding to find ASCII markup: UTF-16/32 by BOM or null pattern, else Latin-1."""
+def _declares_entities(text: str, pos: int) -> bool:
+    """Scan one DOCTYPE from ``pos`` (just after ``<!DOCTYPE``); True if it declares an entity.
+
+    Literals, comments and processing instructions are skipped as units, so markup-like text
+    inside them can neither hide a declaration nor fake one. A DOCTYPE that never ends is
+    treated as declaring entities: a parser could read it differently from us.
+    """
+    in_subset = False
+    while (m := _TOKEN.search(text, pos)) is not None:
+        token = m.group()
+        if token[:8].upper() == "<!ENTITY":
+            return True
+        ends = {'"': '"', "'": "'", "<!--": "-->", "<?": "?>"}.get(token)
+        if ends is not None:
+            close = text.find(ends, m.end())
+            if close < 0:
+                return True
+            pos = close + len(ends)
+            continue
+        if token == "[":
+            in_subset = True
+        elif token == "]":
+            in_subset = False
+        elif token == ">" and not in_subset:
+            return False
+        pos = m.end()
+    return True
+
+
+def refuse_entity_declarations_in_text(text: str, name: str) -> None:
+    """Raise ``UnsafeXMLError`` if any DOCTYPE in ``text`` declares entities."""
+    # Every DOCTYPE, not only one in the prolog: lenient parsers also honour one after junk.
+    pos = 0
+    while (m := _TOP.search(text, pos)) is not None:
+        token = m.group()
+        if token.upper() == "<!DOCTYPE":
+            if _declares_entities(text, m.end()):
+                raise UnsafeXMLError(
+                    f"{name}: refused: the XML declares entities in its DOCTYPE "
+                    "(entity expansion and external entities are not accepted)"
+                )
+            pos = m.end()
+            continue
+        close = text.find("]]>" if token.startswith("<![") else "-->", m.end())
+        # An unclosed section hides nothing: a lenient parser may not honour it, so read on.
+        pos = m.end() if close < 0 else close + 3
+
+
+def _decode(data: bytes, name: str) -> str:
+    """The characters of XML bytes: by BOM, by the UTF-16/32 byte pattern, else as ASCII-compatible."""
     for bom, enc in (
         (codecs.BOM_UTF32_LE, "utf-32-le"),
         (codecs.BOM_UTF32_BE, "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF16_LE, "utf-16-le"),
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, "replace")
-    if data[:4] == b"<\x00?\x00":
-        return data.decode("utf-16-le", "replace")
-    if data[:4] == b"\x00<\x00?":
-        return data.decode("utf-16-be", "replace")
+    for pattern, enc in (
+        (b"<\x00\x00\x00", "utf-32-le"),
+        (b"\x00\x00\x00<", "utf-32-be"),
+        (b"<\x00?\x00", "utf-16-le"),
+        (b"\x00<\x00?", "utf-16-be"),
+        (b"\x4c\x6f\xa7\x94", "cp037"),  # "<?xm" in EBCDIC
+    ):
+        if data.startswith(pattern):
+            return data.decode(enc, "replace")
+    declared = _DECLARED_ENCODING.match(data)
+    if declared and declared.group(1).lower().replace(b"_", b"-") in (b"utf-7", b"utf7", b"unicode-1-1-utf-7"):
+        raise UnsafeXMLError(f"{name}: refused: UTF-7 encoded XML is not accepted")
     # Latin-1 maps every byte to one character, so ASCII markup in UTF-8 or any
     # ASCII-compatible encoding is found where it is.
     return data.decode("latin-1")
 
 
 def refuse_entity_declarations(data: bytes, name: str) -> None:
-    """Raise ``UnsafeXMLError`` if the document type declaration of ``data`` declares entities."""
-    text = _decode_for_scan(data)
-    if text.startswith(("\ufeff", "ï»¿")):  # UTF-8 BOM, read as either
-        text = text[1:] if text[0] == "\ufeff" else text[3:]
-    pos = 0
-    while (m := _PROLOG_ITEM.match(text, pos)) is not None and m.end() > pos:
-        pos = m.end()
-    doctype = _DOCTYPE.match(text, pos)
-    if doctype is None:
-        return
-    # The internal subset ends before the root element starts; entity values may hold markup,
-    # but their <!ENTITY keyword comes first, so searching up to the first element start is enough.
-    root = _ROOT_START.search(text, doctype.end())
-    subset = text[doctype.end() : root.start() if root else len(text)]
-    if _ENTITY.search(subset):
-        raise UnsafeXMLError(
-            f"{name}: refused: the XML declares entities in its DOCTYPE "
-            "(entity expansion and external entities are not accepted)"
-        )
+    """Raise ``UnsafeXMLError`` if the XML bytes declare entities in a DOCTYPE (or are UTF-7)."""
+    refuse_entity_declarations_in_text(_decode(data, name), name)

@@ -62,7 +62,7 @@ def test_check_reports_problems_with_exit_2(workspace: Path) -> None:
     workspace.write_text(workspace.read_text() + '\n[[sources]]\nname = "Good"\nurl = "gopher://x"\n')
     code, out = run("-c", str(workspace), "check")
     assert code == 2
-    assert "duplicate source name 'Good'" in out and "not an absolute http(s) URL" in out
+    assert "duplicate source name 'Good'" in out and "scheme 'gopher' is not allowed" in out
 
 
 def test_ingest_status_and_exit_codes(workspace: Path) -> None:

@@ -68,6 +68,7 @@ colour = "blue"
 [fetch]
 user_agent = "curl"
 deadline = -1
+read_timeout = nan
 host_gap = "slow"
 allow_networks = ["not-a-net"]
 [ingest]
@@ -93,6 +94,12 @@ name = "A"
 url = "not a url"
 language = "German"
 homepage = "https://a.example"
+[[sources]]
+name = "C"
+url = "http://[::1/f"
+[[sources]]
+name = "D"
+url = "https://a.example:99999/"
 """
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, bad))
@@ -109,11 +116,14 @@ homepage = "https://a.example"
         "industries[0].name: is required",
         "industries[0].patent_classes: 'XYZ' is not a CPC/IPC prefix",
         "industries[2].slug: duplicate industry slug 'textile'",
-        "sources[0].url: 'ftp://a.example/feed' is not an absolute http(s) URL",
+        "sources[0].url: 'ftp://a.example/feed' cannot be fetched: scheme 'ftp' is not allowed",
         "sources[0].kind: must be 'news' or 'patent'",
         "sources[0].industries: unknown industry slug 'aviation'",
         "sources[1].name: duplicate source name 'A'",
-        "sources[1].url: 'not a url' is not an absolute http(s) URL",
+        "sources[1].url: 'not a url' cannot be fetched: scheme '(none)' is not allowed",
+        "sources[2].url: 'http://[::1/f' cannot be fetched: not a URL",
+        "sources[3].url: 'https://a.example:99999/' cannot be fetched: invalid host or port",
+        "fetch.read_timeout: must be a finite number, not nan",
         "sources[1].language: 'German' is not a language code",
         "sources[1].homepage: unknown key",
     ]

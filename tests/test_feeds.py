@@ -173,3 +173,35 @@ def test_doctype_without_entities_and_entity_text_in_content_are_fine() -> None:
 def test_html_to_text() -> None:
     assert html_to_text("<p>One &amp; two</p><p>three<br>four</p>") == "One & two\nthree\nfour"
     assert html_to_text("plain") == "plain"
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE rss [<!-- <x --><!ENTITY e "EXPANDED">]>',  # markup-like text in a comment
+        '<!DOCTYPE rss [<?pi <x?><!ENTITY e "EXPANDED">]>',  # ... in a processing instruction
+        '<!DOCTYPE rss SYSTEM "<x" [<!ENTITY e "EXPANDED">]>',  # ... in a system literal
+        '<!DOCTYPE rss [<!ELEMENT rss ANY><!ATTLIST rss a CDATA "]>"><!ENTITY e "EXPANDED">]>',
+        '<!DOCTYPE rss [<!ENTITY e "EXPANDED">',  # never closed
+    ],
+)
+def test_entity_declarations_cannot_hide(doctype: str) -> None:
+    data = f'<?xml version="1.0"?>{doctype}<rss version="2.0"><channel><title>&e;</title></channel></rss>'.encode()
+    with pytest.raises(UnsafeXMLError):
+        parse_feed(data, url="https://evil.example/feed", fetched_at=FETCHED)
+
+
+def test_doctype_after_junk_is_checked_too() -> None:
+    data = b'junk\n<!DOCTYPE rss [<!ENTITY e "EXPANDED">]>\n<rss version="2.0"><channel><title>&e;</title></channel></rss>'
+    with pytest.raises(UnsafeXMLError):
+        parse_feed(data, url="https://evil.example/feed", fetched_at=FETCHED)
+
+
+@pytest.mark.parametrize("header", ["", "application/xml; charset=utf-7"])
+def test_utf7_encoded_declarations_are_seen(header: str) -> None:
+    body = '<!DOCTYPE rss [<!ENTITY e "EXPANDED">]><rss version="2.0"><channel><title>&e;</title></channel></rss>'
+    data = b'<?xml version="1.0" encoding="utf-7"?>' + body.encode("utf-7")
+    with pytest.raises(UnsafeXMLError):
+        parse_feed(data, url="https://evil.example/feed", fetched_at=FETCHED, content_type=header)
+    with pytest.raises(UnsafeXMLError):
+        refuse_entity_declarations(data, "raw bytes")

@@ -21,7 +21,7 @@ from ingest.errors import (
     RateLimitedError,
     TooLargeError,
 )
-from ingest.fetch import Fetcher, FetchPolicy, FetchResult, parse_retry_after
+from ingest.fetch import Fetcher, FetchPolicy, FetchResult, check_url, parse_retry_after
 from ingest.netguard import address_allowed, parse_networks
 from tests.conftest import LocalServer, local_policy, respond
 
@@ -119,6 +119,12 @@ def test_redirect_to_file_scheme_is_refused(server: LocalServer) -> None:
         ("fd00::1", False),  # ULA
         ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
         ("::ffff:10.0.0.1", False),
+        ("::ffff:93.184.215.14", True),
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b::5db8:d70e", True),  # NAT64 of a public address
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("::7f00:1", False),  # IPv4-compatible 127.0.0.1
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo
     ],
 )
 def test_address_policy(address: str, allowed: bool) -> None:
@@ -362,3 +368,72 @@ def test_per_host_gap_and_concurrency(server: LocalServer) -> None:
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "wire"),
+    [
+        (
+            "https://Bücher.example/grüne Logistik?q=ä#top",
+            "https://xn--bcher-kva.example/gr%C3%BCne%20Logistik?q=%C3%A4",
+        ),
+        ("http://example.org", "http://example.org/"),
+        ("http://example.org:8080/a%20b", "http://example.org:8080/a%20b"),
+        ("http://[::1]:81/x", "http://[::1]:81/x"),
+    ],
+)
+def test_urls_are_sent_in_ascii(url: str, wire: str) -> None:
+    assert check_url(url) == wire
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.org:99999/", "http://[::1/x", "https://user:pw@example.org/", "http:///x"]
+)
+def test_bad_urls_are_fetch_errors(url: str) -> None:
+    with pytest.raises(FetchError):
+        check_url(url)
+
+
+def test_non_ascii_redirect_target_is_followed(server: LocalServer) -> None:
+    server.static("/start", b"", status=302, headers={"Location": "/gr%C3%BCn"})
+    server.static("/gr%C3%BCn", b"<rss/>")
+    assert fetch(local_policy(), server.url("/start")).content == b"<rss/>"
+
+
+def test_concatenated_gzip_members_are_all_read(server: LocalServer) -> None:
+    url = server.static(
+        "/multi",
+        gzip.compress(b"<rss>one") + gzip.compress(b"two</rss>"),
+        headers={"Content-Encoding": "gzip"},
+    )
+    assert fetch(local_policy(), url).content == b"<rss>onetwo</rss>"
+
+
+def test_a_long_retry_after_closes_the_host_for_the_run(server: LocalServer) -> None:
+    server.static("/busy", b"", status=429, headers={"Retry-After": "3600"})
+    server.static("/other", b"<rss/>")
+
+    async def go() -> list[object]:
+        async with Fetcher(local_policy(deadline=2.0)) as f:
+            first = await asyncio.gather(f.fetch(server.url("/busy")), return_exceptions=True)
+            second = await asyncio.gather(f.fetch(server.url("/other")), return_exceptions=True)
+            return first + second
+
+    started = time.monotonic()
+    results = asyncio.run(go())
+    assert all(isinstance(r, RateLimitedError) for r in results)
+    assert time.monotonic() - started < 2  # nobody sat waiting for the hour to pass
+    assert server.hits("/other") == []
+
+
+def test_gap_holds_when_global_slots_are_scarce(server: LocalServer) -> None:
+    for n in range(4):
+        server.static(f"/g{n}", b"ok")
+
+    async def go() -> None:
+        async with Fetcher(local_policy(host_gap=0.3, host_concurrency=4, concurrency=1)) as f:
+            await asyncio.gather(*(f.fetch(server.url(f"/g{n}")) for n in range(4)))
+
+    asyncio.run(go())
+    starts = sorted(r.at for r in server.requests)
+    assert all(b - a >= 0.28 for a, b in itertools.pairwise(starts))

@@ -7,16 +7,16 @@ its key path and reason, so an editor fixes the file in one go. The result is a 
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from ingest.errors import ConfigError
-from ingest.fetch import FetchPolicy
+from ingest.errors import ConfigError, FetchError
+from ingest.fetch import FetchPolicy, check_url
 from ingest.netguard import parse_networks
 from ingest.records import SourceSpec
 from ingest.runner import IngestSettings
@@ -81,9 +81,10 @@ class _Problems:
 
 
 def _check_url(problems: _Problems, path: str, url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        problems.add(path, f"{url!r} is not an absolute http(s) URL")
+    try:
+        check_url(url)  # the fetcher's own rules, so that what passes here can be fetched
+    except FetchError as exc:
+        problems.add(path, f"{url!r} cannot be fetched: {exc.reason}")
 
 
 def _number(
@@ -97,6 +98,9 @@ def _number(
     integer: bool = False,
 ) -> Any:
     value = problems.get(data, key, f"{path}.{key}", int if integer else (int, float), default)
+    if not math.isfinite(value):
+        problems.add(f"{path}.{key}", f"must be a finite number, not {value}")
+        return default
     if value < minimum:
         problems.add(f"{path}.{key}", f"must be at least {minimum:g}, not {value}")
         return default
