@@ -114,6 +114,7 @@ _A = _rng.integers(0, np.iinfo(np.uint64).max, NUM_PERM, dtype=np.uint64, endpoi
 _B = _rng.integers(0, np.iinfo(np.uint64).max, NUM_PERM, dtype=np.uint64, endpoint=True)
 
 
+_BLOCK = 10_000  # shingles per block: 10,000 x 128 x 8 bytes = 10 MB
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 1], dtype=np.uint64)
 
 
@@ -139,9 +140,13 @@ def minhash(text: str | list[str]) -> bytes:
         return np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32).tobytes()
     # Multiply-shift hashing: the high 32 bits of a*x + b (mod 2**64, odd a) form a universal
     # family, which is all MinHash needs; the minimum of the high bits is the high bits of the minimum.
+    # Shingles go in blocks, so that a huge text needs 10 MB of scratch space, not gigabytes.
+    lowest = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        h = x[:, None] * _A[None, :] + _B[None, :]
-    return (h.min(axis=0) >> np.uint64(32)).astype(np.uint32).tobytes()
+        for start in range(0, x.size, _BLOCK):
+            block = x[start : start + _BLOCK, None] * _A[None, :] + _B[None, :]
+            np.minimum(lowest, block.min(axis=0), out=lowest)
+    return (lowest >> np.uint64(32)).astype(np.uint32).tobytes()
 
 
 # Locality-sensitive hashing: 32 bands of 4 values. Two texts become candidates when one band
@@ -166,9 +171,6 @@ class NearDuplicateIndex:
         self._signatures[item_id] = values
         for bucket, key in zip(self._buckets, self._bands(values), strict=True):
             bucket.setdefault(key, []).append(item_id)
-
-    def __len__(self) -> int:
-        return len(self._signatures)
 
     def best_match(self, signature: bytes) -> tuple[int, float] | None:
         """(item_id, estimated Jaccard) of the closest known document at or above the threshold.

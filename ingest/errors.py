@@ -27,10 +27,6 @@ class StorageError(TrendpapersError):
     """The store cannot be opened, migrated or written. Stops a run."""
 
 
-class LockError(TrendpapersError):
-    """Another Trendpapers process holds the workspace lock."""
-
-
 class ItemError(TrendpapersError):
     """A problem with one input (feed, page, document): recorded on the item, never stops a run."""
 
@@ -38,10 +34,11 @@ class ItemError(TrendpapersError):
 class FetchError(ItemError):
     """A URL could not be fetched (network, HTTP status, limits)."""
 
-    def __init__(self, url: str, reason: str, *, status: int | None = None) -> None:
+    def __init__(self, url: str, reason: str, *, status: int | None = None, transient: bool = False) -> None:
         self.url = url
         self.reason = reason
         self.status = status
+        self.transient = transient  # worth trying again in a later run (timeouts, 5xx, rate limits)
         super().__init__(f"{url}: {reason}")
 
 
@@ -56,12 +53,15 @@ class TooLargeError(FetchError):
 class DeadlineError(FetchError):
     """The total deadline for one fetch (all redirects and the whole body) ran out."""
 
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason, transient=True)
+
 
 class RateLimitedError(FetchError):
     """The server asked us to come back later (429/503 with Retry-After)."""
 
     def __init__(self, url: str, reason: str, *, status: int, retry_after: float) -> None:
-        super().__init__(url, reason, status=status)
+        super().__init__(url, reason, status=status, transient=True)
         self.retry_after = retry_after
 
 

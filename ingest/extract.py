@@ -22,7 +22,6 @@ _META = {
     "author": ("author", "article:author", "dc.creator", "parsely-author"),
     "date": ("article:published_time", "datepublished", "dc.date", "date", "pubdate", "og:updated_time"),
     "sitename": ("og:site_name", "application-name"),
-    "description": ("description", "og:description", "twitter:description"),
     "language": ("content-language", "og:locale", "dc.language"),
 }
 
@@ -73,7 +72,6 @@ def extract_page(data: bytes, url: str | None = None) -> Extracted | None:
         author=meta.get("author"),
         date=meta.get("date"),
         sitename=meta.get("sitename"),
-        description=meta.get("description"),
         page_language=meta.get("language"),
     )
 

@@ -283,7 +283,7 @@ class Fetcher:
                 log.info("%s: %s; retrying after %.1fs", url, exc.reason, exc.retry_after)
             except _Transient as exc:
                 if attempt >= self.policy.max_retries:
-                    raise FetchError(url, exc.reason, status=exc.status) from exc
+                    raise FetchError(url, exc.reason, status=exc.status, transient=True) from exc
                 delay = self.policy.backoff_base * 2**attempt * random.uniform(0.5, 1.5)
                 log.info("%s: %s; retry %d in %.1fs", url, exc.reason, attempt + 1, delay)
                 await asyncio.sleep(delay)

@@ -57,7 +57,6 @@ class Extracted:
     author: str | None
     date: str | None  # ISO date as found on the page
     sitename: str | None
-    description: str | None
     page_language: str | None  # declared on the page (html lang / meta)
 
 

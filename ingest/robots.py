@@ -28,6 +28,7 @@ class RobotsCache:
         self._rules: dict[str, asyncio.Task[RobotFileParser | None]] = {}
 
     async def allowed(self, url: str) -> bool:
+        """Whether robots.txt lets us fetch ``url``; a transient ``FetchError`` if it is unavailable."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         task = self._rules.get(origin)
@@ -35,7 +36,9 @@ class RobotsCache:
             task = self._rules[origin] = asyncio.ensure_future(self._load(origin))
         rules = await task
         if rules is None:
-            return False
+            raise FetchError(
+                url, f"robots.txt of {origin} is unavailable; not fetching from it now", transient=True
+            )
         return rules.can_fetch(self._agent, url)
 
     async def _load(self, origin: str) -> RobotFileParser | None:
@@ -43,7 +46,8 @@ class RobotsCache:
         try:
             result = await self._fetcher.fetch(f"{origin}/robots.txt", max_bytes=ROBOTS_MAX_BYTES)
         except FetchError as exc:
-            if exc.status is not None and 400 <= exc.status < 500:
+            # 429 is a 4xx, but it means "not now", not "no rules": treat it as unreachable.
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
                 parser.parse([])  # no robots.txt: everything allowed
                 return parser
             log.warning("robots.txt of %s unavailable (%s); not fetching pages from it", origin, exc.reason)

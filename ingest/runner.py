@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import store
 from ingest.dedupe import NearDuplicateIndex, content_hash, minhash, words
-from ingest.errors import FeedError, FetchError, RateLimitedError, RobotsDisallowedError
+from ingest.errors import FetchError, ItemError, RateLimitedError, RobotsDisallowedError
 from ingest.extract import detect_language, extract_page
 from ingest.feeds import parse_feed
 from ingest.fetch import Fetcher, FetchPolicy
@@ -41,6 +41,9 @@ T = TypeVar("T")
 # Texts shorter than this are not compared for near-duplicates: a one-line summary shares too
 # large a part of its shingles with any other on the same subject.
 MIN_WORDS_NEAR_DUPLICATE = 30
+# A page that failed for a passing reason (timeout, 5xx, rate limit, robots.txt unavailable) is
+# tried again in later runs; after this many attempts the feed's own text is used instead.
+MAX_PAGE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -149,13 +152,6 @@ def _page_date(value: str | None) -> datetime | None:
     return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _worker_init() -> None:
-    # Worker processes stay single-threaded: with two cores, threads inside workers only fight.
-    import os
-
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-
 class _Progress:
     """Logs "what: done/total" at most every few seconds, for long runs."""
 
@@ -178,26 +174,45 @@ class _Ingest:
         engine: sa.Engine,
         policy: FetchPolicy,
         settings: IngestSettings,
-        executor: Executor | None,
+        make_executor: Callable[[], Executor] | None,
         now: Callable[[], datetime],
     ):
         self.engine, self.policy, self.settings = engine, policy, settings
-        self.executor = executor
+        self._make_executor = make_executor
+        self.executor = make_executor() if make_executor else None
         self.now = now
         self.errors: list[str] = []
         self.documents: Counter[str] = Counter()
 
-    async def _cpu(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        if self.executor is None:
-            return fn(*args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self.executor, partial(fn, *args, **kwargs))
+    async def _cpu(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` in a worker process. A worker that dies (out of memory, a crash in a C
+        library) breaks the pool: it is replaced, and the job tried once more, so that the
+        other jobs that were queued in the broken pool do not fail with it."""
+        if self.executor is None or self._make_executor is None:
+            return fn(*args)
+        for attempt in (1, 2):
+            executor = self.executor
+            try:
+                return await asyncio.get_running_loop().run_in_executor(executor, partial(fn, *args))
+            except BrokenExecutor as exc:
+                if self.executor is executor:  # the first job to notice replaces the pool
+                    log.error("a worker process died (%s); starting a new pool", exc)
+                    executor.shutdown(wait=False, cancel_futures=True)
+                    self.executor = self._make_executor()
+                if attempt == 2:
+                    raise ItemError(f"a worker process died while processing this input: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    def shutdown(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(cancel_futures=True)
 
     def _backoff(self, failures: int) -> timedelta:
         base = self.settings.failure_backoff * 2 ** max(0, failures - 1)
         return timedelta(seconds=min(base, self.settings.max_failure_backoff) * random.uniform(0.8, 1.2))
 
     def _fail(
-        self, state: store.SourceState, error: str, status: int | None, retry_in: timedelta | None
+        self, state: store.SourceState, error: str, status: int | None, retry_in: timedelta | None = None
     ) -> SourceOutcome:
         with self.engine.begin() as conn:
             paused = store.record_fetch_failure(
@@ -216,6 +231,11 @@ class _Ingest:
     async def source(self, fetcher: Fetcher, state: store.SourceState, progress: _Progress) -> SourceOutcome:
         try:
             return await self._source(fetcher, state)
+        except SQLAlchemyError:
+            raise  # the store failed: stop the run, the feed is not to blame
+        except Exception as exc:  # anything else unexpected is this feed's problem, not the run's
+            log.exception("source %s failed unexpectedly", state.name)
+            return self._fail(state, f"unexpected error: {type(exc).__name__}: {exc}", None)
         finally:
             progress.step()
 
@@ -225,7 +245,7 @@ class _Ingest:
         except RateLimitedError as exc:
             return self._fail(state, exc.reason, exc.status, timedelta(seconds=exc.retry_after))
         except FetchError as exc:
-            return self._fail(state, exc.reason, exc.status, None)
+            return self._fail(state, exc.reason, exc.status)
         if result.not_modified:
             with self.engine.begin() as conn:
                 store.record_fetch_success(
@@ -239,21 +259,15 @@ class _Ingest:
                 )
             return SourceOutcome(state.name, "not-modified")
         try:
-            parsed: ParsedFeed = await self._cpu(
+            parse = partial(
                 parse_feed,
-                result.content,
                 url=result.final_url,
                 fetched_at=result.fetched_at,
                 content_type=result.content_type,
             )
-        except FeedError as exc:
-            return self._fail(state, str(exc), result.status, None)
-        except BrokenExecutor:
-            raise  # our worker pool is gone: not this feed's fault, and no later feed can be parsed
-        except Exception as exc:  # a parser crash on one feed must not stop the others
-            return self._fail(
-                state, f"feed could not be parsed: {type(exc).__name__}: {exc}", result.status, None
-            )
+            parsed: ParsedFeed = await self._cpu(parse, result.content)
+        except ItemError as exc:  # not a feed, unsafe XML, a worker that died on it
+            return self._fail(state, str(exc), result.status)
         with self.engine.begin() as conn:
             new = store.insert_items(conn, state.id, parsed.items, self.now())
             store.record_fetch_success(
@@ -277,44 +291,58 @@ class _Ingest:
                 index.add(item_id, signature)
         robots = RobotsCache(fetcher, self.policy.user_agent) if self.settings.respect_robots else None
         progress = _Progress("pages", len(pending))
+        # Pages fetched but not yet analysed wait in memory: bound how many are under way.
+        in_flight = asyncio.Semaphore(self.policy.concurrency)
 
         async def one(item: store.PendingItem) -> None:
-            try:
-                document, signature = await self._document(fetcher, robots, item)
-            except (BrokenExecutor, SQLAlchemyError):
-                raise  # our own machinery failed: stop the run, the item is not to blame
-            except Exception as exc:  # anything else unexpected is this item's problem, not the run's
-                log.exception("item %d (%s) failed", item.id, item.link)
-                error = f"unexpected error: {type(exc).__name__}: {exc}"
-                document, signature = _failed_document(item, error), None
-            self._save(document, signature, index)
+            async with in_flight:
+                try:
+                    outcome = await self._document(fetcher, robots, item)
+                except SQLAlchemyError:
+                    raise  # the store failed: stop the run, the item is not to blame
+                except Exception as exc:  # anything else unexpected is this item's problem, not the run's
+                    log.exception("item %d (%s) failed", item.id, item.link)
+                    outcome = _failed_document(item, f"unexpected error: {type(exc).__name__}: {exc}"), None
+            if isinstance(outcome, FetchError):
+                with self.engine.begin() as conn:
+                    store.defer_item(conn, item.id, str(outcome))
+                log.info("item %d: %s; trying again in a later run", item.id, outcome)
+                self.documents["deferred"] += 1
+            else:
+                self._save(*outcome, index)
             progress.step()
 
         await asyncio.gather(*(one(item) for item in pending))
 
     async def _page(
         self, fetcher: Fetcher, robots: RobotsCache | None, item: store.PendingItem
-    ) -> tuple[_TextFacts | None, str | None]:
+    ) -> _TextFacts:
+        """The extracted text of the item's page. Raises ``ItemError`` (a ``FetchError`` for fetching)."""
         if not item.link:
-            return None, "the entry has no link"
+            raise ItemError("the entry has no link")
         if not self.settings.fetch_articles:
-            return None, "article fetching is turned off (ingest.fetch_articles)"
-        try:
-            if robots is not None and not await robots.allowed(item.link):
-                raise RobotsDisallowedError(item.link, "robots.txt disallows this page")
-            result = await fetcher.fetch(item.link, max_bytes=self.policy.max_page_bytes)
-        except FetchError as exc:
-            return None, str(exc)
+            raise ItemError("article fetching is turned off (ingest.fetch_articles)")
+        if robots is not None and not await robots.allowed(item.link):
+            raise RobotsDisallowedError(item.link, "robots.txt disallows this page")
+        result = await fetcher.fetch(item.link, max_bytes=self.policy.max_page_bytes)
         facts = await self._cpu(_analyse_page, result.content, result.final_url, item.source_language)
         if facts is None:
-            return None, f"{result.final_url}: no article text found on the page"
-        return facts, None
+            raise ItemError(f"{result.final_url}: no article text found on the page")
+        return facts
 
     async def _document(
         self, fetcher: Fetcher, robots: RobotsCache | None, item: store.PendingItem
-    ) -> tuple[Document, bytes | None]:
-        """The item's document (page text, else the feed's text) and its MinHash signature."""
-        facts, error = await self._page(fetcher, robots, item)
+    ) -> tuple[Document, bytes | None] | FetchError:
+        """The item's document (page text, else the feed's text) and its MinHash signature; or
+        the transient ``FetchError`` for which the page is to be tried again in a later run."""
+        try:
+            facts, error = await self._page(fetcher, robots, item), None
+        except FetchError as exc:
+            if exc.transient and item.page_attempts + 1 < MAX_PAGE_ATTEMPTS:
+                return exc
+            facts, error = None, str(exc)
+        except ItemError as exc:
+            facts, error = None, str(exc)
         if facts is not None and facts.extracted is not None:
             ex = facts.extracted
             status: ExtractionStatus = "ok"
@@ -390,18 +418,17 @@ def run_ingest(
             )
         else:
             due.append(s)
-    executor: Executor | None = None
+    make_executor = None
     if settings.workers > 0:
-        executor = ProcessPoolExecutor(
-            settings.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
-        )
-    job = _Ingest(engine, policy, settings, executor, now)
+        # "spawn": forking a process that runs an event loop and resolver threads is unsafe.
+        context = multiprocessing.get_context("spawn")
+        make_executor = partial(ProcessPoolExecutor, settings.workers, mp_context=context)
+    job = _Ingest(engine, policy, settings, make_executor, now)
     timings: dict[str, float] = {}
     try:
         requests = asyncio.run(_run(job, due, outcomes, wanted, timings))
     finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+        job.shutdown()
     return IngestReport(
         sources=tuple(outcomes),
         new_items=sum(o.new_items for o in outcomes),

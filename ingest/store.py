@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 
 from ingest.migrations import Migration, UTCDateTime
 from ingest.records import Document, Item, SourceSpec
 
+T = TypeVar("T")
 metadata = sa.MetaData()
 
 sources = sa.Table(
@@ -56,6 +58,8 @@ items = sa.Table(
     sa.Column("date_clamped", sa.Boolean, nullable=False, default=False),
     sa.Column("first_seen_at", UTCDateTime, nullable=False),
     sa.Column("duplicate_of", sa.Integer, sa.ForeignKey("items.id")),
+    sa.Column("page_attempts", sa.Integer, nullable=False, default=0),  # transient page failures so far
+    sa.Column("page_error", sa.Text),  # the last of them
     sa.UniqueConstraint("source_id", "key", name="uq_items_source_key"),
 )
 
@@ -124,6 +128,7 @@ class PendingItem:
     content: str
     author: str | None
     published_at: datetime | None
+    page_attempts: int
 
 
 def sync_sources(conn: sa.Connection, specs: Sequence[SourceSpec]) -> None:
@@ -135,12 +140,24 @@ def sync_sources(conn: sa.Connection, specs: Sequence[SourceSpec]) -> None:
     known = {row.name: row for row in conn.execute(sa.select(sources))}
     for spec in specs:
         row = known.pop(spec.name, None)
-        values = {"url": spec.url, "kind": spec.kind, "language": spec.language, "active": True}
+        values: dict[str, object] = {
+            "url": spec.url,
+            "kind": spec.kind,
+            "language": spec.language,
+            "active": True,
+        }
         if row is None:
             conn.execute(sources.insert().values(name=spec.name, consecutive_failures=0, **values))
         elif (row.url, row.kind, row.language, row.active) != (spec.url, spec.kind, spec.language, True):
-            if row.url != spec.url:
-                values |= {"etag": None, "last_modified": None}
+            if row.url != spec.url:  # validators, failures and pause belonged to the old URL
+                values |= {
+                    "etag": None,
+                    "last_modified": None,
+                    "consecutive_failures": 0,
+                    "not_before": None,
+                    "paused_reason": None,
+                    "last_error": None,
+                }
             conn.execute(sources.update().where(sources.c.id == row.id).values(**values))
     for row in known.values():
         if row.active:
@@ -244,32 +261,28 @@ def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[
     conn.execute(stmt, list(rows))
 
 
+# Keys per IN (...) query: far below every backend's limit on bound parameters (SQLite: 32,766).
+_CHUNK = 500
+
+
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
 def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: datetime) -> int:
     """Insert items not seen before from this source; returns how many were new.
 
-    An item whose canonical URL is already known (from any source) is inserted but marked as
-    a duplicate of the earliest item with that URL, so its page is not fetched again.
+    An item whose canonical URL is already known (from any source, or earlier in this batch) is
+    inserted but marked as a duplicate of the earliest item with that URL, so its page is not
+    fetched again.
     """
     batch = list(new)
-    if not batch:
-        return 0
-    known = set(
-        conn.execute(
-            sa.select(items.c.key).where(
-                items.c.source_id == source_id, items.c.key.in_([i.key for i in batch])
-            )
-        ).scalars()
-    )
+    known: set[str] = set()
+    for keys in _chunks([i.key for i in batch]):
+        query = sa.select(items.c.key).where(items.c.source_id == source_id, items.c.key.in_(keys))
+        known.update(conn.execute(query).scalars())
     batch = [i for i in batch if i.key not in known]
-    urls = {i.canonical_url for i in batch if i.canonical_url}
-    first_by_url: dict[str, int] = {}
-    if urls:
-        query = (
-            sa.select(items.c.canonical_url, sa.func.min(items.c.id))
-            .where(items.c.canonical_url.in_(urls))
-            .group_by(items.c.canonical_url)
-        )
-        first_by_url = {row[0]: row[1] for row in conn.execute(query)}
     rows = [
         {
             "source_id": source_id,
@@ -285,12 +298,35 @@ def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: 
             "published_raw": i.published_raw,
             "date_clamped": i.date_clamped,
             "first_seen_at": now,
-            "duplicate_of": first_by_url.get(i.canonical_url or ""),
+            "duplicate_of": None,
+            "page_attempts": 0,
         }
         for i in batch
     ]
-    _insert_ignore(conn, items, rows)
+    for chunk in _chunks(rows):
+        _insert_ignore(conn, items, chunk)
+    _mark_url_duplicates(conn, sorted({i.canonical_url for i in batch if i.canonical_url}))
     return len(rows)
+
+
+def _mark_url_duplicates(conn: sa.Connection, urls: Sequence[str]) -> None:
+    """Point every later item with one of these canonical URLs at the earliest one."""
+    for chunk in _chunks(urls):
+        rows = conn.execute(
+            sa.select(items.c.id, items.c.canonical_url, items.c.duplicate_of)
+            .where(items.c.canonical_url.in_(chunk))
+            .order_by(items.c.id)
+        )
+        first: dict[str, int] = {}
+        for item_id, url, duplicate_of in rows:
+            original = first.setdefault(url, item_id)
+            if original != item_id and duplicate_of is None:
+                conn.execute(_SET_DUPLICATE, {"item": item_id, "original": original})
+
+
+_SET_DUPLICATE = (
+    items.update().where(items.c.id == sa.bindparam("item")).values(duplicate_of=sa.bindparam("original"))
+)
 
 
 def pending_items(conn: sa.Connection, *, source_names: Sequence[str] | None = None) -> list[PendingItem]:
@@ -306,6 +342,7 @@ def pending_items(conn: sa.Connection, *, source_names: Sequence[str] | None = N
             items.c.content,
             items.c.author,
             items.c.published_at,
+            items.c.page_attempts,
         )
         .select_from(items.join(sources).outerjoin(documents, documents.c.item_id == items.c.id))
         .where(documents.c.item_id.is_(None), items.c.duplicate_of.is_(None))
@@ -314,6 +351,15 @@ def pending_items(conn: sa.Connection, *, source_names: Sequence[str] | None = N
     if source_names:
         query = query.where(sources.c.name.in_(source_names))
     return [PendingItem(**row._mapping) for row in conn.execute(query)]
+
+
+def defer_item(conn: sa.Connection, item_id: int, error: str) -> None:
+    """Count a transient page failure; the item stays pending for a later run."""
+    conn.execute(
+        items.update()
+        .where(items.c.id == item_id)
+        .values(page_attempts=items.c.page_attempts + 1, page_error=error)
+    )
 
 
 def known_signatures(conn: sa.Connection) -> Iterator[tuple[int, bytes]]:

@@ -31,21 +31,21 @@ def _declares_entities(text: str, pos: int) -> bool:
     """
     in_subset = False
     while (m := _TOKEN.search(text, pos)) is not None:
-        token = m.group()
-        if token[:8].upper() == "<!ENTITY":
+        mark = m.group()
+        if mark[:8].upper() == "<!ENTITY":
             return True
-        ends = {'"': '"', "'": "'", "<!--": "-->", "<?": "?>"}.get(token)
+        ends = {'"': '"', "'": "'", "<!--": "-->", "<?": "?>"}.get(mark)
         if ends is not None:
             close = text.find(ends, m.end())
             if close < 0:
                 return True
             pos = close + len(ends)
             continue
-        if token == "[":
+        if mark == "[":
             in_subset = True
-        elif token == "]":
+        elif mark == "]":
             in_subset = False
-        elif token == ">" and not in_subset:
+        elif mark == ">" and not in_subset:
             return False
         pos = m.end()
     return True
@@ -56,8 +56,8 @@ def refuse_entity_declarations_in_text(text: str, name: str) -> None:
     # Every DOCTYPE, not only one in the prolog: lenient parsers also honour one after junk.
     pos = 0
     while (m := _TOP.search(text, pos)) is not None:
-        token = m.group()
-        if token.upper() == "<!DOCTYPE":
+        mark = m.group()
+        if mark.upper() == "<!DOCTYPE":
             if _declares_entities(text, m.end()):
                 raise UnsafeXMLError(
                     f"{name}: refused: the XML declares entities in its DOCTYPE "
@@ -65,7 +65,7 @@ def refuse_entity_declarations_in_text(text: str, name: str) -> None:
                 )
             pos = m.end()
             continue
-        close = text.find("]]>" if token.startswith("<![") else "-->", m.end())
+        close = text.find("]]>" if mark.startswith("<![") else "-->", m.end())
         # An unclosed section hides nothing: a lenient parser may not honour it, so read on.
         pos = m.end() if close < 0 else close + 3
 
@@ -91,7 +91,11 @@ def _decode(data: bytes, name: str) -> str:
         if data.startswith(pattern):
             return data.decode(enc, "replace")
     declared = _DECLARED_ENCODING.match(data)
-    if declared and declared.group(1).lower().replace(b"_", b"-") in (b"utf-7", b"utf7", b"unicode-1-1-utf-7"):
+    if declared and declared.group(1).lower().replace(b"_", b"-") in (
+        b"utf-7",
+        b"utf7",
+        b"unicode-1-1-utf-7",
+    ):
         raise UnsafeXMLError(f"{name}: refused: UTF-7 encoded XML is not accepted")
     # Latin-1 maps every byte to one character, so ASCII markup in UTF-8 or any
     # ASCII-compatible encoding is found where it is.

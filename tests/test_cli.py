@@ -100,3 +100,21 @@ def test_demo(tmp_path: Path) -> None:
     assert code == 0
     assert "4 sources, 38 new items" in out
     assert "1 duplicate" in out and "1 fallback" in out and "37 ok" in out
+
+
+def test_demo_never_deletes_a_directory_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    code, out = run("demo", "--dir", str(tmp_path / "mine"))
+    assert code == 3 and "not made by the demo" in out
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_a_broken_store_is_a_fatal_error(workspace: Path) -> None:
+    db = workspace.parent / "trendpapers.db"
+    run("-c", str(workspace), "status")
+    db.write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        (workspace.parent / f"trendpapers.db{suffix}").unlink(missing_ok=True)
+    code, out = run("-c", str(workspace), "status")
+    assert code == 3 and "error:" in out

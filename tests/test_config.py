@@ -149,9 +149,14 @@ def test_empty_config_uses_defaults(tmp_path: Path) -> None:
 
 
 def test_scaffolded_workspace_config_is_valid(tmp_path: Path) -> None:
-    written = init_workspace(tmp_path / "ws", 'Clúster "Süd"')
+    name = 'Clúster "Süd" \\ <Nord>'
+    written = init_workspace(tmp_path / "ws", name)
     assert {p.name for p in written} == {"trendpapers.toml", "mkdocs.yml", "index.md"}
     config = load_config(tmp_path / "ws" / "trendpapers.toml")
-    assert config.name == "Clúster 'Süd'"
+    assert config.name == 'Clúster "Süd" \\ <Nord>'
+    assert (
+        "# Clúster &quot;Süd&quot; \\ &lt;Nord&gt;"
+        in (tmp_path / "ws" / "site" / "docs" / "index.md").read_text()
+    )
     assert [i.slug for i in config.industries] == ["textile", "medtech", "logistics"]
     assert (tmp_path / "ws" / "papers").is_dir()

@@ -281,3 +281,80 @@ def test_gzip_encoded_feed_and_worker_processes(server: LocalServer, engine: sa.
     )
     report = ingest(engine, [SourceSpec("F", server.url("/feed"))], workers=2)
     assert report.new_items == 3 and report.documents == {"ok": 3}
+
+
+def test_transient_page_failures_are_retried_in_later_runs(server: LocalServer, engine: sa.Engine) -> None:
+    server.static("/a/flaky", b"busy", "text/plain", 503)
+    server.static("/feed", rss(server.base, [("flaky", "Flaky news")]))
+    sources = [SourceSpec("F", server.url("/feed"))]
+    policy = local_policy(max_retries=0)
+    for attempt in (1, 2):
+        report = ingest(engine, sources, policy=policy)
+        assert report.documents == {"deferred": 1}, attempt
+        assert count(engine, store.documents) == 0
+    serve_articles(server)  # nothing at /a/flaky yet: still 503 on the third and last attempt
+    report = ingest(engine, sources, policy=policy)
+    assert report.documents == {"fallback": 1}
+    assert "HTTP 503" in docs(engine)["flaky"].error
+    assert len(server.hits("/a/flaky")) == 3
+
+
+def test_unavailable_robots_txt_defers_the_page(server: LocalServer, engine: sa.Engine) -> None:
+    serve_articles(server)
+    server.static("/robots.txt", b"", "text/plain", 500)
+    server.static("/feed", rss(server.base, [("loom", "Loom news")]))
+    report = ingest(engine, [SourceSpec("F", server.url("/feed"))], policy=local_policy(max_retries=0))
+    assert report.documents == {"deferred": 1}
+    assert server.hits("/a/loom") == []
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(store.items)).one()
+    assert row.page_attempts == 1 and "robots.txt" in row.page_error
+
+
+def test_same_url_twice_in_one_feed_is_fetched_once(server: LocalServer, engine: sa.Engine) -> None:
+    serve_articles(server)
+    feed = rss(server.base, [("loom", "Loom news")]).replace(
+        b"</channel>",
+        (
+            f"<item><title>Loom, tracked</title><link>{server.base}/a/loom?utm_source=rss</link>"
+            f"<guid isPermaLink='false'>loom-tracked</guid></item></channel>"
+        ).encode(),
+    )
+    server.static("/feed", feed)
+    report = ingest(engine, [SourceSpec("F", server.url("/feed"))])
+    assert report.new_items == 2 and report.documents == {"ok": 1}
+    assert len(server.hits("/a/loom")) == 1
+
+
+def _die() -> None:
+    import os
+
+    os._exit(1)
+
+
+def test_a_dying_worker_is_replaced(engine: sa.Engine) -> None:
+    import asyncio
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+    from multiprocessing import get_context
+
+    from ingest.errors import ItemError
+    from ingest.runner import _Ingest
+
+    job = _Ingest(
+        engine,
+        local_policy(),
+        local_settings(),
+        partial(ProcessPoolExecutor, 1, mp_context=get_context("spawn")),
+        lambda: datetime.now(UTC),
+    )
+
+    async def go() -> int:
+        with pytest.raises(ItemError, match="worker process died"):
+            await job._cpu(_die)
+        return await job._cpu(len, "abc")
+
+    try:
+        assert asyncio.run(go()) == 3
+    finally:
+        job.shutdown()

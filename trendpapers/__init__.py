@@ -3,7 +3,6 @@
 from ingest.errors import (
     ConfigError,
     ItemError,
-    LockError,
     StorageError,
     TrendpapersError,
 )
@@ -14,7 +13,6 @@ __all__ = [
     "Config",
     "ConfigError",
     "ItemError",
-    "LockError",
     "StorageError",
     "TrendpapersError",
     "create_engine",

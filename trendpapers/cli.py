@@ -7,13 +7,14 @@ usage error; 3 storage or other fatal error.
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import store as ingest_store
 from ingest.errors import ConfigError, TrendpapersError
@@ -49,6 +50,15 @@ class _Group(click.Group):
             sys.exit(EXIT_CONFIG)
         except TrendpapersError as exc:
             click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_FATAL)
+        except SQLAlchemyError as exc:
+            click.echo(f"error: the store failed: {exc}", err=True)
+            sys.exit(EXIT_FATAL)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # usage errors and their exit codes are click's
+        except Exception:  # a bug: show where, and exit as a fatal error, never as "item errors"
+            traceback.print_exc()
+            click.echo("error: unexpected failure (a bug; please report it with the trace above)", err=True)
             sys.exit(EXIT_FATAL)
 
 
@@ -222,9 +232,6 @@ def demo(directory: Path) -> None:
     """Run the pipeline on the bundled demo sources, served from 127.0.0.1."""
     from trendpapers.demo import serve_demo, write_demo_workspace
 
-    # A fresh workspace each time: the demo server's port, and so every URL, changes per run.
-    if directory.exists():
-        shutil.rmtree(directory)
     with serve_demo() as base:
         click.echo(f"demo sources served at {base}")
         path = write_demo_workspace(directory, base)

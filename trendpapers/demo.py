@@ -8,6 +8,7 @@ pipeline on it. Loopback is allowed in that workspace's fetch policy and nowhere
 from __future__ import annotations
 
 import io
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ingest.errors import TrendpapersError
 from trendpapers.workspace import config_path, init_workspace
 
 DATA = resources.files("trendpapers") / "demo" / "data"
@@ -69,9 +71,23 @@ def serve_demo() -> Iterator[str]:
             server.server_close()
 
 
+MARKER = ".trendpapers-demo"  # marks a directory the demo made, and may therefore replace
+
+
 def write_demo_workspace(directory: Path, base: str) -> Path:
-    """A workspace in ``directory`` whose sources are the demo feeds at ``base``; returns its config."""
-    init_workspace(directory, "Demo Cluster", force=True)
+    """A fresh workspace in ``directory`` whose sources are the demo feeds at ``base``; returns its config.
+
+    A directory left by an earlier demo is replaced (the demo server's port, and so every URL,
+    changes per run); any other existing directory is refused, never deleted.
+    """
+    if directory.exists():
+        if not (directory / MARKER).is_file():
+            raise TrendpapersError(f"{directory} exists and was not made by the demo; choose another --dir")
+        shutil.rmtree(directory)
+    init_workspace(directory, "Demo Cluster")
+    (directory / MARKER).write_text(
+        "made by `trendpapers demo`; replaced on the next demo run\n", encoding="utf-8"
+    )
     path = config_path(directory)
     text = path.read_text(encoding="utf-8")
     # The demo server runs on loopback: allow exactly that address, and no politeness gap to wait out.

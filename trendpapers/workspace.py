@@ -6,6 +6,8 @@ own, under version control if it likes, and never edits this code repository.
 
 from __future__ import annotations
 
+import html
+import json
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -29,7 +31,8 @@ def _walk(node: Traversable, prefix: Path) -> list[tuple[Path, Traversable]]:
 def init_workspace(directory: Path, name: str, *, force: bool = False) -> list[Path]:
     """Write the workspace files into ``directory``; refuses to overwrite unless ``force``.
 
-    Returns the files written. ``{name}`` in the templates becomes the cluster's name.
+    Returns the files written. In the templates ``{name}`` becomes the cluster's name as a quoted
+    string (valid in TOML and YAML alike), ``{title}`` the name as Markdown text.
     """
     directory.mkdir(parents=True, exist_ok=True)
     files = _walk(_TEMPLATE, Path())
@@ -42,7 +45,10 @@ def init_workspace(directory: Path, name: str, *, force: bool = False) -> list[P
     for rel, source in files:
         target = directory / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        text = source.read_text(encoding="utf-8").replace("{name}", name.replace('"', "'"))
+        text = source.read_text(encoding="utf-8")
+        text = text.replace("{name}", json.dumps(name, ensure_ascii=False)).replace(
+            "{title}", html.escape(name)
+        )
         tmp = target.with_name(target.name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(target)
