@@ -144,6 +144,30 @@ def respond(
     req.wfile.write(body)
 
 
+def trickle(interval: float, size: int = 1000) -> Handler:
+    """A response of ``size`` bytes sent one byte every ``interval`` seconds."""
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        req.send_response(200)
+        req.send_header("Content-Length", str(size))
+        req.end_headers()
+        for _ in range(size):
+            req.wfile.write(b"<")
+            req.wfile.flush()
+            time.sleep(interval)
+
+    return handler
+
+
+def endless(req: BaseHTTPRequestHandler) -> None:
+    """A chunked response that never ends."""
+    req.send_response(200)
+    req.send_header("Transfer-Encoding", "chunked")
+    req.end_headers()
+    while True:
+        req.wfile.write(b"3e8\r\n" + b"<item>" * 166 + b"<ite\r\n")  # chunks of 1,000 bytes
+
+
 @pytest.fixture
 def server() -> Iterator[LocalServer]:
     srv = LocalServer()

@@ -23,7 +23,7 @@ from ingest.errors import (
 )
 from ingest.fetch import Fetcher, FetchPolicy, FetchResult, check_url, parse_retry_after
 from ingest.netguard import address_allowed, parse_networks
-from tests.conftest import LocalServer, local_policy, respond
+from tests.conftest import LocalServer, endless, local_policy, respond, trickle
 
 
 def fetch(policy: FetchPolicy, url: str, **kwargs: object) -> FetchResult:
@@ -258,30 +258,13 @@ def test_gzip_bomb_is_cut_at_the_decompressed_cap(server: LocalServer) -> None:
 
 
 def test_endless_stream_is_cut_at_the_cap(server: LocalServer) -> None:
-    def endless(req: BaseHTTPRequestHandler) -> None:
-        req.send_response(200)
-        req.send_header("Transfer-Encoding", "chunked")
-        req.end_headers()
-        piece = b"<item>" * 1000
-        while True:
-            req.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-
     url = server.route("/endless", endless)
     with pytest.raises(TooLargeError):
         fetch(local_policy(max_bytes=1_000_000), url)
 
 
 def test_slow_stream_is_cut_at_the_deadline(server: LocalServer) -> None:
-    def slow(req: BaseHTTPRequestHandler) -> None:  # one byte every 0.5 s, well within the read timeout
-        req.send_response(200)
-        req.send_header("Content-Length", "1000")
-        req.end_headers()
-        for _ in range(1000):
-            req.wfile.write(b"x")
-            req.wfile.flush()
-            time.sleep(0.5)
-
-    url = server.route("/slow", slow)
+    url = server.route("/slow", trickle(0.5))  # one byte every 0.5 s, well within the read timeout
     started = time.monotonic()
     with pytest.raises(DeadlineError, match=r"deadline of 1\.5s"):
         fetch(local_policy(deadline=1.5), url)

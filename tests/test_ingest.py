@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from ingest import store
 from ingest.records import SourceSpec
 from ingest.runner import IngestReport, run_ingest
-from tests.conftest import LocalServer, local_policy, local_settings, respond
+from tests.conftest import LocalServer, endless, local_policy, local_settings, respond, trickle
 from tests.test_feeds import BILLION_LAUGHS, XXE, quadratic_blowup
 from trendpapers.db import open_store
 
@@ -194,23 +194,7 @@ def test_hostile_feeds_fail_alone_while_others_finish(server: LocalServer, engin
     bomb = b"".join(c.compress(b"<" * 1_000_000) for _ in range(200)) + c.flush()
     server.static("/bomb", bomb, headers={"Content-Encoding": "gzip"})
 
-    def slow(req: BaseHTTPRequestHandler) -> None:
-        req.send_response(200)
-        req.send_header("Content-Length", "100")
-        req.end_headers()
-        for _ in range(100):
-            req.wfile.write(b"<")
-            req.wfile.flush()
-            time.sleep(5)
-
-    def endless(req: BaseHTTPRequestHandler) -> None:
-        req.send_response(200)
-        req.send_header("Transfer-Encoding", "chunked")
-        req.end_headers()
-        while True:
-            req.wfile.write(b"3e8\r\n" + b"<item>" * 166 + b"<ite\r\n")  # chunks of 1,000 bytes
-
-    server.route("/slow", slow)
+    server.route("/slow", trickle(5.0))
     server.route("/endless", endless)
     server.static("/html", b"<!DOCTYPE html><html><body><p>Welcome</p></body></html>", "text/html")
     names = ["good", "laughs", "quadratic", "xxe", "bomb", "slow", "endless", "html"]
