@@ -97,6 +97,7 @@ def _item(entry: Mapping[str, Any], fetched_at: datetime) -> Item | None:
         published_at=published_at,
         published_raw=published_raw,
         date_clamped=clamped,
+        categories=tuple(t["term"].strip() for t in entry.get("tags") or [] if (t.get("term") or "").strip()),
     )
 
 

@@ -36,6 +36,7 @@ class Item:
     published_at: datetime | None  # UTC; clamped to the fetch time when the feed claims a future date
     published_raw: str | None  # the date exactly as the feed wrote it
     date_clamped: bool = False
+    categories: tuple[str, ...] = ()  # the entry's category terms
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from ingest.errors import FetchError, ItemError, RateLimitedError, RobotsDisallo
 from ingest.extract import detect_language, extract_page
 from ingest.feeds import parse_feed
 from ingest.fetch import Fetcher, FetchPolicy
+from ingest.patentimport import insert_patent_entries
 from ingest.records import Document, Extracted, ExtractionStatus, ParsedFeed, SourceSpec
 from ingest.robots import RobotsCache
 
@@ -269,7 +270,10 @@ class _Ingest:
         except ItemError as exc:  # not a feed, unsafe XML, a worker that died on it
             return self._fail(state, str(exc), result.status)
         with self.engine.begin() as conn:
-            new = store.insert_items(conn, state.id, parsed.items, self.now())
+            if state.kind == "patent":
+                new = insert_patent_entries(conn, state.id, state.name, parsed.items, self.now())
+            else:
+                new = store.insert_items(conn, state.id, parsed.items, self.now())
             store.record_fetch_success(
                 conn,
                 state.id,

@@ -14,6 +14,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 
 from ingest.migrations import Migration, UTCDateTime
+from ingest.patents import PatentRecord
 from ingest.records import Document, Item, SourceSpec
 
 T = TypeVar("T")
@@ -84,12 +85,43 @@ documents = sa.Table(
 )
 
 
+patents = sa.Table(
+    "patents",
+    metadata,
+    sa.Column("number", sa.String(40), primary_key=True),  # canonical publication number
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False, unique=True),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("kind", sa.String(4)),
+    sa.Column("application_number", sa.Text),
+    sa.Column("family_id", sa.Text),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("applicants", sa.JSON, nullable=False),  # [[name as written, comparable key], ...]
+    sa.Column("inventors", sa.JSON, nullable=False),
+    sa.Column("publication_date", sa.String(10)),
+    sa.Column("filing_date", sa.String(10)),
+    sa.Column("priority_date", sa.String(10)),
+    sa.Column("cpc", sa.JSON, nullable=False),
+    sa.Column("ipc", sa.JSON, nullable=False),
+    sa.Column("classes", sa.JSON, nullable=False),  # scheme not stated by the source
+    sa.Column("language", sa.String(20)),
+    sa.Column("origin", sa.Text, nullable=False),  # "file: PATH" or "feed: SOURCE"
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
 def _create_v1(conn: sa.Connection) -> None:
     # Version 1 is the tables as first released; later changes come as new migrations.
     metadata.create_all(conn, tables=[sources, items, documents])
 
 
-MIGRATIONS = (Migration("ingest", 1, "sources, items and documents", _create_v1),)
+def _create_v2(conn: sa.Connection) -> None:
+    metadata.create_all(conn, tables=[patents])
+
+
+MIGRATIONS = (
+    Migration("ingest", 1, "sources, items and documents", _create_v1),
+    Migration("ingest", 2, "patents", _create_v2),
+)
 
 
 @dataclass(frozen=True)
@@ -426,3 +458,60 @@ def counts(conn: sa.Connection) -> dict[str, int]:
     ):
         result[f"documents_{status}"] = n
     return result
+
+
+def ensure_source(conn: sa.Connection, name: str, kind: str) -> int:
+    """The id of a source that is not fetched (e.g. patent files), created if missing."""
+    found = conn.execute(sa.select(sources.c.id).where(sources.c.name == name)).scalar()
+    if found is not None:
+        return int(found)
+    result = conn.execute(
+        sources.insert().values(name=name, url="local:", kind=kind, active=False, consecutive_failures=0)
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]  # always set for an insert
+
+
+def item_ids(conn: sa.Connection, source_id: int, keys: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(keys)):
+        query = sa.select(items.c.key, items.c.id).where(
+            items.c.source_id == source_id, items.c.key.in_(chunk)
+        )
+        for key, item_id in conn.execute(query):
+            found[key] = item_id
+    return found
+
+
+def patent_items(conn: sa.Connection, numbers: Sequence[str]) -> dict[str, int]:
+    """Item ids of the patents already known, by canonical publication number."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(list(numbers)):
+        query = sa.select(patents.c.number, patents.c.item_id).where(patents.c.number.in_(chunk))
+        for number, item_id in conn.execute(query):
+            found[number] = item_id
+    return found
+
+
+def save_patent(conn: sa.Connection, record: PatentRecord, item_id: int, origin: str, now: datetime) -> None:
+    """Insert or replace the patent row of a publication."""
+    values = {
+        "item_id": item_id,
+        "country": record.number.country,
+        "kind": record.number.kind,
+        "application_number": record.application_number,
+        "family_id": record.family_id,
+        "title": record.title,
+        "applicants": [[p.name, p.key] for p in record.applicants],
+        "inventors": [[p.name, p.key] for p in record.inventors],
+        "publication_date": record.publication_date,
+        "filing_date": record.filing_date,
+        "priority_date": record.priority_date,
+        "cpc": list(record.cpc),
+        "ipc": list(record.ipc),
+        "classes": list(record.classes),
+        "language": record.language,
+        "origin": origin,
+        "updated_at": now,
+    }
+    conn.execute(patents.delete().where(patents.c.number == str(record.number)))
+    conn.execute(patents.insert(), {"number": str(record.number), **values})

@@ -22,7 +22,29 @@ _TOKEN = re.compile(r"""["'\[\]>]|<!--|<\?|<!ENTITY""", re.I)
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
 
 
-def _declares_entities(text: str, pos: int) -> bool:
+_DECLARATION_PART = re.compile(r"""["']|>""")
+
+
+def _unparsed_entity_end(text: str, pos: int) -> int | None:
+    """End of an ``<!ENTITY`` declaration starting at ``pos`` if it declares an unparsed entity
+    (``<!ENTITY name SYSTEM "file.tif" NDATA tif>``: a reference to a binary file, never
+    expanded into the document); None for parsed entities, the dangerous kind."""
+    words: list[str] = []
+    cursor = pos + len("<!ENTITY")
+    while (m := _DECLARATION_PART.search(text, cursor)) is not None:
+        words += text[cursor : m.start()].split()
+        if m.group() == ">":
+            is_unparsed = "NDATA" in words and (not words or words[0] != "%")
+            return m.end() if is_unparsed else None
+        close = text.find(m.group(), m.end())
+        if close < 0:
+            return None
+        words.append("<literal>")
+        cursor = close + 1
+    return None
+
+
+def _declares_entities(text: str, pos: int, allow_unparsed: bool = False) -> bool:
     """Scan one DOCTYPE from ``pos`` (just after ``<!DOCTYPE``); True if it declares an entity.
 
     Literals, comments and processing instructions are skipped as units, so markup-like text
@@ -33,7 +55,11 @@ def _declares_entities(text: str, pos: int) -> bool:
     while (m := _TOKEN.search(text, pos)) is not None:
         mark = m.group()
         if mark[:8].upper() == "<!ENTITY":
-            return True
+            end = _unparsed_entity_end(text, m.start()) if allow_unparsed else None
+            if end is None:
+                return True
+            pos = end
+            continue
         ends = {'"': '"', "'": "'", "<!--": "-->", "<?": "?>"}.get(mark)
         if ends is not None:
             close = text.find(ends, m.end())
@@ -51,14 +77,18 @@ def _declares_entities(text: str, pos: int) -> bool:
     return True
 
 
-def refuse_entity_declarations_in_text(text: str, name: str) -> None:
-    """Raise ``UnsafeXMLError`` if any DOCTYPE in ``text`` declares entities."""
+def refuse_entity_declarations_in_text(text: str, name: str, *, allow_unparsed: bool = False) -> None:
+    """Raise ``UnsafeXMLError`` if any DOCTYPE in ``text`` declares entities.
+
+    ``allow_unparsed`` admits declarations of unparsed (NDATA) entities, which name binary files
+    and are never expanded: USPTO full-text files declare one per drawing.
+    """
     # Every DOCTYPE, not only one in the prolog: lenient parsers also honour one after junk.
     pos = 0
     while (m := _TOP.search(text, pos)) is not None:
         mark = m.group()
         if mark.upper() == "<!DOCTYPE":
-            if _declares_entities(text, m.end()):
+            if _declares_entities(text, m.end(), allow_unparsed):
                 raise UnsafeXMLError(
                     f"{name}: refused: the XML declares entities in its DOCTYPE "
                     "(entity expansion and external entities are not accepted)"
@@ -102,6 +132,6 @@ def _decode(data: bytes, name: str) -> str:
     return data.decode("latin-1")
 
 
-def refuse_entity_declarations(data: bytes, name: str) -> None:
+def refuse_entity_declarations(data: bytes, name: str, *, allow_unparsed: bool = False) -> None:
     """Raise ``UnsafeXMLError`` if the XML bytes declare entities in a DOCTYPE (or are UTF-7)."""
-    refuse_entity_declarations_in_text(_decode(data, name), name)
+    refuse_entity_declarations_in_text(_decode(data, name), name, allow_unparsed=allow_unparsed)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import store as ingest_store
 from ingest.errors import ConfigError, TrendpapersError
+from ingest.patentimport import import_patents
 from ingest.runner import IngestReport, run_ingest
 from trendpapers import runs
 from trendpapers.config import CONFIG_NAME, Config, load_config
@@ -150,6 +151,40 @@ def _ingest(config: Config, only: tuple[str, ...]) -> int:
 def ingest(ctx: click.Context, only: tuple[str, ...]) -> None:
     """Fetch due feeds, store new items, extract their articles and mark duplicates."""
     sys.exit(_ingest(_config(ctx), only))
+
+
+@cli.command("import-patents")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+def import_patents_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Import patent full-text XML files or folders (USPTO 2001+ grants and applications, EPO).
+
+    Each file is reported: the publications read from it, or why it was not read.
+    """
+    config = _config(ctx)
+    engine = open_store(config.storage_url)
+    run_id = runs.start(engine, "import-patents")
+    try:
+        report = import_patents(engine, paths)
+    except BaseException as exc:
+        runs.finish(engine, run_id, "failed", {}, [f"{type(exc).__name__}: {exc}"])
+        raise
+    counts = {"files": len(report.files), "new": report.new, "updated": report.updated}
+    runs.finish(engine, run_id, "errors" if report.errors else "ok", counts, report.errors)
+    for file in report.files:
+        if file.error:
+            click.echo(f"  {'unsupported' if file.unsupported else 'failed':<12} {file.path}: {file.error}")
+        else:
+            numbers = ", ".join(str(r.number) for r in file.records[:3]) + (
+                " ..." if len(file.records) > 3 else ""
+            )
+            click.echo(
+                f"  {'imported':<12} {file.path}: {numbers}" + (" (read leniently)" if file.warning else "")
+            )
+    click.echo(
+        f"{len(report.files)} files, {report.new} new patents, {report.updated} updated, {len(report.errors)} not read"
+    )
+    sys.exit(EXIT_ITEM_ERRORS if report.errors else EXIT_OK)
 
 
 def _ago(when: datetime | None) -> str:
