@@ -182,7 +182,8 @@ def import_patents_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
                 f"  {'imported':<12} {file.path}: {numbers}" + (" (read leniently)" if file.warning else "")
             )
     click.echo(
-        f"{len(report.files)} files, {report.new} new patents, {report.updated} updated, {len(report.errors)} not read"
+        f"{len(report.files)} files, {report.new} new patents, {report.updated} updated, "
+        f"{len(report.errors)} not read"
     )
     sys.exit(EXIT_ITEM_ERRORS if report.errors else EXIT_OK)
 
