@@ -32,8 +32,18 @@ _LABELS = {
     "filing_date": r"(?:filing\s+date|application\s+date|date\s+of\s+filing|filed(?:\s+on)?)",
     "priority_date": r"(?:priority\s+date|earliest\s+priority)",
 }
-_CLASS_LABEL = re.compile(r"\b(CPC|IPC)\s*(?:classes|classification)?\s*[:=]\s*([^\n;]+(?:;[^\n:]+)*)", re.I)
+_CLASS_LABEL = re.compile(r"\b(CPC|IPC)\s*(?:classes|classification)?\s*[:=]\s*([^\n]+)", re.I)
 _PARTY_LABEL = re.compile(r"\b(Applicants?|Assignees?|Inventors?)(?:\(s\))?\s*[:=]\s*([^\n]+)", re.I)
+# A labelled value ends at the end of its line or where the next label starts.
+_ANY_LABEL = re.compile(
+    r"\b(?:CPC|IPC|Applicants?|Assignees?|Inventors?|" + "|".join(_LABELS.values()) + r")(?:\(s\))?\s*[:=]",
+    re.I,
+)
+
+
+def _value(text: str) -> str:
+    following = _ANY_LABEL.search(text)
+    return (text[: following.start()] if following else text).strip()
 
 
 def _iso(value: str) -> str | None:
@@ -68,12 +78,12 @@ def recover(item: Item) -> PatentRecord | None:
         dates[field] = _iso(m.group(1)) if m else None
     schemes: dict[str, list[str]] = {"cpc": [], "ipc": []}
     for m in _CLASS_LABEL.finditer(text):
-        codes = (normalise_class(c) for c in re.split(r"[;,]\s*", m.group(2)))
+        codes = (normalise_class(c) for c in re.split(r"[;,]\s*", _value(m.group(2))))
         schemes[m.group(1).lower()] += [c for c in codes if c]
     parties: dict[str, list[str]] = {"applicant": [], "inventor": []}
     for m in _PARTY_LABEL.finditer(text):
         role = "inventor" if m.group(1).lower().startswith("inventor") else "applicant"
-        parties[role] += [n.strip() for n in m.group(2).split(";") if n.strip()]
+        parties[role] += [n.strip() for n in _value(m.group(2)).split(";") if n.strip()]
     title = re.sub(r"^\s*" + _NUMBER.pattern + r"\s*[:\-–|]\s*", "", item.title)
     return PatentRecord(
         number=number,

@@ -277,6 +277,33 @@ class _NotWellFormedError(ItemError):
 _LIMITS = re.compile(r"depth|huge|too large|exceeds|amplification", re.I)
 
 
+class _Prolog:
+    """The bytes before a document's root element, collected line by line in linear time."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self._in_subset = False
+
+    def add(self, line: bytes) -> bool:
+        """Append a line; True once the root element has started."""
+        self.data += line
+        rest = line
+        if not self._in_subset:
+            doctype = rest.find(b"<!DOCTYPE")
+            if doctype >= 0:
+                rest = rest[doctype:]
+                bracket, end = rest.find(b"["), rest.find(b">")
+                self._in_subset = 0 <= bracket < end or (bracket >= 0 and end < 0)
+                if not self._in_subset:
+                    rest = rest[end + 1 :] if end >= 0 else b""
+        if self._in_subset:
+            close = rest.find(b"]>")
+            if close < 0:
+                return False
+            self._in_subset, rest = False, rest[close + 2 :]
+        return re.search(rb"<[A-Za-z_]", rest) is not None
+
+
 def _documents(stream: IO[bytes], name: str, recover: bool = False) -> Iterator[Any]:
     """Root elements of the documents in an XML stream that may hold several (bulk files)."""
     from lxml import etree  # heavy import only where patent files are read
@@ -292,21 +319,22 @@ def _documents(stream: IO[bytes], name: str, recover: bool = False) -> Iterator[
             recover=recover,
         )
 
-    parser, prolog, depth_tags = new_parser(), bytearray(), set(_READERS) | set(_NOT_PATENTS)
+    parser, prolog, depth_tags = new_parser(), _Prolog(), set(_READERS) | set(_NOT_PATENTS)
     checked = False
-    for line in stream:
+    # Bounded reads: a "line" of a gigabyte without a newline still arrives in 64 KiB pieces.
+    while line := stream.readline(65536):
         if line.startswith(b"<?xml") and checked:  # the next document of a bulk file
             yield from _close(parser, name, depth_tags)
-            parser, prolog, checked = new_parser(), bytearray(), False
+            parser, prolog, checked = new_parser(), _Prolog(), False
         if not checked:
-            prolog += line
-            root = re.search(rb"<[A-Za-z_]", bytes(prolog).split(b"<!DOCTYPE", 1)[-1].split(b"]>", 1)[-1])
-            if root is None and len(prolog) < MAX_PROLOG:
+            if not prolog.add(line):
+                if len(prolog.data) >= MAX_PROLOG:
+                    raise UnsafeXMLError(
+                        f"{name}: refused: more than {MAX_PROLOG} bytes before the root element"
+                    )
                 continue
-            if root is None:
-                raise UnsafeXMLError(f"{name}: refused: more than {MAX_PROLOG} bytes before the root element")
-            refuse_entity_declarations(bytes(prolog), name, allow_unparsed=True)
-            checked, line = True, bytes(prolog)
+            refuse_entity_declarations(bytes(prolog.data), name, allow_unparsed=True)
+            checked, line = True, bytes(prolog.data)
         try:
             parser.feed(line)
         except etree.XMLSyntaxError as exc:
@@ -351,30 +379,34 @@ def _read_stream(stream: IO[bytes], name: str, *, recover: bool) -> list[PatentR
     return records
 
 
-def read_patent_file(path: Path) -> FileReport:
-    """Read every patent document in ``path``; never raises for a bad or unsupported file."""
+def read_patent_stream(stream: IO[bytes], path: Path) -> FileReport:
+    """Read every patent document in a seekable binary stream; never raises for bad content."""
     try:
-        with path.open("rb") as stream:
-            reason = _sniff(stream.read(4096))
-            if reason:
-                return FileReport(path, error=reason, unsupported=True)
-            warning = None
-            try:
-                records = _read_stream(stream, str(path), recover=False)
-            except _NotWellFormedError as exc:
-                # Real office files carry the odd bare "&" or broken attribute; read them leniently.
-                warning = f"{exc}; read leniently"
-                records = _read_stream(stream, str(path), recover=True)
-            if isinstance(records, str):
-                return FileReport(path, error=records, unsupported=True)
-            if not records:
-                return FileReport(
-                    path, error="no patent document found (unknown XML format)", unsupported=True
-                )
-            return FileReport(path, records=tuple(records), warning=warning)
+        reason = _sniff(stream.read(4096))
+        if reason:
+            return FileReport(path, error=reason, unsupported=True)
+        warning = None
+        try:
+            records = _read_stream(stream, str(path), recover=False)
+        except _NotWellFormedError as exc:
+            # Real office files carry the odd bare "&" or broken attribute; read them leniently.
+            warning = f"{exc}; read leniently"
+            records = _read_stream(stream, str(path), recover=True)
+        if isinstance(records, str):
+            return FileReport(path, error=records, unsupported=True)
+        if not records:
+            return FileReport(path, error="no patent document found (unknown XML format)", unsupported=True)
+        return FileReport(path, records=tuple(records), warning=warning)
     except ItemError as exc:
         return FileReport(path, error=str(exc))
     except (AttributeError, TypeError, ValueError) as exc:  # a document missing what its format requires
         return FileReport(path, error=f"{path}: incomplete patent document: {type(exc).__name__}: {exc}")
+
+
+def read_patent_file(path: Path) -> FileReport:
+    """Read every patent document in the file at ``path``; never raises for a bad or unsupported file."""
+    try:
+        with path.open("rb") as stream:
+            return read_patent_stream(stream, path)
     except OSError as exc:
         return FileReport(path, error=f"{path}: cannot read: {exc}")

@@ -1,0 +1,408 @@
+"""Patent files: every corpus file read or reported, exact fields of hand-read documents, safety."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ingest import store
+from ingest.errors import UnsafeXMLError
+from ingest.patentimport import import_patents
+from ingest.patentxml import read_patent_file, read_patent_stream
+from ingest.records import SourceSpec
+from ingest.runner import run_ingest
+from tests.conftest import LocalServer, local_policy, local_settings
+from trendpapers.db import open_store
+
+# Read by hand from the files (not by any parser), field by field.
+EXPECTED: dict[str, dict[str, object]] = {
+    "uspto/xml2014/US08926509.xml": {
+        "number": "US8926509B2",
+        "kind": "B2",
+        "application_number": "US12134151",
+        "title": "Wireless physiological sensor patches and systems",
+        "language": "en",
+        "publication_date": "2015-01-06",
+        "filing_date": "2008-06-05",
+        "priority_date": None,
+        "applicants": ["Hmicro, Inc."],
+        "inventors": [
+            "Surendar Magar",
+            "Venkateswara Rao Sattiraju",
+            "Ali Niknejad",
+            "Louis Yun",
+            "James C. Beck",
+        ],
+        "ipc": [
+            "A61B5/00",
+            "A61B5/0205",
+            "A61B5/0404",
+            "A61B5/11",
+            "H04L29/08",
+            "G06F19/00",
+            "H04W88/00",
+            "H04W52/00",
+            "H04W84/00",
+            "A61B5/021",
+            "A61B5/024",
+            "A61B5/0476",
+            "A61B5/0488",
+            "A61B5/145",
+        ],
+        "cpc": [
+            "A61B5/0205",
+            "A61B5/0024",
+            "A61B5/0404",
+            "A61B5/1112",
+            "A61B5/6833",
+            "G06F19/3418",
+            "H04L67/125",
+            "H04L67/04",
+            "A61B5/021",
+            "A61B5/02438",
+            "A61B5/0476",
+            "A61B5/0488",
+            "A61B5/14532",
+            "A61B5/7232",
+            "A61B2560/0209",
+            "H04W84/18",
+            "H04W88/08",
+            "H04W52/0235",
+            "H04W52/0274",
+        ],
+        "abstract_start": "The present invention provides methods, devices, and systems",
+        "first_claim_start": "A system for measuring physiological signals, comprising: (a",
+    },
+    "uspto/xml2006/US07272630B2.xml": {
+        "number": "US7272630B2",
+        "kind": "B2",
+        "application_number": "US10991571",
+        "title": "Locating potentially identical objects across multiple computers based on stochastic partitioning of workload",
+        "language": "en",
+        "publication_date": "2007-09-18",
+        "filing_date": "2004-11-18",
+        "priority_date": None,
+        "applicants": ["Microsoft Corporation"],
+        "inventors": ["John R. Douceur", "Marvin M. Theimer", "Atul Adya", "William J. Bolosky"],
+        "ipc": ["G06F15/13"],
+        "cpc": [],
+        "abstract_start": "Potentially identical objects (e.g., files) are located acro",
+        "first_claim_start": "A method implemented in a computer, the method comprising: g",
+    },
+    "uspto/xml2004/US06970935.xml": {
+        "number": "US6970935B1",
+        "kind": "B1",
+        "application_number": "US09703574",
+        "title": "Conversational networking via transport, coding and control conversational protocols",
+        "language": "en",
+        "publication_date": "2005-11-29",
+        "filing_date": "2000-11-01",
+        "priority_date": None,
+        "applicants": ["International Business Machines Corporation"],
+        "inventors": ["Stephane H. Maes"],
+        "ipc": ["G06F15/16"],
+        "cpc": [],
+        "abstract_start": "Conversational protocols for implementing distributed conver",
+        "first_claim_start": "A communication system, comprising: a communication stack co",
+    },
+    "uspto/xmlApp2004/US20050004437A1.xml": {
+        "number": "US20050004437A1",
+        "kind": "A1",
+        "application_number": "US10830857",
+        "title": "Simulation device for playful evaluation and display of blood sugar levels",
+        "language": "en",
+        "publication_date": "2005-01-06",
+        "filing_date": "2004-04-23",
+        "priority_date": "2001-10-26",
+        "applicants": ["Heiner Kaufmann", "Thomas Vering"],
+        "inventors": ["Heiner Kaufmann", "Thomas Vering"],
+        "ipc": ["A61B5/00"],
+        "cpc": [],
+        "abstract_start": "A simulation device for playful evaluation and display of bl",
+        "first_claim_start": "A simulation device for displaying and evaluating blood suga",
+    },
+    "uspto/pap/US20010000044A1.xml": {
+        "number": "US20010000044A1",
+        "kind": "A1",
+        "application_number": "US09342866",
+        "title": "Systems and Methods For Transacting Business Over A Global Communications Network Such As The Internet",
+        "language": "en",
+        "publication_date": "2001-03-15",
+        "filing_date": "1999-06-29",
+        "priority_date": None,
+        "applicants": [],
+        "inventors": ["Wayne W Lin"],
+        "ipc": ["G06F17/60"],
+        "cpc": [],
+        "abstract_start": "A business model / process is described for conducting busin",
+        "first_claim_start": "A method of doing business over a global communications netw",
+    },
+    "uspto/sgml/US06336130.xml": {
+        "number": "US6336130B1",
+        "kind": "B1",
+        "application_number": "US09413215",
+        "title": "Arrangement for improving availability of services in a communication system",
+        "language": "en",
+        "publication_date": "2002-01-01",
+        "filing_date": "1999-10-05",
+        "priority_date": "1997-04-08",
+        "applicants": ["Telefonaktiebolaget LM Ericsson (publ)"],
+        "inventors": ["Thanh Van Do"],
+        "ipc": ["G06F15/16", "G06F13/00"],
+        "cpc": [],
+        "abstract_start": "A communications systems, e.g., a telecommunications system,",
+        "first_claim_start": "An arrangement in a network including a plurality of mobile ",
+    },
+    "epo/test-data/grant/v1-5-B1.xml": {
+        "number": "EP3404678B1",
+        "kind": "B1",
+        "application_number": "EP17171508.9",
+        "title": "HIGH VOLTAGE ASSEMBLY AND METHOD TO OPERATE THE HIGH VOLTAGE ASSEMBLY",
+        "language": "en",
+        "publication_date": "2021-06-30",
+        "filing_date": "2017-05-17",
+        "priority_date": None,
+        "applicants": ["General Electric Technology GmbH"],
+        "inventors": ["HARTHUM, Jörg", "STIRL, Tobias"],
+        "ipc": ["H01F27/14", "H01F27/40"],
+        "cpc": [],
+        "abstract_start": None,
+        "first_claim_start": "A high voltage assembly (2) comprising: - a sealed compartme",
+    },
+    "epo/test-data/application/v1-0-A1.xml": {
+        "number": "EP1325900A1",
+        "kind": "A1",
+        "application_number": "EP01963450.0",
+        "title": "PROCESS FOR PRODUCING FLUOROALKANOL",
+        "language": "en",
+        "publication_date": "2003-07-09",
+        "filing_date": "2001-09-05",
+        "priority_date": "2000-09-08",
+        "applicants": ["ASAHI GLASS COMPANY LTD."],
+        "inventors": ["TOHMA, Toshihiko", "WADA, Akihiro"],
+        "ipc": ["C07C29/44", "C07C31/38"],
+        "cpc": [],
+        "abstract_start": "A process for producing a fluoroalkanol which can easily be ",
+        "first_claim_start": "A process for producing a fluoroalkanol of the following for",
+    },
+}
+
+# Files that are not read, and why; every other file must yield at least one patent.
+UNSUPPORTED = {
+    "epo/LICENSE": "not XML",
+    "uspto/LICENSE": "not XML",
+    "uspto/cpcMaster/cpcMaster.xml": "CPC master classification file",
+    "uspto/cpcScheme/cpc-scheme-A01L.xml": "CPC classification scheme file",
+    "uspto/css_brs/css_brs_sample.txt": "BRS text, recognised but not supported",
+    "uspto/greenbook/US03932709.greenbook": "'greenbook' text (1976-2001), recognised but not supported",
+    "uspto/greenbook/US03937375.greenbook": "'greenbook' text (1976-2001), recognised but not supported",
+    "uspto/greenbook/US04347903.greenbook": "'greenbook' text (1976-2001), recognised but not supported",
+    "uspto/xml4ip/sample_XML4IP.ZIP": "a ZIP archive",
+}
+# Real EPO test files with a bare "&" or a broken attribute: read with the lenient parser.
+LENIENT = {
+    "epo/test-data/application/v1-2-A1.xml",
+    "epo/test-data/application/v1-4-A1.xml",
+    "epo/test-data/application/v1-4-A1-1.xml",
+    "epo/test-data/application/v1-5-1-A1-2.xml",
+}
+
+
+@pytest.fixture(scope="module")
+def patents_dir(corpora: Path) -> Path:
+    return corpora / "patents"
+
+
+def _fields(path: Path) -> dict[str, object]:
+    report = read_patent_file(path)
+    assert report.error is None, report.error
+    r = report.records[0]
+    return {
+        "number": str(r.number),
+        "kind": r.number.kind,
+        "application_number": r.application_number,
+        "title": r.title,
+        "language": r.language,
+        "publication_date": r.publication_date,
+        "filing_date": r.filing_date,
+        "priority_date": r.priority_date,
+        "applicants": [p.name for p in r.applicants],
+        "inventors": [p.name for p in r.inventors],
+        "ipc": list(r.ipc),
+        "cpc": list(r.cpc),
+        "abstract_start": r.abstract[:60] or None,
+        "first_claim_start": r.first_claim[:60] or None,
+    }
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fields_match_a_reading_by_hand(patents_dir: Path, name: str) -> None:
+    assert _fields(patents_dir / name) == EXPECTED[name]
+
+
+@pytest.mark.corpus
+def test_every_corpus_file_is_read_or_reported(patents_dir: Path) -> None:
+    for path in sorted(p for p in patents_dir.rglob("*") if p.is_file()):
+        name = str(path.relative_to(patents_dir))
+        report = read_patent_file(path)
+        if name in UNSUPPORTED:
+            assert report.unsupported and UNSUPPORTED[name] in (report.error or ""), (name, report.error)
+            continue
+        assert report.error is None and report.records, (name, report.error)
+        assert (report.warning is not None) == (name in LENIENT), (name, report.warning)
+        for record in report.records:
+            assert record.number.country in ("US", "EP") and record.title and record.publication_date
+
+
+@pytest.mark.corpus
+def test_reimport_creates_no_duplicates(patents_dir: Path, tmp_path: Path) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    first = import_patents(engine, [patents_dir])
+    assert first.new == 47 and first.updated == 0 and len(first.errors) == len(UNSUPPORTED)
+    second = import_patents(engine, [patents_dir])
+    assert second.new == 0 and second.updated == 47
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.patents)).scalar_one() == 47
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.items)).scalar_one() == 47
+        doc = conn.execute(
+            sa.select(store.documents)
+            .join(store.patents, store.patents.c.item_id == store.documents.c.item_id)
+            .where(store.patents.c.number == "EP3404678B1")
+        ).one()
+    assert doc.status == "ok" and doc.text.startswith("HIGH VOLTAGE ASSEMBLY") and doc.language == "en"
+
+
+@pytest.mark.corpus
+def test_a_patent_from_a_feed_and_a_file_is_one_item(
+    patents_dir: Path, tmp_path: Path, server: LocalServer
+) -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Patent search: A61B</title>
+      <item><title>US 8,926,509 B2 - Wireless physiological sensor patches and systems</title>
+        <link>https://patents.example.org/US8926509B2</link><guid isPermaLink="false">s-1</guid>
+        <category>A61B 5/0205</category>
+        <description>Publication date: 2015-01-06. Applicant: Hmicro, Inc. CPC: A61B 5/0205; A61B 5/0024</description></item>
+    </channel></rss>"""
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    sources = [SourceSpec("Patent search", server.static("/patents.xml", feed), kind="patent")]
+    run_ingest(engine, sources, local_policy(), local_settings(fetch_articles=False))
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(store.patents)).one()
+    assert (row.number, row.publication_date, row.cpc, row.classes) == (
+        "US8926509B2",
+        "2015-01-06",
+        ["A61B5/0205", "A61B5/0024"],
+        ["A61B5/0205"],
+    )
+    assert row.applicants == [["Hmicro, Inc.", "hmicro"]] and row.origin == "feed: Patent search"
+    report = import_patents(engine, [patents_dir / "uspto/xml2014/US08926509.xml"])
+    assert report.new == 0 and report.updated == 1
+    run_ingest(
+        engine, sources, local_policy(), local_settings(fetch_articles=False)
+    )  # seen again: no new item
+    with engine.connect() as conn:
+        numbers = conn.execute(
+            sa.select(store.patents.c.number, store.patents.c.item_id, store.patents.c.origin)
+        ).all()
+        items = conn.execute(sa.select(sa.func.count()).select_from(store.items)).scalar_one()
+    assert len(numbers) == 1 and items == 1 and numbers[0].item_id == row.item_id
+    assert numbers[0].origin.startswith("file: ")
+
+
+# --- hostile files -------------------------------------------------------------------------------
+
+GRANT = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE us-patent-grant SYSTEM "us-patent-grant-v45-2014-04-03.dtd" [{subset}]>
+<us-patent-grant lang="EN" country="US"><us-bibliographic-data-grant>
+<publication-reference><document-id><country>US</country><doc-number>09999999</doc-number><kind>B2</kind><date>20260101</date></document-id></publication-reference>
+<application-reference><document-id><country>US</country><doc-number>17000000</doc-number><date>20240101</date></document-id></application-reference>
+<invention-title>{title}</invention-title></us-bibliographic-data-grant>
+<abstract><p>An abstract.</p></abstract></us-patent-grant>
+"""
+
+
+def write(tmp_path: Path, subset: str, title: str = "A title") -> Path:
+    path = tmp_path / "p.xml"
+    path.write_text(GRANT.format(subset=subset, title=title), encoding="utf-8")
+    return path
+
+
+def test_unparsed_image_entities_are_allowed(tmp_path: Path) -> None:
+    path = write(tmp_path, '<!ENTITY US09999999-D00000.TIF SYSTEM "US09999999-D00000.TIF" NDATA TIF>')
+    report = read_patent_file(path)
+    assert report.error is None and str(report.records[0].number) == "US9999999B2"
+
+
+@pytest.mark.parametrize(
+    "subset",
+    [
+        '<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">',
+        '<!ENTITY xxe SYSTEM "file:///etc/passwd">',
+        '<!ENTITY % remote SYSTEM "http://127.0.0.1:1/x.dtd"> %remote;',
+        '<!ENTITY tif SYSTEM "x.tif" NDATA TIF><!ENTITY xxe SYSTEM "file:///etc/passwd">',
+    ],
+    ids=["expansion", "external-entity", "parameter-entity", "hidden-behind-an-unparsed-one"],
+)
+def test_parsed_entities_are_refused(tmp_path: Path, subset: str) -> None:
+    started = time.monotonic()
+    report = read_patent_file(write(tmp_path, subset, title="&c;&xxe;"))
+    assert report.error and "declares entities" in report.error and not report.records
+    assert time.monotonic() - started < 2
+
+
+class _Nesting(io.RawIOBase):
+    """A seekable stream of a gigabyte of nested elements, generated as it is read."""
+
+    SIZE = 1 << 30
+    HEAD = b'<?xml version="1.0"?>\n<us-patent-grant lang="EN">'
+
+    def __init__(self) -> None:
+        self.pos = 0
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.pos = offset
+        return offset
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        n = min(len(buffer), self.SIZE - self.pos)
+        if n <= 0:
+            return 0
+        data = bytearray()
+        if self.pos < len(self.HEAD):
+            data += self.HEAD[self.pos :]
+        data += b"<a>" * (n // 3 + 1)
+        buffer[:n] = data[:n]
+        self.pos += n
+        self.read_bytes += n
+        return n
+
+
+def test_a_gigabyte_of_nesting_is_refused_quickly() -> None:
+    stream = _Nesting()
+    started = time.monotonic()
+    report = read_patent_stream(io.BufferedReader(stream), Path("nesting.xml"))
+    assert report.error and "refused" in report.error and "depth" in report.error.lower()
+    assert time.monotonic() - started < 2
+    assert stream.read_bytes < 10_000_000  # stopped after a few kilobytes, not a gigabyte
+
+
+def test_too_long_prolog_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.xml"
+    path.write_bytes(b'<?xml version="1.0"?>\n<!DOCTYPE x [' + b"<!-- padding -->\n" * 100_000)
+    report = read_patent_file(path)
+    assert report.error and "before the root element" in report.error
+
+
+def test_unsafe_xml_error_is_the_kind_reported() -> None:
+    assert issubclass(UnsafeXMLError, Exception)
