@@ -6,15 +6,16 @@ can be re-run or resumed after a crash without creating duplicates.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from ingest.migrations import Migration, UTCDateTime
-from ingest.patents import PatentRecord
+from ingest.patents import PatentRecord, PublicationNumber
 from ingest.records import Document, Item, SourceSpec
 
 T = TypeVar("T")
@@ -515,3 +516,52 @@ def save_patent(conn: sa.Connection, record: PatentRecord, item_id: int, origin:
     }
     conn.execute(patents.delete().where(patents.c.number == str(record.number)))
     conn.execute(patents.insert(), {"number": str(record.number), **values})
+
+
+@dataclass(frozen=True)
+class RelatedPatent:
+    number: str
+    title: str
+    first_applicant: str | None
+    publication_date: str | None
+    url: str
+
+
+@dataclass(frozen=True)
+class PatentEvidence:
+    """The patents among a set of documents (a trend's evidence): list, top applicants, share."""
+
+    patents: tuple[RelatedPatent, ...]
+    top_applicants: tuple[tuple[str, int], ...]  # (name as most often written, number of patents)
+    share: float  # patents / documents
+
+
+def patent_evidence(conn: sa.Connection, item_ids: Sequence[int], *, top: int = 5) -> PatentEvidence:
+    """Patents among ``item_ids``, newest first, with their most frequent applicants."""
+    rows: list[sa.Row[Any]] = []
+    for chunk in _chunks(list(item_ids)):
+        rows += conn.execute(sa.select(patents).where(patents.c.item_id.in_(chunk))).all()
+    rows.sort(key=lambda r: (r.publication_date or "", r.number), reverse=True)
+    counts: Counter[str] = Counter()  # patents per applicant, by comparable name
+    spellings: dict[str, Counter[str]] = {}
+    for row in rows:
+        for key, name in {key: name for name, key in reversed(row.applicants)}.items():
+            counts[key] += 1
+            spellings.setdefault(key, Counter())[name] += 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return PatentEvidence(
+        patents=tuple(
+            RelatedPatent(
+                number=row.number,
+                title=row.title,
+                first_applicant=row.applicants[0][0] if row.applicants else None,
+                publication_date=row.publication_date,
+                url=PublicationNumber(
+                    row.country, row.number[2:].removesuffix(row.kind or ""), row.kind
+                ).register_url,
+            )
+            for row in rows
+        ),
+        top_applicants=tuple((spellings[key].most_common(1)[0][0], n) for key, n in ranked),
+        share=len(rows) / len(item_ids) if item_ids else 0.0,
+    )

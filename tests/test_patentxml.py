@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import itertools
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,8 @@ from ingest.records import SourceSpec
 from ingest.runner import run_ingest
 from tests.conftest import LocalServer, local_policy, local_settings
 from trendpapers.db import open_store
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
 # Read by hand from the files (not by any parser), field by field.
 EXPECTED: dict[str, dict[str, object]] = {
@@ -406,3 +410,23 @@ def test_too_long_prolog_is_refused(tmp_path: Path) -> None:
 
 def test_unsafe_xml_error_is_the_kind_reported() -> None:
     assert issubclass(UnsafeXMLError, Exception)
+
+
+@pytest.mark.corpus
+def test_patent_evidence_of_a_set_of_documents(patents_dir: Path, tmp_path: Path) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    import_patents(engine, [patents_dir / "epo" / "test-data" / "grant"])
+    with engine.begin() as conn:
+        ids = [row.item_id for row in conn.execute(sa.select(store.patents.c.item_id))]
+        news = store.ensure_source(conn, "news", "news")
+        from ingest.records import Item
+
+        store.insert_items(conn, news, [Item("n1", "n1", None, None, "News", "", "", None, None, None)], NOW)
+        news_id = store.item_ids(conn, news, ["n1"])["n1"]
+        evidence = store.patent_evidence(conn, [*ids, news_id], top=3)
+    assert len(evidence.patents) == 14 and evidence.share == pytest.approx(14 / 15)
+    newest = evidence.patents[0]
+    assert (newest.number, newest.publication_date) == ("EP2716170B2", "2021-09-22")
+    assert newest.url == "https://worldwide.espacenet.com/patent/search?q=pn%3DEP2716170B2"
+    assert all(a.publication_date >= b.publication_date for a, b in itertools.pairwise(evidence.patents))
+    assert len(evidence.top_applicants) == 3 and all(n >= 1 for _name, n in evidence.top_applicants)
