@@ -19,7 +19,9 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-@pytest.mark.parametrize("command", [[], ["init"], ["check"], ["ingest"], ["status"], ["resume"], ["demo"]])
+@pytest.mark.parametrize(
+    "command", [[], ["init"], ["check"], ["ingest"], ["status"], ["resume"], ["demo"], ["import-patents"]]
+)
 def test_every_command_has_help(command: list[str]) -> None:
     code, out = run(*command, "--help")
     assert code == 0 and "Usage:" in out and len(out.splitlines()) > 3
@@ -118,3 +120,15 @@ def test_a_broken_store_is_a_fatal_error(workspace: Path) -> None:
         (workspace.parent / f"trendpapers.db{suffix}").unlink(missing_ok=True)
     code, out = run("-c", str(workspace), "status")
     assert code == 3 and "error:" in out
+
+
+def test_import_patents(workspace: Path) -> None:
+    folder = Path(__file__).parent / "data" / "patents"
+    code, out = run("-c", str(workspace), "import-patents", str(folder))
+    assert code == 1  # one file could not be read
+    assert "imported     " in out and "US9999901B2" in out
+    assert "unsupported  " in out and "'greenbook' text" in out
+    assert "2 files, 1 new patents, 0 updated, 1 not read" in out
+    code, out = run("-c", str(workspace), "import-patents", str(folder / "US09999901B2.xml"))
+    assert code == 0 and "1 files, 0 new patents, 1 updated, 0 not read" in out
+    assert "import-patents: ok" in run("-c", str(workspace), "status")[1]

@@ -430,3 +430,20 @@ def test_patent_evidence_of_a_set_of_documents(patents_dir: Path, tmp_path: Path
     assert newest.url == "https://worldwide.espacenet.com/patent/search?q=pn%3DEP2716170B2"
     assert all(a.publication_date >= b.publication_date for a, b in itertools.pairwise(evidence.patents))
     assert len(evidence.top_applicants) == 3 and all(n >= 1 for _name, n in evidence.top_applicants)
+
+
+def test_our_fixture_grant(tmp_path: Path) -> None:
+    report = read_patent_file(Path(__file__).parent / "data" / "patents" / "US09999901B2.xml")
+    assert report.error is None
+    (record,) = report.records
+    assert str(record.number) == "US9999901B2" and record.application_number == "US17123456"
+    assert (record.publication_date, record.filing_date, record.priority_date) == (
+        "2026-11-03",
+        "2024-02-15",
+        "2023-03-01",
+    )
+    assert record.cpc == ("D04B1/26", "A61B5/1038") and record.ipc == ("D04B1/26",)
+    assert [(p.name, p.key) for p in record.applicants] == [("Textura Labs GmbH", "textura labs")]
+    assert [p.name for p in record.inventors] == ["Ada Lind"]
+    assert record.first_claim == "A knitted sock comprising a pressure-sensing yarn."
+    assert record.text.startswith("Knitted sock with pressure sensing yarn\n\nA sock knitted")
