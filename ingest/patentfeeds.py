@@ -32,18 +32,13 @@ _LABELS = {
     "filing_date": r"(?:filing\s+date|application\s+date|date\s+of\s+filing|filed(?:\s+on)?)",
     "priority_date": r"(?:priority\s+date|earliest\s+priority)",
 }
-_CLASS_LABEL = re.compile(r"\b(CPC|IPC)\s*(?:classes|classification)?\s*[:=]\s*([^\n]+)", re.I)
-_PARTY_LABEL = re.compile(r"\b(Applicants?|Assignees?|Inventors?)(?:\(s\))?\s*[:=]\s*([^\n]+)", re.I)
 # A labelled value ends at the end of its line or where the next label starts.
-_ANY_LABEL = re.compile(
-    r"\b(?:CPC|IPC|Applicants?|Assignees?|Inventors?|" + "|".join(_LABELS.values()) + r")(?:\(s\))?\s*[:=]",
-    re.I,
+_ANY_LABEL = (
+    r"\b(?:CPC|IPC|Applicants?|Assignees?|Inventors?|" + "|".join(_LABELS.values()) + r")(?:\(s\))?\s*[:=]"
 )
-
-
-def _value(text: str) -> str:
-    following = _ANY_LABEL.search(text)
-    return (text[: following.start()] if following else text).strip()
+_VALUE = rf"((?:(?!{_ANY_LABEL})[^\n])+)"
+_CLASS_LABEL = re.compile(r"\b(CPC|IPC)\s*(?:classes|classification)?\s*[:=]\s*" + _VALUE, re.I)
+_PARTY_LABEL = re.compile(r"\b(Applicants?|Assignees?|Inventors?)(?:\(s\))?\s*[:=]\s*" + _VALUE, re.I)
 
 
 def _iso(value: str) -> str | None:
@@ -55,11 +50,20 @@ def _iso(value: str) -> str | None:
 
 
 def find_number(texts: Iterable[str]) -> PublicationNumber | None:
+    """The first readable publication number in ``texts``.
+
+    A match may run into digits that follow the number ("EP3404678 20210630", a date): groups
+    after a space are dropped one by one until the rest reads as a number.
+    """
     for text in texts:
         for m in _NUMBER.finditer(text or ""):
-            number = normalise_number(f"{m.group(1)}{m.group(2)}{m.group(3) or ''}")
-            if number is not None:
-                return number
+            groups = m.group(2).split()
+            for size in range(len(groups), 0, -1):
+                body = " ".join(groups[:size]).rstrip(" ,./-")
+                kind = m.group(3) if size == len(groups) else None
+                number = normalise_number(f"{m.group(1)}{body}{kind or ''}")
+                if number is not None:
+                    return number
     return None
 
 
@@ -78,12 +82,12 @@ def recover(item: Item) -> PatentRecord | None:
         dates[field] = _iso(m.group(1)) if m else None
     schemes: dict[str, list[str]] = {"cpc": [], "ipc": []}
     for m in _CLASS_LABEL.finditer(text):
-        codes = (normalise_class(c) for c in re.split(r"[;,]\s*", _value(m.group(2))))
+        codes = (normalise_class(c) for c in re.split(r"[;,]\s*", m.group(2).strip()))
         schemes[m.group(1).lower()] += [c for c in codes if c]
     parties: dict[str, list[str]] = {"applicant": [], "inventor": []}
     for m in _PARTY_LABEL.finditer(text):
         role = "inventor" if m.group(1).lower().startswith("inventor") else "applicant"
-        parties[role] += [n.strip() for n in _value(m.group(2)).split(";") if n.strip()]
+        parties[role] += [n.strip() for n in m.group(2).split(";") if n.strip()]
     title = re.sub(r"^\s*" + _NUMBER.pattern + r"\s*[:\-–|]\s*", "", item.title)
     return PatentRecord(
         number=number,

@@ -104,7 +104,7 @@ def import_patents(
         for record in report.records:
             item = patent_item(record)
             with engine.begin() as conn:  # one publication per transaction: a crash loses at most one
-                known = store.patent_items(conn, [str(record.number)]).get(str(record.number))
+                known = store.patent_items(conn, [record.number]).get(str(record.number))
                 if known is None:
                     store.insert_items(conn, source_id, [item], now())
                     item_id = store.item_ids(conn, source_id, [item.key])[item.key]
@@ -123,23 +123,30 @@ def insert_patent_entries(
     """Store the entries of a patent feed; returns how many items were new.
 
     Entries naming a publication already known (from any feed or file) are not inserted again;
-    the others get a patent row with what the entry says (see ``patentfeeds``).
+    new ones get a patent row with what the entry says (see ``patentfeeds``). An entry seen
+    before under the same key is left as it is, even if its text changed.
     """
     recovered = {entry.key: recover(entry) for entry in entries}
-    numbers = [str(r.number) for r in recovered.values() if r is not None]
-    known = set(store.patent_items(conn, numbers))
+    known = store.patent_items(conn, [r.number for r in recovered.values() if r is not None])
+    seen_before = store.item_ids(conn, source_id, [e.key for e in entries])
     keep: list[Item] = []
+    claimed: dict[str, set[str | None]] = {}  # kinds of each number taken by an earlier entry
     for entry in entries:
         record = recovered[entry.key]
+        if entry.key in seen_before:
+            continue
         if record is not None:
-            if str(record.number) in known:
+            kinds = claimed.setdefault(record.number.base, set())
+            if str(record.number) in known or (
+                kinds and (record.number.kind in kinds or None in kinds or record.number.kind is None)
+            ):
                 continue
-            known.add(str(record.number))  # the same publication twice in one feed
+            kinds.add(record.number.kind)
         keep.append(entry)
     new = store.insert_items(conn, source_id, keep, now)
     ids = store.item_ids(conn, source_id, [e.key for e in keep])
     for entry in keep:
         record = recovered[entry.key]
-        if record is not None and entry.key in ids and not store.patent_items(conn, [str(record.number)]):
+        if record is not None:
             store.save_patent(conn, record, ids[entry.key], f"feed: {source}", now)
     return new

@@ -24,6 +24,11 @@ class PublicationNumber:
         return f"{self.country}{self.number}{self.kind or ''}"
 
     @property
+    def base(self) -> str:
+        """The number without its kind code: what a feed that omits the kind still identifies."""
+        return f"{self.country}{self.number}"
+
+    @property
     def register_url(self) -> str:
         """A public page for the publication (Espacenet covers every office we read)."""
         return f"https://worldwide.espacenet.com/patent/search?q=pn%3D{quote(str(self))}"
@@ -45,7 +50,8 @@ def normalise_number(text: str) -> PublicationNumber | None:
       reissue prefixes kept ("D435854", "PP12345", "RE45678").
     - EP: 7 digits, zero-padded.
     - WO: 4-digit year + 6-digit serial ("WO 2024/123456"); the old two-digit years
-      ("WO 99/12345") become 19xx from 78 (the first PCT year) and 20xx below.
+      ("WO 99/12345", "WO9912345", "WO02020444") become 19xx from 78 (the first PCT year) and
+      20xx below.
     - Other offices (DE, CN, JP, ...): the digits as written, separators removed.
     - The kind code (A1, B2, U, S1, ...) is kept when written, and left empty when not.
     """
@@ -59,11 +65,14 @@ def normalise_number(text: str) -> PublicationNumber | None:
     if not _BODY.match(number):
         return None
     if country == "US":
+        prefix = re.match(r"^[A-Z]*", number).group()  # type: ignore[union-attr]
+        digits = number[len(prefix) :]
         if year_serial:
             number = year_serial.group(1) + year_serial.group(2).zfill(7)
-        elif len(number) <= 8:  # a grant: leading zeros dropped, after a D/PP/RE prefix too
-            prefix = re.match(r"^[A-Z]*", number).group()  # type: ignore[union-attr]
-            number = prefix + (number[len(prefix) :].lstrip("0") or "0")
+        elif len(digits) <= 8:  # a grant: leading zeros dropped, after a D/PP/RE prefix too
+            number = prefix + (digits.lstrip("0") or "0")
+        elif prefix or len(digits) != 11 or digits[:2] not in ("19", "20"):
+            return None  # neither a grant nor a year + serial publication
     elif country == "EP" and number.isdigit():
         if len(number) > 7:
             return None
@@ -71,9 +80,9 @@ def normalise_number(text: str) -> PublicationNumber | None:
     elif country == "WO" and number.isdigit():
         if year_serial:
             number = year_serial.group(1) + year_serial.group(2).zfill(6)
-        elif short:
-            yy = int(short.group(1))
-            number = f"{1900 + yy if yy >= 78 else 2000 + yy}{short.group(2).zfill(6)}"
+        elif short or len(number) in (7, 8):  # "WO 99/12345", "WO9912345", "WO02020444"
+            yy, serial = (short.group(1), short.group(2)) if short else (number[:2], number[2:])
+            number = f"{1900 + int(yy) if int(yy) >= 78 else 2000 + int(yy)}{serial.zfill(6)}"
         elif len(number) != 10:
             return None
     return PublicationNumber(country, number, kind)
@@ -134,8 +143,9 @@ def normalise_party(name: str) -> str:
     "Siemens Aktiengesellschaft" stays itself (only common abbreviations are dropped), but
     "SIEMENS AG", "Siemens AG." and "siemens ag" all become "siemens".
     """
-    text = unicodedata.normalize("NFKC", name).casefold()
-    text = re.sub(r"[.,;:()\"']", " ", text).replace("&amp;", "&")
+    text = unicodedata.normalize("NFKC", name).casefold().replace("&amp;", "&")
+    text = re.sub(r"(?<=\w)\.(?=\w)", "", text)  # "s.a." -> "sa.", "g.m.b.h." -> "gmbh."
+    text = re.sub(r"[.,;:()\"']", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     previous = None
     while previous != text:  # "Foo Co., Ltd." carries two forms
@@ -182,7 +192,6 @@ class PatentRecord:
     abstract: str = ""
     first_claim: str = ""
     application_number: str | None = None
-    family_id: str | None = None
     applicants: tuple[Party, ...] = ()
     inventors: tuple[Party, ...] = ()
     publication_date: str | None = None  # ISO dates
@@ -197,10 +206,6 @@ class PatentRecord:
     def text(self) -> str:
         """What the analysis reads: title, abstract and first claim."""
         return "\n\n".join(part for part in (self.title, self.abstract, self.first_claim) if part)
-
-    @property
-    def all_classes(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.cpc + self.ipc + self.classes))
 
 
 def classes_match(codes: tuple[str, ...], prefixes: tuple[str, ...]) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,6 +32,19 @@ _NOT_PATENTS = {
     "CPCMasterClassificationFile": "a CPC master classification file, not a patent document",
 }
 MAX_PROLOG = 1_000_000  # bytes of XML declaration + DOCTYPE before the root element
+# Bytes of one document. Real full texts are mostly under 5 MB; the largest, with long tables or
+# sequences, reach tens of MB. Beyond this a file is refused rather than parsed into memory.
+MAX_DOCUMENT_BYTES = 100_000_000
+# Sections we never read, cleared as soon as they end so that they never accumulate in memory.
+_UNREAD_SECTIONS = {
+    "description",
+    "drawings",
+    "subdoc-description",
+    "subdoc-drawings",
+    "SDODE",
+    "SDODR",
+    "search-report-data",
+}
 
 
 @dataclass(frozen=True)
@@ -49,10 +63,11 @@ def _text(el: Any) -> str:
 
 
 def _date(value: str | None) -> str | None:
-    value = (value or "").strip()
-    if re.fullmatch(r"\d{8}", value) and value[4:6] != "00":
-        return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
-    return None
+    """ISO date from YYYYMMDD; None for anything that is not a real calendar date."""
+    try:
+        return datetime.strptime((value or "").strip(), "%Y%m%d").date().isoformat()
+    except ValueError:
+        return None
 
 
 def _unique(codes: list[str | None]) -> tuple[str, ...]:
@@ -61,7 +76,7 @@ def _unique(codes: list[str | None]) -> tuple[str, ...]:
 
 def _claim_text(claim: Any) -> str:
     # "1. A device ..." → "A device ..."
-    return re.sub(r"^\s*1\s*\.\s*", "", _text(claim))
+    return re.sub(r"^\s*1\s*[.)]+\s*", "", _text(claim))
 
 
 def _number(country: str, number: str, kind: str | None) -> PublicationNumber:
@@ -79,27 +94,21 @@ def _person(el: Any) -> str:
     return " ".join(" ".join(n.split()) for n in names if n)
 
 
+def _structured_class(el: Any) -> str | None:
+    """A class from its parts (<section>, <class>, <subclass>, <main-group>, <subgroup>)."""
+    head = "".join(el.findtext(t, "") for t in ("section", "class", "subclass"))
+    return normalise_class(f"{head}{el.findtext('main-group', '')}/{el.findtext('subgroup', '')}")
+
+
 def _read_us_v4(root: Any) -> PatentRecord:
     bib = root.find("us-bibliographic-data-grant")
     if bib is None:
         bib = root.find("us-bibliographic-data-application")
     pub = bib.find("publication-reference/document-id")
     app = bib.find("application-reference/document-id")
-    ipc = [
-        normalise_class(
-            "".join(c.findtext(t, "") for t in ("section", "class", "subclass"))
-            + f"{c.findtext('main-group', '')}/{c.findtext('subgroup', '')}"
-        )
-        for c in bib.iterfind("classifications-ipcr/classification-ipcr")
-    ]
+    ipc = [_structured_class(c) for c in bib.iterfind("classifications-ipcr/classification-ipcr")]
     ipc += [normalise_class(c.text or "") for c in bib.iterfind("classification-ipc/*") if c.tag != "edition"]
-    cpc = [
-        normalise_class(
-            "".join(c.findtext(t, "") for t in ("section", "class", "subclass"))
-            + f"{c.findtext('main-group', '')}/{c.findtext('subgroup', '')}"
-        )
-        for c in bib.iterfind("classifications-cpc//classification-cpc")
-    ]
+    cpc = [_structured_class(c) for c in bib.iterfind("classifications-cpc//classification-cpc")]
     applicants = [_person(a) for a in bib.iterfind("assignees/assignee")]
     people = list(bib.iterfind("us-parties/us-applicants/us-applicant")) + list(
         bib.iterfind("parties/applicants/applicant")
@@ -221,8 +230,9 @@ def _read_epo(root: Any) -> PatentRecord:
     ipc = [_epo_class(_text(c)) for c in bib.iterfind("B500/B510EP/classification-ipcr/text")]
     ipc += [_epo_class(_text(c)) for c in bib.iterfind("B500/B510/*") if c.tag in ("B511", "B512")]
     priorities = [_date(d.findtext("date")) for d in bib.iterfind("B300/B320")]
-    abstract = root.find(f"abstract[@lang='{lang}']")
-    claims = root.find(f"claims[@lang='{lang}']")
+    # By attribute in Python, not in an XPath predicate: the lang value comes from the file.
+    abstract = next((a for a in root.iterfind("abstract") if (a.get("lang") or "").lower() == lang), None)
+    claims = next((c for c in root.iterfind("claims") if (c.get("lang") or "").lower() == lang), None)
     return PatentRecord(
         number=_number(root.get("country", "EP"), root.get("doc-number", ""), root.get("kind")),
         title=title,
@@ -278,30 +288,42 @@ _LIMITS = re.compile(r"depth|huge|too large|exceeds|amplification", re.I)
 
 
 class _Prolog:
-    """The bytes before a document's root element, collected line by line in linear time."""
+    """The bytes before a document's root element, collected line by line in linear time.
+
+    Comments, processing instructions and the DOCTYPE are stepped over, so markup-like text in
+    them is not taken for the root element; each byte is searched about once.
+    """
+
+    _START = re.compile(rb"<!--|<\?|<!DOCTYPE|<[A-Za-z_]")
 
     def __init__(self) -> None:
         self.data = bytearray()
-        self._in_subset = False
+        self._pos = 0
+        self._until: bytes | None = None  # the end of the comment, PI or DOCTYPE we are in
 
     def add(self, line: bytes) -> bool:
         """Append a line; True once the root element has started."""
         self.data += line
-        rest = line
-        if not self._in_subset:
-            doctype = rest.find(b"<!DOCTYPE")
-            if doctype >= 0:
-                rest = rest[doctype:]
-                bracket, end = rest.find(b"["), rest.find(b">")
-                self._in_subset = 0 <= bracket < end or (bracket >= 0 and end < 0)
-                if not self._in_subset:
-                    rest = rest[end + 1 :] if end >= 0 else b""
-        if self._in_subset:
-            close = rest.find(b"]>")
-            if close < 0:
+        while True:
+            if self._until is not None:
+                end = self.data.find(self._until, self._pos)
+                if end < 0:
+                    self._pos = max(self._pos, len(self.data) - len(self._until))
+                    return False
+                self._pos, self._until = end + len(self._until), None
+            m = self._START.search(self.data, self._pos)
+            if m is None:
+                self._pos = max(self._pos, len(self.data) - 16)  # a token may continue on the next line
                 return False
-            self._in_subset, rest = False, rest[close + 2 :]
-        return re.search(rb"<[A-Za-z_]", rest) is not None
+            token = m.group()
+            if token == b"<!DOCTYPE":
+                bracket, close = self.data.find(b"[", m.end()), self.data.find(b">", m.end())
+                self._until = b"]>" if 0 <= bracket < close or (bracket >= 0 and close < 0) else b">"
+            elif token in (b"<!--", b"<?"):
+                self._until = b"-->" if token == b"<!--" else b"?>"
+            else:
+                return True
+            self._pos = m.end()
 
 
 def _documents(stream: IO[bytes], name: str, recover: bool = False) -> Iterator[Any]:
@@ -311,6 +333,7 @@ def _documents(stream: IO[bytes], name: str, recover: bool = False) -> Iterator[
     def new_parser() -> Any:
         return etree.XMLPullParser(
             events=("end",),
+            tag=[f"{{*}}{t}" for t in sorted(depth_tags | _UNREAD_SECTIONS)],  # Python sees only these end
             resolve_entities=False,
             load_dtd=False,
             no_network=True,
@@ -319,13 +342,14 @@ def _documents(stream: IO[bytes], name: str, recover: bool = False) -> Iterator[
             recover=recover,
         )
 
-    parser, prolog, depth_tags = new_parser(), _Prolog(), set(_READERS) | set(_NOT_PATENTS)
+    depth_tags = set(_READERS) | set(_NOT_PATENTS)
+    parser, prolog, size = new_parser(), _Prolog(), 0
     checked = False
     # Bounded reads: a "line" of a gigabyte without a newline still arrives in 64 KiB pieces.
     while line := stream.readline(65536):
         if line.startswith(b"<?xml") and checked:  # the next document of a bulk file
             yield from _close(parser, name, depth_tags)
-            parser, prolog, checked = new_parser(), _Prolog(), False
+            parser, prolog, checked, size = new_parser(), _Prolog(), False, 0
         if not checked:
             if not prolog.add(line):
                 if len(prolog.data) >= MAX_PROLOG:
@@ -335,6 +359,9 @@ def _documents(stream: IO[bytes], name: str, recover: bool = False) -> Iterator[
                 continue
             refuse_entity_declarations(bytes(prolog.data), name, allow_unparsed=True)
             checked, line = True, bytes(prolog.data)
+        size += len(line)
+        if size > MAX_DOCUMENT_BYTES:
+            raise UnsafeXMLError(f"{name}: refused: a document larger than {MAX_DOCUMENT_BYTES} bytes")
         try:
             parser.feed(line)
         except etree.XMLSyntaxError as exc:
@@ -346,8 +373,11 @@ def _documents(stream: IO[bytes], name: str, recover: bool = False) -> Iterator[
 
 def _events(parser: Any, tags: set[str]) -> Iterator[Any]:
     for _event, el in parser.read_events():
-        if isinstance(el.tag, str) and el.tag.rsplit("}", 1)[-1] in tags and el.getparent() is None:
+        tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+        if tag in tags and el.getparent() is None:
             yield el
+        elif tag in _UNREAD_SECTIONS:
+            el.clear()  # the description and drawings are most of a document, and never read
 
 
 def _close(parser: Any, name: str, tags: set[str]) -> Iterator[Any]:

@@ -91,10 +91,10 @@ patents = sa.Table(
     metadata,
     sa.Column("number", sa.String(40), primary_key=True),  # canonical publication number
     sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False, unique=True),
+    sa.Column("base", sa.String(40), nullable=False, index=True),  # the number without its kind code
     sa.Column("country", sa.String(2), nullable=False),
     sa.Column("kind", sa.String(4)),
     sa.Column("application_number", sa.Text),
-    sa.Column("family_id", sa.Text),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("applicants", sa.JSON, nullable=False),  # [[name as written, comparable key], ...]
     sa.Column("inventors", sa.JSON, nullable=False),
@@ -483,13 +483,27 @@ def item_ids(conn: sa.Connection, source_id: int, keys: Sequence[str]) -> dict[s
     return found
 
 
-def patent_items(conn: sa.Connection, numbers: Sequence[str]) -> dict[str, int]:
-    """Item ids of the patents already known, by canonical publication number."""
+def patent_items(conn: sa.Connection, numbers: Sequence[PublicationNumber]) -> dict[str, int]:
+    """Item ids of the publications already known, keyed by ``str(number)``.
+
+    A number without a kind code (as feeds often write it) is the same publication as the known
+    one with that number and any kind, and the other way round; with both kinds given they must
+    be equal (EP1234567A1 and EP1234567B1 are two publications).
+    """
+    wanted: dict[str, list[PublicationNumber]] = {}
+    for n in numbers:
+        wanted.setdefault(n.base, []).append(n)
     found: dict[str, int] = {}
-    for chunk in _chunks(list(numbers)):
-        query = sa.select(patents.c.number, patents.c.item_id).where(patents.c.number.in_(chunk))
-        for number, item_id in conn.execute(query):
-            found[number] = item_id
+    for chunk in _chunks(sorted(wanted)):
+        rows = conn.execute(
+            sa.select(patents.c.base, patents.c.number, patents.c.kind, patents.c.item_id).where(
+                patents.c.base.in_(chunk)
+            )
+        )
+        for base, number, kind, item_id in rows:
+            for n in wanted[base]:
+                if n.kind is None or kind is None or str(n) == number:
+                    found.setdefault(str(n), item_id)
     return found
 
 
@@ -497,10 +511,10 @@ def save_patent(conn: sa.Connection, record: PatentRecord, item_id: int, origin:
     """Insert or replace the patent row of a publication."""
     values = {
         "item_id": item_id,
+        "base": record.number.base,
         "country": record.number.country,
         "kind": record.number.kind,
         "application_number": record.application_number,
-        "family_id": record.family_id,
         "title": record.title,
         "applicants": [[p.name, p.key] for p in record.applicants],
         "inventors": [[p.name, p.key] for p in record.inventors],
@@ -514,7 +528,10 @@ def save_patent(conn: sa.Connection, record: PatentRecord, item_id: int, origin:
         "origin": origin,
         "updated_at": now,
     }
-    conn.execute(patents.delete().where(patents.c.number == str(record.number)))
+    # One row per item and per number: a file's "US9999901B2" replaces a feed's "US9999901".
+    conn.execute(
+        patents.delete().where(sa.or_(patents.c.number == str(record.number), patents.c.item_id == item_id))
+    )
     conn.execute(patents.insert(), {"number": str(record.number), **values})
 
 
@@ -556,9 +573,7 @@ def patent_evidence(conn: sa.Connection, item_ids: Sequence[int], *, top: int = 
                 title=row.title,
                 first_applicant=row.applicants[0][0] if row.applicants else None,
                 publication_date=row.publication_date,
-                url=PublicationNumber(
-                    row.country, row.number[2:].removesuffix(row.kind or ""), row.kind
-                ).register_url,
+                url=PublicationNumber(row.country, row.base[2:], row.kind).register_url,
             )
             for row in rows
         ),

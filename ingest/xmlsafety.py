@@ -22,49 +22,37 @@ _TOKEN = re.compile(r"""["'\[\]>]|<!--|<\?|<!ENTITY""", re.I)
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)""")
 
 
-_DECLARATION_PART = re.compile(r"""["']|>""")
+_NAME = r"[A-Za-z_:][\w.\-:]*"
+_LITERAL = r"""(?:"[^"]*"|'[^']*')"""
+# Exactly the grammar of an unparsed entity: a name, an external id, NDATA and a notation name.
+_UNPARSED_ENTITY = re.compile(
+    rf"<!ENTITY\s+(?!(?:SYSTEM|PUBLIC|NDATA)\b)({_NAME})\s+"
+    rf"(?:SYSTEM\s+{_LITERAL}|PUBLIC\s+{_LITERAL}\s+{_LITERAL})\s+NDATA\s+{_NAME}\s*>"
+)
 
 
-def _unparsed_entity_end(text: str, pos: int) -> int | None:
-    """End of an ``<!ENTITY`` declaration starting at ``pos`` if it declares an unparsed entity
-    (``<!ENTITY name SYSTEM "file.tif" NDATA tif>``: a reference to a binary file, never
-    expanded into the document); None for parsed entities, the dangerous kind."""
-    words: list[str] = []
-    cursor = pos + len("<!ENTITY")
-    while (m := _DECLARATION_PART.search(text, cursor)) is not None:
-        words += text[cursor : m.start()].split()
-        if m.group() == ">":
-            is_unparsed = "NDATA" in words and (not words or words[0] != "%")
-            return m.end() if is_unparsed else None
-        close = text.find(m.group(), m.end())
-        if close < 0:
-            return None
-        words.append("<literal>")
-        cursor = close + 1
-    return None
-
-
-def _declares_entities(text: str, pos: int, allow_unparsed: bool = False) -> bool:
-    """Scan one DOCTYPE from ``pos`` (just after ``<!DOCTYPE``); True if it declares an entity.
+def _doctype_end(text: str, pos: int, allow_unparsed: bool = False) -> int | None:
+    """Scan one DOCTYPE from ``pos`` (just after ``<!DOCTYPE``): the index just past its end, or
+    None if it declares an entity (or never ends: a parser could read it differently from us).
 
     Literals, comments and processing instructions are skipped as units, so markup-like text
-    inside them can neither hide a declaration nor fake one. A DOCTYPE that never ends is
-    treated as declaring entities: a parser could read it differently from us.
+    inside them can neither hide a declaration nor fake one. With ``allow_unparsed``, entity
+    declarations that match the unparsed-entity grammar exactly are passed over.
     """
     in_subset = False
     while (m := _TOKEN.search(text, pos)) is not None:
         mark = m.group()
         if mark[:8].upper() == "<!ENTITY":
-            end = _unparsed_entity_end(text, m.start()) if allow_unparsed else None
-            if end is None:
-                return True
-            pos = end
+            unparsed = _UNPARSED_ENTITY.match(text, m.start()) if allow_unparsed else None
+            if unparsed is None:
+                return None
+            pos = unparsed.end()
             continue
         ends = {'"': '"', "'": "'", "<!--": "-->", "<?": "?>"}.get(mark)
         if ends is not None:
             close = text.find(ends, m.end())
             if close < 0:
-                return True
+                return None
             pos = close + len(ends)
             continue
         if mark == "[":
@@ -72,9 +60,9 @@ def _declares_entities(text: str, pos: int, allow_unparsed: bool = False) -> boo
         elif mark == "]":
             in_subset = False
         elif mark == ">" and not in_subset:
-            return False
+            return m.end()
         pos = m.end()
-    return True
+    return None
 
 
 def refuse_entity_declarations_in_text(text: str, name: str, *, allow_unparsed: bool = False) -> None:
@@ -84,16 +72,18 @@ def refuse_entity_declarations_in_text(text: str, name: str, *, allow_unparsed: 
     and are never expanded: USPTO full-text files declare one per drawing.
     """
     # Every DOCTYPE, not only one in the prolog: lenient parsers also honour one after junk.
+    # Each part of the text is scanned once: the next search starts where a DOCTYPE ended.
     pos = 0
     while (m := _TOP.search(text, pos)) is not None:
         mark = m.group()
         if mark.upper() == "<!DOCTYPE":
-            if _declares_entities(text, m.end(), allow_unparsed):
+            end = _doctype_end(text, m.end(), allow_unparsed)
+            if end is None:
                 raise UnsafeXMLError(
                     f"{name}: refused: the XML declares entities in its DOCTYPE "
                     "(entity expansion and external entities are not accepted)"
                 )
-            pos = m.end()
+            pos = end
             continue
         close = text.find("]]>" if mark.startswith("<![") else "-->", m.end())
         # An unclosed section hides nothing: a lenient parser may not honour it, so read on.

@@ -83,3 +83,24 @@ def test_nothing_is_guessed() -> None:
 def test_impossible_dates_are_left_empty() -> None:
     record = recover(entry("EP1234567A1", "Publication date: 2026-13-45"))
     assert record is not None and record.publication_date is None
+
+
+def test_a_number_followed_by_a_date_or_year() -> None:
+    for title, number in [
+        ("EP3404678 20210630 Sock", "EP3404678"),
+        ("EP1234567 - 2021-06-30", "EP1234567"),
+        ("US 6,970,935 - 2005 grant", "US6970935"),
+        ("DE 10 2024 000 123 A1 Knitted", "DE102024000123A1"),
+    ]:
+        record = recover(entry(title))
+        assert record is not None and str(record.number) == number, title
+
+
+def test_two_labels_on_one_line() -> None:
+    record = recover(
+        entry("EP1234567A1", "Applicants: Foo GmbH Inventors: Bar; Baz CPC: A61B 5/00 IPC: A61B5/00")
+    )
+    assert record is not None
+    assert [p.name for p in record.applicants] == ["Foo GmbH"]
+    assert [p.name for p in record.inventors] == ["Bar", "Baz"]
+    assert record.cpc == ("A61B5/00",) and record.ipc == ("A61B5/00",)

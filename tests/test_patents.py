@@ -40,6 +40,9 @@ from ingest.patents import (
         ("WO 2004/12345", "WO2004012345"),
         ("WO 99/12345 A1", "WO1999012345A1"),
         ("WO 02/12345", "WO2002012345"),
+        ("WO9912345", "WO1999012345"),
+        ("WO9912345A1", "WO1999012345A1"),
+        ("WO02020444", "WO2002020444"),
         # DE, CN, JP: digits as written
         ("DE102024000123A1", "DE102024000123A1"),
         ("DE 10 2024 000 123 A1", "DE102024000123A1"),
@@ -57,7 +60,17 @@ def test_publication_numbers(written: str, canonical: str) -> None:
 
 @pytest.mark.parametrize(
     "written",
-    ["", "1234567", "EP", "EPABC", "E 1234567", "EP 12345678 A1", "WO 12345 A1", "PCT/EP2024/012345"],
+    [
+        "",
+        "1234567",
+        "EP",
+        "EPABC",
+        "E 1234567",
+        "EP 12345678 A1",
+        "WO 12345 A1",
+        "US69709352005",
+        "PCT/EP2024/012345",
+    ],
 )
 def test_not_publication_numbers(written: str) -> None:
     assert normalise_number(written) is None
@@ -87,6 +100,10 @@ def test_register_url() -> None:
         ("INTERNATIONAL BUSINESS MACHINES CORPORATION", "international business machines"),
         ("Medtronic, Inc.", "medtronic"),
         ("HARTHUM, Jörg", "harthum jörg"),
+        ("Nestec S.A.", "nestec"),
+        ("Philips N.V.", "philips"),
+        ("Foo G.m.b.H.", "foo"),
+        ("Foo GmbH &amp; Co. KG", "foo"),
     ],
 )
 def test_party_names(name: str, key: str) -> None:

@@ -447,3 +447,81 @@ def test_our_fixture_grant(tmp_path: Path) -> None:
     assert [p.name for p in record.inventors] == ["Ada Lind"]
     assert record.first_claim == "A knitted sock comprising a pressure-sensing yarn."
     assert record.text.startswith("Knitted sock with pressure sensing yarn\n\nA sock knitted")
+
+
+@pytest.mark.parametrize(
+    "subset",
+    [
+        '<!ENTITY NDATA SYSTEM "file:///etc/passwd">',
+        '<!ENTITY i "lol" NDATA tif>',
+        '<!ENTITY i SYSTEM "x" NDATA tif <!ENTITY b SYSTEM "file:///etc/passwd">',
+        '<!ENTITY % p SYSTEM "x" NDATA tif>',
+    ],
+)
+def test_only_exact_unparsed_declarations_pass(tmp_path: Path, subset: str) -> None:
+    report = read_patent_file(write(tmp_path, subset))
+    assert report.error and "declares entities" in report.error
+
+
+def test_a_comment_before_the_doctype_hides_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "p.xml"
+    text = GRANT.format(subset='<!ENTITY xxe SYSTEM "file:///etc/passwd">', title="&xxe;")
+    path.write_text(text.replace("\n<!DOCTYPE", '\n<!-- <a href="x"> -->\n<!DOCTYPE', 1), encoding="utf-8")
+    report = read_patent_file(path)
+    assert report.error and "declares entities" in report.error
+
+
+def test_entity_check_is_linear() -> None:
+    from ingest.xmlsafety import refuse_entity_declarations_in_text
+
+    text = "<!DOCTYPE x [" + "<?pi <!DOCTYPE [ ?><!ELEMENT a ANY>" * 20_000 + "]><x/>"
+    started = time.monotonic()
+    refuse_entity_declarations_in_text(text, "t")
+    assert time.monotonic() - started < 1
+
+
+def test_odd_dates_and_language_values_do_not_break_an_import(tmp_path: Path) -> None:
+    text = GRANT.format(subset="", title="A title").replace("<date>20260101</date>", "<date>20260230</date>")
+    text = text.replace('lang="EN"', 'lang="e\'n"')
+    path = tmp_path / "odd.xml"
+    path.write_text(text, encoding="utf-8")
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    report = import_patents(engine, [path])
+    assert report.new == 1 and report.files[0].records[0].publication_date is None
+
+
+def _feed(server: LocalServer, title: str) -> list[SourceSpec]:
+    feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Patent search</title>
+      <item><title>{title} - Knitted sock</title><guid isPermaLink="false">g1</guid></item></channel></rss>"""
+    return [SourceSpec("Patent search", server.static("/p.xml", feed.encode()), kind="patent")]
+
+
+def test_a_kindless_feed_number_and_the_file_are_one_item(tmp_path: Path, server: LocalServer) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    run_ingest(engine, _feed(server, "US 9,999,901"), local_policy(), local_settings(fetch_articles=False))
+    report = import_patents(engine, [Path(__file__).parent / "data" / "patents" / "US09999901B2.xml"])
+    assert report.new == 0 and report.updated == 1
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(store.patents.c.number)).scalars().all() == ["US9999901B2"]
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.items)).scalar_one() == 1
+
+
+def test_a_changed_feed_entry_does_not_stop_the_run(tmp_path: Path, server: LocalServer) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    run_ingest(engine, _feed(server, "EP 1 234 567 A1"), local_policy(), local_settings(fetch_articles=False))
+    report = run_ingest(
+        engine, _feed(server, "EP 1 234 567 B1"), local_policy(), local_settings(fetch_articles=False)
+    )
+    assert report.sources[0].status == "ok" and report.new_items == 0
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(store.patents.c.number)).scalars().all() == ["EP1234567A1"]
+
+
+def test_a_document_over_the_size_cap_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ingest.patentxml
+
+    monkeypatch.setattr(ingest.patentxml, "MAX_DOCUMENT_BYTES", 10_000)
+    path = tmp_path / "big.xml"
+    path.write_text(GRANT.format(subset="", title="x" * 20_000), encoding="utf-8")
+    report = read_patent_file(path)
+    assert report.error and "larger than 10000 bytes" in report.error
