@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ingest import store
+from ingest import patentstore, store
 from ingest.dedupe import content_hash, words
 from ingest.extract import detect_language
 from ingest.patentfeeds import recover
@@ -104,7 +104,7 @@ def import_patents(
         for record in report.records:
             item = patent_item(record)
             with engine.begin() as conn:  # one publication per transaction: a crash loses at most one
-                known = store.patent_items(conn, [record.number]).get(str(record.number))
+                known = patentstore.patent_items(conn, [record.number]).get(str(record.number))
                 if known is None:
                     store.insert_items(conn, source_id, [item], now())
                     item_id = store.item_ids(conn, source_id, [item.key])[item.key]
@@ -112,7 +112,7 @@ def import_patents(
                 else:
                     item_id = known
                     updated += 1
-                store.save_patent(conn, record, item_id, f"file: {path}", now())
+                patentstore.save_patent(conn, record, item_id, f"file: {path}", now())
                 store.save_document(conn, patent_document(record, item, item_id), minhash=None, now=now())
     return ImportReport(tuple(reports), new, updated)
 
@@ -127,7 +127,7 @@ def insert_patent_entries(
     before under the same key is left as it is, even if its text changed.
     """
     recovered = {entry.key: recover(entry) for entry in entries}
-    known = store.patent_items(conn, [r.number for r in recovered.values() if r is not None])
+    known = patentstore.patent_items(conn, [r.number for r in recovered.values() if r is not None])
     seen_before = store.item_ids(conn, source_id, [e.key for e in entries])
     keep: list[Item] = []
     claimed: dict[str, set[str | None]] = {}  # kinds of each number taken by an earlier entry
@@ -148,5 +148,5 @@ def insert_patent_entries(
     for entry in keep:
         record = recovered[entry.key]
         if record is not None:
-            store.save_patent(conn, record, ids[entry.key], f"feed: {source}", now)
+            patentstore.save_patent(conn, record, ids[entry.key], f"feed: {source}", now)
     return new

@@ -6,16 +6,14 @@ can be re-run or resumed after a crash without creating duplicates.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 
 from ingest.migrations import Migration, UTCDateTime
-from ingest.patents import PatentRecord, PublicationNumber
 from ingest.records import Document, Item, SourceSpec
 
 T = TypeVar("T")
@@ -86,43 +84,12 @@ documents = sa.Table(
 )
 
 
-patents = sa.Table(
-    "patents",
-    metadata,
-    sa.Column("number", sa.String(40), primary_key=True),  # canonical publication number
-    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), nullable=False, unique=True),
-    sa.Column("base", sa.String(40), nullable=False, index=True),  # the number without its kind code
-    sa.Column("country", sa.String(2), nullable=False),
-    sa.Column("kind", sa.String(4)),
-    sa.Column("application_number", sa.Text),
-    sa.Column("title", sa.Text, nullable=False),
-    sa.Column("applicants", sa.JSON, nullable=False),  # [[name as written, comparable key], ...]
-    sa.Column("inventors", sa.JSON, nullable=False),
-    sa.Column("publication_date", sa.String(10)),
-    sa.Column("filing_date", sa.String(10)),
-    sa.Column("priority_date", sa.String(10)),
-    sa.Column("cpc", sa.JSON, nullable=False),
-    sa.Column("ipc", sa.JSON, nullable=False),
-    sa.Column("classes", sa.JSON, nullable=False),  # scheme not stated by the source
-    sa.Column("language", sa.String(20)),
-    sa.Column("origin", sa.Text, nullable=False),  # "file: PATH" or "feed: SOURCE"
-    sa.Column("updated_at", UTCDateTime, nullable=False),
-)
-
-
 def _create_v1(conn: sa.Connection) -> None:
     # Version 1 is the tables as first released; later changes come as new migrations.
     metadata.create_all(conn, tables=[sources, items, documents])
 
 
-def _create_v2(conn: sa.Connection) -> None:
-    metadata.create_all(conn, tables=[patents])
-
-
-MIGRATIONS = (
-    Migration("ingest", 1, "sources, items and documents", _create_v1),
-    Migration("ingest", 2, "patents", _create_v2),
-)
+MIGRATIONS = (Migration("ingest", 1, "sources, items and documents", _create_v1),)
 
 
 @dataclass(frozen=True)
@@ -298,7 +265,7 @@ def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[
 _CHUNK = 500
 
 
-def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+def chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
 
@@ -312,7 +279,7 @@ def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: 
     """
     batch = list(new)
     known: set[str] = set()
-    for keys in _chunks([i.key for i in batch]):
+    for keys in chunks([i.key for i in batch]):
         query = sa.select(items.c.key).where(items.c.source_id == source_id, items.c.key.in_(keys))
         known.update(conn.execute(query).scalars())
     batch = [i for i in batch if i.key not in known]
@@ -336,7 +303,7 @@ def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: 
         }
         for i in batch
     ]
-    for chunk in _chunks(rows):
+    for chunk in chunks(rows):
         _insert_ignore(conn, items, chunk)
     _mark_url_duplicates(conn, sorted({i.canonical_url for i in batch if i.canonical_url}))
     return len(rows)
@@ -344,7 +311,7 @@ def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: 
 
 def _mark_url_duplicates(conn: sa.Connection, urls: Sequence[str]) -> None:
     """Point every later item with one of these canonical URLs at the earliest one."""
-    for chunk in _chunks(urls):
+    for chunk in chunks(urls):
         rows = conn.execute(
             sa.select(items.c.id, items.c.canonical_url, items.c.duplicate_of)
             .where(items.c.canonical_url.in_(chunk))
@@ -474,109 +441,10 @@ def ensure_source(conn: sa.Connection, name: str, kind: str) -> int:
 
 def item_ids(conn: sa.Connection, source_id: int, keys: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in _chunks(list(keys)):
+    for chunk in chunks(list(keys)):
         query = sa.select(items.c.key, items.c.id).where(
             items.c.source_id == source_id, items.c.key.in_(chunk)
         )
         for key, item_id in conn.execute(query):
             found[key] = item_id
     return found
-
-
-def patent_items(conn: sa.Connection, numbers: Sequence[PublicationNumber]) -> dict[str, int]:
-    """Item ids of the publications already known, keyed by ``str(number)``.
-
-    A number without a kind code (as feeds often write it) is the same publication as the known
-    one with that number and any kind, and the other way round; with both kinds given they must
-    be equal (EP1234567A1 and EP1234567B1 are two publications).
-    """
-    wanted: dict[str, list[PublicationNumber]] = {}
-    for n in numbers:
-        wanted.setdefault(n.base, []).append(n)
-    found: dict[str, int] = {}
-    for chunk in _chunks(sorted(wanted)):
-        rows = conn.execute(
-            sa.select(patents.c.base, patents.c.number, patents.c.kind, patents.c.item_id).where(
-                patents.c.base.in_(chunk)
-            )
-        )
-        for base, number, kind, item_id in rows:
-            for n in wanted[base]:
-                if n.kind is None or kind is None or str(n) == number:
-                    found.setdefault(str(n), item_id)
-    return found
-
-
-def save_patent(conn: sa.Connection, record: PatentRecord, item_id: int, origin: str, now: datetime) -> None:
-    """Insert or replace the patent row of a publication."""
-    values = {
-        "item_id": item_id,
-        "base": record.number.base,
-        "country": record.number.country,
-        "kind": record.number.kind,
-        "application_number": record.application_number,
-        "title": record.title,
-        "applicants": [[p.name, p.key] for p in record.applicants],
-        "inventors": [[p.name, p.key] for p in record.inventors],
-        "publication_date": record.publication_date,
-        "filing_date": record.filing_date,
-        "priority_date": record.priority_date,
-        "cpc": list(record.cpc),
-        "ipc": list(record.ipc),
-        "classes": list(record.classes),
-        "language": record.language,
-        "origin": origin,
-        "updated_at": now,
-    }
-    # One row per item and per number: a file's "US9999901B2" replaces a feed's "US9999901".
-    conn.execute(
-        patents.delete().where(sa.or_(patents.c.number == str(record.number), patents.c.item_id == item_id))
-    )
-    conn.execute(patents.insert(), {"number": str(record.number), **values})
-
-
-@dataclass(frozen=True)
-class RelatedPatent:
-    number: str
-    title: str
-    first_applicant: str | None
-    publication_date: str | None
-    url: str
-
-
-@dataclass(frozen=True)
-class PatentEvidence:
-    """The patents among a set of documents (a trend's evidence): list, top applicants, share."""
-
-    patents: tuple[RelatedPatent, ...]
-    top_applicants: tuple[tuple[str, int], ...]  # (name as most often written, number of patents)
-    share: float  # patents / documents
-
-
-def patent_evidence(conn: sa.Connection, item_ids: Sequence[int], *, top: int = 5) -> PatentEvidence:
-    """Patents among ``item_ids``, newest first, with their most frequent applicants."""
-    rows: list[sa.Row[Any]] = []
-    for chunk in _chunks(list(item_ids)):
-        rows += conn.execute(sa.select(patents).where(patents.c.item_id.in_(chunk))).all()
-    rows.sort(key=lambda r: (r.publication_date or "", r.number), reverse=True)
-    counts: Counter[str] = Counter()  # patents per applicant, by comparable name
-    spellings: dict[str, Counter[str]] = {}
-    for row in rows:
-        for key, name in {key: name for name, key in reversed(row.applicants)}.items():
-            counts[key] += 1
-            spellings.setdefault(key, Counter())[name] += 1
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    return PatentEvidence(
-        patents=tuple(
-            RelatedPatent(
-                number=row.number,
-                title=row.title,
-                first_applicant=row.applicants[0][0] if row.applicants else None,
-                publication_date=row.publication_date,
-                url=PublicationNumber(row.country, row.base[2:], row.kind).register_url,
-            )
-            for row in rows
-        ),
-        top_applicants=tuple((spellings[key].most_common(1)[0][0], n) for key, n in ranked),
-        share=len(rows) / len(item_ids) if item_ids else 0.0,
-    )

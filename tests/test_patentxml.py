@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ingest import store
+from ingest import patentstore, store
 from ingest.errors import UnsafeXMLError
 from ingest.patentimport import import_patents
 from ingest.patentxml import read_patent_file, read_patent_stream
@@ -271,12 +271,12 @@ def test_reimport_creates_no_duplicates(patents_dir: Path, tmp_path: Path) -> No
     second = import_patents(engine, [patents_dir])
     assert second.new == 0 and second.updated == 47
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(store.patents)).scalar_one() == 47
+        assert conn.execute(sa.select(sa.func.count()).select_from(patentstore.patents)).scalar_one() == 47
         assert conn.execute(sa.select(sa.func.count()).select_from(store.items)).scalar_one() == 47
         doc = conn.execute(
             sa.select(store.documents)
-            .join(store.patents, store.patents.c.item_id == store.documents.c.item_id)
-            .where(store.patents.c.number == "EP3404678B1")
+            .join(patentstore.patents, patentstore.patents.c.item_id == store.documents.c.item_id)
+            .where(patentstore.patents.c.number == "EP3404678B1")
         ).one()
     assert doc.status == "ok" and doc.text.startswith("HIGH VOLTAGE ASSEMBLY") and doc.language == "en"
 
@@ -295,7 +295,7 @@ def test_a_patent_from_a_feed_and_a_file_is_one_item(
     sources = [SourceSpec("Patent search", server.static("/patents.xml", feed), kind="patent")]
     run_ingest(engine, sources, local_policy(), local_settings(fetch_articles=False))
     with engine.connect() as conn:
-        row = conn.execute(sa.select(store.patents)).one()
+        row = conn.execute(sa.select(patentstore.patents)).one()
     assert (row.number, row.publication_date, row.cpc, row.classes) == (
         "US8926509B2",
         "2015-01-06",
@@ -310,7 +310,9 @@ def test_a_patent_from_a_feed_and_a_file_is_one_item(
     )  # seen again: no new item
     with engine.connect() as conn:
         numbers = conn.execute(
-            sa.select(store.patents.c.number, store.patents.c.item_id, store.patents.c.origin)
+            sa.select(
+                patentstore.patents.c.number, patentstore.patents.c.item_id, patentstore.patents.c.origin
+            )
         ).all()
         items = conn.execute(sa.select(sa.func.count()).select_from(store.items)).scalar_one()
     assert len(numbers) == 1 and items == 1 and numbers[0].item_id == row.item_id
@@ -417,13 +419,13 @@ def test_patent_evidence_of_a_set_of_documents(patents_dir: Path, tmp_path: Path
     engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
     import_patents(engine, [patents_dir / "epo" / "test-data" / "grant"])
     with engine.begin() as conn:
-        ids = [row.item_id for row in conn.execute(sa.select(store.patents.c.item_id))]
+        ids = [row.item_id for row in conn.execute(sa.select(patentstore.patents.c.item_id))]
         news = store.ensure_source(conn, "news", "news")
         from ingest.records import Item
 
         store.insert_items(conn, news, [Item("n1", "n1", None, None, "News", "", "", None, None, None)], NOW)
         news_id = store.item_ids(conn, news, ["n1"])["n1"]
-        evidence = store.patent_evidence(conn, [*ids, news_id], top=3)
+        evidence = patentstore.patent_evidence(conn, [*ids, news_id], top=3)
     assert len(evidence.patents) == 14 and evidence.share == pytest.approx(14 / 15)
     newest = evidence.patents[0]
     assert (newest.number, newest.publication_date) == ("EP2716170B2", "2021-09-22")
@@ -502,7 +504,7 @@ def test_a_kindless_feed_number_and_the_file_are_one_item(tmp_path: Path, server
     report = import_patents(engine, [Path(__file__).parent / "data" / "patents" / "US09999901B2.xml"])
     assert report.new == 0 and report.updated == 1
     with engine.connect() as conn:
-        assert conn.execute(sa.select(store.patents.c.number)).scalars().all() == ["US9999901B2"]
+        assert conn.execute(sa.select(patentstore.patents.c.number)).scalars().all() == ["US9999901B2"]
         assert conn.execute(sa.select(sa.func.count()).select_from(store.items)).scalar_one() == 1
 
 
@@ -514,7 +516,7 @@ def test_a_changed_feed_entry_does_not_stop_the_run(tmp_path: Path, server: Loca
     )
     assert report.sources[0].status == "ok" and report.new_items == 0
     with engine.connect() as conn:
-        assert conn.execute(sa.select(store.patents.c.number)).scalars().all() == ["EP1234567A1"]
+        assert conn.execute(sa.select(patentstore.patents.c.number)).scalars().all() == ["EP1234567A1"]
 
 
 def test_a_document_over_the_size_cap_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

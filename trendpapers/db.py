@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from ingest import patentstore
 from ingest import store as ingest_store
 from ingest.errors import StorageError
 from ingest.migrations import Migration, UTCDateTime
@@ -34,7 +35,7 @@ schema_migrations = sa.Table(
 )
 
 # In dependency order: a component's tables may refer to those of the components before it.
-ALL_MIGRATIONS: tuple[Migration, ...] = (*ingest_store.MIGRATIONS, *runs.MIGRATIONS)
+ALL_MIGRATIONS: tuple[Migration, ...] = (*ingest_store.MIGRATIONS, *patentstore.MIGRATIONS, *runs.MIGRATIONS)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
