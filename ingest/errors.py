@@ -27,6 +27,10 @@ class StorageError(TrendpapersError):
     """The store cannot be opened, migrated or written. Stops a run."""
 
 
+class LockError(TrendpapersError):
+    """Another Trendpapers process holds the workspace's write lock."""
+
+
 class ItemError(TrendpapersError):
     """A problem with one input (feed, page, document): recorded on the item, never stops a run."""
 

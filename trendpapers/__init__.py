@@ -3,6 +3,7 @@
 from ingest.errors import (
     ConfigError,
     ItemError,
+    LockError,
     StorageError,
     TrendpapersError,
 )
@@ -13,6 +14,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "ItemError",
+    "LockError",
     "StorageError",
     "TrendpapersError",
     "create_engine",

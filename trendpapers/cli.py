@@ -1,7 +1,8 @@
 """The ``trendpapers`` command line: each command parses its options and calls one library function.
 
 Exit codes: 0 ok; 1 finished, but some items (feeds, pages) had errors; 2 configuration or
-usage error; 3 storage or other fatal error.
+usage error; 3 storage or other fatal error; 75 another process is writing to the workspace
+(EX_TEMPFAIL: try again later). Every command that writes holds the workspace lock.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import store as ingest_store
-from ingest.errors import ConfigError, TrendpapersError
+from ingest.errors import ConfigError, LockError, TrendpapersError
 from ingest.patentimport import import_patents
 from ingest.runner import IngestReport, run_ingest
 from trendpapers import runs
 from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
+from trendpapers.lock import workspace_lock
 from trendpapers.workspace import init_workspace
 
-EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL = 0, 1, 2, 3
+EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3, 75
 
 
 def _setup_logging(verbose: int, quiet: int) -> None:
@@ -49,6 +51,9 @@ class _Group(click.Group):
         except ConfigError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_CONFIG)
+        except LockError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_LOCKED)
         except TrendpapersError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_FATAL)
@@ -133,6 +138,11 @@ def _ingest(config: Config, only: tuple[str, ...]) -> int:
     unknown = sorted(set(only) - {s.name for s in config.sources})
     if unknown:
         raise click.UsageError(f"unknown source(s): {', '.join(unknown)}")
+    with workspace_lock(config.root, "ingest"):
+        return _ingest_locked(config, only)
+
+
+def _ingest_locked(config: Config, only: tuple[str, ...]) -> int:
     engine = open_store(config.storage_url)
     run_id = runs.start(engine, "ingest")
     try:
@@ -162,15 +172,16 @@ def import_patents_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     Each file is reported: the publications read from it, or why it was not read.
     """
     config = _config(ctx)
-    engine = open_store(config.storage_url)
-    run_id = runs.start(engine, "import-patents")
-    try:
-        report = import_patents(engine, paths)
-    except BaseException as exc:
-        runs.finish(engine, run_id, "failed", {}, [f"{type(exc).__name__}: {exc}"])
-        raise
-    counts = {"files": len(report.files), "new": report.new, "updated": report.updated}
-    runs.finish(engine, run_id, "errors" if report.errors else "ok", counts, report.errors)
+    with workspace_lock(config.root, "import-patents"):
+        engine = open_store(config.storage_url)
+        run_id = runs.start(engine, "import-patents")
+        try:
+            report = import_patents(engine, paths)
+        except BaseException as exc:
+            runs.finish(engine, run_id, "failed", {}, [f"{type(exc).__name__}: {exc}"])
+            raise
+        counts = {"files": len(report.files), "new": report.new, "updated": report.updated}
+        runs.finish(engine, run_id, "errors" if report.errors else "ok", counts, report.errors)
     for file in report.files:
         if file.error:
             click.echo(f"  {'unsupported' if file.unsupported else 'failed':<12} {file.path}: {file.error}")
@@ -248,10 +259,11 @@ def status(ctx: click.Context) -> None:
 def resume(ctx: click.Context, name: str) -> None:
     """Resume a paused source NAME (clears its failure count and back-off)."""
     config = _config(ctx)
-    engine = open_store(config.storage_url)
-    with engine.begin() as conn:
-        if not ingest_store.resume_source(conn, name):
-            raise click.UsageError(f"no source named {name!r} in the store")
+    with workspace_lock(config.root, "resume"):
+        engine = open_store(config.storage_url)
+        with engine.begin() as conn:
+            if not ingest_store.resume_source(conn, name):
+                raise click.UsageError(f"no source named {name!r} in the store")
     click.echo(f"{name}: resumed")
 
 

@@ -1,0 +1,59 @@
+"""One writer per workspace: a second writer exits at once; a killed holder leaves no stale lock."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import LocalServer, trickle
+from trendpapers.cli import EXIT_LOCKED
+
+
+def trendpapers(config: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "trendpapers", "-q", "-c", str(config), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_second_writer_exits_at_once_and_a_killed_holder_frees_the_lock(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "trendpapers", "-q", "init", str(tmp_path / "ws")],
+        check=True,
+        capture_output=True,
+    )
+    config = tmp_path / "ws" / "trendpapers.toml"
+    slow = server.route("/slow.xml", trickle(0.5, size=100))  # a feed that takes ~50 s to arrive
+    text = config.read_text().replace("allow_networks = []", 'allow_networks = ["127.0.0.1/32"]')
+    config.write_text(text + f'\n[[sources]]\nname = "Slow"\nurl = "{slow}"\n')
+
+    holder = trendpapers(config, "ingest")
+    deadline = time.monotonic() + 10
+    while not server.hits("/slow.xml") and time.monotonic() < deadline:  # the holder is at work
+        time.sleep(0.05)
+    assert server.hits("/slow.xml")
+
+    started = time.monotonic()
+    second = trendpapers(config, "ingest")
+    _out, err = second.communicate(timeout=10)
+    assert second.returncode == EXIT_LOCKED and time.monotonic() - started < 3  # interpreter start included
+    assert "workspace is busy" in err and f"pid {holder.pid}" in err and "`ingest`" in err
+
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.communicate(timeout=10)  # also closes its pipes
+    config.write_text(
+        config.read_text().replace(
+            slow, server.static("/fast.xml", b"<rss version='2.0'><channel><title>t</title></channel></rss>")
+        )
+    )
+    third = trendpapers(config, "ingest")
+    _out, err = third.communicate(timeout=60)
+    assert third.returncode == 0, err

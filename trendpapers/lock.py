@@ -1,0 +1,45 @@
+"""One writer at a time per workspace: an exclusive lock on a file, released by the kernel.
+
+``flock`` locks belong to the open file: when the holder exits, however it exits (even
+``kill -9``), the kernel drops the lock, so a crash never leaves a stale lock behind. The file
+records who holds it, for the message a second process prints.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.errors import LockError
+
+LOCK_NAME = ".trendpapers.lock"
+
+
+@contextmanager
+def workspace_lock(directory: Path, command: str) -> Iterator[None]:
+    """Hold the workspace's write lock for the block; ``LockError`` at once if another process has it."""
+    path = directory / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 500, 0).decode("utf-8", "replace").strip() or "another process"
+            raise LockError(
+                f"{directory}: the workspace is busy ({holder}); try again when it has finished"
+            ) from None
+        os.ftruncate(fd, 0)
+        since = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
+        note = f"pid {os.getpid()} on {socket.gethostname()}, `{command}` since {since}"
+        os.pwrite(fd, note.encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
