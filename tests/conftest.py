@@ -7,16 +7,19 @@ import os
 import ssl
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from ingest.fetch import FetchPolicy
 from ingest.netguard import parse_networks
 from ingest.runner import IngestSettings
+from trendpapers.db import open_store
 
 DATA = Path(__file__).parent / "data"
 CORPORA = Path(os.environ.get("TRENDPAPERS_CORPORA", Path(__file__).parents[1] / ".." / "shared" / "corpora"))
@@ -190,6 +193,33 @@ def make_server() -> Iterator[Callable[[str], LocalServer]]:
     yield make
     for srv in started:
         srv.stop()
+
+
+POSTGRES_URL = os.environ.get("TRENDPAPERS_TEST_POSTGRES_URL")  # set by .ci/run, which starts a server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A fresh, migrated store: a SQLite file, and a new PostgreSQL database when a server is given."""
+    if request.param == "sqlite":
+        engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+        yield engine
+        engine.dispose()
+        return
+    if not POSTGRES_URL:
+        pytest.skip("no PostgreSQL server (set TRENDPAPERS_TEST_POSTGRES_URL, as .ci/run does)")
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"trendpapers_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = open_store(sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def local_policy(**overrides: object) -> FetchPolicy:

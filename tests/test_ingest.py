@@ -17,7 +17,6 @@ from ingest.records import SourceSpec
 from ingest.runner import IngestReport, run_ingest
 from tests.conftest import LocalServer, endless, local_policy, local_settings, respond, trickle
 from tests.test_feeds import BILLION_LAUGHS, XXE, quadratic_blowup
-from trendpapers.db import open_store
 
 TOPICS = {
     "loom": "A weaving mill in Valmark doubled the output of its sensor fabric line after installing four new "
@@ -53,11 +52,6 @@ def rss(base: str, entries: list[tuple[str, str]], title: str = "Test feed") -> 
 def serve_articles(server: LocalServer) -> None:
     for slug, body in TOPICS.items():
         server.static(f"/a/{slug}", page(slug.title() + " news", body), "text/html; charset=utf-8")
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> sa.Engine:
-    return open_store(f"sqlite:///{tmp_path / 'store.db'}")
 
 
 def ingest(engine: sa.Engine, sources: list[SourceSpec], **settings: object) -> IngestReport:

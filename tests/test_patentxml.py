@@ -18,7 +18,6 @@ from ingest.patentxml import read_patent_file, read_patent_stream
 from ingest.records import SourceSpec
 from ingest.runner import run_ingest
 from tests.conftest import LocalServer, local_policy, local_settings
-from trendpapers.db import open_store
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -264,8 +263,7 @@ def test_every_corpus_file_is_read_or_reported(patents_dir: Path) -> None:
 
 
 @pytest.mark.corpus
-def test_reimport_creates_no_duplicates(patents_dir: Path, tmp_path: Path) -> None:
-    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+def test_reimport_creates_no_duplicates(engine: sa.Engine, patents_dir: Path, tmp_path: Path) -> None:
     first = import_patents(engine, [patents_dir])
     assert first.new == 47 and first.updated == 0 and len(first.errors) == len(UNSUPPORTED)
     second = import_patents(engine, [patents_dir])
@@ -283,7 +281,7 @@ def test_reimport_creates_no_duplicates(patents_dir: Path, tmp_path: Path) -> No
 
 @pytest.mark.corpus
 def test_a_patent_from_a_feed_and_a_file_is_one_item(
-    patents_dir: Path, tmp_path: Path, server: LocalServer
+    engine: sa.Engine, patents_dir: Path, tmp_path: Path, server: LocalServer
 ) -> None:
     feed = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Patent search: A61B</title>
       <item><title>US 8,926,509 B2 - Wireless physiological sensor patches and systems</title>
@@ -291,7 +289,6 @@ def test_a_patent_from_a_feed_and_a_file_is_one_item(
         <category>A61B 5/0205</category>
         <description>Publication date: 2015-01-06. Applicant: Hmicro, Inc. CPC: A61B 5/0205; A61B 5/0024</description></item>
     </channel></rss>"""
-    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
     sources = [SourceSpec("Patent search", server.static("/patents.xml", feed), kind="patent")]
     run_ingest(engine, sources, local_policy(), local_settings(fetch_articles=False))
     with engine.connect() as conn:
@@ -415,8 +412,7 @@ def test_unsafe_xml_error_is_the_kind_reported() -> None:
 
 
 @pytest.mark.corpus
-def test_patent_evidence_of_a_set_of_documents(patents_dir: Path, tmp_path: Path) -> None:
-    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+def test_patent_evidence_of_a_set_of_documents(engine: sa.Engine, patents_dir: Path, tmp_path: Path) -> None:
     import_patents(engine, [patents_dir / "epo" / "test-data" / "grant"])
     with engine.begin() as conn:
         ids = [row.item_id for row in conn.execute(sa.select(patentstore.patents.c.item_id))]
@@ -482,12 +478,11 @@ def test_entity_check_is_linear() -> None:
     assert time.monotonic() - started < 1
 
 
-def test_odd_dates_and_language_values_do_not_break_an_import(tmp_path: Path) -> None:
+def test_odd_dates_and_language_values_do_not_break_an_import(engine: sa.Engine, tmp_path: Path) -> None:
     text = GRANT.format(subset="", title="A title").replace("<date>20260101</date>", "<date>20260230</date>")
     text = text.replace('lang="EN"', 'lang="e\'n"')
     path = tmp_path / "odd.xml"
     path.write_text(text, encoding="utf-8")
-    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
     report = import_patents(engine, [path])
     assert report.new == 1 and report.files[0].records[0].publication_date is None
 
@@ -498,8 +493,9 @@ def _feed(server: LocalServer, title: str) -> list[SourceSpec]:
     return [SourceSpec("Patent search", server.static("/p.xml", feed.encode()), kind="patent")]
 
 
-def test_a_kindless_feed_number_and_the_file_are_one_item(tmp_path: Path, server: LocalServer) -> None:
-    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+def test_a_kindless_feed_number_and_the_file_are_one_item(
+    engine: sa.Engine, tmp_path: Path, server: LocalServer
+) -> None:
     run_ingest(engine, _feed(server, "US 9,999,901"), local_policy(), local_settings(fetch_articles=False))
     report = import_patents(engine, [Path(__file__).parent / "data" / "patents" / "US09999901B2.xml"])
     assert report.new == 0 and report.updated == 1
@@ -508,8 +504,9 @@ def test_a_kindless_feed_number_and_the_file_are_one_item(tmp_path: Path, server
         assert conn.execute(sa.select(sa.func.count()).select_from(store.items)).scalar_one() == 1
 
 
-def test_a_changed_feed_entry_does_not_stop_the_run(tmp_path: Path, server: LocalServer) -> None:
-    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+def test_a_changed_feed_entry_does_not_stop_the_run(
+    engine: sa.Engine, tmp_path: Path, server: LocalServer
+) -> None:
     run_ingest(engine, _feed(server, "EP 1 234 567 A1"), local_policy(), local_settings(fetch_articles=False))
     report = run_ingest(
         engine, _feed(server, "EP 1 234 567 B1"), local_policy(), local_settings(fetch_articles=False)

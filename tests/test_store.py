@@ -45,8 +45,7 @@ def item(key: str, url: str | None = None) -> Item:
     )
 
 
-def test_sources_sync_and_items_insert_idempotently(tmp_path: Path) -> None:
-    engine = open_store(f"sqlite:///{tmp_path / 's.db'}")
+def test_sources_sync_and_items_insert_idempotently(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         store.sync_sources(
             conn, [SourceSpec("A", "https://a.example/feed"), SourceSpec("B", "https://b.example/feed")]
