@@ -132,3 +132,16 @@ def test_import_patents(workspace: Path) -> None:
     code, out = run("-c", str(workspace), "import-patents", str(folder / "US09999901B2.xml"))
     assert code == 0 and "1 files, 0 new patents, 1 updated, 0 not read" in out
     assert "import-patents: ok" in run("-c", str(workspace), "status")[1]
+
+
+def test_json_log_lines_to_a_rotating_file(workspace: Path, tmp_path: Path) -> None:
+    import json
+
+    log = tmp_path / "logs" / "trendpapers.log"
+    code, _out = run(
+        "-c", str(workspace), "--log-format", "json", "--log-file", str(log), "ingest", "--source", "Bad"
+    )
+    assert code == 1
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert any(e["level"] == "warning" and "HTTP 404" in e["message"] for e in lines)
+    assert all({"time", "level", "logger", "message"} <= set(e) for e in lines)

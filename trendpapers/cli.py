@@ -25,21 +25,10 @@ from trendpapers import runs
 from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
 from trendpapers.lock import workspace_lock
+from trendpapers.logs import setup_logging
 from trendpapers.workspace import init_workspace
 
 EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3, 75
-
-
-def _setup_logging(verbose: int, quiet: int) -> None:
-    level = logging.INFO + 10 * (quiet - verbose)
-    logging.basicConfig(
-        level=max(logging.DEBUG, min(level, logging.CRITICAL)),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-        stream=sys.stderr,
-    )
-    # Per-connection chatter of the HTTP library is never what an operator wants at -v.
-    logging.getLogger("httpcore").setLevel(max(logging.INFO, level))
 
 
 class _Group(click.Group):
@@ -80,11 +69,25 @@ class _Group(click.Group):
 )
 @click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
 @click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines for people, or JSON lines for log collectors.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the log to this file, rotated at 10 MB (default: stderr, for journald or cron).",
+)
 @click.version_option(package_name="trendpapers")
 @click.pass_context
-def cli(ctx: click.Context, config_file: Path, verbose: int, quiet: int) -> None:
+def cli(
+    ctx: click.Context, config_file: Path, verbose: int, quiet: int, log_format: str, log_file: Path | None
+) -> None:
     """Trendpapers: sector news and patent feeds into trend white papers."""
-    _setup_logging(verbose, quiet)
+    setup_logging(logging.INFO + 10 * (quiet - verbose), log_format, log_file)
     ctx.obj = config_file
 
 
