@@ -20,7 +20,8 @@ def run(*args: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["init"], ["check"], ["ingest"], ["status"], ["resume"], ["demo"], ["import-patents"]]
+    "command",
+    [[], ["init"], ["check"], ["ingest"], ["status"], ["resume"], ["demo"], ["import-patents"], ["run"]],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     code, out = run(*command, "--help")
@@ -145,3 +146,10 @@ def test_json_log_lines_to_a_rotating_file(workspace: Path, tmp_path: Path) -> N
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert any(e["level"] == "warning" and "HTTP 404" in e["message"] for e in lines)
     assert all({"time", "level", "logger", "message"} <= set(e) for e in lines)
+
+
+def test_run_runs_every_stage_and_reports_each(workspace: Path) -> None:
+    code, out = run("-c", str(workspace), "run")
+    assert code == 1  # the Bad source failed; Good was ingested
+    assert "ingest: 2 sources, 3 new items" in out and "failed        Bad: HTTP 404" in out
+    assert "ingest: errors" in run("-c", str(workspace), "status")[1]

@@ -19,13 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import store as ingest_store
 from ingest.errors import ConfigError, LockError, TrendpapersError
-from ingest.patentimport import import_patents
-from ingest.runner import IngestReport, run_ingest
+from ingest.patentimport import ImportReport, import_patents
 from trendpapers import runs
 from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
 from trendpapers.lock import workspace_lock
 from trendpapers.logs import setup_logging
+from trendpapers.pipeline import StageResult, ingest_stage, recorded, run_all
 from trendpapers.workspace import init_workspace
 
 EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3, 75
@@ -124,17 +124,10 @@ def check(ctx: click.Context) -> None:
     )
 
 
-def _print_ingest(report: IngestReport) -> None:
-    for outcome in report.sources:
-        detail = f"{outcome.new_items} new" if outcome.status == "ok" else (outcome.error or "")
-        if outcome.warning:
-            detail += f" (warning: {outcome.warning})"
-        click.echo(f"  {outcome.status:<13} {outcome.name}: {detail}")
-    docs = ", ".join(f"{n} {status}" for status, n in sorted(report.documents.items())) or "none"
-    click.echo(
-        f"{len(report.sources)} sources, {report.new_items} new items, documents: {docs}, "
-        f"{report.requests} requests, {len(report.errors)} errors"
-    )
+def _print(result: StageResult) -> None:
+    for line in result.details:
+        click.echo(f"  {line}")
+    click.echo(f"{result.stage}: {result.summary}")
 
 
 def _ingest(config: Config, only: tuple[str, ...]) -> int:
@@ -142,20 +135,23 @@ def _ingest(config: Config, only: tuple[str, ...]) -> int:
     if unknown:
         raise click.UsageError(f"unknown source(s): {', '.join(unknown)}")
     with workspace_lock(config.root, "ingest"):
-        return _ingest_locked(config, only)
+        engine = open_store(config.storage_url)
+        result = recorded(engine, "ingest", lambda: ingest_stage(config, engine, only))
+    _print(result)
+    return EXIT_ITEM_ERRORS if result.errors else EXIT_OK
 
 
-def _ingest_locked(config: Config, only: tuple[str, ...]) -> int:
-    engine = open_store(config.storage_url)
-    run_id = runs.start(engine, "ingest")
-    try:
-        report = run_ingest(engine, config.sources, config.fetch, config.ingest, only=only or None)
-    except BaseException as exc:
-        runs.finish(engine, run_id, "failed", {}, [f"{type(exc).__name__}: {exc}"])
-        raise
-    runs.finish(engine, run_id, "errors" if report.errors else "ok", report.counts, report.errors)
-    _print_ingest(report)
-    return EXIT_ITEM_ERRORS if report.errors else EXIT_OK
+@cli.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run every stage once, in order, and report what each did."""
+    config = _config(ctx)
+    with workspace_lock(config.root, "run"):
+        engine = open_store(config.storage_url)
+        results = run_all(config, engine)
+    for result in results:
+        _print(result)
+    sys.exit(EXIT_ITEM_ERRORS if any(r.errors for r in results) else EXIT_OK)
 
 
 @cli.command()
@@ -175,16 +171,18 @@ def import_patents_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     Each file is reported: the publications read from it, or why it was not read.
     """
     config = _config(ctx)
+    reports: list[ImportReport] = []
+
+    def work() -> StageResult:
+        report = import_patents(engine, paths)
+        reports.append(report)
+        counts = {"files": len(report.files), "new": report.new, "updated": report.updated}
+        return StageResult("import-patents", counts, report.errors)
+
     with workspace_lock(config.root, "import-patents"):
         engine = open_store(config.storage_url)
-        run_id = runs.start(engine, "import-patents")
-        try:
-            report = import_patents(engine, paths)
-        except BaseException as exc:
-            runs.finish(engine, run_id, "failed", {}, [f"{type(exc).__name__}: {exc}"])
-            raise
-        counts = {"files": len(report.files), "new": report.new, "updated": report.updated}
-        runs.finish(engine, run_id, "errors" if report.errors else "ok", counts, report.errors)
+        recorded(engine, "import-patents", work)
+    report = reports[0]
     for file in report.files:
         if file.error:
             click.echo(f"  {'unsupported' if file.unsupported else 'failed':<12} {file.path}: {file.error}")

@@ -1,0 +1,62 @@
+"""The pipeline's stages in order, each run recorded in the runs table.
+
+Later issues add their stages (analyze, draft, build) to ``STAGES``; ``trendpapers run`` and
+the scheduler run whatever is listed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+import sqlalchemy as sa
+
+from ingest.runner import run_ingest
+from trendpapers import runs
+from trendpapers.config import Config
+
+
+@dataclass(frozen=True)
+class StageResult:
+    stage: str
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+    details: tuple[str, ...] = ()  # lines for people: what happened to each source, file, paper
+    summary: str = ""  # one line for people
+
+
+def ingest_stage(config: Config, engine: sa.Engine, only: Sequence[str] = ()) -> StageResult:
+    report = run_ingest(engine, config.sources, config.fetch, config.ingest, only=only or None)
+    details = []
+    for outcome in report.sources:
+        detail = f"{outcome.new_items} new" if outcome.status == "ok" else (outcome.error or "")
+        if outcome.warning:
+            detail += f" (warning: {outcome.warning})"
+        details.append(f"{outcome.status:<13} {outcome.name}: {detail}")
+    docs = ", ".join(f"{n} {status}" for status, n in sorted(report.documents.items())) or "none"
+    summary = (
+        f"{len(report.sources)} sources, {report.new_items} new items, documents: {docs}, "
+        f"{report.requests} requests, {len(report.errors)} errors"
+    )
+    return StageResult("ingest", report.counts, report.errors, tuple(details), summary)
+
+
+STAGES: dict[str, Callable[[Config, sa.Engine], StageResult]] = {"ingest": ingest_stage}
+
+
+def recorded(engine: sa.Engine, stage: str, work: Callable[[], StageResult]) -> StageResult:
+    """Run ``work`` with a row in the runs table: started, then ok/errors, or failed with the exception."""
+    run_id = runs.start(engine, stage)
+    try:
+        result = work()
+    except BaseException as exc:  # recorded, then raised on: a crash must show in `status`
+        runs.finish(engine, run_id, "failed", {}, [f"{type(exc).__name__}: {exc}"])
+        raise
+    runs.finish(engine, run_id, "errors" if result.errors else "ok", result.counts, result.errors)
+    return result
+
+
+def run_all(config: Config, engine: sa.Engine) -> list[StageResult]:
+    """Every stage once, in order."""
+    return [recorded(engine, name, partial(stage, config, engine)) for name, stage in STAGES.items()]
