@@ -11,6 +11,7 @@ import logging
 import sys
 import traceback
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
 from trendpapers.lock import workspace_lock
 from trendpapers.logs import setup_logging
-from trendpapers.pipeline import StageResult, ingest_stage, recorded, run_all
+from trendpapers.pipeline import StageResult, ingest_stage, recorded, run_all, run_job
+from trendpapers.scheduler import STATE_NAME, Outcome, Scheduler, install_signal_handlers, read_state
 from trendpapers.workspace import init_workspace
 
 EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3, 75
@@ -154,6 +156,36 @@ def run(ctx: click.Context) -> None:
     sys.exit(EXIT_ITEM_ERRORS if any(r.errors for r in results) else EXIT_OK)
 
 
+@cli.command("schedule")
+@click.pass_context
+def schedule_command(ctx: click.Context) -> None:
+    """Run the jobs of [schedule.jobs] when they are due, until SIGTERM or Ctrl-C.
+
+    Each job runs in a child process, stopped at [schedule] timeout; a failing job is logged,
+    recorded and simply comes round again. `trendpapers status` shows the next due times.
+    """
+    config = _config(ctx)
+    if not config.schedule:
+        raise click.UsageError(f"{config.path}: no [schedule.jobs] configured")
+    engine = open_store(config.storage_url)
+
+    def record(outcome: Outcome) -> None:
+        run_id = runs.start(engine, f"job {outcome.job}")
+        errors = [outcome.detail] if outcome.detail else []
+        runs.finish(engine, run_id, outcome.status, {"seconds": round(outcome.seconds)}, errors)
+
+    scheduler = Scheduler(
+        config.schedule,
+        partial(run_job, str(config.path)),
+        record=record,
+        state_file=config.root / STATE_NAME,
+    )
+    install_signal_handlers(scheduler)
+    for spec in config.schedule:
+        click.echo(f"job {spec.name}: {spec.when} (timeout {spec.timeout:g}s)")
+    scheduler.loop()
+
+
 @cli.command()
 @click.option("--source", "only", multiple=True, metavar="NAME", help="Only this source (repeatable).")
 @click.pass_context
@@ -241,6 +273,13 @@ def status(ctx: click.Context) -> None:
             if text and not (label == "error" and s.paused_reason):
                 click.echo(f"      {label}: {text}")
     click.echo("store: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    planned = read_state(config.root)
+    if planned:
+        click.echo("schedule (as last written by `trendpapers schedule`):")
+        for job, state in planned.items():
+            click.echo(
+                f"  {job}: {state['when']}, next {state['next'] or '-'} UTC, last {state['last'] or '-'}"
+            )
     click.echo("last runs:")
     last = runs.last_runs(engine)
     if not last:

@@ -21,6 +21,7 @@ from ingest.netguard import parse_networks
 from ingest.records import SourceSpec
 from ingest.runner import IngestSettings
 from summarize.records import Industry
+from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
 
 CONFIG_NAME = "trendpapers.toml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -38,6 +39,7 @@ class Config:
     sources: tuple[SourceSpec, ...]
     fetch: FetchPolicy
     ingest: IngestSettings
+    schedule: tuple[JobSpec, ...] = ()
 
 
 class _Problems:
@@ -239,6 +241,22 @@ def _sources(problems: _Problems, raw: Any, industries: set[str]) -> tuple[Sourc
     return tuple(result)
 
 
+def _schedule(problems: _Problems, raw: Any) -> tuple[JobSpec, ...]:
+    data = problems.table(raw, "schedule", {"timeout", "jobs"})
+    timeout = _number(problems, data, "timeout", "schedule", 3600.0, minimum=1)
+    jobs = problems.table(data.get("jobs", {}), "schedule.jobs", set(KNOWN_JOBS))
+    specs = []
+    for name, when in jobs.items():
+        if name not in KNOWN_JOBS:
+            continue  # reported as an unknown key above
+        reason = check_when(when) if isinstance(when, str) else "must be a string"
+        if reason:
+            problems.add(f"schedule.jobs.{name}", reason)
+            continue
+        specs.append(JobSpec(name, when, float(timeout)))
+    return tuple(specs)
+
+
 def _storage_url(problems: _Problems, raw: Any, root: Path) -> str:
     data = problems.table(raw, "storage", {"url"})
     url = problems.get(data, "url", "storage.url", str, "sqlite:///trendpapers.db")
@@ -261,7 +279,8 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
     """Validate a parsed TOML document. Raises ``ConfigError`` with every problem found."""
     root = root or (path.parent if path else Path.cwd())
     problems = _Problems()
-    top = problems.table(dict(data), "", {"workspace", "storage", "fetch", "ingest", "industries", "sources"})
+    sections = {"workspace", "storage", "fetch", "ingest", "industries", "sources", "schedule"}
+    top = problems.table(dict(data), "", sections)
     workspace = problems.table(top.get("workspace", {}), "workspace", {"name"})
     name = problems.get(workspace, "name", "workspace.name", str, "Trendpapers")
     industries = _industries(problems, top.get("industries", []))
@@ -275,6 +294,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         sources=sources,
         fetch=_fetch_policy(problems, top.get("fetch", {})),
         ingest=_ingest_settings(problems, top.get("ingest", {})),
+        schedule=_schedule(problems, top.get("schedule", {})),
     )
     if problems.items:
         raise ConfigError(problems.items, str(path) if path else None)

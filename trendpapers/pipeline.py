@@ -6,15 +6,20 @@ the scheduler run whatever is listed here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 
 import sqlalchemy as sa
 
+from ingest.errors import LockError
 from ingest.runner import run_ingest
 from trendpapers import runs
-from trendpapers.config import Config
+from trendpapers.config import Config, load_config
+from trendpapers.db import open_store
+from trendpapers.lock import workspace_lock
 
 
 @dataclass(frozen=True)
@@ -60,3 +65,22 @@ def recorded(engine: sa.Engine, stage: str, work: Callable[[], StageResult]) -> 
 def run_all(config: Config, engine: sa.Engine) -> list[StageResult]:
     """Every stage once, in order."""
     return [recorded(engine, name, partial(stage, config, engine)) for name, stage in STAGES.items()]
+
+
+def run_job(config_path: str, job: str) -> int:
+    """A scheduled job, in its own process: ``job`` is a stage name or "run" (all stages).
+
+    Returns the exit code the CLI would: 0 ok, 1 item errors, 75 the workspace was busy.
+    """
+    config = load_config(Path(config_path))
+    try:
+        with workspace_lock(config.root, f"schedule: {job}"):
+            engine = open_store(config.storage_url)
+            if job == "run":
+                results = run_all(config, engine)
+            else:
+                results = [recorded(engine, job, partial(STAGES[job], config, engine))]
+    except LockError as exc:
+        logging.getLogger(__name__).warning("%s", exc)
+        return 75
+    return 1 if any(r.errors for r in results) else 0

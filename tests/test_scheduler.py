@@ -1,0 +1,111 @@
+"""The scheduler: failing jobs come round again, others keep their times, hung jobs are stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import LocalServer
+from trendpapers.pipeline import STAGES
+from trendpapers.scheduler import KNOWN_JOBS, STATE_NAME, JobSpec, Outcome, Scheduler, check_when, read_state
+
+
+def job(marks: str, name: str) -> int:
+    """Test jobs, run in child processes: each leaves a mark, then does what its name says."""
+    with Path(marks).open("a") as f:
+        f.write(f"{name} {time.time()}\n")
+    if name == "boom":
+        raise RuntimeError("boom")
+    if name == "hang":
+        time.sleep(60)
+    return 0
+
+
+def test_failing_job_runs_again_others_keep_time_hung_job_is_stopped(tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    outcomes: list[Outcome] = []
+    scheduler = Scheduler(
+        [
+            JobSpec("boom", "every 1 second", 30),
+            JobSpec("tick", "every 1 second", 30),
+            JobSpec("hang", "every 2 seconds", 1),
+        ],
+        partial(job, str(marks)),
+        record=outcomes.append,
+        state_file=tmp_path / STATE_NAME,
+    )
+    scheduler.loop(run_for=7)
+    ran = [line.split()[0] for line in marks.read_text().splitlines()]
+    assert ran.count("boom") >= 2 and ran.count("tick") >= 2 and ran.count("hang") >= 1
+    by_job = {o.job: [x for x in outcomes if x.job == o.job] for o in outcomes}
+    assert all(o.status == "failed" for o in by_job["boom"])
+    assert all(o.status == "ok" for o in by_job["tick"])
+    hung = by_job["hang"][0]
+    assert hung.status == "timeout" and 1 <= hung.seconds < 1 + 11  # timeout, then SIGTERM and grace
+    state = read_state(tmp_path)
+    assert set(state) == {"boom", "tick", "hang"} and state["boom"]["last"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("when", "ok"),
+    [
+        ("every 60 minutes", True),
+        ("every 1 hour", True),
+        ("daily at 05:00", True),
+        ("weekly on monday at 06:30", True),
+        ("hourly", False),
+        ("daily at 25:00", False),
+        ("every minutes", False),
+    ],
+)
+def test_schedule_syntax(when: str, ok: bool) -> None:
+    assert (check_when(when) is None) is ok
+
+
+def test_every_stage_can_be_scheduled() -> None:
+    assert set(KNOWN_JOBS) == {"run", *STAGES}
+
+
+def test_schedule_command_reports_next_times_and_stops_on_sigterm(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "trendpapers", "-q", "init", str(tmp_path / "ws")],
+        check=True,
+        capture_output=True,
+    )
+    config = tmp_path / "ws" / "trendpapers.toml"
+    feed = server.static(
+        "/f.xml",
+        b"<rss version='2.0'><channel><title>t</title><item><title>A</title><guid>a</guid></item></channel></rss>",
+    )
+    text = config.read_text().replace("allow_networks = []", 'allow_networks = ["127.0.0.1/32"]')
+    text = text.replace('ingest = "every 60 minutes"', 'ingest = "every 1 second"').replace(
+        "workers = 2", "workers = 0"
+    )
+    config.write_text(text + f'\n[[sources]]\nname = "F"\nurl = "{feed}"\n')
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trendpapers", "-c", str(config), "schedule"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while len(server.hits("/f.xml")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(server.hits("/f.xml")) >= 2  # ran, and ran again
+    status = subprocess.run(
+        [sys.executable, "-m", "trendpapers", "-c", str(config), "status"], capture_output=True, text=True
+    )
+    assert "ingest: every 1 second, next 20" in status.stdout and "job ingest: ok" in status.stdout
+    os.kill(process.pid, signal.SIGTERM)
+    _out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "scheduler stopped" in err
