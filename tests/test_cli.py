@@ -21,7 +21,19 @@ def run(*args: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["init"], ["check"], ["ingest"], ["status"], ["resume"], ["demo"], ["import-patents"], ["run"]],
+    [
+        [],
+        ["init"],
+        ["check"],
+        ["ingest"],
+        ["status"],
+        ["resume"],
+        ["demo"],
+        ["import-patents"],
+        ["run"],
+        ["backup"],
+        ["schedule"],
+    ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     code, out = run(*command, "--help")
@@ -153,3 +165,20 @@ def test_run_runs_every_stage_and_reports_each(workspace: Path) -> None:
     assert code == 1  # the Bad source failed; Good was ingested
     assert "ingest: 2 sources, 3 new items" in out and "failed        Bad: HTTP 404" in out
     assert "ingest: errors" in run("-c", str(workspace), "status")[1]
+
+
+def test_backup_is_a_consistent_copy(workspace: Path, tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    run("-c", str(workspace), "ingest", "--source", "Good")
+    code, out = run("-c", str(workspace), "backup", str(tmp_path / "backups"))
+    assert code == 0 and "backup written to" in out
+    (folder,) = (tmp_path / "backups").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["store"] == "store.db" and {"trendpapers.toml", "mkdocs.yml", "papers", "site"} <= set(
+        manifest["workspace"]
+    )
+    with sqlite3.connect(folder / "store.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM items").fetchone() == (3,)

@@ -66,3 +66,17 @@ def test_sources_sync_and_items_insert_idempotently(engine: sa.Engine) -> None:
         rows = {r.key: r for r in conn.execute(sa.select(store.items))}
     assert rows["9"].duplicate_of == rows["1"].id
     assert rows["1"].published_at == NOW  # stored and read back as aware UTC
+
+
+def test_backup_of_either_store(engine: sa.Engine, tmp_path: Path) -> None:
+    from trendpapers.backup import backup
+    from trendpapers.config import parse_config
+
+    with engine.begin() as conn:
+        store.sync_sources(conn, [SourceSpec("A", "https://a.example/feed")])
+    config = parse_config(
+        {"storage": {"url": engine.url.render_as_string(hide_password=False)}}, root=tmp_path
+    )
+    folder = backup(config, tmp_path / "backups")
+    store_file = folder / ("store.db" if engine.dialect.name == "sqlite" else "store.dump")
+    assert store_file.stat().st_size > 0 and (folder / "manifest.json").is_file()

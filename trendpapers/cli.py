@@ -22,6 +22,7 @@ from ingest import store as ingest_store
 from ingest.errors import ConfigError, LockError, TrendpapersError
 from ingest.patentimport import ImportReport, import_patents
 from trendpapers import runs
+from trendpapers.backup import backup
 from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
 from trendpapers.lock import workspace_lock
@@ -154,6 +155,20 @@ def run(ctx: click.Context) -> None:
     for result in results:
         _print(result)
     sys.exit(EXIT_ITEM_ERRORS if any(r.errors for r in results) else EXIT_OK)
+
+
+@cli.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def backup_command(ctx: click.Context, dest: Path) -> None:
+    """Back up the store and the workspace into a new folder under DEST (safe while running).
+
+    Restore: stop Trendpapers, copy the files back into the workspace, and put the store back
+    (SQLite: store.db becomes the database file; PostgreSQL: pg_restore store.dump).
+    """
+    config = _config(ctx)
+    target = backup(config, dest)
+    click.echo(f"backup written to {target}")
 
 
 @cli.command("schedule")
