@@ -19,7 +19,9 @@ import sqlalchemy as sa
 from ingest.fetch import FetchPolicy
 from ingest.netguard import parse_networks
 from ingest.runner import IngestSettings
+from trendpapers.config import CONFIG_NAME
 from trendpapers.db import open_store
+from trendpapers.workspace import init_workspace
 
 DATA = Path(__file__).parent / "data"
 CORPORA = Path(os.environ.get("TRENDPAPERS_CORPORA", Path(__file__).parents[1] / ".." / "shared" / "corpora"))
@@ -220,6 +222,19 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+def make_workspace(directory: Path, sources: dict[str, str], edits: dict[str, str] | None = None) -> Path:
+    """A workspace from the real template with loopback allowed and these sources; returns its config."""
+    init_workspace(directory, "Test Cluster")
+    config = directory / CONFIG_NAME
+    text = config.read_text().replace("allow_networks = []", 'allow_networks = ["127.0.0.1/32"]')
+    for old, new in (edits or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    text += "".join(f'\n[[sources]]\nname = "{name}"\nurl = "{url}"\n' for name, url in sources.items())
+    config.write_text(text)
+    return config
 
 
 def local_policy(**overrides: object) -> FetchPolicy:

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import LocalServer, trickle
+from tests.conftest import LocalServer, make_workspace, trickle
 from trendpapers.cli import EXIT_LOCKED
 
 
@@ -25,15 +25,8 @@ def trendpapers(config: Path, *args: str) -> subprocess.Popen[str]:
 def test_second_writer_exits_at_once_and_a_killed_holder_frees_the_lock(
     tmp_path: Path, server: LocalServer
 ) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "trendpapers", "-q", "init", str(tmp_path / "ws")],
-        check=True,
-        capture_output=True,
-    )
-    config = tmp_path / "ws" / "trendpapers.toml"
     slow = server.route("/slow.xml", trickle(0.5, size=100))  # a feed that takes ~50 s to arrive
-    text = config.read_text().replace("allow_networks = []", 'allow_networks = ["127.0.0.1/32"]')
-    config.write_text(text + f'\n[[sources]]\nname = "Slow"\nurl = "{slow}"\n')
+    config = make_workspace(tmp_path / "ws", {"Slow": slow})
 
     holder = trendpapers(config, "ingest")
     deadline = time.monotonic() + 10

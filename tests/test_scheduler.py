@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import LocalServer
+from tests.conftest import LocalServer, make_workspace
 from trendpapers.pipeline import STAGES
 from trendpapers.scheduler import KNOWN_JOBS, STATE_NAME, JobSpec, Outcome, Scheduler, check_when, read_state
 
@@ -76,21 +76,12 @@ def test_every_stage_can_be_scheduled() -> None:
 def test_schedule_command_reports_next_times_and_stops_on_sigterm(
     tmp_path: Path, server: LocalServer
 ) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "trendpapers", "-q", "init", str(tmp_path / "ws")],
-        check=True,
-        capture_output=True,
-    )
-    config = tmp_path / "ws" / "trendpapers.toml"
     feed = server.static(
         "/f.xml",
         b"<rss version='2.0'><channel><title>t</title><item><title>A</title><guid>a</guid></item></channel></rss>",
     )
-    text = config.read_text().replace("allow_networks = []", 'allow_networks = ["127.0.0.1/32"]')
-    text = text.replace('ingest = "every 60 minutes"', 'ingest = "every 1 second"').replace(
-        "workers = 2", "workers = 0"
-    )
-    config.write_text(text + f'\n[[sources]]\nname = "F"\nurl = "{feed}"\n')
+    edits = {'ingest = "every 60 minutes"': 'ingest = "every 1 second"', "workers = 2": "workers = 0"}
+    config = make_workspace(tmp_path / "ws", {"F": feed}, edits)
     process = subprocess.Popen(
         [sys.executable, "-m", "trendpapers", "-c", str(config), "schedule"],
         stdout=subprocess.PIPE,
