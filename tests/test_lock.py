@@ -28,17 +28,17 @@ def test_second_writer_exits_at_once_and_a_killed_holder_frees_the_lock(
     slow = server.route("/slow.xml", trickle(0.5, size=100))  # a feed that takes ~50 s to arrive
     config = make_workspace(tmp_path / "ws", {"Slow": slow})
 
-    holder = trendpapers(config, "ingest")
+    holder = trendpapers(config, "run")
     deadline = time.monotonic() + 10
     while not server.hits("/slow.xml") and time.monotonic() < deadline:  # the holder is at work
         time.sleep(0.05)
     assert server.hits("/slow.xml")
 
     started = time.monotonic()
-    second = trendpapers(config, "ingest")
+    second = trendpapers(config, "run")
     _out, err = second.communicate(timeout=10)
     assert second.returncode == EXIT_LOCKED and time.monotonic() - started < 3  # interpreter start included
-    assert "workspace is busy" in err and f"pid {holder.pid}" in err and "`ingest`" in err
+    assert "workspace is busy" in err and f"pid {holder.pid}" in err and "`run`" in err
 
     os.kill(holder.pid, signal.SIGKILL)
     holder.communicate(timeout=10)  # also closes its pipes

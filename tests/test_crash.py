@@ -1,0 +1,105 @@
+"""Crash safety: runs killed with SIGKILL at random moments, each followed by a normal run, end in
+exactly the store an uninterrupted run makes, and the database passes its integrity check."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+from tests.conftest import LocalServer, make_workspace, respond
+from tests.test_ingest import page, rss
+
+KILLS = 20
+FEEDS, ENTRIES = 6, 8
+
+
+def serve(server: LocalServer) -> dict[str, str]:
+    """Feeds and article pages, each answered after a short delay so that a run takes a while."""
+
+    def slow(body: bytes, content_type: str):  # type: ignore[no-untyped-def]
+        def handler(req: BaseHTTPRequestHandler) -> None:
+            time.sleep(0.03)
+            respond(req, body, content_type)
+
+        return handler
+
+    sources = {}
+    for f in range(FEEDS):
+        entries = [(f"f{f}-e{e}", f"Story {e} of feed {f}") for e in range(ENTRIES)]
+        for e, (slug, title) in enumerate(entries):
+            body = (
+                f"Feed {f} reports story {e} with its own figures {f * 100 + e} and a unique place {slug}."
+                * 3
+            )
+            server.route(f"/a/{slug}", slow(page(title, body), "text/html"))
+        server.route(f"/feed{f}.xml", slow(rss(server.base, entries, title=f"Feed {f}"), "application/xml"))
+        sources[f"Feed {f}"] = server.url(f"/feed{f}.xml")
+    return sources
+
+
+def run(config: Path, kill_after: float | None = None) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trendpapers", "-q", "-c", str(config), "ingest"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    if kill_after is None:
+        assert process.wait(timeout=120) in (0, 1)
+        return
+    time.sleep(kill_after)
+    os.killpg(process.pid, signal.SIGKILL)  # the whole group: the run and any worker processes
+    process.wait(timeout=30)
+
+
+def snapshot(db: Path) -> tuple[object, ...]:
+    """The store's content, without ids and times, which legitimately differ between runs."""
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        items = conn.execute(
+            "SELECT s.name, i.key, i.title, i.link, i.published_at, d.key FROM items i JOIN sources s ON s.id = i.source_id"
+            " LEFT JOIN items d ON d.id = i.duplicate_of ORDER BY s.name, i.key"
+        ).fetchall()
+        documents = conn.execute(
+            "SELECT i.key, d.status, d.error, d.title, d.text, d.language, d.content_hash, o.key"
+            " FROM documents d JOIN items i ON i.id = d.item_id LEFT JOIN items o ON o.id = d.duplicate_of ORDER BY i.key"
+        ).fetchall()
+        sources = conn.execute(
+            "SELECT name, url, last_status, consecutive_failures FROM sources ORDER BY name"
+        ).fetchall()
+    return tuple(items), tuple(documents), tuple(sources)
+
+
+def test_killed_runs_end_in_the_same_store_as_an_uninterrupted_one(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    sources = serve(server)
+    edits = {"workers = 2": "workers = 0", "host_gap = 1.0": "host_gap = 0.0"}
+    started = time.monotonic()
+    run(make_workspace(tmp_path / "reference", sources, edits))
+    duration = time.monotonic() - started
+    expected = snapshot(tmp_path / "reference" / "trendpapers.db")
+    assert len(expected[0]) == FEEDS * ENTRIES and len(expected[1]) == FEEDS * ENTRIES
+    # Each round: a fresh workspace, a run killed somewhere between start-up and the end a run
+    # takes, then a normal run, which must resume and end where the uninterrupted run ended.
+    rng = random.Random(20261123)
+    interrupted = 0  # rounds killed with part of the work stored: the interesting case
+    for round_ in range(KILLS):
+        crashed = make_workspace(tmp_path / f"crashed-{round_}", sources, edits)
+        run(crashed, kill_after=rng.uniform(0.1, duration))
+        with sqlite3.connect(crashed.parent / "trendpapers.db") as conn:
+            try:
+                stored = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+            except sqlite3.OperationalError:  # killed before the migrations had run
+                stored = 0
+        interrupted += 0 < stored < FEEDS * ENTRIES
+        run(crashed)
+        assert snapshot(crashed.parent / "trendpapers.db") == expected, f"round {round_}"
+    assert interrupted >= 3
