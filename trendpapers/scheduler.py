@@ -73,7 +73,8 @@ class Outcome:
     detail: str | None = None
 
 
-def _child(target: Callable[[str], int | None], job: str, log_level: int) -> None:
+def job_process(target: Callable[[str], int | None], job: str, log_level: int) -> None:
+    """The entry point of a job's child process; its exit code tells the scheduler the outcome."""
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     # SIGTERM from the scheduler: unwind like an interrupt, so open transactions roll back cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -115,7 +116,7 @@ class Scheduler:
     def _run(self, spec: JobSpec) -> None:
         context = multiprocessing.get_context("spawn")
         process = context.Process(
-            target=_child, args=(self._target, spec.name, logging.getLogger().level), name=f"job-{spec.name}"
+            target=job_process, args=(self._target, spec.name, logging.getLogger().level), name=f"job-{spec.name}"
         )
         started = time.monotonic()
         log.info("job %s: starting", spec.name)
