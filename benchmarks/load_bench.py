@@ -141,7 +141,9 @@ def main() -> None:
         config.write_text(text)
         context = multiprocessing.get_context("spawn")
         # Exactly as the scheduler runs a job: its child entry point around the pipeline's job.
-        job = context.Process(target=job_process, args=(partial(run_job, str(config)), "ingest", logging.WARNING))
+        job = context.Process(
+            target=job_process, args=(partial(run_job, str(config)), "ingest", logging.WARNING)
+        )
         started = time.perf_counter()
         job.start()
         job.join()

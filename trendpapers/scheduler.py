@@ -116,7 +116,9 @@ class Scheduler:
     def _run(self, spec: JobSpec) -> None:
         context = multiprocessing.get_context("spawn")
         process = context.Process(
-            target=job_process, args=(self._target, spec.name, logging.getLogger().level), name=f"job-{spec.name}"
+            target=job_process,
+            args=(self._target, spec.name, logging.getLogger().level),
+            name=f"job-{spec.name}",
         )
         started = time.monotonic()
         log.info("job %s: starting", spec.name)
