@@ -68,7 +68,7 @@ def _plan(scheduler: schedule.Scheduler, when: str) -> schedule.Job:
 @dataclass(frozen=True)
 class Outcome:
     job: str
-    status: str  # "ok", "failed", "timeout", "busy" (another writer held the workspace)
+    status: str  # "ok", "failed", "timeout", "busy" (another writer held the workspace), "stopped"
     seconds: float
     detail: str | None = None
 
@@ -104,6 +104,7 @@ class Scheduler:
         self._stopping = False
         self._current: Any = None
         self._last: dict[str, Outcome] = {}
+        self._written = ""
 
     def stop(self, *_: object) -> None:
         """Stop after the job under way (which is asked to stop too)."""
@@ -135,6 +136,8 @@ class Scheduler:
             status, detail = "timeout", f"stopped after its timeout of {spec.timeout:g}s"
         elif process.exitcode == 75:
             status, detail = "busy", "another process was writing to the workspace"
+        elif self._stopping:
+            status, detail = "stopped", "stopped with the scheduler"
         elif process.exitcode not in (0, 1):  # 1: finished, with item errors (recorded by the stage)
             status, detail = "failed", f"exit code {process.exitcode}"
         self._current = None
@@ -159,9 +162,13 @@ class Scheduler:
             }
             for name, job in self._planned.items()
         }
+        text = json.dumps(state, indent=1)
+        if text == self._written:  # the loop polls several times a second; the disk need not know
+            return
         tmp = self._state_file.with_name(self._state_file.name + ".tmp")
-        tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         tmp.replace(self._state_file)
+        self._written = text
 
     def loop(self, *, run_for: float | None = None, poll: float = 0.2) -> None:
         """Run due jobs until stopped (or for ``run_for`` seconds)."""
