@@ -80,3 +80,16 @@ def test_backup_of_either_store(engine: sa.Engine, tmp_path: Path) -> None:
     folder = backup(config, tmp_path / "backups")
     store_file = folder / ("store.db" if engine.dialect.name == "sqlite" else "store.dump")
     assert store_file.stat().st_size > 0 and (folder / "manifest.json").is_file()
+
+
+def test_a_failed_backup_leaves_nothing(tmp_path: Path) -> None:
+    import pytest
+
+    from ingest.errors import StorageError
+    from trendpapers.backup import backup
+    from trendpapers.config import parse_config
+
+    config = parse_config({"storage": {"url": f"sqlite:///{tmp_path / 'missing.db'}"}}, root=tmp_path)
+    with pytest.raises(StorageError, match="no SQLite store"):
+        backup(config, tmp_path / "backups")
+    assert list((tmp_path / "backups").iterdir()) == [] and not (tmp_path / "missing.db").exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -91,11 +92,20 @@ def cli(
 ) -> None:
     """Trendpapers: sector news and patent feeds into trend white papers."""
     setup_logging(logging.INFO + 10 * (quiet - verbose), log_format, log_file)
-    ctx.obj = config_file
+    ctx.obj = _Options(config_file, log_format, log_file)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The group's options, for the commands."""
+
+    config_file: Path
+    log_format: str
+    log_file: Path | None
 
 
 def _config(ctx: click.Context) -> Config:
-    return load_config(ctx.obj)
+    return load_config(ctx.obj.config_file)
 
 
 @cli.command()
@@ -194,6 +204,7 @@ def schedule_command(ctx: click.Context) -> None:
         partial(run_job, str(config.path)),
         record=record,
         state_file=config.root / STATE_NAME,
+        log_settings=(ctx.obj.log_format, ctx.obj.log_file),
     )
     install_signal_handlers(scheduler)
     for spec in config.schedule:

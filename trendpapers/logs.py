@@ -29,12 +29,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_logging(level: int, fmt: str = "text", file: Path | None = None) -> None:
-    """Replace the root logger's handlers with one that writes ``fmt`` ("text" or "json")."""
+def setup_logging(level: int, fmt: str = "text", file: Path | None = None, *, rotate: bool = True) -> None:
+    """Replace the root logger's handlers with one that writes ``fmt`` ("text" or "json").
+
+    ``rotate=False`` appends without rotating: for a job's child process, whose parent (the
+    scheduler) owns the rotation of the same file.
+    """
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            file, maxBytes=MAX_LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+        handler: logging.Handler = (
+            logging.handlers.RotatingFileHandler(
+                file, maxBytes=MAX_LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+            )
+            if rotate
+            else logging.FileHandler(file, encoding="utf-8")
         )
     else:
         handler = logging.StreamHandler(sys.stderr)

@@ -9,9 +9,11 @@ exits cleanly. The next due times are written to a small state file for ``trendp
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
+import os
 import re
 import signal
 import sys
@@ -24,11 +26,13 @@ from typing import Any
 
 import schedule
 
+from trendpapers.logs import setup_logging
+
 log = logging.getLogger(__name__)
 
 STATE_NAME = ".trendpapers-schedule.json"
 KNOWN_JOBS = ("run", "ingest")  # "run" is every stage in order; the others are single stages
-_EVERY = re.compile(r"^every\s+(\d+)\s+(second|minute|hour|day)s?$")
+_EVERY = re.compile(r"^every\s+([1-9]\d*)\s+(second|minute|hour|day)s?$")
 _DAILY = re.compile(r"^daily\s+at\s+([01]\d|2[0-3]):([0-5]\d)$")
 _WEEKLY = re.compile(
     r"^weekly\s+on\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+at\s+([01]\d|2[0-3]):([0-5]\d)$"
@@ -73,17 +77,28 @@ class Outcome:
     detail: str | None = None
 
 
-def job_process(target: Callable[[str], int | None], job: str, log_level: int) -> None:
+def job_process(target: Callable[[str], int | None], job: str, log: tuple[int, str, str | None]) -> None:
     """The entry point of a job's child process; its exit code tells the scheduler the outcome."""
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    # A process group of its own: the scheduler stops the job with everything it started (its
+    # worker processes too), and a Ctrl-C meant for the scheduler does not reach it directly.
+    os.setpgrp()
+    level, fmt, file = log
+    setup_logging(level, fmt, Path(file) if file else None, rotate=False)
     # SIGTERM from the scheduler: unwind like an interrupt, so open transactions roll back cleanly.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         code = target(job)
-    except Exception:
+    except BaseException as exc:
+        if isinstance(exc, SystemExit):
+            raise
         logging.getLogger(__name__).exception("job %s failed", job)
         sys.exit(EXIT_CRASHED)
     sys.exit(code or 0)
+
+
+def _signal_group(process: Any, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
 
 
 class Scheduler:
@@ -96,6 +111,7 @@ class Scheduler:
         *,
         record: Callable[[Outcome], None] = lambda outcome: None,
         state_file: Path | None = None,
+        log_settings: tuple[str, Path | None] = ("text", None),
     ):
         self._target, self._record, self._state_file = target, record, state_file
         self._schedule = schedule.Scheduler()
@@ -105,6 +121,8 @@ class Scheduler:
         self._current: Any = None
         self._last: dict[str, Outcome] = {}
         self._written = ""
+        fmt, file = log_settings
+        self._log = (logging.getLogger().level, fmt, str(file) if file else None)
 
     def stop(self, *_: object) -> None:
         """Stop after the job under way (which is asked to stop too)."""
@@ -112,26 +130,47 @@ class Scheduler:
             log.info("stopping: finishing the job under way")
         self._stopping = True
         if self._current is not None and self._current.is_alive():
-            self._current.terminate()
+            _signal_group(self._current, signal.SIGTERM)
 
     def _run(self, spec: JobSpec) -> None:
+        if self._stopping:  # another job came due in the same round as the stop
+            return
+        try:
+            outcome = self._execute(spec)
+        except Exception as exc:  # e.g. no process could be started: log, record, carry on
+            log.exception("job %s: could not run", spec.name)
+            outcome = Outcome(spec.name, "failed", 0.0, f"could not run: {exc}")
+        self._last[spec.name] = outcome
+        (log.info if outcome.status == "ok" else log.warning)(
+            "job %s: %s after %.1fs%s",
+            spec.name,
+            outcome.status,
+            outcome.seconds,
+            f" ({outcome.detail})" if outcome.detail else "",
+        )
+        try:
+            self._record(outcome)
+        except Exception:  # a failure to record must not stop the schedule
+            log.exception("job %s: could not record the outcome", spec.name)
+
+    def _execute(self, spec: JobSpec) -> Outcome:
         context = multiprocessing.get_context("spawn")
         process = context.Process(
-            target=job_process,
-            args=(self._target, spec.name, logging.getLogger().level),
-            name=f"job-{spec.name}",
+            target=job_process, args=(self._target, spec.name, self._log), name=f"job-{spec.name}"
         )
         started = time.monotonic()
         log.info("job %s: starting", spec.name)
-        self._current = process
         process.start()
+        self._current = process
+        if self._stopping:  # SIGTERM arrived while the process was starting
+            _signal_group(process, signal.SIGTERM)
         process.join(spec.timeout)
         status, detail = "ok", None
         if process.is_alive():
-            process.terminate()
+            _signal_group(process, signal.SIGTERM)
             process.join(GRACE)
             if process.is_alive():
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 process.join()
             status, detail = "timeout", f"stopped after its timeout of {spec.timeout:g}s"
         elif process.exitcode == 75:
@@ -140,16 +179,10 @@ class Scheduler:
             status, detail = "stopped", "stopped with the scheduler"
         elif process.exitcode not in (0, 1):  # 1: finished, with item errors (recorded by the stage)
             status, detail = "failed", f"exit code {process.exitcode}"
+        else:
+            _signal_group(process, signal.SIGKILL)  # workers a finished job may have left behind
         self._current = None
-        outcome = Outcome(spec.name, status, time.monotonic() - started, detail)
-        self._last[spec.name] = outcome
-        (log.info if status == "ok" else log.warning)(
-            "job %s: %s after %.1fs%s", spec.name, status, outcome.seconds, f" ({detail})" if detail else ""
-        )
-        try:
-            self._record(outcome)
-        except Exception:  # a failure to record must not stop the schedule
-            log.exception("job %s: could not record the outcome", spec.name)
+        return Outcome(spec.name, status, time.monotonic() - started, detail)
 
     def _write_state(self) -> None:
         if self._state_file is None:
@@ -175,9 +208,14 @@ class Scheduler:
         end = None if run_for is None else time.monotonic() + run_for
         while not self._stopping and (end is None or time.monotonic() < end):
             self._schedule.run_pending()  # runs each due job once, in turn
-            self._write_state()
+            try:
+                self._write_state()
+            except OSError as exc:  # a full or read-only disk must not stop the schedule
+                log.warning("cannot write the schedule state: %s", exc)
             if not self._stopping:
                 time.sleep(poll)
+        if self._state_file is not None:  # no stale due times in `status` once we are gone
+            self._state_file.unlink(missing_ok=True)
         log.info("scheduler stopped")
 
 
