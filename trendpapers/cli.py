@@ -304,7 +304,7 @@ def status(ctx: click.Context) -> None:
         click.echo("schedule (as last written by `trendpapers schedule`):")
         for job, state in planned.items():
             click.echo(
-                f"  {job}: {state['when']}, next {state['next'] or '-'} UTC, last {state['last'] or '-'}"
+                f"  {job}: {state['when']}, next {state['next'] or '-'}, last {state['last'] or '-'}"
             )
     click.echo("last runs:")
     last = runs.last_runs(engine)
