@@ -26,13 +26,13 @@ from trendpapers import runs
 from trendpapers.backup import backup
 from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
-from trendpapers.lock import workspace_lock
+from trendpapers.lock import EXIT_LOCKED, workspace_lock
 from trendpapers.logs import setup_logging
 from trendpapers.pipeline import StageResult, ingest_stage, recorded, run_all, run_job
 from trendpapers.scheduler import STATE_NAME, Outcome, Scheduler, install_signal_handlers, read_state
 from trendpapers.workspace import init_workspace
 
-EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3, 75
+EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL = 0, 1, 2, 3
 
 
 class _Group(click.Group):
@@ -303,9 +303,7 @@ def status(ctx: click.Context) -> None:
     if planned:
         click.echo("schedule (as last written by `trendpapers schedule`):")
         for job, state in planned.items():
-            click.echo(
-                f"  {job}: {state['when']}, next {state['next'] or '-'}, last {state['last'] or '-'}"
-            )
+            click.echo(f"  {job}: {state['when']}, next {state['next'] or '-'}, last {state['last'] or '-'}")
     click.echo("last runs:")
     last = runs.last_runs(engine)
     if not last:

@@ -18,6 +18,7 @@ from pathlib import Path
 from ingest.errors import LockError
 
 LOCK_NAME = ".trendpapers.lock"
+EXIT_LOCKED = 75  # EX_TEMPFAIL: the exit code of a command that found the workspace busy
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from ingest.runner import run_ingest
 from trendpapers import runs
 from trendpapers.config import Config, load_config
 from trendpapers.db import open_store
-from trendpapers.lock import workspace_lock
+from trendpapers.lock import EXIT_LOCKED, workspace_lock
 
 
 @dataclass(frozen=True)
@@ -82,5 +82,5 @@ def run_job(config_path: str, job: str) -> int:
                 results = [recorded(engine, job, partial(STAGES[job], config, engine))]
     except LockError as exc:
         logging.getLogger(__name__).warning("%s", exc)
-        return 75
+        return EXIT_LOCKED
     return 1 if any(r.errors for r in results) else 0

@@ -26,6 +26,7 @@ from typing import Any
 
 import schedule
 
+from trendpapers.lock import EXIT_LOCKED
 from trendpapers.logs import setup_logging
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ class Scheduler:
                 _signal_group(process, signal.SIGKILL)
                 process.join()
             status, detail = "timeout", f"stopped after its timeout of {spec.timeout:g}s"
-        elif process.exitcode == 75:
+        elif process.exitcode == EXIT_LOCKED:
             status, detail = "busy", "another process was writing to the workspace"
         elif self._stopping:
             status, detail = "stopped", "stopped with the scheduler"
