@@ -40,13 +40,14 @@ def page(title: str, body: str) -> bytes:
     ).encode()
 
 
-def rss(base: str, entries: list[tuple[str, str]], title: str = "Test feed") -> bytes:
+def rss(base: str, entries: list[tuple[str, str]], title: str = "Test feed", extra: str = "") -> bytes:
+    """An RSS feed of (slug, title) entries linking to ``base``/a/slug, plus ``extra`` raw items."""
     items = "".join(
         f'<item><title>{t}</title><link>{base}/a/{slug}</link><guid isPermaLink="false">{slug}</guid>'
         f"<pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate><description>Summary of {t}.</description></item>"
         for slug, t in entries
     )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>{items}</channel></rss>'.encode()
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>{items}{extra}</channel></rss>'.encode()
 
 
 def serve_articles(server: LocalServer) -> None:
@@ -132,13 +133,12 @@ def test_robots_and_failed_pages_fall_back_to_feed_text(server: LocalServer, eng
     server.static("/private/x", page("Secret", TOPICS["loom"]), "text/html")
     server.static(
         "/feed",
-        rss(server.base, [("gone", "Gone")]).replace(
-            b"</channel>",
-            (
-                f'<item><title>Members only</title><link>{server.base}/private/x</link><guid isPermaLink="false">priv</guid>'
-                f"<description>Only the summary may be used.</description></item>"
-                f"<item><title></title><link>{server.base}/a/nothing</link><guid isPermaLink='false'>empty</guid></item></channel>"
-            ).encode(),
+        rss(
+            server.base,
+            [("gone", "Gone")],
+            extra=f'<item><title>Members only</title><link>{server.base}/private/x</link><guid isPermaLink="false">priv</guid>'
+            f"<description>Only the summary may be used.</description></item>"
+            f"<item><title></title><link>{server.base}/a/nothing</link><guid isPermaLink='false'>empty</guid></item>",
         ),
     )
     report = ingest(engine, [SourceSpec("Feed", server.url("/feed"))])
@@ -157,13 +157,12 @@ def test_duplicates_across_sources_are_marked_not_deleted(server: LocalServer, e
     reworded = "Hallsund, 3 November. " + TOPICS["port"]
     server.static("/b/port-repost", page("Port repost", reworded), "text/html")
     server.static("/one", rss(server.base, [("port", "Port news"), ("loom", "Loom news")]))
-    two = rss(server.base, [("implant", "Implant news")]).replace(
-        b"</channel>",
-        (
-            # The same article under a tracking link, and a repost of the port story on another page.
-            f'<item><title>Loom again</title><link>{server.base}/a/loom?utm_source=x</link><guid isPermaLink="false">loom-2</guid></item>'
-            f'<item><title>Port repost</title><link>{server.base}/b/port-repost</link><guid isPermaLink="false">port-2</guid></item></channel>'
-        ).encode(),
+    two = rss(
+        server.base,
+        [("implant", "Implant news")],
+        # The same article under a tracking link, and a repost of the port story on another page.
+        extra=f'<item><title>Loom again</title><link>{server.base}/a/loom?utm_source=x</link><guid isPermaLink="false">loom-2</guid></item>'
+        f'<item><title>Port repost</title><link>{server.base}/b/port-repost</link><guid isPermaLink="false">port-2</guid></item>',
     )
     server.static("/two", two)
     ingest(engine, [SourceSpec("One", server.url("/one"))])
@@ -291,12 +290,11 @@ def test_unavailable_robots_txt_defers_the_page(server: LocalServer, engine: sa.
 
 def test_same_url_twice_in_one_feed_is_fetched_once(server: LocalServer, engine: sa.Engine) -> None:
     serve_articles(server)
-    feed = rss(server.base, [("loom", "Loom news")]).replace(
-        b"</channel>",
-        (
-            f"<item><title>Loom, tracked</title><link>{server.base}/a/loom?utm_source=rss</link>"
-            f"<guid isPermaLink='false'>loom-tracked</guid></item></channel>"
-        ).encode(),
+    feed = rss(
+        server.base,
+        [("loom", "Loom news")],
+        extra=f"<item><title>Loom, tracked</title><link>{server.base}/a/loom?utm_source=rss</link>"
+        "<guid isPermaLink='false'>loom-tracked</guid></item>",
     )
     server.static("/feed", feed)
     report = ingest(engine, [SourceSpec("F", server.url("/feed"))])

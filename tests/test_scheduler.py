@@ -103,9 +103,7 @@ def test_schedule_command_reports_next_times_and_stops_on_sigterm(
 
 def orphan_maker(marks: str, name: str) -> int:
     """A job that starts a worker of its own and then hangs, like an ingest with its pool."""
-    import subprocess as sp
-
-    worker = sp.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     Path(marks).write_text(str(worker.pid))
     time.sleep(60)
     return 0
