@@ -27,6 +27,14 @@ class StorageError(TrendpapersError):
     """The store cannot be opened, migrated or written. Stops a run."""
 
 
+class InputError(TrendpapersError):
+    """A file named on the command line is not valid (e.g. an evaluation corpus); lists every problem."""
+
+
+class ModelError(TrendpapersError):
+    """A model cannot be loaded (missing package, wrong checksum, unknown id). Stops the stage."""
+
+
 class LockError(TrendpapersError):
     """Another Trendpapers process holds the workspace's write lock."""
 

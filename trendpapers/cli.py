@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -20,7 +20,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import store as ingest_store
-from ingest.errors import ConfigError, LockError, TrendpapersError
+from ingest.errors import ConfigError, InputError, LockError, TrendpapersError
 from ingest.patentimport import ImportReport, import_patents
 from trendpapers import runs
 from trendpapers.backup import backup
@@ -28,7 +28,7 @@ from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
 from trendpapers.lock import EXIT_LOCKED, workspace_lock
 from trendpapers.logs import setup_logging
-from trendpapers.pipeline import StageResult, ingest_stage, recorded, run_all, run_job
+from trendpapers.pipeline import StageResult, analyze_stage, ingest_stage, recorded, run_all, run_job
 from trendpapers.scheduler import STATE_NAME, Outcome, Scheduler, install_signal_handlers, read_state
 from trendpapers.workspace import init_workspace
 
@@ -41,7 +41,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
+        except (ConfigError, InputError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_CONFIG)
         except LockError as exc:
@@ -218,6 +218,136 @@ def schedule_command(ctx: click.Context) -> None:
 def ingest(ctx: click.Context, only: tuple[str, ...]) -> None:
     """Fetch due feeds, store new items, extract their articles and mark duplicates."""
     sys.exit(_ingest(_config(ctx), only))
+
+
+@cli.command()
+@click.option(
+    "--industry", metavar="SLUG", help="Trends of this industry only (documents are scored for all)."
+)
+@click.option(
+    "--window", type=click.IntRange(7, 3650), metavar="DAYS", help="Trend window (default from config)."
+)
+@click.option(
+    "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the window (default today, UTC)."
+)
+@click.pass_context
+def analyze(ctx: click.Context, industry: str | None, window: int | None, as_of: datetime | None) -> None:
+    """Embed new documents, score industries, group stories; then trends and cited summaries."""
+    config = _config(ctx)
+    if industry and industry not in {i.slug for i in config.industries}:
+        raise click.UsageError(
+            f"unknown industry {industry!r} (configured: {', '.join(i.slug for i in config.industries)})"
+        )
+    analysis = config.analysis
+    if window:
+        analysis = replace(analysis, trends=replace(analysis.trends, window_days=window))
+    if as_of:
+        analysis = replace(analysis, as_of=as_of.date())
+    config = replace(config, analysis=analysis)
+    with workspace_lock(config.root, "analyze"):
+        engine = open_store(config.storage_url)
+        result = recorded(engine, "analyze", lambda: analyze_stage(config, engine, industry))
+    _print(result)
+
+
+@cli.command()
+@click.option("--industry", metavar="SLUG", help="Only this industry.")
+@click.option("--all", "show_all", is_flag=True, help="Also trends not found in the latest analysis.")
+@click.pass_context
+def trends(ctx: click.Context, industry: str | None, show_all: bool) -> None:
+    """List trends with status, growth, documents and sources."""
+    from summarize.store import load_trends
+
+    config = _config(ctx)
+    engine = open_store(config.storage_url)
+    with engine.connect() as conn:
+        found = load_trends(conn, industry, active_only=not show_all)
+    if not found:
+        click.echo("no trends yet (run `trendpapers analyze`)")
+        return
+    for t in found:
+        growth = f"{t.growth:+.0%}" if t.growth is not None else "new"
+        weak = " weak signal" if t.weak_signal else ""
+        click.echo(
+            f"{t.trend_id:<18} {t.status:<7} {growth:>6}  {t.current:>3} docs ({t.previous} before), "
+            f"{t.sources} sources, patents {t.patent_share:.0%}{weak}  [{t.label}] {t.title}"
+        )
+
+
+@cli.group("eval")
+def eval_group() -> None:
+    """Run the analysis on JSONL corpora and score it (same code and defaults as the pipeline)."""
+
+
+def _analysis_settings(ctx: click.Context) -> Any:
+    """The workspace's analysis settings if a configuration file exists, else the defaults."""
+    from summarize.analyze import AnalysisSettings
+
+    path = ctx.find_root().obj.config_file
+    return load_config(path).analysis if path.exists() else AnalysisSettings()
+
+
+@eval_group.command("stories")
+@click.argument("corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+def eval_stories_command(ctx: click.Context, corpus: Path, output: Path) -> None:
+    """Group CORPUS lines {"id","title","text","published"} into stories: lines {"id","story"}."""
+    from summarize.embed import TransformersEmbedder
+    from summarize.evaluate import eval_stories, read_articles, write_jsonl
+
+    settings = _analysis_settings(ctx)
+    articles = read_articles(corpus)
+    rows = eval_stories(articles, TransformersEmbedder(settings.embed), settings)
+    write_jsonl(output, rows)
+    click.echo(f"{len(rows)} documents in {len({r['story'] for r in rows})} stories: {output}")
+
+
+@eval_group.command("summarize")
+@click.argument("clusters", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--max-words", type=click.IntRange(1), default=100, show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+def eval_summarize_command(ctx: click.Context, clusters: Path, max_words: int, output: Path) -> None:
+    """Summarize CLUSTERS lines {"cluster_id","documents":[{"id","title","text"}]}, every sentence cited."""
+    from summarize.evaluate import eval_summaries, write_jsonl
+
+    rows = eval_summaries(clusters, max_words, _analysis_settings(ctx))
+    write_jsonl(output, rows)
+    click.echo(f"{len(rows)} summaries: {output}")
+
+
+@eval_group.group("score")
+def score_group() -> None:
+    """Score predictions against gold labels or reference summaries."""
+
+
+@score_group.command("stories")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("predicted", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def score_stories_command(gold: Path, predicted: Path) -> None:
+    """Pairwise and BCubed precision/recall/F1 and adjusted Rand index of PREDICTED against GOLD."""
+    from summarize.evaluate import score_stories
+
+    s = score_stories(gold, predicted)
+    click.echo(f"items {s.items}")
+    for name, prf in (("pairwise", s.pairwise), ("bcubed", s.bcubed)):
+        click.echo(f"{name:<9} precision {prf.precision:.4f} recall {prf.recall:.4f} f1 {prf.f1:.4f}")
+    click.echo(f"adjusted_rand {s.adjusted_rand:.4f}")
+
+
+@score_group.command("summaries")
+@click.argument("references", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("predicted", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--max-words", type=click.IntRange(1), default=100, show_default=True)
+def score_summaries_command(references: Path, predicted: Path, max_words: int) -> None:
+    """ROUGE-1/2 recall (stemmed) of PREDICTED against REFERENCES lines {"cluster_id","references"}."""
+    from summarize.evaluate import score_summaries
+
+    s = score_summaries(references, predicted, max_words)
+    click.echo(f"clusters {s.clusters}")
+    click.echo(f"rouge1_recall {s.rouge1 * 100:.2f}")
+    click.echo(f"rouge2_recall {s.rouge2 * 100:.2f}")
 
 
 @cli.command("import-patents")

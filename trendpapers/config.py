@@ -11,7 +11,8 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from ingest.fetch import FetchPolicy, check_url
 from ingest.netguard import parse_networks
 from ingest.records import SourceSpec
 from ingest.runner import IngestSettings
+from summarize.analyze import AnalysisSettings
 from summarize.records import Industry
 from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
 
@@ -40,6 +42,7 @@ class Config:
     fetch: FetchPolicy
     ingest: IngestSettings
     schedule: tuple[JobSpec, ...] = ()
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
 
 
 class _Problems:
@@ -257,6 +260,47 @@ def _schedule(problems: _Problems, raw: Any) -> tuple[JobSpec, ...]:
     return tuple(specs)
 
 
+# [analysis] key → (settings section, field, minimum, maximum); the kind follows the default's type.
+_ANALYSIS_KEYS: dict[str, tuple[str, str, float, float]] = {
+    "max_tokens": ("embed", "max_tokens", 8, 512),
+    "threads": ("embed", "threads", 1, 64),
+    "batch_size": ("embed", "batch_size", 1, 4096),
+    "assign_threshold": ("assign", "threshold", -1, 2),
+    "story_threshold": ("stories", "link_threshold", 0.01, 1),
+    "story_days": ("stories", "max_days", 0, 365),
+    "lexical_weight": ("stories", "lexical_weight", 0, 1),
+    "window_days": ("trends", "window_days", 7, 3650),
+    "trend_threshold": ("trends", "threshold", 0.01, 1),
+    "min_trend_documents": ("trends", "min_documents", 1, 1000),
+    "summary_words": ("summary", "max_words", 20, 1000),
+}
+
+
+def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
+    data = problems.table(raw, "analysis", {"model", "as_of", *_ANALYSIS_KEYS})
+    settings = AnalysisSettings()
+    model = problems.get(data, "model", "analysis.model", str, settings.embed.model)
+    if (root / model).is_dir():  # a local folder, relative to the workspace
+        model = str((root / model).resolve())
+    as_of = problems.get(data, "as_of", "analysis.as_of", date, None)  # TOML has dates: as_of = 2026-11-20
+    sections: dict[str, dict[str, Any]] = {"embed": {"model": model}}
+    for key, (section, name, low, high) in _ANALYSIS_KEYS.items():
+        if key not in data:
+            continue
+        current = getattr(getattr(settings, section), name)
+        value = _number(
+            problems, data, key, "analysis", current, minimum=low, integer=isinstance(current, int)
+        )
+        if value > high:
+            problems.add(f"analysis.{key}", f"must be at most {high:g}, not {value}")
+        sections.setdefault(section, {})[name] = value
+    if "story_threshold" in data:  # one threshold for linking documents and joining stories
+        sections["stories"]["attach_threshold"] = sections["stories"]["link_threshold"]
+    return replace(
+        settings, as_of=as_of, **{k: replace(getattr(settings, k), **v) for k, v in sections.items()}
+    )
+
+
 def _storage_url(problems: _Problems, raw: Any, root: Path) -> str:
     data = problems.table(raw, "storage", {"url"})
     url = problems.get(data, "url", "storage.url", str, "sqlite:///trendpapers.db")
@@ -279,7 +323,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
     """Validate a parsed TOML document. Raises ``ConfigError`` with every problem found."""
     root = root or (path.parent if path else Path.cwd())
     problems = _Problems()
-    sections = {"workspace", "storage", "fetch", "ingest", "industries", "sources", "schedule"}
+    sections = {"workspace", "storage", "fetch", "ingest", "industries", "sources", "schedule", "analysis"}
     top = problems.table(dict(data), "", sections)
     workspace = problems.table(top.get("workspace", {}), "workspace", {"name"})
     name = problems.get(workspace, "name", "workspace.name", str, "Trendpapers")
@@ -295,6 +339,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         fetch=_fetch_policy(problems, top.get("fetch", {})),
         ingest=_ingest_settings(problems, top.get("ingest", {})),
         schedule=_schedule(problems, top.get("schedule", {})),
+        analysis=_analysis(problems, top.get("analysis", {}), root),
     )
     if problems.items:
         raise ConfigError(problems.items, str(path) if path else None)

@@ -20,6 +20,7 @@ from ingest import patentstore
 from ingest import store as ingest_store
 from ingest.errors import StorageError
 from ingest.migrations import Migration, UTCDateTime
+from summarize import store as summarize_store
 from trendpapers import runs
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,12 @@ schema_migrations = sa.Table(
 )
 
 # In dependency order: a component's tables may refer to those of the components before it.
-ALL_MIGRATIONS: tuple[Migration, ...] = (*ingest_store.MIGRATIONS, *patentstore.MIGRATIONS, *runs.MIGRATIONS)
+ALL_MIGRATIONS: tuple[Migration, ...] = (
+    *ingest_store.MIGRATIONS,
+    *patentstore.MIGRATIONS,
+    *summarize_store.MIGRATIONS,
+    *runs.MIGRATIONS,
+)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

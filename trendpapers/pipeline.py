@@ -47,7 +47,34 @@ def ingest_stage(config: Config, engine: sa.Engine, only: Sequence[str] = ()) ->
     return StageResult("ingest", report.counts, report.errors, tuple(details), summary)
 
 
-STAGES: dict[str, Callable[[Config, sa.Engine], StageResult]] = {"ingest": ingest_stage}
+def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None) -> StageResult:
+    from summarize.analyze import run_analysis  # torch and scipy load only when analysing
+    from summarize.embed import TransformersEmbedder
+
+    hints = {s.name: s.industries for s in config.sources}
+    embedder = TransformersEmbedder(config.analysis.embed)
+    report = run_analysis(engine, embedder, config.industries, hints, config.analysis, only=industry)
+    details = tuple(f"{slug}: {n} trends" for slug, n in report.trends.items())
+    summary = (
+        f"{report.documents} documents grouped ({report.embedded} embedded, {report.model_calls} model "
+        f"calls), {report.new_stories} new stories, {sum(report.trends.values())} trends, "
+        f"{report.summaries} summaries written, {report.seconds['total']:.1f} s"
+    )
+    counts = {
+        "documents": report.documents,
+        "embedded": report.embedded,
+        "model_calls": report.model_calls,
+        "new_stories": report.new_stories,
+        "trends": sum(report.trends.values()),
+        "summaries": report.summaries,
+    }
+    return StageResult("analyze", counts, (), details, summary)
+
+
+STAGES: dict[str, Callable[[Config, sa.Engine], StageResult]] = {
+    "ingest": ingest_stage,
+    "analyze": analyze_stage,
+}
 
 
 def recorded(engine: sa.Engine, stage: str, work: Callable[[], StageResult]) -> StageResult:

@@ -1,0 +1,346 @@
+"""The analysis stage: new documents → embeddings, industry scores, stories; then trends and summaries.
+
+Documents are taken in batches, oldest first; each batch is committed on its own (embeddings first,
+then scores and story memberships), so a killed run loses at most one batch and resumes with it.
+Nothing is embedded twice: vectors are stored per (document, model), a near-duplicate borrows its
+original's, and a re-run with no new documents makes no model call at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+from typing import Any, Protocol
+
+import numpy as np
+import sqlalchemy as sa
+
+from ingest.patentstore import patents
+from summarize import store
+from summarize.assign import AssignInput, AssignSettings, assign, profile_text
+from summarize.embed import Embedder, EmbedSettings, document_text
+from summarize.lexical import story_vectors, terms, tfidf_vectors
+from summarize.records import Industry
+from summarize.stories import StoryDoc, StorySettings, group_stories
+from summarize.summarizer import SourceDoc, Summary, SummarySettings, summarize
+from summarize.trends import PreviousTrend, Trend, TrendDoc, TrendSettings, build_trends, trend_number
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    embed: EmbedSettings = field(default_factory=EmbedSettings)
+    assign: AssignSettings = field(default_factory=AssignSettings)
+    stories: StorySettings = field(default_factory=StorySettings)
+    trends: TrendSettings = field(default_factory=TrendSettings)
+    summary: SummarySettings = field(default_factory=SummarySettings)
+    batch: int = 500  # documents per committed step
+    summary_documents: int = 10  # the most central documents of a trend that its summary reads
+    stories_summarized: int = 5  # per trend, the largest stories get a summary of their own
+    as_of: date | None = None  # the day the trend window ends; None: today (UTC)
+
+
+@dataclass(frozen=True)
+class AnalysisReport:
+    documents: int = 0  # grouped in this run
+    embedded: int = 0  # of which needed the model
+    model_calls: int = 0
+    new_stories: int = 0
+    trends: dict[str, int] = field(default_factory=dict)  # industry → trends found
+    summaries: int = 0  # written (unchanged ones are kept)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def stored_vectors(
+    conn: sa.Connection, embedder: Embedder, settings: EmbedSettings, docs: Sequence[tuple[int, str, str]]
+) -> tuple[dict[int, np.ndarray], int]:
+    """Vectors of (id, title, text) documents: stored ones, else embedded now; and how many were."""
+    vectors = store.load_embeddings(conn, embedder.model_id, [d[0] for d in docs])
+    missing = [d for d in docs if d[0] not in vectors]
+    if missing:
+        fresh = embedder.embed(
+            [document_text(title, text, settings.lead_chars) for _, title, text in missing]
+        )
+        new = {d[0]: fresh[k] for k, d in enumerate(missing)}
+        store.save_embeddings(conn, embedder.model_id, new)
+        vectors.update(new)
+    return vectors, len(missing)
+
+
+def _patent_classes(conn: sa.Connection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    out: dict[int, tuple[str, ...]] = {}
+    for chunk in store.chunks(list(ids)):
+        for row in conn.execute(
+            sa.select(patents.c.item_id, patents.c.cpc, patents.c.ipc, patents.c.classes).where(
+                patents.c.item_id.in_(chunk)
+            )
+        ):
+            out[row.item_id] = tuple(dict.fromkeys([*row.cpc, *row.ipc, *row.classes]))
+    return out
+
+
+def _score(
+    conn: sa.Connection,
+    docs: Sequence[tuple[int, str, str, str]],
+    vectors: Mapping[int, np.ndarray],
+    industries: Sequence[Industry],
+    profiles: np.ndarray,
+    hints: Mapping[str, tuple[str, ...]],
+    settings: AssignSettings,
+) -> None:
+    classes = _patent_classes(conn, [d[0] for d in docs])
+    inputs = [
+        AssignInput(i, title, text, vectors[i], hints.get(source, ()), classes.get(i, ()))
+        for i, title, text, source in docs
+        if i in vectors
+    ]
+    store.save_assignments(conn, assign(inputs, industries, profiles, settings))
+
+
+def profile_vectors(
+    engine: sa.Engine,
+    embedder: Embedder,
+    industries: Sequence[Industry],
+    hints: Mapping[str, tuple[str, ...]],
+    settings: AnalysisSettings,
+) -> np.ndarray:
+    """One unit row per industry; a changed profile is embedded and every document rescored for it."""
+    with engine.begin() as conn:
+        stored = store.load_profiles(conn)
+    prints = {
+        i.slug: _fingerprint(embedder.model_id, profile_text(i), i.keywords, i.patent_classes)
+        for i in industries
+    }
+    changed = [i for i in industries if i.slug not in stored or stored[i.slug][0] != prints[i.slug]]
+    if changed:
+        fresh = embedder.embed([profile_text(i) for i in changed])
+        with engine.begin() as conn:
+            docs = conn.execute(
+                sa.select(
+                    store.documents.c.item_id,
+                    store.documents.c.title,
+                    store.documents.c.text,
+                    store.sources.c.name,
+                )
+                .join(store.items, store.items.c.id == store.documents.c.item_id)
+                .join(store.sources, store.sources.c.id == store.items.c.source_id)
+                .join(store.story_members, store.story_members.c.item_id == store.documents.c.item_id)
+                .order_by(store.documents.c.item_id)
+            ).all()
+            for start in range(0, len(docs), settings.batch):
+                part = docs[start : start + settings.batch]
+                vectors = _vectors_with_originals(conn, embedder.model_id, [d[0] for d in part])
+                _score(conn, part, vectors, changed, fresh, hints, settings.assign)
+            for k, industry in enumerate(changed):
+                store.save_profile(conn, industry.slug, prints[industry.slug], fresh[k])
+                stored[industry.slug] = (prints[industry.slug], fresh[k])
+    if not industries:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([stored[i.slug][1] for i in industries])
+
+
+def _vectors_with_originals(conn: sa.Connection, model: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
+    """Stored vectors of documents; a near-duplicate gets its original's."""
+    vectors = store.load_embeddings(conn, model, ids)
+    originals = store.originals(conn, [i for i in ids if i not in vectors])
+    borrowed = store.load_embeddings(conn, model, sorted(set(originals.values())))
+    vectors.update({i: borrowed[o] for i, o in originals.items() if o in borrowed})
+    return vectors
+
+
+class StoryInput(Protocol):
+    @property
+    def id(self) -> Any: ...
+    @property
+    def when(self) -> datetime | None: ...
+    @property
+    def duplicate_of(self) -> Any: ...
+
+
+def story_docs(
+    docs: Sequence[StoryInput],
+    vectors: Mapping[Any, np.ndarray],
+    counts: Sequence[Counter[str]],
+    df: Mapping[str, int],
+    n_before: int,
+    settings: AnalysisSettings,
+) -> list[StoryDoc]:
+    """The grouping's view of documents: embedding and TF-IDF side by side (see ``lexical``).
+
+    ``counts`` are the documents' terms, ``df`` and ``n_before`` the document frequencies and the
+    number of documents grouped before them; the IDF counts these documents too. The pipeline and
+    ``trendpapers eval stories`` both build their input here.
+    """
+    batch_df = Counter(t for c in counts for t in c)
+    lexical = tfidf_vectors(counts, {t: df.get(t, 0) + n for t, n in batch_df.items()}, n_before + len(docs))
+    dim = len(next(v for v in vectors.values() if v is not None))
+    embedded = np.stack(
+        [v if (v := vectors.get(d.id)) is not None else np.zeros(dim, np.float32) for d in docs]
+    )
+    combined = story_vectors(embedded, lexical, settings.stories.lexical_weight)
+    return [StoryDoc(d.id, combined[k], d.when, d.duplicate_of) for k, d in enumerate(docs)]
+
+
+def group_batch(
+    engine: sa.Engine,
+    embedder: Embedder,
+    batch: Sequence[store.PendingDocument],
+    settings: AnalysisSettings,
+    industries: Sequence[Industry],
+    profiles: np.ndarray,
+    hints: Mapping[str, tuple[str, ...]],
+) -> tuple[int, int]:
+    """Embed, score and group one batch of pending documents; returns (embedded, new stories)."""
+    ids = {d.id for d in batch}
+    with engine.begin() as conn:  # embeddings are kept even if the grouping below fails
+        known = store.story_of(conn, [d.duplicate_of for d in batch if d.duplicate_of is not None])
+        # A near-duplicate borrows its original's vector; only documents without one are embedded.
+        borrowing = {d.id: d.duplicate_of for d in batch if d.duplicate_of in known or d.duplicate_of in ids}
+        own = [(d.id, d.title, d.text) for d in batch if d.id not in borrowing]
+        vectors, embedded = stored_vectors(conn, embedder, settings.embed, own)
+        borrowed = store.load_embeddings(
+            conn, embedder.model_id, [o for o in borrowing.values() if o not in vectors]
+        )
+        for doc_id, original in borrowing.items():
+            if (vector := vectors.get(original, borrowed.get(original))) is not None:
+                vectors[doc_id] = vector
+        # An original without a vector of its own (rare): its near-duplicate is embedded after all.
+        orphans = [(d.id, d.title, d.text) for d in batch if d.id not in vectors]
+        more, extra = stored_vectors(conn, embedder, settings.embed, orphans) if orphans else ({}, 0)
+        vectors.update(more)
+        embedded += extra
+
+    counts = [terms(document_text(d.title, d.text, settings.embed.lead_chars)) for d in batch]
+    with engine.begin() as conn:
+        df = store.document_frequencies(conn, {t for c in counts for t in c})
+        docs = story_docs(batch, vectors, counts, df, store.grouped_count(conn), settings)
+        oldest = min(d.when for d in batch) - timedelta(days=settings.stories.max_days)
+        next_id = store.max_story_id(conn) + 1
+        existing = store.load_stories(conn, embedder.model_id, oldest)
+        grouping = group_stories(docs, existing, settings.stories, known=known, next_id=next_id)
+        store.save_stories(conn, embedder.model_id, grouping.stories, grouping.assignments)
+        store.add_document_frequencies(conn, Counter(t for c in counts for t in c), df)
+        _score(
+            conn,
+            [(d.id, d.title, d.text, d.source) for d in batch],
+            vectors,
+            industries,
+            profiles,
+            hints,
+            settings.assign,
+        )
+    new = len({s for s in grouping.assignments.values() if s >= next_id})
+    return embedded, new
+
+
+def _summaries_for(
+    conn: sa.Connection, trend: Trend, settings: AnalysisSettings, docs: Mapping[int, store.IndustryDocument]
+) -> int:
+    """Summaries of a trend and its largest stories, unless those documents were summarized already."""
+    written = 0
+    subjects: list[tuple[str, list[int]]] = [
+        (f"trend:{trend.trend_id}", list(trend.doc_ids[: settings.summary_documents]))
+    ]
+    for story_id in trend.story_ids[: settings.stories_summarized]:
+        members = sorted(
+            (d.id for d in docs.values() if d.story_id == story_id), key=lambda i: (docs[i].when, i)
+        )
+        subjects.append((f"story:{story_id}", members[: settings.summary_documents]))
+    for subject, ids in subjects:
+        fingerprint = _fingerprint(ids, settings.summary)
+        stored = store.load_summary(conn, subject)
+        if stored is not None and stored[0] == fingerprint:
+            continue
+        summary: Summary = summarize(
+            [SourceDoc(i, docs[i].title, docs[i].text) for i in ids], settings.summary
+        )
+        store.save_summary(conn, subject, fingerprint, summary)
+        written += 1
+    return written
+
+
+def industry_trends(
+    engine: sa.Engine, embedder: Embedder, industry: Industry, as_of: date, settings: AnalysisSettings
+) -> tuple[list[Trend], int]:
+    """The trends of one industry for the window ending ``as_of``, and how many summaries were written."""
+    window = settings.trends.window_days
+    since = datetime.combine(as_of - timedelta(days=2 * window - 1), dtime.min, tzinfo=UTC)
+    with engine.begin() as conn:
+        docs = {d.id: d for d in store.industry_documents(conn, industry.slug, since)}
+        # A near-duplicate has no vector of its own and counts through its original only.
+        vectors = store.load_embeddings(conn, embedder.model_id, list(docs))
+        previous = [
+            PreviousTrend(tid, stories) for tid, stories in store.previous_trends(conn, industry.slug)
+        ]
+        trend_docs = [
+            TrendDoc(d.id, d.story_id, d.when, d.source, d.title, d.text, vectors[d.id], d.is_patent)
+            for d in docs.values()
+            if d.id in vectors and d.when.date() <= as_of
+        ]
+        next_number = max((trend_number(p.trend_id) for p in previous), default=0) + 1
+        found = build_trends(industry.slug, trend_docs, previous, as_of, settings.trends, next_number)
+        store.save_trends(conn, industry.slug, found, as_of)
+        written = sum(_summaries_for(conn, t, settings, docs) for t in found)
+    return found, written
+
+
+def run_analysis(
+    engine: sa.Engine,
+    embedder: Embedder,
+    industries: Sequence[Industry],
+    hints: Mapping[str, tuple[str, ...]],
+    settings: AnalysisSettings | None = None,
+    *,
+    only: str | None = None,
+) -> AnalysisReport:
+    """The whole stage: group every pending document, then trends and summaries per industry.
+
+    ``hints`` maps source names to the industries they serve; ``only`` limits the trends to one
+    industry slug (documents are still scored for all).
+    """
+    settings = settings or AnalysisSettings()
+    as_of = settings.as_of or datetime.now(UTC).date()
+    calls_before = getattr(embedder, "calls", 0)
+    started = time.perf_counter()
+    profiles = profile_vectors(engine, embedder, industries, hints, settings)
+    grouped = embedded = new_stories = 0
+    while True:
+        with engine.begin() as conn:
+            batch = store.pending_documents(conn, settings.batch)
+        if not batch:
+            break
+        done, opened = group_batch(engine, embedder, batch, settings, industries, profiles, hints)
+        grouped += len(batch)
+        embedded += done
+        new_stories += opened
+        log.info("analyze: grouped %d documents (%d embedded, %d new stories)", len(batch), done, opened)
+    grouping_seconds = time.perf_counter() - started
+
+    found: dict[str, int] = {}
+    written = 0
+    for industry in industries:
+        if only and industry.slug != only:
+            continue
+        trends, n = industry_trends(engine, embedder, industry, as_of, settings)
+        found[industry.slug] = len(trends)
+        written += n
+    return AnalysisReport(
+        documents=grouped,
+        embedded=embedded,
+        model_calls=getattr(embedder, "calls", 0) - calls_before,
+        new_stories=new_stories,
+        trends=found,
+        summaries=written,
+        seconds={"grouping": round(grouping_seconds, 2), "total": round(time.perf_counter() - started, 2)},
+    )

@@ -1,0 +1,119 @@
+"""Documents → relevance scores per target industry, with the reasons an editor can read.
+
+A score adds up evidence: the cosine between the document and the industry's profile (its name,
+description and keywords, embedded), the configured keywords found in the text, the source's
+industry hints, and for patents a class code under one of the industry's class prefixes. A document
+is assigned to every industry whose score reaches the threshold; off-topic documents keep their
+scores but serve no industry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ingest.patents import classes_match
+from summarize.records import Industry
+
+
+@dataclass(frozen=True)
+class AssignSettings:
+    # Measured on the demo and patent fixtures with all-MiniLM-L6-v2: on-topic news scores 0.35-0.6
+    # against its industry's profile, off-topic news 0.0-0.25.
+    threshold: float = 0.35
+    keyword_bonus: float = 0.05  # per configured keyword found, up to three
+    source_bonus: float = 0.1  # the source lists the industry among its hints
+    class_bonus: float = 0.4  # a patent class under one of the industry's prefixes assigns it by itself
+
+
+@dataclass(frozen=True)
+class AssignInput:
+    id: int
+    title: str
+    text: str
+    vector: np.ndarray  # the document's unit embedding
+    source_industries: tuple[str, ...] = ()
+    patent_classes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assignment:
+    item_id: int
+    industry: str
+    score: float
+    assigned: bool
+    similarity: float
+    keywords: tuple[str, ...]
+    source_hint: bool
+    classes: tuple[str, ...]
+
+    @property
+    def reasons(self) -> str:
+        """Why, in words: what the score is made of."""
+        parts = [f"similarity {self.similarity:.2f} to the industry profile"]
+        if self.keywords:
+            parts.append("keywords: " + ", ".join(self.keywords))
+        if self.source_hint:
+            parts.append("the source serves this industry")
+        if self.classes:
+            parts.append("patent classes: " + ", ".join(self.classes))
+        return "; ".join(parts)
+
+
+def profile_text(industry: Industry) -> str:
+    """What an industry is embedded as."""
+    parts = [industry.name]
+    if industry.description:
+        parts.append(industry.description)
+    if industry.keywords:
+        parts.append(", ".join(industry.keywords))
+    return ". ".join(parts)
+
+
+@lru_cache(maxsize=1024)
+def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(keyword.lower()) + r"\w{0,3}(?!\w)")  # plural/inflected forms
+
+
+def assign(
+    docs: Sequence[AssignInput],
+    industries: Sequence[Industry],
+    profiles: np.ndarray,
+    settings: AssignSettings | None = None,
+) -> list[Assignment]:
+    """Scores of each document for each industry (``profiles``: one unit row per industry)."""
+    settings = settings or AssignSettings()
+    if not docs or not industries:
+        return []
+    sims = np.stack([d.vector for d in docs]) @ profiles.T
+    out = []
+    for i, doc in enumerate(docs):
+        haystack = f"{doc.title}\n{doc.text}".lower()
+        for j, industry in enumerate(industries):
+            found = tuple(k for k in industry.keywords if _keyword_pattern(k).search(haystack))
+            hint = industry.slug in doc.source_industries
+            classes = tuple(c for c in doc.patent_classes if classes_match((c,), industry.patent_classes))
+            similarity = float(sims[i, j])
+            score = (
+                similarity
+                + settings.keyword_bonus * min(len(found), 3)
+                + (settings.source_bonus if hint else 0.0)
+                + (settings.class_bonus if classes else 0.0)
+            )
+            out.append(
+                Assignment(
+                    doc.id,
+                    industry.slug,
+                    round(score, 4),
+                    score >= settings.threshold,
+                    round(similarity, 4),
+                    found,
+                    hint,
+                    classes,
+                )
+            )
+    return out

@@ -1,0 +1,52 @@
+"""Distinctive keywords of groups of documents (class-based TF-IDF), for short trend labels."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from summarize.text import content_words
+
+
+def group_terms(texts: Sequence[str]) -> Counter[str]:
+    """Content words and two-word phrases of a group's texts, counted once per text."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        tokens = content_words(text)
+        counts.update(set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)})
+    return counts
+
+
+def distinctive_keywords(
+    groups: Sequence[Counter[str]], background: Counter[str], top: int = 3
+) -> list[list[str]]:
+    """For each group, the ``top`` terms by class-based TF-IDF against all groups plus ``background``.
+
+    A term's weight in a group is its share of the group's terms times ``log(1 + A / f)``, where f is
+    its count over every group and the background and A the mean number of terms per group. A phrase
+    replaces the single words it contains, so labels read "smart textiles", not "smart · textiles".
+    """
+    totals = Counter(background)
+    for g in groups:
+        totals.update(g)
+    sizes = [sum(g.values()) for g in groups]
+    average = (sum(sizes) + sum(background.values())) / (len(groups) + (1 if background else 0) or 1)
+    labels = []
+    for g, size in zip(groups, sizes, strict=True):
+        weights = {
+            t: (n / size) * math.log(1 + average / totals[t])
+            for t, n in g.items()
+            if n >= 2 or len(g) < 20  # a term from one document of a big group is noise
+        }
+        ranked = sorted(weights, key=lambda t: (-weights[t], t))
+        chosen: list[str] = []
+        for term in ranked:
+            if any(term in c.split() or c in term.split() for c in chosen if " " in c or " " in term):
+                continue
+            chosen.append(term)
+            if len(chosen) == top:
+                break
+        labels.append(chosen)
+    return labels

@@ -1,0 +1,486 @@
+"""The analysis stage's tables: embeddings, term counts, industry scores, stories, trends, summaries.
+
+Vectors are stored as raw little-endian float32 (embeddings) or float64 (story sums) bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from ingest import store as ingest_store
+from ingest.migrations import Migration, UTCDateTime
+from ingest.patentstore import patents
+from ingest.store import chunks, documents, items, sources
+from summarize.assign import Assignment
+from summarize.stories import StoryState
+from summarize.summarizer import CitedSentence, Summary
+from summarize.trends import Trend
+
+metadata = ingest_store.metadata  # one MetaData, so foreign keys to items resolve
+
+embeddings = sa.Table(
+    "embeddings",
+    metadata,
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), primary_key=True),
+    sa.Column("model", sa.String(300), primary_key=True),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+
+lexicon = sa.Table(  # document frequency of each stemmed term, over every grouped document
+    "lexicon",
+    metadata,
+    sa.Column("term", sa.String(200), primary_key=True),
+    sa.Column("df", sa.Integer, nullable=False),
+)
+
+assignments = sa.Table(
+    "assignments",
+    metadata,
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), primary_key=True),
+    sa.Column("industry", sa.String(100), primary_key=True),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("assigned", sa.Boolean, nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),
+)
+
+profiles = sa.Table(  # what industry scores were computed against: rescored when it changes
+    "industry_profiles",
+    metadata,
+    sa.Column("industry", sa.String(100), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+
+stories = sa.Table(
+    "stories",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("model", sa.String(300), nullable=False),
+    sa.Column("vector_sum", sa.LargeBinary, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("first_at", UTCDateTime),
+    sa.Column("last_at", UTCDateTime, index=True),
+)
+
+story_members = sa.Table(
+    "story_members",
+    metadata,
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("items.id"), primary_key=True),
+    sa.Column("story_id", sa.Integer, sa.ForeignKey("stories.id"), nullable=False, index=True),
+)
+
+trends = sa.Table(
+    "trends",
+    metadata,
+    sa.Column("id", sa.String(120), primary_key=True),
+    sa.Column("industry", sa.String(100), nullable=False, index=True),
+    sa.Column("active", sa.Boolean, nullable=False),  # found in the latest analysis
+    sa.Column("first_seen", sa.String(10), nullable=False),  # window end when it first appeared
+    sa.Column("data", sa.JSON, nullable=False),  # the latest Trend, as a dict
+)
+
+trend_history = sa.Table(
+    "trend_history",
+    metadata,
+    sa.Column("trend_id", sa.String(120), sa.ForeignKey("trends.id"), primary_key=True),
+    sa.Column("window_end", sa.String(10), primary_key=True),
+    sa.Column("current", sa.Integer, nullable=False),
+    sa.Column("previous", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+)
+
+summaries = sa.Table(
+    "summaries",
+    metadata,
+    sa.Column("subject", sa.String(140), primary_key=True),  # "trend:ID" or "story:ID"
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # of the documents it was made from
+    sa.Column("method", sa.String(300), nullable=False),
+    sa.Column("sentences", sa.JSON, nullable=False),  # [{"text", "source_id"}]
+)
+
+
+def _create_v1(conn: sa.Connection) -> None:
+    metadata.create_all(
+        conn,
+        tables=[
+            embeddings,
+            lexicon,
+            assignments,
+            profiles,
+            stories,
+            story_members,
+            trends,
+            trend_history,
+            summaries,
+        ],
+    )
+
+
+MIGRATIONS = (Migration("summarize", 1, "embeddings, scores, stories, trends and summaries", _create_v1),)
+
+
+@dataclass(frozen=True)
+class PendingDocument:
+    """A document the analysis has not grouped yet."""
+
+    id: int
+    title: str
+    text: str
+    when: datetime  # published, else first seen
+    source: str
+    duplicate_of: int | None
+
+
+def pending_documents(conn: sa.Connection, limit: int) -> list[PendingDocument]:
+    """Documents without a story, oldest item first."""
+    when = sa.func.coalesce(documents.c.published_at, items.c.first_seen_at)
+    rows = conn.execute(
+        sa.select(
+            documents.c.item_id,
+            documents.c.title,
+            documents.c.text,
+            documents.c.published_at,
+            items.c.first_seen_at,
+            sources.c.name,
+            sa.func.coalesce(documents.c.duplicate_of, items.c.duplicate_of).label("duplicate_of"),
+        )
+        .join(items, items.c.id == documents.c.item_id)
+        .join(sources, sources.c.id == items.c.source_id)
+        .outerjoin(story_members, story_members.c.item_id == documents.c.item_id)
+        .where(story_members.c.item_id.is_(None))
+        .order_by(when, documents.c.item_id)
+        .limit(limit)
+    ).all()
+    return [
+        PendingDocument(r.item_id, r.title, r.text, r.published_at or r.first_seen_at, r.name, r.duplicate_of)
+        for r in rows
+    ]
+
+
+def _vector(blob: bytes, dtype: Any = np.float32) -> np.ndarray:
+    return np.frombuffer(blob, dtype=dtype).copy()
+
+
+def load_embeddings(conn: sa.Connection, model: str, item_ids: Sequence[int]) -> dict[int, np.ndarray]:
+    out: dict[int, np.ndarray] = {}
+    for chunk in chunks(list(item_ids)):
+        for row in conn.execute(
+            sa.select(embeddings.c.item_id, embeddings.c.vector).where(
+                embeddings.c.model == model, embeddings.c.item_id.in_(chunk)
+            )
+        ):
+            out[row.item_id] = _vector(row.vector)
+    return out
+
+
+def save_embeddings(conn: sa.Connection, model: str, vectors: Mapping[int, np.ndarray]) -> None:
+    if vectors:
+        conn.execute(
+            sa.insert(embeddings),
+            [{"item_id": i, "model": model, "vector": v.astype("<f4").tobytes()} for i, v in vectors.items()],
+        )
+
+
+def document_frequencies(conn: sa.Connection, terms: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for chunk in chunks(sorted(set(terms))):
+        out.update(
+            conn.execute(sa.select(lexicon.c.term, lexicon.c.df).where(lexicon.c.term.in_(chunk))).all()
+        )
+    return out
+
+
+def add_document_frequencies(
+    conn: sa.Connection, counts: Mapping[str, int], known: Mapping[str, int]
+) -> None:
+    """Add ``counts`` to the stored frequencies (``known``: the stored values of those terms)."""
+    updates = [{"t": t, "df": known[t] + n} for t, n in counts.items() if t in known]
+    inserts = [{"term": t, "df": n} for t, n in counts.items() if t not in known]
+    if updates:
+        conn.execute(
+            lexicon.update().where(lexicon.c.term == sa.bindparam("t")).values(df=sa.bindparam("df")), updates
+        )
+    if inserts:
+        conn.execute(sa.insert(lexicon), inserts)
+
+
+def grouped_count(conn: sa.Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(story_members)).scalar_one())
+
+
+def load_stories(conn: sa.Connection, model: str, since: datetime | None) -> dict[int, StoryState]:
+    """Stories of ``model`` that were still open at ``since`` (or have no dates)."""
+    query = sa.select(stories).where(stories.c.model == model)
+    if since is not None:
+        query = query.where(sa.or_(stories.c.last_at.is_(None), stories.c.last_at >= since))
+    return {
+        r.id: StoryState(r.id, _vector(r.vector_sum, np.float64), r.size, r.first_at, r.last_at)
+        for r in conn.execute(query)
+    }
+
+
+def max_story_id(conn: sa.Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(stories.c.id), 0))).scalar_one())
+
+
+def story_of(conn: sa.Connection, item_ids: Sequence[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for chunk in chunks(list(item_ids)):
+        out.update(
+            conn.execute(
+                sa.select(story_members.c.item_id, story_members.c.story_id).where(
+                    story_members.c.item_id.in_(chunk)
+                )
+            ).all()
+        )
+    return out
+
+
+def save_stories(
+    conn: sa.Connection, model: str, states: Mapping[int, StoryState], members: Mapping[int, int]
+) -> None:
+    """Upsert the touched stories and insert the new memberships (item → story)."""
+    existing = set()
+    for chunk in chunks(sorted(states)):
+        existing |= set(conn.execute(sa.select(stories.c.id).where(stories.c.id.in_(chunk))).scalars())
+    rows = [
+        {
+            "sid": s.story_id,
+            "model": model,
+            "vector_sum": s.vector_sum.astype("<f8").tobytes(),
+            "size": s.size,
+            "first_at": s.first,
+            "last_at": s.last,
+        }
+        for s in states.values()
+    ]
+    if new := [r for r in rows if r["sid"] not in existing]:
+        conn.execute(
+            sa.insert(stories), [{**{k: v for k, v in r.items() if k != "sid"}, "id": r["sid"]} for r in new]
+        )
+    if old := [r for r in rows if r["sid"] in existing]:
+        conn.execute(
+            stories.update()
+            .where(stories.c.id == sa.bindparam("sid"))
+            .values(
+                vector_sum=sa.bindparam("vector_sum"),
+                size=sa.bindparam("size"),
+                first_at=sa.bindparam("first_at"),
+                last_at=sa.bindparam("last_at"),
+            ),
+            [{k: v for k, v in r.items() if k != "model"} for r in old],
+        )
+    if members:
+        conn.execute(sa.insert(story_members), [{"item_id": i, "story_id": s} for i, s in members.items()])
+
+
+def save_assignments(conn: sa.Connection, rows: Sequence[Assignment]) -> None:
+    """Replace the scores of these documents for these industries."""
+    for chunk in chunks(sorted({a.item_id for a in rows})):
+        industries = sorted({a.industry for a in rows})
+        conn.execute(
+            assignments.delete().where(
+                assignments.c.item_id.in_(chunk), assignments.c.industry.in_(industries)
+            )
+        )
+    if rows:
+        conn.execute(
+            sa.insert(assignments),
+            [
+                {
+                    "item_id": a.item_id,
+                    "industry": a.industry,
+                    "score": a.score,
+                    "assigned": a.assigned,
+                    "reasons": a.reasons,
+                }
+                for a in rows
+            ],
+        )
+
+
+def load_profiles(conn: sa.Connection) -> dict[str, tuple[str, np.ndarray]]:
+    """Industry slug → (fingerprint of the profile, its vector)."""
+    return {r.industry: (r.fingerprint, _vector(r.vector)) for r in conn.execute(sa.select(profiles))}
+
+
+def save_profile(conn: sa.Connection, industry: str, fingerprint: str, vector: np.ndarray) -> None:
+    conn.execute(profiles.delete().where(profiles.c.industry == industry))
+    conn.execute(
+        sa.insert(profiles),
+        [{"industry": industry, "fingerprint": fingerprint, "vector": vector.astype("<f4").tobytes()}],
+    )
+
+
+def originals(conn: sa.Connection, item_ids: Sequence[int]) -> dict[int, int]:
+    """Near-duplicate → its original, for those of ``item_ids`` that are near-duplicates."""
+    out: dict[int, int] = {}
+    original = sa.func.coalesce(documents.c.duplicate_of, items.c.duplicate_of)
+    for chunk in chunks(list(item_ids)):
+        out.update(
+            conn.execute(
+                sa.select(documents.c.item_id, original)
+                .join(items, items.c.id == documents.c.item_id)
+                .where(documents.c.item_id.in_(chunk), original.is_not(None))
+            ).all()
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class IndustryDocument:
+    id: int
+    story_id: int
+    when: datetime
+    source: str
+    title: str
+    text: str
+    is_patent: bool
+
+
+def industry_documents(conn: sa.Connection, industry: str, since: datetime) -> list[IndustryDocument]:
+    """Grouped documents assigned to ``industry`` dated ``since`` or later (published, else first seen)."""
+    when = sa.func.coalesce(documents.c.published_at, items.c.first_seen_at)
+    rows = conn.execute(
+        sa.select(
+            documents.c.item_id,
+            story_members.c.story_id,
+            when.label("when"),
+            documents.c.published_at,
+            items.c.first_seen_at,
+            sources.c.name,
+            documents.c.title,
+            documents.c.text,
+            patents.c.number,
+        )
+        .join(items, items.c.id == documents.c.item_id)
+        .join(sources, sources.c.id == items.c.source_id)
+        .join(story_members, story_members.c.item_id == documents.c.item_id)
+        .join(assignments, assignments.c.item_id == documents.c.item_id)
+        .outerjoin(patents, patents.c.item_id == documents.c.item_id)
+        .where(assignments.c.industry == industry, assignments.c.assigned.is_(True), when >= since)
+        .order_by(documents.c.item_id)
+    ).all()
+    return [
+        IndustryDocument(
+            r.item_id,
+            r.story_id,
+            r.published_at or r.first_seen_at,
+            r.name,
+            r.title,
+            r.text,
+            r.number is not None,
+        )
+        for r in rows
+    ]
+
+
+def previous_trends(conn: sa.Connection, industry: str) -> list[tuple[str, frozenset[int]]]:
+    """Every trend of the industry with its stories as last stored."""
+    return [
+        (r.id, frozenset(r.data["story_ids"]))
+        for r in conn.execute(sa.select(trends.c.id, trends.c.data).where(trends.c.industry == industry))
+    ]
+
+
+def trend_dict(trend: Trend) -> dict[str, Any]:
+    data: dict[str, Any] = {f: getattr(trend, f) for f in trend.__dataclass_fields__}
+    data["window_start"] = trend.window_start.isoformat()
+    data["window_end"] = trend.window_end.isoformat()
+    data["story_ids"] = list(trend.story_ids)
+    data["doc_ids"] = list(trend.doc_ids)
+    data["weekly"] = [list(w) for w in trend.weekly]
+    return data
+
+
+def trend_from_dict(data: Mapping[str, Any]) -> Trend:
+    return Trend(
+        **{
+            **data,
+            "window_start": date.fromisoformat(data["window_start"]),
+            "window_end": date.fromisoformat(data["window_end"]),
+            "story_ids": tuple(data["story_ids"]),
+            "doc_ids": tuple(data["doc_ids"]),
+            "weekly": tuple((w, n) for w, n in data["weekly"]),
+        }
+    )
+
+
+def save_trends(conn: sa.Connection, industry: str, found: Sequence[Trend], as_of: date) -> None:
+    """Store this analysis's trends of ``industry``; earlier ones not found again become inactive."""
+    conn.execute(trends.update().where(trends.c.industry == industry).values(active=False))
+    known = set(conn.execute(sa.select(trends.c.id).where(trends.c.industry == industry)).scalars())
+    for trend in found:
+        data = trend_dict(trend)
+        if trend.trend_id in known:
+            conn.execute(trends.update().where(trends.c.id == trend.trend_id).values(active=True, data=data))
+        else:
+            conn.execute(
+                sa.insert(trends),
+                [
+                    {
+                        "id": trend.trend_id,
+                        "industry": industry,
+                        "active": True,
+                        "first_seen": as_of.isoformat(),
+                        "data": data,
+                    }
+                ],
+            )
+        conn.execute(
+            trend_history.delete().where(
+                trend_history.c.trend_id == trend.trend_id, trend_history.c.window_end == as_of.isoformat()
+            )
+        )
+        conn.execute(
+            sa.insert(trend_history),
+            [
+                {
+                    "trend_id": trend.trend_id,
+                    "window_end": as_of.isoformat(),
+                    "current": trend.current,
+                    "previous": trend.previous,
+                    "status": trend.status,
+                }
+            ],
+        )
+
+
+def load_trends(conn: sa.Connection, industry: str | None = None, *, active_only: bool = True) -> list[Trend]:
+    query = sa.select(trends.c.data)
+    if industry:
+        query = query.where(trends.c.industry == industry)
+    if active_only:
+        query = query.where(trends.c.active.is_(True))
+    found = [trend_from_dict(d) for d in conn.execute(query).scalars()]
+    return sorted(found, key=lambda t: (t.industry, -t.current, t.trend_id))
+
+
+def load_summary(conn: sa.Connection, subject: str) -> tuple[str, Summary] | None:
+    """The stored summary of a subject and the fingerprint of what it was made from."""
+    row = conn.execute(sa.select(summaries).where(summaries.c.subject == subject)).first()
+    if row is None:
+        return None
+    cited = tuple(CitedSentence(s["text"], s["source_id"]) for s in row.sentences)
+    return row.fingerprint, Summary(cited, row.method)
+
+
+def save_summary(conn: sa.Connection, subject: str, fingerprint: str, summary: Summary) -> None:
+    conn.execute(summaries.delete().where(summaries.c.subject == subject))
+    conn.execute(
+        sa.insert(summaries),
+        [
+            {
+                "subject": subject,
+                "fingerprint": fingerprint,
+                "method": summary.method,
+                "sentences": [{"text": s.text, "source_id": s.source_id} for s in summary.sentences],
+            }
+        ],
+    )

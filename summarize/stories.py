@@ -1,0 +1,199 @@
+"""Documents about the same event → stories, incrementally and with stable ids.
+
+New documents are taken in date order, in chunks. Within a chunk they are clustered by average
+linkage on cosine similarity (only documents within ``max_days`` of each other can link); each
+cluster then joins the existing story whose centroid it is most similar to, when that is close
+enough and the dates fit, or opens a new story with the next free id. Existing stories are only
+ever extended: no run renumbers, splits or merges them. A near-duplicate joins its original's story.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    # Average cosine similarity for documents of one new cluster, and for a cluster to join an
+    # existing story's centroid. Tuned on the labelled Reuters events (benchmarks/analysis_bench.py).
+    link_threshold: float = 0.4
+    attach_threshold: float = 0.4
+    # Share of the word-level TF-IDF cosine in a story vector (the rest is the embedding cosine):
+    # names and numbers tell apart events of one kind ("X buys Y" vs "Z buys W").
+    lexical_weight: float = 0.5
+    max_days: float = 7.0  # documents further apart than this never share a story
+    chunk: int = 1000  # documents clustered together; bounds memory (chunk² floats)
+
+
+@dataclass(frozen=True)
+class StoryDoc:
+    id: Hashable
+    vector: np.ndarray  # unit length
+    published: datetime | None
+    duplicate_of: Hashable | None = None
+
+
+@dataclass(frozen=True)
+class StoryState:
+    """A story as the grouping needs it: the sum of its member vectors, its size and date span."""
+
+    story_id: int
+    vector_sum: np.ndarray
+    size: int
+    first: datetime | None
+    last: datetime | None
+
+    @property
+    def centroid(self) -> np.ndarray:
+        norm = float(np.linalg.norm(self.vector_sum))
+        return self.vector_sum / norm if norm else self.vector_sum
+
+
+@dataclass(frozen=True)
+class Grouping:
+    assignments: dict[Any, int]  # new document id → story id
+    stories: dict[int, StoryState]  # every story touched or opened, in its new state
+
+
+def _span(dates: Sequence[datetime | None]) -> tuple[datetime | None, datetime | None]:
+    known = [d for d in dates if d is not None]
+    return (min(known), max(known)) if known else (None, None)
+
+
+def _fits(
+    first: datetime | None,
+    last: datetime | None,
+    other_first: datetime | None,
+    other_last: datetime | None,
+    gap: timedelta,
+) -> bool:
+    """Whether two date spans lie within ``gap`` of each other (an unknown date fits anything)."""
+    if first is None or last is None or other_first is None or other_last is None:
+        return True
+    return other_first - last <= gap and first - other_last <= gap
+
+
+def _cluster(vectors: np.ndarray, dates: Sequence[datetime | None], settings: StorySettings) -> np.ndarray:
+    """Average-linkage labels (0-based) for one chunk of documents."""
+    n = len(vectors)
+    if n == 1:
+        return np.zeros(1, dtype=int)
+    from scipy.cluster.hierarchy import fcluster, linkage  # scipy loads slowly; only when clustering
+    from scipy.spatial.distance import squareform
+
+    distance = 1.0 - np.clip(vectors @ vectors.T, -1.0, 1.0)
+    stamps = np.array([d.timestamp() if d else np.nan for d in dates])
+    apart = np.abs(stamps[:, None] - stamps[None, :]) > settings.max_days * 86400
+    distance[apart] = 2.0  # never linked: average linkage keeps such pairs from pulling together
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method="average")
+    return fcluster(tree, t=1.0 - settings.link_threshold, criterion="distance") - 1
+
+
+def _stamp(d: datetime | None) -> float:
+    return d.timestamp() if d is not None else np.nan
+
+
+def group_stories(
+    docs: Sequence[StoryDoc],
+    existing: Mapping[int, StoryState],
+    settings: StorySettings | None = None,
+    known: Mapping[Any, int] | None = None,
+    next_id: int | None = None,
+) -> Grouping:
+    """Assign new documents to existing or new stories.
+
+    ``existing`` maps story id → state; ``known`` maps already-grouped document ids → story id (so a
+    new near-duplicate can follow its original). Ids of new stories start at ``next_id`` (default:
+    after the largest id in ``existing``).
+    """
+    settings = settings or StorySettings()
+    stories = dict(existing)
+    doc_story: dict[Hashable, int] = dict(known or {})
+    assignments: dict[Hashable, int] = {}
+    next_id = next_id or max(stories, default=0) + 1
+    gap = settings.max_days * 86400
+
+    def add(story_id: int, members: Sequence[StoryDoc]) -> None:
+        first, last = _span([m.published for m in members])
+        vector_sum = np.asarray(np.sum([m.vector for m in members], axis=0, dtype=np.float64))
+        old = stories.get(story_id)
+        if old is not None:
+            firsts = [d for d in (old.first, first) if d is not None]
+            lasts = [d for d in (old.last, last) if d is not None]
+            vector_sum = vector_sum + old.vector_sum
+            first, last = (min(firsts), max(lasts)) if firsts else (None, None)
+        stories[story_id] = StoryState(
+            story_id, vector_sum, len(members) + (old.size if old else 0), first, last
+        )
+        for m in members:
+            assignments[m.id] = doc_story[m.id] = story_id
+
+    pending = sorted(
+        docs, key=lambda d: (d.published is None, _stamp(d.published) if d.published else 0.0, str(d.id))
+    )
+    batch = {d.id for d in pending}
+    # Near-duplicates follow their original (grouped earlier or in this batch); the rest are clustered.
+    followers = [
+        d
+        for d in pending
+        if d.duplicate_of is not None and (d.duplicate_of in doc_story or d.duplicate_of in batch)
+    ]
+    following = {d.id for d in followers}
+    fresh = [d for d in pending if d.id not in following]
+
+    for start in range(0, len(fresh), settings.chunk):
+        chunk = fresh[start : start + settings.chunk]
+        vectors = np.stack([d.vector for d in chunk]).astype(np.float32)
+        labels = _cluster(vectors, [d.published for d in chunk], settings)
+        groups = [[chunk[i] for i in np.flatnonzero(labels == lab)] for lab in range(int(labels.max()) + 1)]
+        groups.sort(key=lambda g: chunk.index(g[0]))
+        spans = [_span([m.published for m in g]) for g in groups]
+        # Candidates: stories that existed before this chunk and whose dates can reach it.
+        stamps = [s for s in (_stamp(d.published) for d in chunk) if not np.isnan(s)]
+        low, high = (min(stamps) - gap, max(stamps) + gap) if stamps else (-np.inf, np.inf)
+        ids = [
+            i
+            for i, st in stories.items()
+            if st.first is None
+            or st.last is None
+            or (st.last.timestamp() >= low and st.first.timestamp() <= high)
+        ]
+        if ids:
+            centroids = np.stack([stories[i].centroid for i in ids]).astype(np.float32)
+            means = np.stack([np.sum([m.vector for m in g], axis=0) for g in groups]).astype(np.float32)
+            means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+            sims = means @ centroids.T
+        for k, group in enumerate(groups):
+            target = None
+            if ids:
+                for j in np.argsort(-sims[k]):
+                    if sims[k, j] < settings.attach_threshold:
+                        break
+                    state = stories[ids[j]]
+                    if _fits(state.first, state.last, *spans[k], timedelta(days=settings.max_days)):
+                        target = ids[j]
+                        break
+            if target is None:
+                target, next_id = next_id, next_id + 1
+            add(target, group)
+
+    unplaced = followers
+    while unplaced:  # chains (a duplicate of a duplicate) resolve in a few rounds
+        waiting = [d for d in unplaced if d.duplicate_of not in doc_story]
+        for doc in unplaced:
+            if doc.duplicate_of in doc_story:
+                add(doc_story[doc.duplicate_of], [doc])
+        if len(waiting) == len(unplaced):  # originals that never got a story: group them as new
+            for doc in waiting:
+                add(next_id, [doc])
+                next_id += 1
+            break
+        unplaced = waiting
+    touched = sorted(set(assignments.values()))
+    return Grouping(assignments, {i: stories[i] for i in touched})

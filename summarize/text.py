@@ -1,0 +1,79 @@
+"""Plain-text helpers shared by the analysis: sentences, words, stems, stop words.
+
+Sentences are returned as exact substrings of the input, so a summary built from them is
+traceable verbatim to its source.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before white space and an
+# upper-case letter, digit or opening quote; or at a line break (extracted text has one paragraph,
+# heading or list item per line).
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-ZÄÖÜ0-9])|\s*\n\s*")
+# Words that end with a period without ending the sentence ("Dr. Smith", "U.S. Army", "Jan. 5").
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr inc ltd co corp plc no vs etc fig jan feb mar apr jun jul aug sep sept "
+    "oct nov dec gen gov sen rep rev lt col capt sgt mt ft u.s u.k e.g i.e z.b bzw ca dipl nr".split()
+)
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves said says say new one two three year years per cent
+    percent mln dlrs pct told according could may might must shall us it's its also via s t
+    der die das und oder ein eine einer eines einem einen ist sind war waren wird werden wurde wurden
+    mit von vom zu zum zur im in am an auf aus bei für über unter nach vor durch als auch nicht noch nur
+    sich sie er es wir ihr den dem des dass daß wie so um bis seit gegen ohne hat haben hatte kann
+    können soll sollen mehr sehr schon jetzt hier dort diese dieser dieses diesen""".split()
+)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``, each an exact substring of it (stripped of outer white space)."""
+    out: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        piece = text[start : match.start()].strip()
+        last = piece.rsplit(maxsplit=1)[-1].rstrip(".").lower() if piece else ""
+        abbreviated = last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())
+        if piece and abbreviated and "\n" not in match.group():
+            continue  # "Dr." or an initial: the sentence goes on
+        if piece:
+            out.append(piece)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (letters and digits; inner hyphens and apostrophes kept)."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("porter")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Porter stem of a lower-case word (the stemmer ROUGE-1.5.5 uses)."""
+    return str(_stemmer().stemWord(word))
+
+
+def content_words(text: str) -> list[str]:
+    """Words that carry meaning: no stop words, no pure numbers, at least two characters."""
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()]

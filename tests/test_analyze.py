@@ -1,0 +1,189 @@
+"""The analysis stage on a store filled by the real ingest from the bundled demo feeds, real model.
+
+Runs on SQLite and, when a server is given, PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ingest import store as ingest_store
+from ingest.records import Document, Item
+from ingest.runner import run_ingest
+from summarize import store
+from summarize.analyze import AnalysisSettings, run_analysis
+from summarize.embed import TransformersEmbedder
+from trendpapers.config import Config, load_config
+from trendpapers.demo import serve_demo, write_demo_workspace
+
+AS_OF = date(2026, 11, 20)  # the demo feeds end in November 2026
+SETTINGS = AnalysisSettings(as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> TransformersEmbedder:
+    return TransformersEmbedder(SETTINGS.embed)
+
+
+def _ingest_demo(engine: sa.Engine, directory: Path) -> Config:
+    with serve_demo() as base:
+        config = load_config(write_demo_workspace(directory, base))
+        report = run_ingest(engine, config.sources, config.fetch, config.ingest)
+    assert not report.errors
+    return config
+
+
+def _hints(config: Config) -> dict[str, tuple[str, ...]]:
+    return {s.name: s.industries for s in config.sources}
+
+
+def _members(engine: sa.Engine) -> dict[int, int]:
+    with engine.connect() as conn:
+        return {r.item_id: r.story_id for r in conn.execute(sa.select(store.story_members))}
+
+
+def _titles(engine: sa.Engine) -> dict[int, str]:
+    with engine.connect() as conn:
+        return {r.item_id: r.title for r in conn.execute(sa.select(ingest_store.documents))}
+
+
+def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder, tmp_path: Path) -> None:
+    config = _ingest_demo(engine, tmp_path / "demo")
+    report = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+
+    titles = _titles(engine)
+    members = _members(engine)
+    assert report.documents == len(titles) == len(members) == 38
+    assert report.embedded == 37  # the near-duplicate borrows its original's vector
+    with engine.connect() as conn:
+        duplicates = conn.execute(
+            sa.select(ingest_store.documents.c.item_id, ingest_store.documents.c.duplicate_of).where(
+                ingest_store.documents.c.duplicate_of.is_not(None)
+            )
+        ).all()
+        assert duplicates and all(members[d] == members[o] for d, o in duplicates)
+        scores = conn.execute(sa.select(store.assignments)).all()
+    assert len(scores) == 38 * 3  # every document scored for every industry, assigned or not
+    assigned = {(titles[r.item_id], r.industry): r for r in scores if r.assigned}
+    recycling = assigned["Nordweave Fibres opens fibre-to-fibre recycling line in Kalvstad", "textile"]
+    assert "similarity" in recycling.reasons and "the source serves this industry" in recycling.reasons
+    assert ("Voxmira raises €14 million for AI mammography software", "medtech") in assigned
+    party = "Summer party 2026: 230 members celebrate on the Aske riverside"
+    assert not any(title == party for title, _ in assigned)  # off-topic: kept, assigned to none
+
+    with engine.connect() as conn:
+        trends = store.load_trends(conn)
+        assert {t.industry for t in trends} == {"textile", "medtech", "logistics"}
+        etrucks = next(t for t in trends if t.industry == "logistics")
+        assert any("electric" in titles[d].lower() or "charg" in titles[d].lower() for d in etrucks.doc_ids)
+        for trend in trends:
+            assert trend.status in {"new", "rising", "steady", "fading"}
+            assert sum(n for _, n in trend.weekly) == trend.current + trend.previous
+            _check_summary(conn, f"trend:{trend.trend_id}", set(trend.doc_ids))
+            for story_id in trend.story_ids[: SETTINGS.stories_summarized]:
+                story_docs = {i for i, s in members.items() if s == story_id}
+                _check_summary(conn, f"story:{story_id}", story_docs)
+
+    # A second run with nothing new: no model call, nothing rewritten, the same trends.
+    again = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    assert (again.documents, again.model_calls, again.summaries) == (0, 0, 0)
+    with engine.connect() as conn:
+        assert store.load_trends(conn) == trends
+
+
+def _check_summary(conn: sa.Connection, subject: str, allowed: set[int]) -> None:
+    stored = store.load_summary(conn, subject)
+    assert stored is not None, subject
+    summary = stored[1]
+    assert summary.sentences, subject
+    assert len(summary.text.split()) <= SETTINGS.summary.max_words
+    texts = {
+        r.item_id: r.text
+        for r in conn.execute(
+            sa.select(ingest_store.documents).where(ingest_store.documents.c.item_id.in_(list(allowed)))
+        )
+    }
+    for sentence in summary.sentences:
+        assert sentence.source_id in allowed
+        assert sentence.text in texts[sentence.source_id]  # verbatim from the cited document
+
+
+def test_new_documents_never_move_old_ones(
+    engine: sa.Engine, embedder: TransformersEmbedder, tmp_path: Path
+) -> None:
+    config = _ingest_demo(engine, tmp_path / "demo")
+    run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    before = _members(engine)
+    with engine.connect() as conn:
+        trends_before = {t.trend_id: set(t.story_ids) for t in store.load_trends(conn)}
+
+    # A follow-up report on the Kalvstad recycling line arrives from a new source.
+    now = datetime(2026, 10, 16, 10, tzinfo=UTC)  # two days after the opening
+    text = (
+        "Nordweave Fibres has started the second shift at its fibre-to-fibre recycling line in Kalvstad. "
+        "The plant now recycles post-consumer garments into new fibre around the clock, the company said."
+    )
+    with engine.begin() as conn:
+        source_id = ingest_store.ensure_source(conn, "Late News", "news")
+        item = Item(
+            "late-1",
+            None,
+            "https://late.example/1",
+            "https://late.example/1",
+            "Nordweave Fibres adds second shift at Kalvstad recycling line",
+            "",
+            text,
+            None,
+            now,
+            None,
+        )
+        ingest_store.insert_items(conn, source_id, [item], now)
+        (item_id,) = ingest_store.item_ids(conn, source_id, ["late-1"]).values()
+        ingest_store.save_document(
+            conn,
+            Document(item_id, "ok", None, item.link, item.title, text, None, now, "en", None, None),
+            minhash=None,
+            now=now,
+        )
+    report = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    assert report.documents == 1 and report.embedded == 1
+    after = _members(engine)
+    assert {k: after[k] for k in before} == before  # no old document moved or renumbered
+    titles = _titles(engine)
+    original = next(
+        i
+        for i, t in titles.items()
+        if t == "Nordweave Fibres opens fibre-to-fibre recycling line in Kalvstad"
+    )
+    assert after[item_id] == before[original]  # the follow-up joined the story of the event
+    with engine.connect() as conn:
+        trends_after = {t.trend_id: set(t.story_ids) for t in store.load_trends(conn)}
+    assert set(trends_after) == set(trends_before)  # every trend kept its id
+
+
+def test_changing_an_industry_profile_rescores_without_embedding_documents(
+    engine: sa.Engine, embedder: TransformersEmbedder, tmp_path: Path
+) -> None:
+    config = _ingest_demo(engine, tmp_path / "demo")
+    run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    calls = embedder.calls
+    industries = tuple(
+        replace(i, keywords=(*i.keywords, "party")) if i.slug == "logistics" else i for i in config.industries
+    )
+    report = run_analysis(engine, embedder, industries, _hints(config), SETTINGS)
+    assert report.embedded == 0 and embedder.calls == calls + 1  # only the changed profile
+    with engine.connect() as conn:
+        reasons = conn.execute(
+            sa.select(store.assignments.c.reasons)
+            .join(ingest_store.documents, ingest_store.documents.c.item_id == store.assignments.c.item_id)
+            .where(
+                store.assignments.c.industry == "logistics",
+                ingest_store.documents.c.title.like("Summer party%"),
+            )
+        ).scalar_one()
+    assert "keywords: party" in reasons

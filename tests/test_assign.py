@@ -1,0 +1,56 @@
+"""Industry scores: similarity plus keyword, source and patent-class evidence, with readable reasons."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from summarize.assign import AssignInput, AssignSettings, assign, profile_text
+from summarize.records import Industry
+
+TEXTILE = Industry("textile", "Textile", "Fibres and fabrics", ("recycling", "yarn"), ("D01", "D06M"))
+MEDTECH = Industry("medtech", "Medical technology", "Devices", ("implant",), ("A61B",))
+PROFILES = np.eye(4, dtype=np.float32)[:2]  # textile = axis 0, medtech = axis 1
+
+
+def _doc(
+    vector: list[float], text: str = "", hints: tuple[str, ...] = (), classes: tuple[str, ...] = ()
+) -> AssignInput:
+    v = np.array(vector, dtype=np.float32)
+    return AssignInput(1, "Title", text, v / np.linalg.norm(v), hints, classes)
+
+
+def test_similarity_alone_decides_by_threshold() -> None:
+    rows = assign([_doc([0.6, 0.1, 0.79, 0])], [TEXTILE, MEDTECH], PROFILES, AssignSettings(threshold=0.35))
+    textile, medtech = rows
+    assert textile.assigned and textile.similarity > 0.5
+    assert not medtech.assigned
+    assert textile.reasons.startswith("similarity 0.60")
+
+
+def test_evidence_adds_up_and_is_explained() -> None:
+    doc = _doc(
+        [0.2, 0, 0.98, 0],
+        "New yarns from recycling. Recycled yarn.",
+        hints=("textile",),
+        classes=("D06M15/00", "A61B5/00"),
+    )
+    textile, medtech = assign([doc], [TEXTILE, MEDTECH], PROFILES)
+    assert textile.keywords == ("recycling", "yarn")
+    assert textile.source_hint and textile.classes == ("D06M15/00",)
+    assert textile.score == round(0.2 + 2 * 0.05 + 0.1 + 0.4, 4)
+    assert "keywords: recycling, yarn" in textile.reasons and "patent classes: D06M15/00" in textile.reasons
+    assert medtech.classes == ("A61B5/00",) and medtech.assigned
+
+
+def test_off_topic_documents_serve_no_industry() -> None:
+    rows = assign([_doc([0, 0, 0, 1])], [TEXTILE, MEDTECH], PROFILES)
+    assert rows and not any(r.assigned for r in rows)
+
+
+def test_keywords_match_whole_words_only() -> None:
+    (textile,) = assign([_doc([1, 0, 0, 0], "Polyarnish and yarns")], [TEXTILE], PROFILES[:1])
+    assert textile.keywords == ("yarn",)
+
+
+def test_profile_text_reads_like_a_description() -> None:
+    assert profile_text(TEXTILE) == "Textile. Fibres and fabrics. recycling, yarn"

@@ -1,0 +1,87 @@
+"""Trends from controlled stories: clusters, counts per window, status and ids stable across runs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+
+from summarize.trends import PreviousTrend, TrendDoc, TrendSettings, build_trends
+
+AS_OF = date(2026, 11, 20)
+SETTINGS = TrendSettings(window_days=28, threshold=0.5, min_documents=3)
+
+
+def _docs(
+    topic: int, story_ids: list[int], days_ago: list[int], source: str = "A", patent: bool = False
+) -> list[TrendDoc]:
+    v = np.eye(16, dtype=np.float32)[topic]
+    out = []
+    for k, (story, ago) in enumerate(zip(story_ids, days_ago, strict=True)):
+        when = datetime.combine(AS_OF - timedelta(days=ago), datetime.min.time(), tzinfo=UTC)
+        out.append(
+            TrendDoc(
+                topic * 1000 + k,
+                story,
+                when,
+                f"{source}{k % 2}",
+                f"Topic {topic} news {k}",
+                f"Recycled fibre topic{topic} plant opens. Story {story}.",
+                v,
+                patent,
+            )
+        )
+    return out
+
+
+def test_rising_new_and_fading_trends() -> None:
+    rising = _docs(0, [1, 2, 3, 4, 5, 6], [40, 5, 6, 7, 8, 9])  # 1 before, 5 now
+    new = _docs(1, [10, 10, 11], [1, 2, 3])  # nothing before
+    fading = _docs(2, [20, 21, 22, 23], [30, 35, 40, 3])  # 3 before, 1 now
+    tiny = _docs(3, [30, 31], [1, 2])  # two documents: no trend
+    trends = build_trends("textile", rising + new + fading + tiny, [], AS_OF, SETTINGS)
+    by_status = {t.status: t for t in trends}
+    assert set(by_status) == {"rising", "new", "fading"}
+    assert (by_status["rising"].current, by_status["rising"].previous) == (5, 1)
+    assert by_status["rising"].growth == 4.0
+    assert by_status["new"].growth is None and by_status["new"].weak_signal
+    assert (by_status["fading"].current, by_status["fading"].previous) == (1, 3)
+    for t in trends:
+        assert sum(n for _, n in t.weekly) == t.current + t.previous
+        assert all(date.fromisoformat(w).weekday() == 0 for w, _ in t.weekly)
+        assert t.sources == 2 and t.window_end == AS_OF
+    assert sorted(t.trend_id for t in trends) == ["textile-0001", "textile-0002", "textile-0003"]
+    assert by_status["rising"].trend_id == "textile-0001"  # new ids go to the largest trends first
+
+
+def test_a_trend_keeps_its_id_while_it_grows() -> None:
+    first = build_trends(
+        "medtech", _docs(0, [1, 2, 3], [3, 4, 5]) + _docs(1, [7, 8, 9], [3, 4, 5]), [], AS_OF, SETTINGS
+    )
+    previous = [PreviousTrend(t.trend_id, frozenset(t.story_ids)) for t in first]
+    grown = (
+        _docs(0, [1, 2, 3, 4, 5], [3, 4, 5, 1, 1])
+        + _docs(1, [7, 8, 9], [3, 4, 5])
+        + _docs(5, [50, 51, 52], [1, 1, 1])
+    )
+    second = build_trends("medtech", grown, previous, AS_OF, SETTINGS, next_number=3)
+    ids = {frozenset(t.story_ids): t.trend_id for t in second}
+    old = {frozenset(t.story_ids): t.trend_id for t in first}
+    assert ids[frozenset({1, 2, 3, 4, 5})] == old[frozenset({1, 2, 3})]
+    assert ids[frozenset({7, 8, 9})] == old[frozenset({7, 8, 9})]
+    assert ids[frozenset({50, 51, 52})] == "medtech-0003"
+
+
+def test_patent_share_labels_and_central_title() -> None:
+    patent = replace(_docs(0, [4], [4], patent=True)[0], id=999, title="Method for recycling fibres")
+    docs = [*_docs(0, [1, 2, 3], [1, 2, 3]), patent, *_docs(1, [5, 6, 7], [1, 2, 3])]
+    trends = build_trends("textile", docs, [], AS_OF, SETTINGS)
+    first = next(t for t in trends if 1 in t.story_ids)
+    assert first.patent_share == 0.25
+    assert "topic0" in first.label.split(" · ")[0]  # the word only this trend's documents use
+    assert first.title != patent.title  # the title comes from a news document, not the patent
+
+
+def test_documents_outside_both_windows_are_ignored() -> None:
+    assert build_trends("textile", _docs(0, [1, 2, 3], [60, 70, 80]), [], AS_OF, SETTINGS) == []
