@@ -24,4 +24,6 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/ingest_bench.py
+	$(BIN)/python benchmarks/analysis_bench.py

@@ -22,9 +22,9 @@ from summarize.keywords import distinctive_keywords, group_terms
 class TrendSettings:
     window_days: int = 90
     # Average cosine of story centroids within a trend: looser than a story (one event), tighter
-    # than an industry (everything in it is related). On the demo, 0.4 joins the four e-truck
-    # stories of logistics and keeps warehouse robots apart; 0.45 splits the e-trucks.
-    threshold: float = 0.4
+    # than an industry (everything in it is related). On the demo, 0.35 finds the designed themes
+    # (textile recycling, smart textiles, e-trucks, warehouse robots); 0.45 splits most of them.
+    threshold: float = 0.35
     min_documents: int = 3  # fewer documents are no trend
     max_stories: int = 3000  # the largest stories are clustered; smaller ones join the nearest trend
     rising: float = 1.5  # growth factor (documents now vs before, +1 smoothed) for "rising"

@@ -471,7 +471,7 @@ def resume(ctx: click.Context, name: str) -> None:
     help="Where to create the demo workspace.",
 )
 def demo(directory: Path) -> None:
-    """Run the pipeline on the bundled demo sources, served from 127.0.0.1."""
+    """Run the pipeline (ingest, analyze) on the bundled demo sources, served from 127.0.0.1."""
     from trendpapers.demo import serve_demo, write_demo_workspace
 
     with serve_demo() as base:
@@ -479,7 +479,13 @@ def demo(directory: Path) -> None:
         path = write_demo_workspace(directory, base)
         config = load_config(path)
         code = _ingest(config, ())
-    click.echo(f"demo workspace: {directory} (inspect it with `trendpapers -c {path} status`)")
+    with workspace_lock(config.root, "analyze"):
+        engine = open_store(config.storage_url)
+        result = recorded(engine, "analyze", lambda: analyze_stage(config, engine))
+    _print(result)
+    click.echo(f"demo workspace: {directory}")
+    click.echo(f"  trends:  trendpapers -c {path} trends")
+    click.echo(f"  status:  trendpapers -c {path} status")
     sys.exit(code)
 
 

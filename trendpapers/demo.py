@@ -74,6 +74,9 @@ def serve_demo() -> Iterator[str]:
 MARKER = ".trendpapers-demo"  # marks a directory the demo made, and may therefore replace
 
 
+DEMO_AS_OF = "2026-11-20"
+
+
 def write_demo_workspace(directory: Path, base: str) -> Path:
     """A fresh workspace in ``directory`` whose sources are the demo feeds at ``base``; returns its config.
 
@@ -93,6 +96,8 @@ def write_demo_workspace(directory: Path, base: str) -> Path:
     # The demo server runs on loopback: allow exactly that address, and no politeness gap to wait out.
     text = text.replace("allow_networks = []", 'allow_networks = ["127.0.0.1/32"]')
     text = text.replace("host_gap = 1.0 ", "host_gap = 0.0 ")
+    # The demo feeds are dated up to November 2026: the trend window ends there, not today.
+    text = text.replace("# as_of = 2026-11-20 ", f"as_of = {DEMO_AS_OF} ")
     blocks = [
         f'\n[[sources]]\nname = "{name}"\nurl = "{base}/{feed}"\nkind = "news"\n'
         f'industries = {industries!r}\nlanguage = "en"\n'.replace("'", '"')
