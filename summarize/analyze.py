@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from ingest.patentstore import patents
 from summarize import store
+from summarize.abstractive import Rewriter, rewrite_summary
 from summarize.assign import AssignInput, AssignSettings, assign, profile_text
 from summarize.embed import Embedder, EmbedSettings, document_text
 from summarize.lexical import story_vectors, terms, tfidf_vectors
@@ -45,6 +46,7 @@ class AnalysisSettings:
     summary_documents: int = 10  # the most central documents of a trend that its summary reads
     stories_summarized: int = 5  # per trend, the largest stories get a summary of their own
     as_of: date | None = None  # the day the trend window ends; None: today (UTC)
+    abstractive: str | None = None  # a model that may rewrite summary sentences (see ``abstractive``)
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,11 @@ def group_batch(
 
 
 def _summaries_for(
-    conn: sa.Connection, trend: Trend, settings: AnalysisSettings, docs: Mapping[int, store.IndustryDocument]
+    conn: sa.Connection,
+    trend: Trend,
+    settings: AnalysisSettings,
+    docs: Mapping[int, store.IndustryDocument],
+    rewriter: Rewriter | None,
 ) -> int:
     """Summaries of a trend and its largest stories, unless those documents were summarized already."""
     written = 0
@@ -258,20 +264,26 @@ def _summaries_for(
         )
         subjects.append((f"story:{story_id}", members[: settings.summary_documents]))
     for subject, ids in subjects:
-        fingerprint = _fingerprint(ids, settings.summary)
+        fingerprint = _fingerprint(ids, settings.summary, rewriter.model_id if rewriter else None)
         stored = store.load_summary(conn, subject)
         if stored is not None and stored[0] == fingerprint:
             continue
-        summary: Summary = summarize(
-            [SourceDoc(i, docs[i].title, docs[i].text) for i in ids], settings.summary
-        )
+        sources = [SourceDoc(i, docs[i].title, docs[i].text) for i in ids]
+        summary: Summary = summarize(sources, settings.summary)
+        if rewriter is not None:
+            summary = rewrite_summary(summary, sources, rewriter)
         store.save_summary(conn, subject, fingerprint, summary)
         written += 1
     return written
 
 
 def industry_trends(
-    engine: sa.Engine, embedder: Embedder, industry: Industry, as_of: date, settings: AnalysisSettings
+    engine: sa.Engine,
+    embedder: Embedder,
+    industry: Industry,
+    as_of: date,
+    settings: AnalysisSettings,
+    rewriter: Rewriter | None = None,
 ) -> tuple[list[Trend], int]:
     """The trends of one industry for the window ending ``as_of``, and how many summaries were written."""
     window = settings.trends.window_days
@@ -291,7 +303,7 @@ def industry_trends(
         next_number = max((trend_number(p.trend_id) for p in previous), default=0) + 1
         found = build_trends(industry.slug, trend_docs, previous, as_of, settings.trends, next_number)
         store.save_trends(conn, industry.slug, found, as_of)
-        written = sum(_summaries_for(conn, t, settings, docs) for t in found)
+        written = sum(_summaries_for(conn, t, settings, docs, rewriter) for t in found)
     return found, written
 
 
@@ -303,11 +315,12 @@ def run_analysis(
     settings: AnalysisSettings | None = None,
     *,
     only: str | None = None,
+    rewriter: Rewriter | None = None,
 ) -> AnalysisReport:
     """The whole stage: group every pending document, then trends and summaries per industry.
 
     ``hints`` maps source names to the industries they serve; ``only`` limits the trends to one
-    industry slug (documents are still scored for all).
+    industry slug (documents are still scored for all); ``rewriter`` may rewrite summary sentences.
     """
     settings = settings or AnalysisSettings()
     as_of = settings.as_of or datetime.now(UTC).date()
@@ -332,7 +345,7 @@ def run_analysis(
     for industry in industries:
         if only and industry.slug != only:
             continue
-        trends, n = industry_trends(engine, embedder, industry, as_of, settings)
+        trends, n = industry_trends(engine, embedder, industry, as_of, settings, rewriter)
         found[industry.slug] = len(trends)
         written += n
     return AnalysisReport(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import InputError
+from summarize.abstractive import Rewriter, rewrite_summary
 from summarize.analyze import AnalysisSettings, story_docs
 from summarize.embed import Embedder, document_text
 from summarize.lexical import terms
@@ -105,7 +106,9 @@ def eval_stories(
     return [{"id": a.id, "story": grouping.assignments[a.id]} for a in articles]
 
 
-def eval_summaries(path: Path, max_words: int, settings: AnalysisSettings) -> list[dict[str, Any]]:
+def eval_summaries(
+    path: Path, max_words: int, settings: AnalysisSettings, rewriter: Rewriter | None = None
+) -> list[dict[str, Any]]:
     """``{"cluster_id", "summary", "sentences": [{"text", "source_id"}]}`` per input cluster."""
     clusters, problems = [], []
     for number, row in read_jsonl(path):
@@ -125,6 +128,8 @@ def eval_summaries(path: Path, max_words: int, settings: AnalysisSettings) -> li
     out = []
     for cluster_id, docs in clusters:
         summary = summarize(docs, summary_settings)
+        if rewriter is not None:
+            summary = rewrite_summary(summary, docs, rewriter)
         out.append(
             {
                 "cluster_id": cluster_id,

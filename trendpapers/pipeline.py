@@ -48,12 +48,17 @@ def ingest_stage(config: Config, engine: sa.Engine, only: Sequence[str] = ()) ->
 
 
 def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None) -> StageResult:
+    from summarize.abstractive import TransformersRewriter
     from summarize.analyze import run_analysis  # torch and scipy load only when analysing
     from summarize.embed import TransformersEmbedder
 
     hints = {s.name: s.industries for s in config.sources}
     embedder = TransformersEmbedder(config.analysis.embed)
-    report = run_analysis(engine, embedder, config.industries, hints, config.analysis, only=industry)
+    model = config.analysis.abstractive
+    rewriter = TransformersRewriter(model) if model else None
+    report = run_analysis(
+        engine, embedder, config.industries, hints, config.analysis, only=industry, rewriter=rewriter
+    )
     details = tuple(f"{slug}: {n} trends" for slug, n in report.trends.items())
     summary = (
         f"{report.documents} documents grouped ({report.embedded} embedded, {report.model_calls} model "
