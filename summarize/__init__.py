@@ -1,5 +1,23 @@
-"""Summarize: Document → Embedding, Story, Trend (the analysis stage; built by the analysis issue)."""
+"""Summarize: documents → embeddings, industry scores, stories, trends and cited summaries."""
 
+from summarize.analyze import AnalysisReport, AnalysisSettings, run_analysis
+from summarize.embed import DEFAULT_MODEL, Embedder, EmbedSettings, TransformersEmbedder
 from summarize.records import Industry
+from summarize.summarizer import CitedSentence, SourceDoc, Summary, summarize
+from summarize.trends import Trend
 
-__all__ = ["Industry"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "AnalysisReport",
+    "AnalysisSettings",
+    "CitedSentence",
+    "EmbedSettings",
+    "Embedder",
+    "Industry",
+    "SourceDoc",
+    "Summary",
+    "TransformersEmbedder",
+    "Trend",
+    "run_analysis",
+    "summarize",
+]

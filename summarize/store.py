@@ -282,8 +282,8 @@ def save_stories(
 
 def save_assignments(conn: sa.Connection, rows: Sequence[Assignment]) -> None:
     """Replace the scores of these documents for these industries."""
+    industries = sorted({a.industry for a in rows})
     for chunk in chunks(sorted({a.item_id for a in rows})):
-        industries = sorted({a.industry for a in rows})
         conn.execute(
             assignments.delete().where(
                 assignments.c.item_id.in_(chunk), assignments.c.industry.in_(industries)
