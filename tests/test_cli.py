@@ -33,6 +33,13 @@ def run(*args: str) -> tuple[int, str]:
         ["run"],
         ["backup"],
         ["schedule"],
+        ["analyze"],
+        ["trends"],
+        ["eval"],
+        ["eval", "stories"],
+        ["eval", "summarize"],
+        ["eval", "score", "stories"],
+        ["eval", "score", "summaries"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
@@ -165,6 +172,18 @@ def test_run_runs_every_stage_and_reports_each(workspace: Path) -> None:
     assert code == 1  # the Bad source failed; Good was ingested
     assert "ingest: 2 sources, 3 new items" in out and "failed        Bad: HTTP 404" in out
     assert "ingest: errors" in run("-c", str(workspace), "status")[1]
+    assert "analyze: 3 documents grouped (3 embedded" in out
+
+
+def test_analyze_and_trends(workspace: Path) -> None:
+    assert run("-c", str(workspace), "trends")[1].startswith("no trends yet")
+    run("-c", str(workspace), "ingest", "--source", "Good")
+    code, out = run("-c", str(workspace), "analyze", "--industry", "textile", "--window", "30")
+    assert code == 0 and "analyze: 3 documents grouped" in out and "textile: " in out
+    code, out = run("-c", str(workspace), "analyze", "--industry", "nope")
+    assert code == 2 and "unknown industry 'nope'" in out
+    code, out = run("-c", str(workspace), "trends", "--all")
+    assert code == 0
 
 
 def test_backup_is_a_consistent_copy(workspace: Path, tmp_path: Path) -> None:
