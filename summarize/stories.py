@@ -26,7 +26,10 @@ class StorySettings:
     # Share of the word-level TF-IDF cosine in a story vector (the rest is the embedding cosine):
     # names and numbers tell apart events of one kind ("X buys Y" vs "Z buys W").
     lexical_weight: float = 0.5
-    max_days: float = 7.0  # documents further apart than this never share a story
+    # Documents further apart than this never share a story. Coverage of one event can run for a
+    # couple of weeks (follow-ups, reactions); a recurring kind of event (a strike, a quarterly
+    # report) rarely comes back within that time.
+    max_days: float = 14.0
     chunk: int = 1000  # documents clustered together; bounds memory (chunk² floats)
 
 
