@@ -52,7 +52,8 @@ def rewrite_summary(summary: Summary, docs: Sequence[SourceDoc], rewriter: Rewri
     texts: Mapping[Any, str] = {d.id: f"{d.title}\n{d.text}" for d in docs}
     sentences, changed = [], False
     for sentence in summary.sentences:
-        candidate = rewriter.rewrite(sentence.text).strip().splitlines()[0] if sentence.text else ""
+        lines = rewriter.rewrite(sentence.text).strip().splitlines()
+        candidate = lines[0].strip() if lines else ""
         if (
             candidate
             and candidate != sentence.text

@@ -120,8 +120,11 @@ def profile_vectors(
     """One unit row per industry; a changed profile is embedded and every document rescored for it."""
     with engine.begin() as conn:
         stored = store.load_profiles(conn)
+    hinted = sorted((source, tuple(sorted(slugs))) for source, slugs in hints.items())
     prints = {
-        i.slug: _fingerprint(embedder.model_id, profile_text(i), i.keywords, i.patent_classes)
+        i.slug: _fingerprint(
+            embedder.model_id, profile_text(i), i.keywords, i.patent_classes, hinted, settings.assign
+        )
         for i in industries
     }
     changed = [i for i in industries if i.slug not in stored or stored[i.slug][0] != prints[i.slug]]
@@ -230,6 +233,9 @@ def group_batch(
         oldest = min(d.when for d in batch) - timedelta(days=settings.stories.max_days)
         next_id = store.max_story_id(conn) + 1
         existing = store.load_stories(conn, embedder.model_id, oldest)
+        # A near-duplicate of an older document joins its story, however old: that story must be
+        # loaded whole, or saving it would overwrite it with the newcomer alone.
+        existing.update(store.stories_by_id(conn, [s for s in known.values() if s not in existing]))
         grouping = group_stories(docs, existing, settings.stories, known=known, next_id=next_id)
         store.save_stories(conn, embedder.model_id, grouping.stories, grouping.assignments)
         store.add_document_frequencies(conn, Counter(t for c in counts for t in c), df)
@@ -262,7 +268,8 @@ def _summaries_for(
         members = sorted(
             (d.id for d in docs.values() if d.story_id == story_id), key=lambda i: (docs[i].when, i)
         )
-        subjects.append((f"story:{story_id}", members[: settings.summary_documents]))
+        # The industry's documents of the story: one summary per (industry, story).
+        subjects.append((f"story:{trend.industry}:{story_id}", members[: settings.summary_documents]))
     for subject, ids in subjects:
         fingerprint = _fingerprint(ids, settings.summary, rewriter.model_id if rewriter else None)
         stored = store.load_summary(conn, subject)

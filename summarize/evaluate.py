@@ -169,10 +169,20 @@ def score_summaries(references_path: Path, predicted_path: Path, max_words: int)
     references: dict[Any, list[str]] = {}
     for number, row in read_jsonl(references_path):
         refs = row.get("references") if isinstance(row, dict) else None
-        if not isinstance(refs, list) or not refs or not all(isinstance(r, str) for r in refs):
+        if (
+            not isinstance(row, dict)
+            or "cluster_id" not in row
+            or not isinstance(refs, list)
+            or not refs
+            or not all(isinstance(r, str) for r in refs)
+        ):
             raise InputError(f"{references_path}:{number}: needs cluster_id and a non-empty references list")
         references[row["cluster_id"]] = refs
-    predicted = {row["cluster_id"]: str(row.get("summary", "")) for _, row in read_jsonl(predicted_path)}
+    predicted = {}
+    for number, row in read_jsonl(predicted_path):
+        if not isinstance(row, dict) or "cluster_id" not in row:
+            raise InputError(f"{predicted_path}:{number}: needs an object with cluster_id and summary")
+        predicted[row["cluster_id"]] = str(row.get("summary", ""))
     missing = sorted(map(str, set(references) - set(predicted)))
     if missing:
         raise InputError(f"{predicted_path}: no summary for {len(missing)} cluster(s), e.g. {missing[:3]}")

@@ -19,12 +19,14 @@ import numpy as np
 
 from summarize.text import content_words, stem
 
+MAX_TERM = 40  # characters; the lexicon stores terms of up to 200
 LEXICAL_DIM = 1024  # measured: cosines within ~0.03 of the exact TF-IDF cosine on news texts
 
 
 def terms(text: str) -> Counter[str]:
     """Stemmed content words of a text, counted."""
-    return Counter(stem(w) for w in content_words(text))
+    # Longer "words" are codes, URLs or encoded blobs: no use for telling events apart.
+    return Counter(stem(w) for w in content_words(text) if len(w) <= MAX_TERM)
 
 
 @lru_cache(maxsize=262144)
@@ -50,10 +52,3 @@ def story_vectors(embeddings: np.ndarray, lexical: np.ndarray, lexical_weight: f
     return np.hstack([np.sqrt(1.0 - lexical_weight) * embeddings, np.sqrt(lexical_weight) * lexical]).astype(
         np.float32
     )
-
-
-def embedding_part(vectors: np.ndarray, dimension: int) -> np.ndarray:
-    """The (renormalised) embedding columns of story vectors or their sums."""
-    head = vectors[..., :dimension]
-    norms = np.linalg.norm(head, axis=-1, keepdims=True)
-    return head / np.maximum(norms, 1e-12)

@@ -98,7 +98,7 @@ trend_history = sa.Table(
 summaries = sa.Table(
     "summaries",
     metadata,
-    sa.Column("subject", sa.String(140), primary_key=True),  # "trend:ID" or "story:ID"
+    sa.Column("subject", sa.String(240), primary_key=True),  # "trend:ID" or "story:INDUSTRY:ID"
     sa.Column("fingerprint", sa.String(64), nullable=False),  # of the documents it was made from
     sa.Column("method", sa.String(300), nullable=False),
     sa.Column("sentences", sa.JSON, nullable=False),  # [{"text", "source_id"}]
@@ -223,6 +223,15 @@ def load_stories(conn: sa.Connection, model: str, since: datetime | None) -> dic
         r.id: StoryState(r.id, _vector(r.vector_sum, np.float64), r.size, r.first_at, r.last_at)
         for r in conn.execute(query)
     }
+
+
+def stories_by_id(conn: sa.Connection, story_ids: Sequence[int]) -> dict[int, StoryState]:
+    """Stories by id, whatever their dates (those near-duplicates follow)."""
+    out: dict[int, StoryState] = {}
+    for chunk in chunks(sorted(set(story_ids))):
+        for r in conn.execute(sa.select(stories).where(stories.c.id.in_(chunk))):
+            out[r.id] = StoryState(r.id, _vector(r.vector_sum, np.float64), r.size, r.first_at, r.last_at)
+    return out
 
 
 def max_story_id(conn: sa.Connection) -> int:

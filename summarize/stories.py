@@ -26,8 +26,9 @@ class StorySettings:
     # Share of the word-level TF-IDF cosine in a story vector (the rest is the embedding cosine):
     # names and numbers tell apart events of one kind ("X buys Y" vs "Z buys W").
     lexical_weight: float = 0.5
-    # Documents further apart than this never share a story. Coverage of one event can run for a
-    # couple of weeks (follow-ups, reactions); a recurring kind of event (a strike, a quarterly
+    # Documents further apart than this are never linked directly, and a new cluster joins a story
+    # only if their dates come this close (so a story with follow-ups can keep growing). Coverage of
+    # one event can run for a couple of weeks; a recurring kind of event (a strike, a quarterly
     # report) rarely comes back within that time.
     max_days: float = 14.0
     chunk: int = 1000  # documents clustered together; bounds memory (chunk² floats)
@@ -81,21 +82,29 @@ def _fits(
     return other_first - last <= gap and first - other_last <= gap
 
 
-def _cluster(vectors: np.ndarray, dates: Sequence[datetime | None], settings: StorySettings) -> np.ndarray:
-    """Average-linkage labels (0-based) for one chunk of documents."""
-    n = len(vectors)
-    if n == 1:
+def average_linkage(vectors: np.ndarray, threshold: float, apart: np.ndarray | None = None) -> np.ndarray:
+    """0-based cluster labels: average linkage on cosine, cut where the mean similarity < threshold.
+
+    Pairs marked in ``apart`` count as opposite (similarity -1), so they pull their clusters apart.
+    """
+    if len(vectors) == 1:
         return np.zeros(1, dtype=int)
     from scipy.cluster.hierarchy import fcluster, linkage  # scipy loads slowly; only when clustering
     from scipy.spatial.distance import squareform
 
     distance = 1.0 - np.clip(vectors @ vectors.T, -1.0, 1.0)
-    stamps = np.array([d.timestamp() if d else np.nan for d in dates])
-    apart = np.abs(stamps[:, None] - stamps[None, :]) > settings.max_days * 86400
-    distance[apart] = 2.0  # never linked: average linkage keeps such pairs from pulling together
+    if apart is not None:
+        distance[apart] = 2.0
     np.fill_diagonal(distance, 0.0)
     tree = linkage(squareform(distance, checks=False), method="average")
-    return fcluster(tree, t=1.0 - settings.link_threshold, criterion="distance") - 1
+    return fcluster(tree, t=1.0 - threshold, criterion="distance") - 1
+
+
+def _cluster(vectors: np.ndarray, dates: Sequence[datetime | None], settings: StorySettings) -> np.ndarray:
+    """Labels for one chunk of documents; documents more than ``max_days`` apart never link directly."""
+    stamps = np.array([d.timestamp() if d else np.nan for d in dates])
+    apart = np.abs(stamps[:, None] - stamps[None, :]) > settings.max_days * 86400
+    return average_linkage(vectors, settings.link_threshold, apart)
 
 
 def _stamp(d: datetime | None) -> float:

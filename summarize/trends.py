@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from summarize.keywords import distinctive_keywords, group_terms
+from summarize.stories import average_linkage
 
 
 @dataclass(frozen=True)
@@ -81,18 +82,6 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / norm if norm else v
 
 
-def _clusters(centroids: np.ndarray, threshold: float) -> np.ndarray:
-    if len(centroids) == 1:
-        return np.zeros(1, dtype=int)
-    from scipy.cluster.hierarchy import fcluster, linkage  # scipy loads slowly; only when clustering
-    from scipy.spatial.distance import squareform
-
-    distance = 1.0 - np.clip(centroids @ centroids.T, -1.0, 1.0)
-    np.fill_diagonal(distance, 0.0)
-    tree = linkage(squareform(distance, checks=False), method="average")
-    return fcluster(tree, t=1.0 - threshold, criterion="distance") - 1
-
-
 def _monday(d: datetime) -> date:
     day = d.date()
     return day - timedelta(days=day.weekday())
@@ -120,7 +109,7 @@ def build_trends(
     centroids = np.stack([_unit(np.sum([d.vector for d in by_story[s]], axis=0)) for s in story_ids])
     core = min(len(story_ids), settings.max_stories)
     labels = np.full(len(story_ids), -1)
-    labels[:core] = _clusters(centroids[:core], settings.threshold)
+    labels[:core] = average_linkage(centroids[:core], settings.threshold)
     if core < len(story_ids):  # the many small stories join the nearest trend, or none
         means = np.stack(
             [_unit(centroids[:core][labels[:core] == k].sum(0)) for k in range(labels[:core].max() + 1)]

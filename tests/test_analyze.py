@@ -87,7 +87,7 @@ def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder,
             _check_summary(conn, f"trend:{trend.trend_id}", set(trend.doc_ids))
             for story_id in trend.story_ids[: SETTINGS.stories_summarized]:
                 story_docs = {i for i, s in members.items() if s == story_id}
-                _check_summary(conn, f"story:{story_id}", story_docs)
+                _check_summary(conn, f"story:{trend.industry}:{story_id}", story_docs)
 
     # A second run with nothing new: no model call, nothing rewritten, the same trends.
     again = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
@@ -152,14 +152,59 @@ def test_new_documents_never_move_old_ones(
         )
     report = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
     assert report.documents == 1 and report.embedded == 1
-    after = _members(engine)
-    assert {k: after[k] for k in before} == before  # no old document moved or renumbered
     titles = _titles(engine)
     original = next(
         i
         for i, t in titles.items()
         if t == "Nordweave Fibres opens fibre-to-fibre recycling line in Kalvstad"
     )
+    with engine.connect() as conn:
+        root = store.originals(conn, [original]).get(original, original)  # ingest links copies to a root
+        old_size = conn.execute(
+            sa.select(store.stories.c.size).where(store.stories.c.id == before[original])
+        ).scalar_one()
+    # A syndicated copy of the opening report, weeks later: it joins the (old) story of its original.
+    later = datetime(2026, 11, 19, 10, tzinfo=UTC)
+    with engine.begin() as conn:
+        copy = Item(
+            "late-2",
+            None,
+            "https://late.example/2",
+            "https://late.example/2",
+            titles[original],
+            "",
+            text,
+            None,
+            later,
+            None,
+        )
+        ingest_store.insert_items(conn, source_id, [copy], later)
+        copy_id = ingest_store.item_ids(conn, source_id, ["late-2"])["late-2"]
+        doc = Document(
+            copy_id,
+            "ok",
+            None,
+            copy.link,
+            copy.title,
+            text,
+            None,
+            later,
+            "en",
+            None,
+            None,
+            duplicate_of=root,
+        )
+        ingest_store.save_document(conn, doc, minhash=None, now=later)
+    report = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    assert report.documents == 1 and report.embedded == 0  # the copy borrows its original's vector
+    after = _members(engine)
+    assert after[copy_id] == before[original]
+    with engine.connect() as conn:
+        new_size = conn.execute(
+            sa.select(store.stories.c.size).where(store.stories.c.id == before[original])
+        ).scalar_one()
+    assert new_size == old_size + 1  # grown by the copy, not replaced by it
+    assert {k: after[k] for k in before} == before  # no old document moved or renumbered
     assert after[item_id] == before[original]  # the follow-up joined the story of the event
     with engine.connect() as conn:
         trends_after = {t.trend_id: set(t.story_ids) for t in store.load_trends(conn)}

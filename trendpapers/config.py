@@ -12,7 +12,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +283,9 @@ def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
     if (root / model).is_dir():  # a local folder, relative to the workspace
         model = str((root / model).resolve())
     as_of = problems.get(data, "as_of", "analysis.as_of", date, None)  # TOML has dates: as_of = 2026-11-20
+    if isinstance(as_of, datetime):  # a TOML date-time is a date too, but the window ends on a day
+        problems.add("analysis.as_of", f"must be a date (YYYY-MM-DD) without a time, not {as_of}")
+        as_of = None
     abstractive = problems.get(data, "abstractive", "analysis.abstractive", str, None) or None
     if abstractive and (root / abstractive).exists():  # a local folder or .gguf file
         abstractive = str((root / abstractive).resolve())
