@@ -230,7 +230,8 @@ def group_batch(
     with engine.begin() as conn:
         df = store.document_frequencies(conn, {t for c in counts for t in c})
         docs = story_docs(batch, vectors, counts, df, store.grouped_count(conn), settings)
-        oldest = min(d.when for d in batch) - timedelta(days=settings.stories.max_days)
+        dated = [d.when for d in batch if d.when is not None]
+        oldest = min(dated) - timedelta(days=settings.stories.max_days) if dated else None
         next_id = store.max_story_id(conn) + 1
         existing = store.load_stories(conn, embedder.model_id, oldest)
         # A near-duplicate of an older document joins its story, however old: that story must be
@@ -250,6 +251,32 @@ def group_batch(
         )
     new = len({s for s in grouping.assignments.values() if s >= next_id})
     return embedded, new
+
+
+def group_pending(
+    engine: sa.Engine,
+    embedder: Embedder,
+    settings: AnalysisSettings,
+    industries: Sequence[Industry] = (),
+    profiles: np.ndarray | None = None,
+    hints: Mapping[str, tuple[str, ...]] | None = None,
+) -> tuple[int, int, int]:
+    """Every pending document embedded, scored and grouped, batch by batch, oldest first.
+
+    Returns (documents, embedded, new stories). ``trendpapers eval stories`` runs this too.
+    """
+    profiles = profiles if profiles is not None else np.zeros((0, 0), dtype=np.float32)
+    grouped = embedded = new_stories = 0
+    while True:
+        with engine.begin() as conn:
+            batch = store.pending_documents(conn, settings.batch)
+        if not batch:
+            return grouped, embedded, new_stories
+        done, opened = group_batch(engine, embedder, batch, settings, industries, profiles, hints or {})
+        grouped += len(batch)
+        embedded += done
+        new_stories += opened
+        log.info("analyze: grouped %d documents (%d embedded, %d new stories)", len(batch), done, opened)
 
 
 def _summaries_for(
@@ -334,17 +361,7 @@ def run_analysis(
     calls_before = getattr(embedder, "calls", 0)
     started = time.perf_counter()
     profiles = profile_vectors(engine, embedder, industries, hints, settings)
-    grouped = embedded = new_stories = 0
-    while True:
-        with engine.begin() as conn:
-            batch = store.pending_documents(conn, settings.batch)
-        if not batch:
-            break
-        done, opened = group_batch(engine, embedder, batch, settings, industries, profiles, hints)
-        grouped += len(batch)
-        embedded += done
-        new_stories += opened
-        log.info("analyze: grouped %d documents (%d embedded, %d new stories)", len(batch), done, opened)
+    grouped, embedded, new_stories = group_pending(engine, embedder, settings, industries, profiles, hints)
     grouping_seconds = time.perf_counter() - started
 
     found: dict[str, int] = {}

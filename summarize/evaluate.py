@@ -1,26 +1,30 @@
 """``trendpapers eval``: the analysis run on JSONL corpora, with the pipeline's code and defaults.
 
-Stories: the documents are embedded and grouped exactly as one pipeline batch on an empty store
-(``story_docs`` + ``group_stories``). Summaries: ``summarize`` with the pipeline's settings and the
+Stories: the articles are stored as documents in a temporary store and grouped by the pipeline's
+own loop (``group_pending``). Summaries: ``summarize`` with the pipeline's settings and the
 word budget given. Scores: ``summarize.score``.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
+from ingest import store as ingest_store
 from ingest.errors import InputError
+from ingest.records import Document, Item
+from summarize import store
 from summarize.abstractive import Rewriter, rewrite_summary
-from summarize.analyze import AnalysisSettings, story_docs
-from summarize.embed import Embedder, document_text
-from summarize.lexical import terms
+from summarize.analyze import AnalysisSettings, group_pending
+from summarize.embed import Embedder
 from summarize.score import ClusteringScores, rouge_recall, score_clustering, truncate_words
-from summarize.stories import group_stories
 from summarize.summarizer import SourceDoc, summarize
 
 
@@ -53,7 +57,6 @@ class _Article:
     title: str
     text: str
     when: datetime | None
-    duplicate_of: None = None
 
 
 def _text(value: Any) -> bool:
@@ -95,15 +98,45 @@ def read_articles(path: Path) -> list[_Article]:
 def eval_stories(
     articles: Sequence[_Article], embedder: Embedder, settings: AnalysisSettings
 ) -> list[dict[str, Any]]:
-    """``{"id", "story"}`` for every article, in input order."""
+    """``{"id", "story"}`` for every article, in input order.
+
+    The articles become the documents of a fresh temporary store, grouped by ``group_pending``:
+    the pipeline's own batches, document frequencies and story rules.
+    """
     if not articles:
         return []
-    texts = [document_text(a.title, a.text, settings.embed.lead_chars) for a in articles]
-    vectors = embedder.embed(texts)
-    counts = [terms(t) for t in texts]
-    docs = story_docs(articles, {a.id: vectors[k] for k, a in enumerate(articles)}, counts, {}, 0, settings)
-    grouping = group_stories(docs, {}, settings.stories)
-    return [{"id": a.id, "story": grouping.assignments[a.id]} for a in articles]
+    with tempfile.TemporaryDirectory(prefix="trendpapers-eval-") as folder:
+        engine = sa.create_engine(f"sqlite:///{Path(folder) / 'eval.db'}")
+        try:
+            store.metadata.create_all(engine)
+            now = datetime.now(UTC)
+            keys = {json.dumps(a.id): a for a in articles}  # 1 and "1" stay apart
+            with engine.begin() as conn:
+                source = ingest_store.ensure_source(conn, "eval", "news")
+                ingest_store.insert_items(
+                    conn,
+                    source,
+                    [
+                        Item(k, None, None, None, a.title, "", a.text, None, a.when, None)
+                        for k, a in keys.items()
+                    ],
+                    now,
+                )
+                ids = ingest_store.item_ids(conn, source, list(keys))
+                for key, item_id in ids.items():
+                    a = keys[key]
+                    doc = Document(item_id, "ok", None, None, a.title, a.text, None, a.when, None, None, None)
+                    ingest_store.save_document(conn, doc, minhash=None, now=now)
+            group_pending(engine, embedder, settings)
+            with engine.connect() as conn:
+                story = dict(
+                    conn.execute(
+                        sa.select(store.story_members.c.item_id, store.story_members.c.story_id)
+                    ).all()
+                )
+        finally:
+            engine.dispose()
+    return [{"id": keys[k].id, "story": story[ids[k]]} for k in keys]
 
 
 def eval_summaries(

@@ -132,7 +132,7 @@ class PendingDocument:
     id: int
     title: str
     text: str
-    when: datetime  # published, else first seen
+    when: datetime | None  # published; None if the source gave no date (no time limit on its story)
     source: str
     duplicate_of: int | None
 
@@ -146,7 +146,6 @@ def pending_documents(conn: sa.Connection, limit: int) -> list[PendingDocument]:
             documents.c.title,
             documents.c.text,
             documents.c.published_at,
-            items.c.first_seen_at,
             sources.c.name,
             sa.func.coalesce(documents.c.duplicate_of, items.c.duplicate_of).label("duplicate_of"),
         )
@@ -157,10 +156,7 @@ def pending_documents(conn: sa.Connection, limit: int) -> list[PendingDocument]:
         .order_by(when, documents.c.item_id)
         .limit(limit)
     ).all()
-    return [
-        PendingDocument(r.item_id, r.title, r.text, r.published_at or r.first_seen_at, r.name, r.duplicate_of)
-        for r in rows
-    ]
+    return [PendingDocument(r.item_id, r.title, r.text, r.published_at, r.name, r.duplicate_of) for r in rows]
 
 
 def _vector(blob: bytes, dtype: Any = np.float32) -> np.ndarray:
@@ -360,8 +356,7 @@ def industry_documents(conn: sa.Connection, industry: str, since: datetime) -> l
         sa.select(
             documents.c.item_id,
             story_members.c.story_id,
-            when.label("when"),
-            documents.c.published_at,
+            documents.c.published_at,  # coalesced below: a SQL coalesce loses the column's date type
             items.c.first_seen_at,
             sources.c.name,
             documents.c.title,
