@@ -145,7 +145,7 @@ def profile_vectors(
             ).all()
             for start in range(0, len(docs), settings.batch):
                 part = docs[start : start + settings.batch]
-                vectors = _vectors_with_originals(conn, embedder.model_id, [d[0] for d in part])
+                vectors = document_vectors(conn, embedder, settings.embed, [(d[0], d[1], d[2]) for d in part])
                 _score(conn, part, vectors, changed, fresh, hints, settings.assign)
             for k, industry in enumerate(changed):
                 store.save_profile(conn, industry.slug, prints[industry.slug], fresh[k])
@@ -155,12 +155,22 @@ def profile_vectors(
     return np.stack([stored[i.slug][1] for i in industries])
 
 
-def _vectors_with_originals(conn: sa.Connection, model: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
-    """Stored vectors of documents; a near-duplicate gets its original's."""
-    vectors = store.load_embeddings(conn, model, ids)
+def document_vectors(
+    conn: sa.Connection, embedder: Embedder, settings: EmbedSettings, docs: Sequence[tuple[int, str, str]]
+) -> dict[int, np.ndarray]:
+    """Vectors of grouped (id, title, text) documents; a near-duplicate gets its original's.
+
+    A document grouped under another model has none yet: it is embedded now and stored, so that
+    a model change re-embeds the store bit by bit instead of dropping its history.
+    """
+    ids = [d[0] for d in docs]
+    vectors = store.load_embeddings(conn, embedder.model_id, ids)
     originals = store.originals(conn, [i for i in ids if i not in vectors])
-    borrowed = store.load_embeddings(conn, model, sorted(set(originals.values())))
+    borrowed = store.load_embeddings(conn, embedder.model_id, sorted(set(originals.values())))
     vectors.update({i: borrowed[o] for i, o in originals.items() if o in borrowed})
+    missing = [d for d in docs if d[0] not in vectors]
+    if missing:
+        vectors.update(stored_vectors(conn, embedder, settings, missing)[0])
     return vectors
 
 
@@ -324,8 +334,14 @@ def industry_trends(
     since = datetime.combine(as_of - timedelta(days=2 * window - 1), dtime.min, tzinfo=UTC)
     with engine.begin() as conn:
         docs = {d.id: d for d in store.industry_documents(conn, industry.slug, since)}
-        # A near-duplicate has no vector of its own and counts through its original only.
-        vectors = store.load_embeddings(conn, embedder.model_id, list(docs))
+        # A near-duplicate counts through its original only.
+        copies = store.originals(conn, list(docs))
+        vectors = document_vectors(
+            conn,
+            embedder,
+            settings.embed,
+            [(d.id, d.title, d.text) for d in docs.values() if d.id not in copies],
+        )
         previous = [
             PreviousTrend(tid, stories) for tid, stories in store.previous_trends(conn, industry.slug)
         ]

@@ -17,7 +17,7 @@ from ingest.records import Document, Item
 from ingest.runner import run_ingest
 from summarize import store
 from summarize.analyze import AnalysisSettings, run_analysis
-from summarize.embed import TransformersEmbedder
+from summarize.embed import TransformersEmbedder, default_model_path
 from trendpapers.config import Config, load_config
 from trendpapers.demo import serve_demo, write_demo_workspace
 
@@ -232,3 +232,21 @@ def test_changing_an_industry_profile_rescores_without_embedding_documents(
             )
         ).scalar_one()
     assert "keywords: party" in reasons
+
+
+def test_a_new_model_reembeds_instead_of_dropping_history(engine: sa.Engine, tmp_path: Path) -> None:
+    config = _ingest_demo(engine, tmp_path / "demo")
+    first = TransformersEmbedder(SETTINGS.embed)
+    run_analysis(engine, first, config.industries, _hints(config), SETTINGS)
+    with engine.connect() as conn:
+        before = {t.trend_id: t.current + t.previous for t in store.load_trends(conn)}
+    # The same weights under another id (a local folder): to the store, a different model.
+    other = replace(SETTINGS, embed=replace(SETTINGS.embed, model=str(default_model_path())))
+    second = TransformersEmbedder(other.embed)
+    report = run_analysis(engine, second, config.industries, _hints(config), other)
+    assert report.documents == 0 and second.calls > 0  # nothing new to group, old documents re-embedded
+    with engine.connect() as conn:
+        after = {t.trend_id: t.current + t.previous for t in store.load_trends(conn)}
+        models = set(conn.execute(sa.select(store.embeddings.c.model).distinct()).scalars())
+    assert after == before  # the same trends, none lost for want of vectors
+    assert models == {SETTINGS.embed.model, other.embed.model}
