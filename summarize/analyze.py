@@ -64,22 +64,6 @@ def _fingerprint(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def stored_vectors(
-    conn: sa.Connection, embedder: Embedder, settings: EmbedSettings, docs: Sequence[tuple[int, str, str]]
-) -> tuple[dict[int, np.ndarray], int]:
-    """Vectors of (id, title, text) documents: stored ones, else embedded now; and how many were."""
-    vectors = store.load_embeddings(conn, embedder.model_id, [d[0] for d in docs])
-    missing = [d for d in docs if d[0] not in vectors]
-    if missing:
-        fresh = embedder.embed(
-            [document_text(title, text, settings.lead_chars) for _, title, text in missing]
-        )
-        new = {d[0]: fresh[k] for k, d in enumerate(missing)}
-        store.save_embeddings(conn, embedder.model_id, new)
-        vectors.update(new)
-    return vectors, len(missing)
-
-
 def _patent_classes(conn: sa.Connection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     out: dict[int, tuple[str, ...]] = {}
     for chunk in store.chunks(list(ids)):
@@ -145,7 +129,9 @@ def profile_vectors(
             ).all()
             for start in range(0, len(docs), settings.batch):
                 part = docs[start : start + settings.batch]
-                vectors = document_vectors(conn, embedder, settings.embed, [(d[0], d[1], d[2]) for d in part])
+                vectors, _ = document_vectors(
+                    conn, embedder, settings.embed, [(d[0], d[1], d[2]) for d in part]
+                )
                 _score(conn, part, vectors, changed, fresh, hints, settings.assign)
             for k, industry in enumerate(changed):
                 store.save_profile(conn, industry.slug, prints[industry.slug], fresh[k])
@@ -157,21 +143,36 @@ def profile_vectors(
 
 def document_vectors(
     conn: sa.Connection, embedder: Embedder, settings: EmbedSettings, docs: Sequence[tuple[int, str, str]]
-) -> dict[int, np.ndarray]:
-    """Vectors of grouped (id, title, text) documents; a near-duplicate gets its original's.
+) -> tuple[dict[int, np.ndarray], int]:
+    """Vectors of (id, title, text) documents, and how many had to be embedded now.
 
-    A document grouped under another model has none yet: it is embedded now and stored, so that
-    a model change re-embeds the store bit by bit instead of dropping its history.
+    Stored vectors are used; a near-duplicate borrows its original's; the rest are embedded and
+    stored (originals first, so that a copy in the same call borrows). A document grouped under
+    another model is embedded here too, so a model change re-embeds the store bit by bit.
     """
     ids = [d[0] for d in docs]
     vectors = store.load_embeddings(conn, embedder.model_id, ids)
     originals = store.originals(conn, [i for i in ids if i not in vectors])
-    borrowed = store.load_embeddings(conn, embedder.model_id, sorted(set(originals.values())))
-    vectors.update({i: borrowed[o] for i, o in originals.items() if o in borrowed})
-    missing = [d for d in docs if d[0] not in vectors]
-    if missing:
-        vectors.update(stored_vectors(conn, embedder, settings, missing)[0])
-    return vectors
+    vectors.update(
+        store.load_embeddings(conn, embedder.model_id, sorted(set(originals.values()) - set(vectors)))
+    )
+    embedded = 0
+    for wanted in (lambda i: i not in originals, lambda i: True):
+        for copy, original in originals.items():
+            if copy not in vectors and original in vectors:
+                vectors[copy] = vectors[original]
+        missing = [d for d in docs if d[0] not in vectors and wanted(d[0])]
+        if missing:
+            fresh = embedder.embed(
+                [document_text(title, text, settings.lead_chars) for _, title, text in missing]
+            )
+            new = {d[0]: fresh[k] for k, d in enumerate(missing)}
+            store.save_embeddings(conn, embedder.model_id, new)
+            vectors.update(new)
+            embedded += len(missing)
+    for original in set(originals.values()) - set(ids):
+        vectors.pop(original, None)  # loaded only to be borrowed
+    return vectors, embedded
 
 
 class StoryInput(Protocol):
@@ -217,24 +218,11 @@ def group_batch(
     hints: Mapping[str, tuple[str, ...]],
 ) -> tuple[int, int]:
     """Embed, score and group one batch of pending documents; returns (embedded, new stories)."""
-    ids = {d.id for d in batch}
     with engine.begin() as conn:  # embeddings are kept even if the grouping below fails
         known = store.story_of(conn, [d.duplicate_of for d in batch if d.duplicate_of is not None])
-        # A near-duplicate borrows its original's vector; only documents without one are embedded.
-        borrowing = {d.id: d.duplicate_of for d in batch if d.duplicate_of in known or d.duplicate_of in ids}
-        own = [(d.id, d.title, d.text) for d in batch if d.id not in borrowing]
-        vectors, embedded = stored_vectors(conn, embedder, settings.embed, own)
-        borrowed = store.load_embeddings(
-            conn, embedder.model_id, [o for o in borrowing.values() if o not in vectors]
+        vectors, embedded = document_vectors(
+            conn, embedder, settings.embed, [(d.id, d.title, d.text) for d in batch]
         )
-        for doc_id, original in borrowing.items():
-            if (vector := vectors.get(original, borrowed.get(original))) is not None:
-                vectors[doc_id] = vector
-        # An original without a vector of its own (rare): its near-duplicate is embedded after all.
-        orphans = [(d.id, d.title, d.text) for d in batch if d.id not in vectors]
-        more, extra = stored_vectors(conn, embedder, settings.embed, orphans) if orphans else ({}, 0)
-        vectors.update(more)
-        embedded += extra
 
     counts = [terms(document_text(d.title, d.text, settings.embed.lead_chars)) for d in batch]
     with engine.begin() as conn:
@@ -336,7 +324,7 @@ def industry_trends(
         docs = {d.id: d for d in store.industry_documents(conn, industry.slug, since)}
         # A near-duplicate counts through its original only.
         copies = store.originals(conn, list(docs))
-        vectors = document_vectors(
+        vectors, _ = document_vectors(
             conn,
             embedder,
             settings.embed,
