@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from typing import Any, Protocol
 
 import numpy as np
 import sqlalchemy as sa
@@ -175,18 +174,9 @@ def document_vectors(
     return vectors, embedded
 
 
-class StoryInput(Protocol):
-    @property
-    def id(self) -> Any: ...
-    @property
-    def when(self) -> datetime | None: ...
-    @property
-    def duplicate_of(self) -> Any: ...
-
-
 def story_docs(
-    docs: Sequence[StoryInput],
-    vectors: Mapping[Any, np.ndarray],
+    docs: Sequence[store.PendingDocument],
+    vectors: Mapping[int, np.ndarray],
     counts: Sequence[Counter[str]],
     df: Mapping[str, int],
     n_before: int,
@@ -195,15 +185,11 @@ def story_docs(
     """The grouping's view of documents: embedding and TF-IDF side by side (see ``lexical``).
 
     ``counts`` are the documents' terms, ``df`` and ``n_before`` the document frequencies and the
-    number of documents grouped before them; the IDF counts these documents too. The pipeline and
-    ``trendpapers eval stories`` both build their input here.
+    number of documents grouped before them; the IDF counts these documents too.
     """
     batch_df = Counter(t for c in counts for t in c)
     lexical = tfidf_vectors(counts, {t: df.get(t, 0) + n for t, n in batch_df.items()}, n_before + len(docs))
-    dim = len(next(v for v in vectors.values() if v is not None))
-    embedded = np.stack(
-        [v if (v := vectors.get(d.id)) is not None else np.zeros(dim, np.float32) for d in docs]
-    )
+    embedded = np.stack([vectors[d.id] for d in docs])
     combined = story_vectors(embedded, lexical, settings.stories.lexical_weight)
     return [StoryDoc(d.id, combined[k], d.when, d.duplicate_of) for k, d in enumerate(docs)]
 
