@@ -327,6 +327,9 @@ def industry_trends(
         next_number = max((trend_number(p.trend_id) for p in previous), default=0) + 1
         found = build_trends(industry.slug, trend_docs, previous, as_of, settings.trends, next_number)
         store.save_trends(conn, industry.slug, found, as_of)
+        summarizer = f"extractive, rewritten by {rewriter.model_id}" if rewriter else "extractive"
+        state = store.AnalysisState(industry.slug, as_of, window, embedder.model_id, summarizer)
+        store.save_analysis_state(conn, state)
         written = sum(_summaries_for(conn, t, settings, docs, rewriter) for t in found)
     return found, written
 

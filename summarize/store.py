@@ -105,6 +105,17 @@ summaries = sa.Table(
 )
 
 
+analyses = sa.Table(  # the latest trend analysis of each industry: what a paper is drafted from
+    "industry_analyses",
+    metadata,
+    sa.Column("industry", sa.String(100), primary_key=True),
+    sa.Column("as_of", sa.String(10), nullable=False),  # last day of the trend window
+    sa.Column("window_days", sa.Integer, nullable=False),
+    sa.Column("model", sa.String(300), nullable=False),  # embedding model id
+    sa.Column("summarizer", sa.String(300), nullable=False),
+)
+
+
 def _create_v1(conn: sa.Connection) -> None:
     metadata.create_all(
         conn,
@@ -122,7 +133,10 @@ def _create_v1(conn: sa.Connection) -> None:
     )
 
 
-MIGRATIONS = (Migration("summarize", 1, "embeddings, scores, stories, trends and summaries", _create_v1),)
+MIGRATIONS = (
+    Migration("summarize", 1, "embeddings, scores, stories, trends and summaries", _create_v1),
+    Migration("summarize", 2, "the latest analysis per industry", lambda c: analyses.create(c)),
+)
 
 
 @dataclass(frozen=True)
@@ -487,4 +501,30 @@ def save_summary(conn: sa.Connection, subject: str, fingerprint: str, summary: S
                 "sentences": [{"text": s.text, "source_id": s.source_id} for s in summary.sentences],
             }
         ],
+    )
+
+
+@dataclass(frozen=True)
+class AnalysisState:
+    """What the latest trends of an industry were computed from."""
+
+    industry: str
+    as_of: date
+    window_days: int
+    model: str
+    summarizer: str
+
+
+def save_analysis_state(conn: sa.Connection, state: AnalysisState) -> None:
+    conn.execute(analyses.delete().where(analyses.c.industry == state.industry))
+    row = {**state.__dict__, "as_of": state.as_of.isoformat()}
+    conn.execute(sa.insert(analyses), [row])
+
+
+def load_analysis_state(conn: sa.Connection, industry: str) -> AnalysisState | None:
+    row = conn.execute(sa.select(analyses).where(analyses.c.industry == industry)).first()
+    if row is None:
+        return None
+    return AnalysisState(
+        row.industry, date.fromisoformat(row.as_of), row.window_days, row.model, row.summarizer
     )

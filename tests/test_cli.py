@@ -35,6 +35,13 @@ def run(*args: str) -> tuple[int, str]:
         ["schedule"],
         ["analyze"],
         ["trends"],
+        ["draft"],
+        ["papers"],
+        ["papers", "list"],
+        ["papers", "show"],
+        ["papers", "approve"],
+        ["papers", "publish"],
+        ["papers", "withdraw"],
         ["eval"],
         ["eval", "stories"],
         ["eval", "summarize"],
@@ -122,6 +129,10 @@ def test_demo(tmp_path: Path) -> None:
     assert code == 0
     assert "4 sources, 38 new items" in out
     assert "1 duplicate" in out and "1 fallback" in out and "37 ok" in out
+    assert "draft: papers: 3 created" in out
+    for industry in ("textile", "medtech", "logistics"):
+        assert (tmp_path / "demo" / "papers" / industry / "2026-Q4.md").is_file()
+    assert "papers approve textile" in out
 
 
 def test_demo_never_deletes_a_directory_it_did_not_make(tmp_path: Path) -> None:
@@ -173,6 +184,7 @@ def test_run_runs_every_stage_and_reports_each(workspace: Path) -> None:
     assert "ingest: 2 sources, 3 new items" in out and "failed        Bad: HTTP 404" in out
     assert "ingest: errors" in run("-c", str(workspace), "status")[1]
     assert "analyze: 3 documents grouped (3 embedded" in out
+    assert "draft: papers:" in out
 
 
 def test_analyze_and_trends(workspace: Path) -> None:

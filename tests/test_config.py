@@ -193,3 +193,17 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
     assert "analysis.story_threshold: must be at most 1" in problems
     assert "analysis.as_of: must be date" in problems
     assert "analysis.colour: unknown key" in problems
+
+
+def test_paper_settings_and_their_problems(tmp_path: Path) -> None:
+    config = parse_config({"papers": {"cadence": "monthly", "max_trends": 5}}, root=tmp_path)
+    assert (config.papers.cadence, config.papers.max_trends, config.papers.evidence) == ("monthly", 5, 6)
+    assert config.papers_dir == tmp_path / "papers" and config.templates_dir is None
+    (tmp_path / "templates").mkdir()
+    assert config.templates_dir == tmp_path / "templates"
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"papers": {"cadence": "weekly", "evidence": 0, "colour": 1}}, root=tmp_path)
+    problems = "\n".join(caught.value.problems)
+    assert "papers.cadence: must be one of monthly, quarterly, not 'weekly'" in problems
+    assert "papers.evidence: must be at least 1" in problems
+    assert "papers.colour: unknown key" in problems

@@ -7,6 +7,7 @@ usage error; 3 storage or other fatal error; 75 another process is writing to th
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
 import traceback
@@ -28,7 +29,15 @@ from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
 from trendpapers.lock import EXIT_LOCKED, workspace_lock
 from trendpapers.logs import setup_logging
-from trendpapers.pipeline import StageResult, analyze_stage, ingest_stage, recorded, run_all, run_job
+from trendpapers.pipeline import (
+    StageResult,
+    analyze_stage,
+    draft_stage,
+    ingest_stage,
+    recorded,
+    run_all,
+    run_job,
+)
 from trendpapers.scheduler import STATE_NAME, Outcome, Scheduler, install_signal_handlers, read_state
 from trendpapers.workspace import init_workspace
 
@@ -234,10 +243,7 @@ def ingest(ctx: click.Context, only: tuple[str, ...]) -> None:
 def analyze(ctx: click.Context, industry: str | None, window: int | None, as_of: datetime | None) -> None:
     """Embed new documents, score industries, group stories; then trends and cited summaries."""
     config = _config(ctx)
-    if industry and industry not in {i.slug for i in config.industries}:
-        raise click.UsageError(
-            f"unknown industry {industry!r} (configured: {', '.join(i.slug for i in config.industries)})"
-        )
+    _industry(config, industry)
     analysis = config.analysis
     if window:
         analysis = replace(analysis, trends=replace(analysis.trends, window_days=window))
@@ -272,6 +278,130 @@ def trends(ctx: click.Context, industry: str | None, show_all: bool) -> None:
             f"{t.trend_id:<18} {t.status:<7} {growth:>6}  {t.current:>3} docs ({t.previous} before), "
             f"{t.sources} sources, patents {t.patent_share:.0%}{weak}  [{t.label}] {t.title}"
         )
+
+
+def _industry(config: Config, industry: str | None) -> None:
+    if industry and industry not in {i.slug for i in config.industries}:
+        raise click.UsageError(
+            f"unknown industry {industry!r} (configured: {', '.join(i.slug for i in config.industries)})"
+        )
+
+
+@cli.command()
+@click.option("--industry", metavar="SLUG", help="Only this industry's paper.")
+@click.option(
+    "--edition", metavar="NAME", help="Edition such as 2026-Q4 or 2026-11 (default: the latest trends')."
+)
+@click.pass_context
+def draft(ctx: click.Context, industry: str | None, edition: str | None) -> None:
+    """Draft the papers of an edition, merging new data into the editors' files.
+
+    A paper the editors changed keeps every change; where new data touches the same lines, or the
+    paper is approved or published, the new version goes to EDITION.proposed.md beside it.
+    """
+    config = _config(ctx)
+    _industry(config, industry)
+    with workspace_lock(config.root, "draft"):
+        engine = open_store(config.storage_url)
+        result = recorded(engine, "draft", lambda: draft_stage(config, engine, industry, edition))
+    _print(result)
+
+
+@cli.group("papers")
+def papers_group() -> None:
+    """List papers and move them through draft → approved → published (or withdrawn)."""
+
+
+@papers_group.command("list")
+@click.option("--industry", metavar="SLUG", help="Only this industry.")
+@click.option("--status", type=click.Choice(["draft", "approved", "published", "withdrawn"]))
+@click.pass_context
+def papers_list(ctx: click.Context, industry: str | None, status: str | None) -> None:
+    """List papers with status, edition and file; flags papers edited since drafting, and proposals."""
+    from papers.draft import proposal_path
+    from papers.store import list_papers
+
+    config = _config(ctx)
+    engine = open_store(config.storage_url)
+    with engine.connect() as conn:
+        rows = list_papers(conn, industry, status)
+    if not rows:
+        click.echo("no papers yet (run `trendpapers draft`)")
+    for row in rows:
+        path = config.papers_dir / row.path
+        flags = []
+        if not path.exists():
+            flags.append("file missing")
+        elif path.read_text(encoding="utf-8") != row.base:
+            flags.append("edited")
+        if proposal_path(path).exists():
+            flags.append("proposal waiting")
+        extra = f" [{', '.join(flags)}]" if flags else ""
+        click.echo(f"{row.industry:<16} {row.edition:<8} {row.status:<10} {path}{extra}")
+
+
+@papers_group.command("show")
+@click.argument("industry")
+@click.argument("edition", required=False)
+@click.option("--text", is_flag=True, help="Also print the paper's Markdown.")
+@click.pass_context
+def papers_show(ctx: click.Context, industry: str, edition: str | None, text: bool) -> None:
+    """Show a paper (default: the industry's latest edition): status, history, file, trends."""
+    from papers.draft import proposal_path
+    from papers.lifecycle import find_paper
+    from papers.store import events
+
+    config = _config(ctx)
+    engine = open_store(config.storage_url)
+    with engine.connect() as conn:
+        row = find_paper(conn, industry, edition)
+        history = events(conn, row.industry, row.edition)
+    path = config.papers_dir / row.path
+    click.echo(f"{row.industry} {row.edition}: {row.status}")
+    click.echo(f"  file: {path}" + ("" if path.exists() else " (missing)"))
+    if proposal_path(path).exists():
+        click.echo(f"  proposal waiting: {proposal_path(path)}")
+    click.echo(f"  generated: {row.generated_at}")
+    for status, by, at in history:
+        click.echo(f"  {at:%Y-%m-%d %H:%M} {status}" + (f" by {by}" if by else ""))
+    click.echo(f"  trends: {len(row.trends)}")
+    for trend in row.trends:
+        click.echo(f"    {trend['id']}: {trend['title']} ({trend['documents']} documents)")
+    if text and path.exists():
+        click.echo("")
+        click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+def _default_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or the password database
+        return None
+
+
+def _status_command(action: str, help_text: str) -> None:
+    @papers_group.command(action, help=help_text)
+    @click.argument("industry")
+    @click.argument("edition", required=False)
+    @click.option("--by", metavar="NAME", help="Who does this (default: the login name).")
+    @click.pass_context
+    def command(ctx: click.Context, industry: str, edition: str | None, by: str | None) -> None:
+        from papers.lifecycle import change_status
+
+        config = _config(ctx)
+        with workspace_lock(config.root, f"papers {action}"):
+            engine = open_store(config.storage_url)
+            change = change_status(
+                engine, config.papers_dir, industry, edition, action, by or _default_user()
+            )
+        for warning in change.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(f"{change.row.industry} {change.row.edition}: {change.row.status} ({change.path})")
+
+
+_status_command("approve", "Approve a draft (default: the industry's latest edition).")
+_status_command("publish", "Publish an approved paper: the next `trendpapers build` puts it on the site.")
+_status_command("withdraw", "Withdraw a paper: it leaves the site at the next build.")
 
 
 @cli.group("eval")
@@ -474,7 +604,7 @@ def resume(ctx: click.Context, name: str) -> None:
     help="Where to create the demo workspace.",
 )
 def demo(directory: Path) -> None:
-    """Run the pipeline (ingest, analyze) on the bundled demo sources, served from 127.0.0.1."""
+    """Run the pipeline (ingest, analyze, draft) on the bundled demo sources, served from 127.0.0.1."""
     from trendpapers.demo import serve_demo, write_demo_workspace
 
     with serve_demo() as base:
@@ -482,11 +612,15 @@ def demo(directory: Path) -> None:
         path = write_demo_workspace(directory, base)
         config = load_config(path)
         code = _ingest(config, ())
-    with workspace_lock(config.root, "analyze"):
+    with workspace_lock(config.root, "demo"):
         engine = open_store(config.storage_url)
-        result = recorded(engine, "analyze", lambda: analyze_stage(config, engine))
-    _print(result)
+        _print(recorded(engine, "analyze", lambda: analyze_stage(config, engine)))
+        _print(recorded(engine, "draft", lambda: draft_stage(config, engine)))
+    first = config.industries[0].slug
     click.echo(f"demo workspace: {directory}")
+    click.echo(f"  papers:  {config.papers_dir} (Markdown; edit them, then draft again: edits are kept)")
+    click.echo(f"  list:    trendpapers -c {path} papers list")
+    click.echo(f"  approve: trendpapers -c {path} papers approve {first}")
     click.echo(f"  trends:  trendpapers -c {path} trends")
     click.echo(f"  status:  trendpapers -c {path} status")
     sys.exit(code)

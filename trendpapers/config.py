@@ -21,6 +21,8 @@ from ingest.fetch import FetchPolicy, check_url
 from ingest.netguard import parse_networks
 from ingest.records import SourceSpec
 from ingest.runner import IngestSettings
+from papers.content import PaperSettings
+from papers.editions import CADENCES
 from summarize.analyze import AnalysisSettings
 from summarize.records import Industry
 from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
@@ -43,6 +45,18 @@ class Config:
     ingest: IngestSettings
     schedule: tuple[JobSpec, ...] = ()
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    papers: PaperSettings = field(default_factory=PaperSettings)
+
+    @property
+    def papers_dir(self) -> Path:
+        """Where the papers live: ``papers/INDUSTRY/EDITION.md`` in the workspace."""
+        return self.root / "papers"
+
+    @property
+    def templates_dir(self) -> Path | None:
+        """The workspace's own templates (``templates/paper.md.j2``), if it has any."""
+        folder = self.root / "templates"
+        return folder if folder.is_dir() else None
 
 
 class _Problems:
@@ -310,6 +324,21 @@ def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
     )
 
 
+def _papers(problems: _Problems, raw: Any) -> PaperSettings:
+    data = problems.table(raw, "papers", {f.name for f in fields(PaperSettings)})
+    default = PaperSettings()
+    cadence = problems.get(data, "cadence", "papers.cadence", str, default.cadence)
+    if cadence not in CADENCES:
+        problems.add("papers.cadence", f"must be one of {', '.join(CADENCES)}, not {cadence!r}")
+        cadence = default.cadence
+    numbers = {
+        name: _number(problems, data, name, "papers", getattr(default, name), minimum=1, integer=True)
+        for name in ("max_trends", "evidence", "patents")
+        if name in data
+    }
+    return replace(default, cadence=cadence, **numbers)
+
+
 def _storage_url(problems: _Problems, raw: Any, root: Path) -> str:
     data = problems.table(raw, "storage", {"url"})
     url = problems.get(data, "url", "storage.url", str, "sqlite:///trendpapers.db")
@@ -332,7 +361,17 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
     """Validate a parsed TOML document. Raises ``ConfigError`` with every problem found."""
     root = root or (path.parent if path else Path.cwd())
     problems = _Problems()
-    sections = {"workspace", "storage", "fetch", "ingest", "industries", "sources", "schedule", "analysis"}
+    sections = {
+        "workspace",
+        "storage",
+        "fetch",
+        "ingest",
+        "industries",
+        "sources",
+        "schedule",
+        "analysis",
+        "papers",
+    }
     top = problems.table(dict(data), "", sections)
     workspace = problems.table(top.get("workspace", {}), "workspace", {"name"})
     name = problems.get(workspace, "name", "workspace.name", str, "Trendpapers")
@@ -349,6 +388,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         ingest=_ingest_settings(problems, top.get("ingest", {})),
         schedule=_schedule(problems, top.get("schedule", {})),
         analysis=_analysis(problems, top.get("analysis", {}), root),
+        papers=_papers(problems, top.get("papers", {})),
     )
     if problems.items:
         raise ConfigError(problems.items, str(path) if path else None)

@@ -20,6 +20,7 @@ from ingest import patentstore
 from ingest import store as ingest_store
 from ingest.errors import StorageError
 from ingest.migrations import Migration, UTCDateTime
+from papers import store as papers_store
 from summarize import store as summarize_store
 from trendpapers import runs
 
@@ -40,6 +41,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = (
     *ingest_store.MIGRATIONS,
     *patentstore.MIGRATIONS,
     *summarize_store.MIGRATIONS,
+    *papers_store.MIGRATIONS,
     *runs.MIGRATIONS,
 )
 

@@ -1,12 +1,12 @@
 """The pipeline's stages in order, each run recorded in the runs table.
 
-Later issues add their stages (analyze, draft, build) to ``STAGES``; ``trendpapers run`` and
-the scheduler run whatever is listed here.
+``trendpapers run`` and the scheduler run whatever is listed in ``STAGES``, in order.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -76,9 +76,35 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
     return StageResult("analyze", counts, (), details, summary)
 
 
+def draft_stage(
+    config: Config, engine: sa.Engine, industry: str | None = None, edition: str | None = None
+) -> StageResult:
+    from papers.draft import draft_papers
+
+    outcomes = draft_papers(
+        engine,
+        config.papers_dir,
+        config.name,
+        config.industries,
+        config.papers,
+        edition=edition,
+        only=industry,
+        templates=config.templates_dir,
+    )
+    details = tuple(
+        f"{o.action:<9} {o.industry} {o.edition or ''}{': ' + str(o.path) if o.path else ''}"
+        + (f" ({o.detail})" if o.detail else "")
+        for o in outcomes
+    )
+    counts = dict(Counter(o.action for o in outcomes))
+    summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "no industries"
+    return StageResult("draft", counts, (), details, f"papers: {summary}")
+
+
 STAGES: dict[str, Callable[[Config, sa.Engine], StageResult]] = {
     "ingest": ingest_stage,
     "analyze": analyze_stage,
+    "draft": draft_stage,
 }
 
 

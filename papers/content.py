@@ -1,0 +1,154 @@
+"""What a paper says, gathered from the store: trends with summaries, evidence, patents and changes.
+
+Everything here is data (frozen records); ``render`` turns it into Markdown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+
+import sqlalchemy as sa
+
+from papers import store
+from papers.editions import Edition
+from papers.store import Citation
+from summarize import store as analysis
+from summarize.records import Industry
+from summarize.summarizer import CitedSentence
+from summarize.trends import Trend
+
+
+@dataclass(frozen=True)
+class PaperSettings:
+    cadence: str = "quarterly"  # or "monthly": one edition per quarter or month
+    max_trends: int = 8  # key trends in a paper (the largest); weak signals come on top
+    evidence: int = 6  # sources listed per trend
+    patents: int = 5  # related patents listed per trend
+
+
+@dataclass(frozen=True)
+class TrendSection:
+    trend: Trend
+    summary: tuple[CitedSentence, ...]
+    evidence: tuple[Citation, ...]
+    patents: tuple[Citation, ...]
+    chart: str  # path of its weekly chart, relative to the paper
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "new", "grown", "faded"
+    trend_id: str
+    title: str
+    before: int  # documents then (0 for new)
+    now: int  # documents now (0 for faded)
+
+
+@dataclass(frozen=True)
+class PaperData:
+    cluster: str
+    industry: Industry
+    edition: Edition
+    state: analysis.AnalysisState
+    documents: int  # in the current window
+    sources: tuple[tuple[str, int], ...]  # name, documents; most first
+    first_day: date | None
+    last_day: date | None
+    trends: tuple[TrendSection, ...]
+    weak_signals: tuple[TrendSection, ...]
+    changes: tuple[Change, ...]
+    compared_with: str | None  # the previous edition's name, or None: compared with the window before
+    citations: dict[int, Citation]
+
+
+def cited_id(sentence: CitedSentence) -> int:
+    """The document a pipeline summary sentence cites (the pipeline cites by item id)."""
+    if not isinstance(sentence.source_id, int):
+        raise TypeError(f"a paper cites documents by item id, not {sentence.source_id!r}")
+    return sentence.source_id
+
+
+def chart_path(edition: Edition, trend_id: str) -> str:
+    return f"charts/{edition.name}/{trend_id}.svg"
+
+
+def _changes(found: list[Trend], previous: store.PaperRow | None) -> tuple[Change, ...]:
+    if previous is None:  # first paper: the analysis's own comparison with the window before
+        return tuple(
+            Change(
+                {"new": "new", "rising": "grown", "fading": "faded"}[t.status],
+                t.trend_id,
+                t.title,
+                t.previous,
+                t.current,
+            )
+            for t in found
+            if t.status in ("new", "rising", "fading")
+        )
+    before = {t["id"]: t for t in previous.trends}
+    now = {t.trend_id: t for t in found}
+    changes = []
+    for t in found:
+        if t.trend_id not in before:
+            changes.append(Change("new", t.trend_id, t.title, 0, t.current))
+        elif t.current > before[t.trend_id]["documents"]:
+            changes.append(Change("grown", t.trend_id, t.title, before[t.trend_id]["documents"], t.current))
+    for tid, old in before.items():
+        if tid not in now:
+            changes.append(Change("faded", tid, old["title"], old["documents"], 0))
+    return tuple(changes)
+
+
+def collect(
+    conn: sa.Connection,
+    cluster: str,
+    industry: Industry,
+    edition: Edition,
+    state: analysis.AnalysisState,
+    settings: PaperSettings,
+) -> PaperData:
+    """The content of ``industry``'s paper for ``edition`` from the latest analysis (``state``)."""
+    found = analysis.load_trends(conn, industry.slug)
+    since = datetime.combine(state.as_of - timedelta(days=state.window_days - 1), dtime.min, tzinfo=UTC)
+    docs = [
+        d for d in analysis.industry_documents(conn, industry.slug, since) if d.when.date() <= state.as_of
+    ]
+    ranked = sorted(found, key=lambda t: (-t.current, t.trend_id))
+    key = [t for t in ranked if not t.weak_signal][: settings.max_trends]
+    weak = [t for t in ranked if t.weak_signal]
+
+    sections: dict[str, TrendSection] = {}
+    cited: set[int] = set()
+    for trend in (*key, *weak):
+        stored = analysis.load_summary(conn, f"trend:{trend.trend_id}")
+        summary = stored[1].sentences if stored else ()
+        cited |= {cited_id(s) for s in summary} | set(trend.doc_ids)
+        sections[trend.trend_id] = TrendSection(trend, summary, (), (), chart_path(edition, trend.trend_id))
+    refs = store.citations(conn, sorted(cited))
+    for tid, section in sections.items():
+        members = [refs[i] for i in section.trend.doc_ids if i in refs]
+        news = [c for c in members if c.patent is None]
+        by_date = sorted(news[: settings.evidence], key=lambda c: (c.day or date.min, c.doc_id), reverse=True)
+        patents = tuple(c for c in members if c.patent is not None)[: settings.patents]
+        sections[tid] = TrendSection(section.trend, section.summary, tuple(by_date), patents, section.chart)
+
+    previous = store.previous_paper(conn, industry.slug, edition.start)
+    days = [d.when.date() for d in docs]
+    return PaperData(
+        cluster=cluster,
+        industry=industry,
+        edition=edition,
+        state=state,
+        documents=len(docs),
+        sources=tuple(sorted(Counter(d.source for d in docs).items(), key=lambda x: (-x[1], x[0]))),
+        first_day=min(days, default=None),
+        last_day=max(days, default=None),
+        trends=tuple(sections[t.trend_id] for t in key),
+        weak_signals=tuple(sections[t.trend_id] for t in weak),
+        changes=_changes(ranked, previous),
+        compared_with=previous.edition if previous else None,
+        citations=refs,
+    )

@@ -1,0 +1,173 @@
+"""Draft the papers of an edition: render from the store, merge with the editors' file, write safely.
+
+For each industry the new text ("theirs") is three-way merged with the file as the editors left it
+("ours"), against the text generated last time ("base", stored). Clean merges of a draft are
+written; a conflict, or any change to a paper that is no longer a draft, goes to a proposal file
+beside it (``EDITION.proposed.md``) and the paper stays as it is. When nothing new is generated
+the paper is not touched at all, so a re-draft without new data leaves every byte as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from papers import store
+from papers.charts import weekly_svg
+from papers.content import PaperData, PaperSettings, collect
+from papers.editions import Edition, edition_for, parse_edition
+from papers.files import write_atomic, write_if_changed
+from papers.merge import merge3
+from papers.render import environment, render_paper
+from summarize import store as analysis
+from summarize.records import Industry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DraftOutcome:
+    industry: str
+    edition: str | None
+    path: Path | None
+    action: str  # created, updated, unchanged, proposed, skipped
+    detail: str = ""
+
+
+def paper_path(directory: Path, industry: str, edition: str) -> Path:
+    return directory / industry / f"{edition}.md"
+
+
+def proposal_path(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".md") + ".proposed.md")
+
+
+def _write_charts(directory: Path, data: PaperData) -> None:
+    for section in (*data.trends, *data.weak_signals):
+        t = section.trend
+        svg = weekly_svg(t.weekly, f"Documents per week: {t.title}", t.window_start.isoformat())
+        write_if_changed(directory / data.industry.slug / section.chart, svg)
+
+
+def _draft_one(
+    conn: sa.Connection,
+    directory: Path,
+    cluster: str,
+    industry: Industry,
+    edition: Edition | None,
+    settings: PaperSettings,
+    templates: Path | None,
+    now: datetime,
+) -> DraftOutcome:
+    state = analysis.load_analysis_state(conn, industry.slug)
+    if state is None:
+        return DraftOutcome(
+            industry.slug, None, None, "skipped", "no analysis yet (run `trendpapers analyze`)"
+        )
+    edition = edition or edition_for(state.as_of, settings.cadence)
+    if not edition.start <= state.as_of <= edition.end:
+        return DraftOutcome(
+            industry.slug,
+            edition.name,
+            None,
+            "skipped",
+            f"the latest trends end on {state.as_of}, outside {edition.name}; "
+            f"analyze with --as-of a day in {edition.start}..{edition.end}",
+        )
+    data = collect(conn, cluster, industry, edition, state, settings)
+    env = environment(templates)
+    row = store.get_paper(conn, industry.slug, edition.name)
+    path = paper_path(directory, industry.slug, edition.name)
+    relative = path.relative_to(directory).as_posix()
+    snapshot = tuple(
+        {"id": s.trend.trend_id, "title": s.trend.title, "documents": s.trend.current}
+        for s in (*data.trends, *data.weak_signals)
+    )
+
+    if row is not None and render_paper(data, row.generated_at, env) == row.base:
+        if path.exists():
+            return DraftOutcome(industry.slug, edition.name, path, "unchanged")
+        theirs = row.base  # the editors deleted the file: give them the last generated text again
+        generated_at = row.generated_at
+    else:
+        generated_at = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+        theirs = render_paper(data, generated_at, env)
+
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a write that was killed
+        stale.unlink()
+    ours = path.read_text(encoding="utf-8") if path.exists() else None
+    if ours is None:
+        merged, conflicts = theirs, 0
+    else:
+        result = merge3(row.base if row else "", ours, theirs)
+        merged, conflicts = result.text, result.conflicts
+    status = row.status if row else "draft"
+    if status != "draft" or conflicts:
+        proposal = proposal_path(path)
+        write_atomic(proposal, merged)
+        why = (
+            f"{conflicts} conflicting changes" if conflicts else f"the paper is {status} and never rewritten"
+        )
+        return DraftOutcome(industry.slug, edition.name, path, "proposed", f"{why}; new version: {proposal}")
+
+    _write_charts(directory, data)
+    if merged != ours:
+        write_atomic(path, merged)
+    store.save_paper(
+        conn,
+        store.PaperRow(
+            industry.slug,
+            edition.name,
+            edition.start,
+            relative,
+            "draft",
+            theirs,
+            generated_at,
+            snapshot,
+            row.status_by if row else None,
+            row.status_at if row else None,
+        ),
+    )
+    if row is None:
+        store.add_event(conn, industry.slug, edition.name, "draft", None, now)
+        return DraftOutcome(industry.slug, edition.name, path, "created")
+    kept = " (editors' changes kept)" if ours is not None and ours != (row.base if row else "") else ""
+    return DraftOutcome(industry.slug, edition.name, path, "updated", f"merged with new data{kept}")
+
+
+def draft_papers(
+    engine: sa.Engine,
+    directory: Path,
+    cluster: str,
+    industries: Sequence[Industry],
+    settings: PaperSettings | None = None,
+    *,
+    edition: str | None = None,
+    only: str | None = None,
+    templates: Path | None = None,
+    now: datetime | None = None,
+) -> list[DraftOutcome]:
+    """Draft the paper of every industry (or ``only`` one) for ``edition`` (default: the latest trends').
+
+    ``templates`` is a folder whose ``paper.md.j2`` replaces the package's. Each paper is committed
+    on its own, after its file is written: a crash leaves every paper whole, and a re-run finishes.
+    """
+    settings = settings or PaperSettings()
+    wanted = parse_edition(edition) if edition else None
+    now = now or datetime.now(UTC)
+    outcomes = []
+    for industry in industries:
+        if only and industry.slug != only:
+            continue
+        with engine.begin() as conn:
+            outcome = _draft_one(conn, directory, cluster, industry, wanted, settings, templates, now)
+        log.info(
+            "draft %s %s: %s %s", outcome.industry, outcome.edition or "-", outcome.action, outcome.detail
+        )
+        outcomes.append(outcome)
+    return outcomes

@@ -1,0 +1,40 @@
+"""Editions: the period a paper covers, with a stable name such as ``2026-Q4`` or ``2026-11``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ingest.errors import InputError
+
+CADENCES = ("monthly", "quarterly")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True, order=True)
+class Edition:
+    start: date  # first day
+    end: date  # last day
+    name: str
+
+
+def edition_for(day: date, cadence: str) -> Edition:
+    """The edition of ``cadence`` that contains ``day``."""
+    if cadence == "monthly":
+        return parse_edition(f"{day.year}-{day.month:02d}")
+    return parse_edition(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+
+
+def parse_edition(name: str) -> Edition:
+    """``2026-Q4`` (a quarter) or ``2026-11`` (a month); anything else is an ``InputError``."""
+    if m := _QUARTER.match(name):
+        year, first_month, months = int(m[1]), 3 * int(m[2]) - 2, 3
+    elif m := _MONTH.match(name):
+        year, first_month, months = int(m[1]), int(m[2]), 1
+    else:
+        raise InputError(f"edition {name!r}: expected a quarter such as 2026-Q4 or a month such as 2026-11")
+    start = date(year, first_month, 1)
+    after = date(year + (first_month + months - 1) // 12, (first_month + months - 1) % 12 + 1, 1)
+    return Edition(start, after - timedelta(days=1), name)

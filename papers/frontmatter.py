@@ -1,0 +1,40 @@
+"""Read and update a paper's YAML front matter without touching the rest of the file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from ingest.errors import InputError
+from papers.render import yaml_value
+
+
+def split(text: str, name: str) -> tuple[dict[str, Any], str]:
+    """(front matter, body) of a paper; ``name`` (its path) is what an error message names."""
+    if not text.startswith("---\n"):
+        raise InputError(f"{name}: no front matter (the file must start with a '---' line)")
+    end = text.find("\n---\n", 3)
+    if end < 0:
+        raise InputError(f"{name}: the front matter is not closed by a '---' line")
+    try:
+        data = yaml.safe_load(text[4 : end + 1]) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"{name}: the front matter is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{name}: the front matter must be a mapping of keys to values")
+    return data, text[end + 5 :]
+
+
+def update(text: str, name: str, values: dict[str, Any]) -> str:
+    """``text`` with top-level front-matter keys set to ``values`` (replaced in place, or appended)."""
+    split(text, name)  # refuses a file whose front matter is broken
+    end = text.find("\n---\n", 3)
+    lines = text[4 : end + 1].splitlines()
+    pending = dict(values)
+    for n, line in enumerate(lines):
+        key = line.split(":", 1)[0]
+        if key in pending and not line.startswith((" ", "\t", "-")):
+            lines[n] = f"{key}: {yaml_value(pending.pop(key))}"
+    lines.extend(f"{key}: {yaml_value(value)}" for key, value in pending.items())
+    return "---\n" + "\n".join(lines) + text[end:]

@@ -1,0 +1,90 @@
+"""A paper's lifecycle: draft → approved → published, and withdrawn from any of them.
+
+The status lives in the store and in the paper's front matter (with who and when), changed
+together: the file first (atomically), then the store in the same transaction's commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ingest.errors import InputError
+from papers import frontmatter, store
+from papers.draft import proposal_path
+from papers.files import write_atomic
+
+# action → (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "approve": (frozenset({"draft"}), "approved"),
+    "publish": (frozenset({"approved"}), "published"),
+    "withdraw": (frozenset({"draft", "approved", "published"}), "withdrawn"),
+}
+EDITOR_PROMPT = "**To fill in by the editors.**"
+CONFLICT = "<<<<<<< "
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    row: store.PaperRow
+    path: Path
+    warnings: tuple[str, ...]
+
+
+def find_paper(conn: sa.Connection, industry: str, edition: str | None) -> store.PaperRow:
+    """The paper of ``industry`` for ``edition``, or its latest edition; an ``InputError`` if none."""
+    rows = store.list_papers(conn, industry)
+    if edition:
+        rows = [r for r in rows if r.edition == edition]
+    if not rows:
+        which = f"{industry} {edition}" if edition else industry
+        raise InputError(f"no paper {which} (draft one with `trendpapers draft`)")
+    return rows[-1]
+
+
+def change_status(
+    engine: sa.Engine,
+    directory: Path,
+    industry: str,
+    edition: str | None,
+    action: str,
+    by: str | None,
+    now: datetime | None = None,
+) -> StatusChange:
+    """Apply ``action`` (approve, publish, withdraw) to a paper; the file's front matter follows."""
+    allowed, target = TRANSITIONS[action]
+    now = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        row = find_paper(conn, industry, edition)
+        path = directory / row.path
+        name = f"{row.industry} {row.edition}"
+        if row.status not in allowed:
+            raise InputError(
+                f"{name} is {row.status}; only {' or '.join(sorted(allowed))} papers can be {target}"
+            )
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"{name}: the file {path} is missing (draft it again)") from None
+        warnings = []
+        if target in ("approved", "published"):
+            if any(line.startswith(CONFLICT) for line in text.splitlines()):
+                raise InputError(
+                    f"{path}: holds unresolved merge conflict markers ('<<<<<<<'); resolve them first"
+                )
+            if EDITOR_PROMPT in text:
+                warnings.append(f"{path}: the editors' prompts are still in the text")
+            if proposal_path(path).exists():
+                warnings.append(f"{proposal_path(path)}: a proposed new version is waiting to be reviewed")
+        stamp = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+        values: dict[str, object] = {"status": target, f"{target}_at": stamp}
+        if by:
+            values[f"{target}_by"] = by
+        write_atomic(path, frontmatter.update(text, str(path), values))
+        changed = store.PaperRow(**{**row.__dict__, "status": target, "status_by": by, "status_at": now})
+        store.save_paper(conn, changed)
+        store.add_event(conn, row.industry, row.edition, target, by, now)
+    return StatusChange(changed, path, tuple(warnings))

@@ -1,0 +1,174 @@
+"""The papers' tables: each paper's lifecycle status, its last generated text (the merge base), and
+the trends it was drafted from (to say what changed in the next edition); plus status history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ingest import store as ingest_store
+from ingest.migrations import Migration, UTCDateTime
+from ingest.patentstore import patents
+from ingest.store import chunks, documents, items, sources
+
+metadata = ingest_store.metadata
+
+papers = sa.Table(
+    "papers",
+    metadata,
+    sa.Column("industry", sa.String(100), primary_key=True),
+    sa.Column("edition", sa.String(20), primary_key=True),
+    sa.Column("edition_start", sa.String(10), nullable=False),  # orders editions
+    sa.Column("path", sa.Text, nullable=False),  # relative to the papers folder
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("base", sa.Text, nullable=False),  # the last generated text merged into the file
+    sa.Column("generated_at", sa.String(40), nullable=False),
+    sa.Column("trends", sa.JSON, nullable=False),  # [{"id", "title", "documents"}] drafted from
+    sa.Column("status_by", sa.Text),
+    sa.Column("status_at", UTCDateTime),
+)
+
+paper_events = sa.Table(
+    "paper_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("industry", sa.String(100), nullable=False),
+    sa.Column("edition", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("by", sa.Text),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+MIGRATIONS = (
+    Migration(
+        "papers",
+        1,
+        "papers and their status history",
+        lambda c: metadata.create_all(c, tables=[papers, paper_events]),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    industry: str
+    edition: str
+    edition_start: date
+    path: str
+    status: str
+    base: str
+    generated_at: str
+    trends: tuple[dict[str, Any], ...]
+    status_by: str | None = None
+    status_at: datetime | None = None
+
+
+def _row(r: Any) -> PaperRow:
+    return PaperRow(
+        r.industry,
+        r.edition,
+        date.fromisoformat(r.edition_start),
+        r.path,
+        r.status,
+        r.base,
+        r.generated_at,
+        tuple(r.trends),
+        r.status_by,
+        r.status_at,
+    )
+
+
+def get_paper(conn: sa.Connection, industry: str, edition: str) -> PaperRow | None:
+    r = conn.execute(
+        sa.select(papers).where(papers.c.industry == industry, papers.c.edition == edition)
+    ).first()
+    return _row(r) if r else None
+
+
+def list_papers(
+    conn: sa.Connection, industry: str | None = None, status: str | None = None
+) -> list[PaperRow]:
+    query = sa.select(papers).order_by(papers.c.industry, papers.c.edition_start)
+    if industry:
+        query = query.where(papers.c.industry == industry)
+    if status:
+        query = query.where(papers.c.status == status)
+    return [_row(r) for r in conn.execute(query)]
+
+
+def previous_paper(conn: sa.Connection, industry: str, before: date) -> PaperRow | None:
+    """The latest paper of ``industry`` whose edition starts before ``before``."""
+    r = conn.execute(
+        sa.select(papers)
+        .where(papers.c.industry == industry, papers.c.edition_start < before.isoformat())
+        .order_by(papers.c.edition_start.desc())
+        .limit(1)
+    ).first()
+    return _row(r) if r else None
+
+
+def save_paper(conn: sa.Connection, row: PaperRow) -> None:
+    values = {**row.__dict__, "edition_start": row.edition_start.isoformat(), "trends": list(row.trends)}
+    conn.execute(papers.delete().where(papers.c.industry == row.industry, papers.c.edition == row.edition))
+    conn.execute(sa.insert(papers), [values])
+
+
+def add_event(
+    conn: sa.Connection, industry: str, edition: str, status: str, by: str | None, at: datetime
+) -> None:
+    conn.execute(
+        sa.insert(paper_events),
+        [{"industry": industry, "edition": edition, "status": status, "by": by, "at": at}],
+    )
+
+
+def events(conn: sa.Connection, industry: str, edition: str) -> list[tuple[str, str | None, datetime]]:
+    rows = conn.execute(
+        sa.select(paper_events.c.status, paper_events.c.by, paper_events.c.at)
+        .where(paper_events.c.industry == industry, paper_events.c.edition == edition)
+        .order_by(paper_events.c.id)
+    )
+    return [(r.status, r.by, r.at) for r in rows]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A document as a paper cites it."""
+
+    doc_id: int
+    title: str
+    url: str | None  # as stored; made safe (http(s) only) when rendered
+    source: str
+    day: date | None
+    patent: str | None  # publication number, for patents
+
+
+def citations(conn: sa.Connection, doc_ids: Sequence[int]) -> dict[int, Citation]:
+    out: dict[int, Citation] = {}
+    url = sa.func.coalesce(documents.c.url, items.c.canonical_url, items.c.link)
+    for chunk in chunks(sorted(set(doc_ids))):
+        rows = conn.execute(
+            sa.select(
+                documents.c.item_id,
+                documents.c.title,
+                url.label("url"),
+                sources.c.name,
+                documents.c.published_at,
+                items.c.first_seen_at,
+                patents.c.number,
+            )
+            .join(items, items.c.id == documents.c.item_id)
+            .join(sources, sources.c.id == items.c.source_id)
+            .outerjoin(patents, patents.c.item_id == documents.c.item_id)
+            .where(documents.c.item_id.in_(chunk))
+        )
+        for r in rows:
+            when = r.published_at or r.first_seen_at
+            out[r.item_id] = Citation(
+                r.item_id, r.title, r.url, r.name, when.date() if when else None, r.number
+            )
+    return out

@@ -1,0 +1,59 @@
+"""The three-way merge on small hand-made texts: what each side changed survives, overlaps conflict."""
+
+from __future__ import annotations
+
+from papers.merge import merge3
+
+BASE = "title\n\nintro one\nintro two\n\n## A\na1\na2\n\n## B\nb1\nb2\n"
+
+
+def test_changes_on_both_sides_in_different_places_are_all_kept() -> None:
+    ours = BASE.replace("intro one", "intro one, edited by hand").replace("b2\n", "b2\neditor note\n")
+    theirs = BASE.replace("a1\n", "a1 new data\n").replace("## B", "## A2\nnew trend\n\n## B")
+    result = merge3(BASE, ours, theirs)
+    assert result.conflicts == 0
+    assert result.text == (
+        "title\n\nintro one, edited by hand\nintro two\n\n## A\na1 new data\na2\n\n## A2\nnew trend\n\n"
+        "## B\nb1\nb2\neditor note\n"
+    )
+
+
+def test_one_sided_changes_and_identical_changes() -> None:
+    assert merge3(BASE, BASE, BASE).text == BASE
+    edited = BASE.replace("a2", "a2!")
+    assert merge3(BASE, edited, BASE).text == edited  # nothing new: the editor's file as it is
+    assert merge3(BASE, BASE, edited).text == edited  # no edits: the new text
+    both = merge3(BASE, edited, edited)
+    assert (both.text, both.conflicts) == (edited, 0)
+
+
+def test_deletions_are_merged() -> None:
+    ours = BASE.replace("intro two\n", "")  # the editor cut a line
+    theirs = BASE.replace("b1\n", "")  # the data no longer has this one
+    result = merge3(BASE, ours, theirs)
+    assert (result.conflicts, result.text) == (0, BASE.replace("intro two\n", "").replace("b1\n", ""))
+
+
+def test_the_same_lines_changed_differently_is_a_conflict_with_both_versions() -> None:
+    ours = BASE.replace("a1", "a1 as the editor wrote it")
+    theirs = BASE.replace("a1", "a1 with new figures")
+    result = merge3(BASE, ours, theirs)
+    assert result.conflicts == 1
+    assert (
+        "## A\n<<<<<<< yours\na1 as the editor wrote it\n=======\na1 with new figures\n>>>>>>> new\na2\n"
+        in result.text
+    )
+
+
+def test_insertions_at_the_same_place_conflict_unless_equal() -> None:
+    ours = BASE.replace("## B", "mine\n## B")
+    theirs = BASE.replace("## B", "theirs\n## B")
+    assert merge3(BASE, ours, theirs).conflicts == 1
+    assert merge3(BASE, ours, ours).conflicts == 0
+
+
+def test_empty_base_and_missing_final_newline() -> None:
+    assert merge3("", "same\n", "same\n").text == "same\n"
+    result = merge3("", "mine", "theirs")  # no common history: everything differs
+    assert result.conflicts == 1
+    assert result.text == "<<<<<<< yours\nmine\n=======\ntheirs\n>>>>>>> new\n"

@@ -1,0 +1,201 @@
+"""Rendering papers: third-party text never becomes markup, front matter stays valid YAML.
+
+The data here is hand-made (what is tested is the rendering, not the analysis); the Markdown is
+turned into HTML by Python-Markdown with the extensions MkDocs Material sites use.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import lxml.html
+import markdown
+import pytest
+import yaml
+
+from papers.content import PaperData, TrendSection, chart_path
+from papers.editions import parse_edition
+from papers.escape import md_link, md_text, safe_url
+from papers.frontmatter import split, update
+from papers.render import render_paper
+from papers.store import Citation
+from summarize.records import Industry
+from summarize.store import AnalysisState
+from summarize.summarizer import CitedSentence
+from summarize.trends import Trend
+
+EXTENSIONS = ["footnotes", "tables", "toc", "admonition", "attr_list", "md_in_html", "def_list", "abbr"]
+
+EVIL = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(2)">',
+    "[click me](javascript:alert(3))",
+    '<a href="javascript:alert(4)">here</a>',
+    "Read [^1] now",
+    "# not a heading",
+    "1. not a list",
+    "- not a list",
+    "[ref]: http://evil.example/ref",
+    "===",
+    '{: onclick="alert(5)" }',
+    "**bold** `code` _em_ <http://evil.example/auto>",
+    "| a | b |",
+    "&lt;script&gt; &#106;avascript:",
+    "line one\n\n## two\n    indented code",
+    '<iframe src="http://evil.example"></iframe>',
+    "javascript:alert(6)",
+]
+
+
+def _html(text: str) -> lxml.html.HtmlElement:
+    _, body = split(text, "paper")
+    return lxml.html.fromstring(f"<div>{markdown.markdown(body, extensions=EXTENSIONS)}</div>")
+
+
+def _active_markup(root: lxml.html.HtmlElement) -> list[str]:
+    """Everything that could run or load something: scripts, frames, handlers, odd links."""
+    found = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in ("script", "iframe", "object", "embed", "form", "style"):
+            found.append(el.tag)
+        for name, value in el.attrib.items():
+            if name.startswith("on"):
+                found.append(f"{el.tag} {name}")
+            if name in ("href", "src") and not value.startswith(("http://", "https://", "#", "charts/")):
+                found.append(f"{el.tag} {name}={value}")
+    return found
+
+
+@pytest.mark.parametrize("evil", EVIL)
+def test_untrusted_text_renders_as_the_same_plain_text(evil: str) -> None:
+    html = _html(f"---\ntitle: x\n---\n\nBefore.\n{md_text(evil)}\n")
+    assert not _active_markup(html)
+    assert [el.tag for el in html] == ["p"]  # one paragraph: no heading, list, table or code block
+    assert html.text_content() == "Before.\n" + " ".join(evil.split())
+
+
+def test_links_only_to_http_urls() -> None:
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url(" JaVaScRiPt:alert(1)") is None
+    assert safe_url("data:text/html,<script>") is None
+    assert safe_url("//evil.example/x") is None
+    assert safe_url("https://example.org/a b(c)'\"<d>") == "https://example.org/a%20b%28c%29%27%22%3Cd%3E"
+    assert md_link("x", "javascript:alert(1)") == "x"
+    html = _html(f"---\nt: 1\n---\n\n{md_link('a ] b', 'https://example.org/p?q=1&r=(2)')}\n")
+    (a,) = html.iter("a")
+    assert (a.get("href"), a.text_content()) == ("https://example.org/p?q=1&r=%282%29", "a ] b")
+
+
+def _trend(n: int, title: str, label: str) -> Trend:
+    return Trend(
+        trend_id=f"textile-{n:04d}",
+        industry="textile",
+        window_start=date(2026, 8, 23),
+        window_end=date(2026, 11, 20),
+        label=label,
+        title=title,
+        title_doc=n,
+        story_ids=(n,),
+        doc_ids=(n, 100 + n),
+        current=4,
+        previous=1,
+        weekly=(("2026-11-09", 3), ("2026-11-16", 1)),
+        sources=2,
+        patent_share=0.5,
+        novelty=0.3,
+        status="rising",
+        weak_signal=False,
+    )
+
+
+def _evil_paper() -> PaperData:
+    edition = parse_edition("2026-Q4")
+    sections = []
+    citations = {}
+    for n, evil in enumerate(EVIL, start=1):
+        trend = _trend(n, f"Trend {n} {evil}", f"label {evil}")
+        citations[n] = Citation(
+            n,
+            f"Doc {n} {evil}",
+            "javascript:alert(9)" if n % 2 else "https://example.org/" + str(n),
+            f"Source {evil}",
+            date(2026, 11, 1),
+            None,
+        )
+        citations[100 + n] = Citation(100 + n, f"Patent title {evil}", None, "EPO feed", None, f"EP{n}A1")
+        summary = (
+            CitedSentence(f"Sentence {n} says {evil}.", n),
+            CitedSentence(f"Patent {n} claims {evil}.", 100 + n),
+        )
+        sections.append(
+            TrendSection(
+                trend, summary, (citations[n],), (citations[100 + n],), chart_path(edition, trend.trend_id)
+            )
+        )
+    return PaperData(
+        cluster="Cluster <b>Nord</b>",
+        industry=Industry("textile", 'Textile: "fibres"\n---\nstatus: published'),
+        edition=edition,
+        state=AnalysisState("textile", date(2026, 11, 20), 90, "model <x>", "extractive"),
+        documents=40,
+        sources=tuple((f"Source {evil}", 2) for evil in EVIL),
+        first_day=date(2026, 8, 23),
+        last_day=date(2026, 11, 20),
+        trends=tuple(sections[:-2]),
+        weak_signals=tuple(sections[-2:]),
+        changes=(),
+        compared_with=None,
+        citations=citations,
+    )
+
+
+def test_a_paper_full_of_hostile_text_has_no_active_markup_and_keeps_its_structure() -> None:
+    data = _evil_paper()
+    text = render_paper(data, "2026-11-23T10:00:00Z")
+    meta, _ = split(text, "paper")
+    assert meta["status"] == "draft"  # the newline in the industry name did not start new keys
+    assert meta["industry_name"] == 'Textile: "fibres"\n---\nstatus: published'
+    html = _html(text)
+    assert not _active_markup(html)
+    headings = [(el.tag, el.text_content()) for el in html.iter("h1", "h2", "h3")]
+    assert [h for h in headings if h[0] == "h2"] == [
+        ("h2", "Executive summary"),
+        ("h2", "Key trends"),
+        ("h2", "Weak signals"),
+        ("h2", "What changed since the 90 days before"),
+        ("h2", "Questions for members and opportunities"),
+        ("h2", "Method and sources"),
+    ]
+    assert [t for tag, t in headings if tag == "h3"] == [
+        f"Trend {n} {' '.join(e.split())}" for n, e in enumerate(EVIL[:-2], 1)
+    ]
+    # Every summary sentence is followed by its footnote, whose link is the cited document's URL.
+    notes = {li.get("id"): li for li in html.iter("li") if (li.get("id") or "").startswith("fn:")}
+    assert len(notes) == 2 * len(EVIL)
+    for section in (*data.trends, *data.weak_signals):
+        for sentence in section.summary:
+            note = notes[f"fn:doc-{sentence.source_id}"]
+            cited = data.citations[sentence.source_id]
+            links = [a.get("href") for a in note.iter("a") if not a.get("href", "").startswith("#")]
+            expected = (
+                safe_url(cited.url) or f"https://worldwide.espacenet.com/patent/search?q=pn%3D{cited.patent}"
+            )
+            assert links == ([expected] if (cited.url is None or safe_url(cited.url)) else [])
+    assert " ".join(EVIL[0].split()) in html.text_content()
+
+
+def test_rendering_is_deterministic_and_front_matter_updates_keep_the_rest() -> None:
+    data = _evil_paper()
+    text = render_paper(data, "2026-11-23T10:00:00Z")
+    assert render_paper(data, "2026-11-23T10:00:00Z") == text
+    approved = update(text, "paper", {"status": "approved", "approved_by": 'Ann: "ed"\nstatus: x'})
+    meta, body = split(approved, "paper")
+    assert (meta["status"], meta["approved_by"]) == ("approved", 'Ann: "ed"\nstatus: x')
+    assert body == split(text, "paper")[1]
+    assert [line for line in approved.splitlines() if line not in text.splitlines()] == [
+        'status: "approved"',
+        'approved_by: "Ann: \\"ed\\"\\nstatus: x"',
+    ]
+    assert yaml.safe_load(approved.split("---\n")[1])["provenance"]["documents"] == 40
