@@ -35,6 +35,10 @@ class ModelError(TrendpapersError):
     """A model cannot be loaded (missing package, wrong checksum, unknown id). Stops the stage."""
 
 
+class SiteError(TrendpapersError):
+    """The site could not be built, or broke a safety rule; the previous site stays in place."""
+
+
 class LockError(TrendpapersError):
     """Another Trendpapers process holds the workspace's write lock."""
 

@@ -32,6 +32,7 @@ from trendpapers.logs import setup_logging
 from trendpapers.pipeline import (
     StageResult,
     analyze_stage,
+    build_stage,
     draft_stage,
     ingest_stage,
     recorded,
@@ -305,6 +306,36 @@ def draft(ctx: click.Context, industry: str | None, edition: str | None) -> None
         engine = open_store(config.storage_url)
         result = recorded(engine, "draft", lambda: draft_stage(config, engine, industry, edition))
     _print(result)
+
+
+@cli.command("build")
+@click.option("--preview", is_flag=True, help="Include drafts (with a DRAFT banner), into build/preview.")
+@click.option("--force", is_flag=True, help="Build even if nothing changed.")
+@click.pass_context
+def build_command(ctx: click.Context, preview: bool, force: bool) -> None:
+    """Build the members' site (published papers, trends, feed) and swap it into build/site.
+
+    MkDocs runs with --strict; the result is checked for scripts, event handlers, javascript:
+    links and anything loaded from other hosts. A failed build leaves the previous site in place.
+    """
+    config = _config(ctx)
+    with workspace_lock(config.root, "build"):
+        engine = open_store(config.storage_url)
+        result = recorded(engine, "build", lambda: build_stage(config, engine, preview, force))
+    _print(result)
+    folder = config.root / "build" / ("preview" if preview else "site")
+    click.echo(f"view it: python -m http.server -d {folder} -b 127.0.0.1 8000")
+
+
+@cli.command("serve-preview")
+@click.option("--address", default="127.0.0.1:8000", show_default=True, help="Where to serve.")
+@click.pass_context
+def serve_preview_command(ctx: click.Context, address: str) -> None:
+    """Serve the site with drafts for editors (MkDocs dev server); saved edits appear on reload."""
+    from papers.publish import serve_preview
+
+    config = _config(ctx)
+    serve_preview(open_store(config.storage_url), config.workspace, config.site, address)
 
 
 @cli.group("papers")

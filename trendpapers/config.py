@@ -23,6 +23,7 @@ from ingest.records import SourceSpec
 from ingest.runner import IngestSettings
 from papers.content import PaperSettings
 from papers.editions import CADENCES
+from papers.publish import COLOURS, SiteSettings, Workspace
 from summarize.analyze import AnalysisSettings
 from summarize.records import Industry
 from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
@@ -46,11 +47,24 @@ class Config:
     schedule: tuple[JobSpec, ...] = ()
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     papers: PaperSettings = field(default_factory=PaperSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
     @property
     def papers_dir(self) -> Path:
         """Where the papers live: ``papers/INDUSTRY/EDITION.md`` in the workspace."""
         return self.root / "papers"
+
+    @property
+    def workspace(self) -> Workspace:
+        """What a site build reads and writes."""
+        mkdocs_file = self.root / "mkdocs.yml"
+        return Workspace(
+            self.root,
+            self.name,
+            self.papers_dir,
+            self.industries,
+            mkdocs_file if mkdocs_file.is_file() else None,
+        )
 
     @property
     def templates_dir(self) -> Path | None:
@@ -339,6 +353,33 @@ def _papers(problems: _Problems, raw: Any) -> PaperSettings:
     return replace(default, cadence=cadence, **numbers)
 
 
+def _site(problems: _Problems, raw: Any, root: Path) -> SiteSettings:
+    data = problems.table(raw, "site", {"language", "primary", "accent", "logo", "url"})
+    default = SiteSettings()
+    language = problems.get(data, "language", "site.language", str, default.language)
+    if not _LANGUAGE.match(language):
+        problems.add("site.language", f"{language!r} is not a language code such as 'de' or 'en'")
+        language = default.language
+    colours = {}
+    for key in ("primary", "accent"):
+        colour = problems.get(data, key, f"site.{key}", str, getattr(default, key))
+        if colour not in COLOURS:
+            problems.add(f"site.{key}", f"{colour!r} is not a Material colour ({', '.join(COLOURS)})")
+            colour = getattr(default, key)
+        colours[key] = colour
+    logo = None
+    if "logo" in data:
+        logo = root / problems.get(data, "logo", "site.logo", str, "")
+        if not logo.is_file():
+            problems.add("site.logo", f"no such file: {logo}")
+            logo = None
+    url = problems.get(data, "url", "site.url", str, None)
+    if url is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
+        problems.add("site.url", f"{url!r} must be an http(s) URL such as 'https://cluster.example/papers/'")
+        url = None
+    return SiteSettings(language=language, logo=logo, url=url, **colours)
+
+
 def _storage_url(problems: _Problems, raw: Any, root: Path) -> str:
     data = problems.table(raw, "storage", {"url"})
     url = problems.get(data, "url", "storage.url", str, "sqlite:///trendpapers.db")
@@ -389,6 +430,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         schedule=_schedule(problems, top.get("schedule", {})),
         analysis=_analysis(problems, top.get("analysis", {}), root),
         papers=_papers(problems, top.get("papers", {})),
+        site=_site(problems, top.get("site", {}), root),
     )
     if problems.items:
         raise ConfigError(problems.items, str(path) if path else None)

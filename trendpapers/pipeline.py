@@ -101,10 +101,23 @@ def draft_stage(
     return StageResult("draft", counts, (), details, f"papers: {summary}")
 
 
+def build_stage(config: Config, engine: sa.Engine, preview: bool = False, force: bool = False) -> StageResult:
+    from papers.publish import build_site
+
+    report = build_site(engine, config.workspace, config.site, preview=preview, force=force)
+    summary = (
+        f"{report.action} {report.site}: {report.papers} papers, {report.pages} files, {report.seconds:.1f} s"
+    )
+    return StageResult(
+        "build", {"papers": report.papers, "built": int(report.action == "built")}, (), (), summary
+    )
+
+
 STAGES: dict[str, Callable[[Config, sa.Engine], StageResult]] = {
     "ingest": ingest_stage,
     "analyze": analyze_stage,
     "draft": draft_stage,
+    "build": build_stage,
 }
 
 

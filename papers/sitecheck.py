@@ -1,0 +1,129 @@
+"""The built site, hardened and checked: what content may not do, and a Content-Security-Policy.
+
+Content (the Markdown of papers and generated pages) is the ``<article>`` of each page. It may
+hold no script, frame, form, object or style element; nothing anywhere may carry an inline event
+handler or a ``javascript:`` URL, or load anything from another host (no CDN, no web fonts).
+Every page gets a CSP meta tag that allows scripts from the site itself plus the theme's own
+inline scripts by hash, and external links get ``rel="noopener nofollow"``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import lxml.html
+
+_CONTENT_FORBIDDEN = {
+    "script",
+    "iframe",
+    "frame",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "style",
+    "base",
+    "meta",
+    "link",
+}
+_LOADS = {
+    "script": "src",
+    "img": "src",
+    "iframe": "src",
+    "source": "src",
+    "video": "src",
+    "audio": "src",
+    "embed": "src",
+    "object": "data",
+    "link": "href",
+    "use": "href",
+}
+_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "xlink:href", "poster")
+_BAD_SCHEMES = ("javascript:", "vbscript:", "data:text", "data:application")
+_CSS_REMOTE = re.compile(r"(@import|url\()\s*['\"]?\s*(https?:)?//", re.I)
+
+
+def _elsewhere(url: str, own_host: str | None) -> bool:
+    """Whether ``url`` points to another host (relative URLs and data: images stay here)."""
+    parts = urlsplit(url.strip())
+    if parts.netloc:
+        return parts.netloc != own_host
+    return parts.scheme not in ("", "http", "https", "data")
+
+
+def _csp(script_hashes: list[str]) -> str:
+    scripts = " ".join(["'self'", *(f"'sha256-{h}'" for h in script_hashes)])
+    return (
+        "default-src 'self'; "
+        f"script-src {scripts}; "
+        "style-src 'self' 'unsafe-inline'; "  # the theme sets styles from its scripts
+        "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'"
+    )
+
+
+def check_page(doc: lxml.html.HtmlElement, name: str, own_host: str | None = None) -> list[str]:
+    """What in this page breaks the rules, one line per finding."""
+    problems = []
+    for article in doc.iter("article"):
+        for el in article.iter(*_CONTENT_FORBIDDEN):
+            problems.append(f"{name}: a <{el.tag}> element in the content")
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attribute, value in el.attrib.items():
+            if attribute.lower().startswith("on"):
+                problems.append(f"{name}: an inline event handler {attribute}= on <{el.tag}>")
+            elif attribute in _URL_ATTRIBUTES and re.sub(r"\s", "", value).lower().startswith(_BAD_SCHEMES):
+                problems.append(f"{name}: a {value[:40]!r} URL in {attribute}= of <{el.tag}>")
+        attribute = _LOADS.get(el.tag)
+        rel = (el.get("rel") or "").split()
+        if attribute and not (el.tag == "link" and ("alternate" in rel or "canonical" in rel)):
+            url = el.get(attribute)
+            if url and _elsewhere(url, own_host):
+                problems.append(f"{name}: <{el.tag}> loads {url!r} from another host")
+        if el.tag in ("iframe", "frame") and el.get("srcdoc") is not None:
+            problems.append(f"{name}: an <{el.tag} srcdoc>")
+    return problems
+
+
+def harden_page(doc: lxml.html.HtmlElement, own_host: str | None) -> None:
+    """Add the CSP meta tag (first in <head>) and rel="noopener nofollow" on external links."""
+    hashes = []
+    for script in doc.iter("script"):
+        if script.get("src") is None and (script.get("type") or "text/javascript") in (
+            "text/javascript",
+            "module",
+        ):
+            digest = hashlib.sha256((script.text or "").encode("utf-8")).digest()
+            hashes.append(base64.b64encode(digest).decode("ascii"))
+    head = doc.find("head")
+    if head is not None:
+        meta = lxml.html.Element("meta", {"http-equiv": "Content-Security-Policy", "content": _csp(hashes)})
+        head.insert(0, meta)
+    for a in doc.iter("a"):
+        href = a.get("href") or ""
+        host = urlsplit(href).netloc
+        if host and host != own_host:
+            a.set("rel", "noopener nofollow")
+
+
+def check_and_harden(site: Path, own_url: str | None = None) -> list[str]:
+    """Harden every HTML page of a built site in place; returns every rule broken (site-wide)."""
+    own_host = urlsplit(own_url).netloc if own_url else None
+    problems: list[str] = []
+    for path in sorted(site.rglob("*.html")):
+        name = path.relative_to(site).as_posix()
+        doc = lxml.html.document_fromstring(path.read_bytes())
+        problems += check_page(doc, name, own_host)
+        harden_page(doc, own_host)
+        html = lxml.html.tostring(doc, doctype="<!doctype html>", encoding="unicode", method="html")
+        path.write_text(html, encoding="utf-8")
+    for path in sorted(site.rglob("*.css")):
+        if _CSS_REMOTE.search(path.read_text(encoding="utf-8", errors="replace")):
+            problems.append(f"{path.relative_to(site).as_posix()}: the stylesheet loads from another host")
+    return problems

@@ -1,0 +1,219 @@
+"""The site's Markdown pages, generated from the store and the papers: home, industries, trend pages,
+archive, sources and tags. Everything that came from a feed goes through ``md_text``/``md_link``.
+
+``compose`` returns the whole docs tree as {relative path: bytes}; the caller syncs it to disk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ingest import store as ingest_store
+from papers import frontmatter, store
+from papers.charts import weekly_svg
+from papers.escape import Md, md_link, md_text
+from papers.render import citation_link, yaml_value
+from summarize import store as analysis
+from summarize.records import Industry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SitePaper:
+    row: store.PaperRow
+    title: str
+    text: str  # the paper's Markdown as the editors left it
+
+
+def _page(title: str, body: list[str], **meta: object) -> bytes:
+    head = [f"title: {yaml_value(title)}", *(f"{k}: {yaml_value(v)}" for k, v in meta.items())]
+    return ("---\n" + "\n".join(head) + "\n---\n\n" + "\n".join(body).rstrip("\n") + "\n").encode("utf-8")
+
+
+def included_papers(conn: sa.Connection, papers_dir: Path, preview: bool) -> list[SitePaper]:
+    """Published papers (a preview adds drafts and approved ones), newest edition first."""
+    wanted = {"published"} | ({"draft", "approved"} if preview else set())
+    found = []
+    for row in store.list_papers(conn):
+        if row.status not in wanted:
+            continue
+        path = papers_dir / row.path
+        try:
+            text = path.read_text(encoding="utf-8")
+            meta, _ = frontmatter.split(text, str(path))
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("%s: left out of the site: %s", path, exc)
+            continue
+        found.append(SitePaper(row, str(meta.get("title") or f"{row.industry} {row.edition}"), text))
+    return sorted(found, key=lambda p: (p.row.edition_start, p.row.industry), reverse=True)
+
+
+def _paper_link(paper: SitePaper, relative_to: str = "") -> Md:
+    return Md(f"[{md_text(paper.title)}]({relative_to}papers/{paper.row.industry}/{paper.row.edition}.md)")
+
+
+def _cited(c: store.Citation) -> str:
+    return f"{citation_link(c)} ({md_text(c.source)}, {c.day.isoformat() if c.day else 'undated'})"
+
+
+def _trend_pages(conn: sa.Connection, trend_ids: set[str], papers: Sequence[SitePaper]) -> dict[str, bytes]:
+    pages: dict[str, bytes] = {}
+    trends = {t.trend_id: t for t in analysis.load_trends(conn, active_only=False) if t.trend_id in trend_ids}
+    refs = store.citations(conn, [i for t in trends.values() for i in t.doc_ids])
+    stories = analysis.story_of(conn, list(refs))
+    for trend_id, t in sorted(trends.items()):
+        body = [
+            f"# {md_text(t.title)}",
+            "",
+            f"*{t.status.capitalize()}*: {t.current} documents in the window "
+            f"{t.window_start.isoformat()} to {t.window_end.isoformat()}, {t.previous} in the window before; "
+            f"{t.sources} sources; "
+            f"keywords: {md_text(t.label)}.",
+            "",
+            f"![Documents per week]({trend_id}.svg)",
+            "",
+            "## History",
+            "",
+            "| Window ending | Documents | Before | Status |",
+            "| --- | ---: | ---: | --- |",
+        ]
+        for row in conn.execute(
+            sa.select(analysis.trend_history)
+            .where(analysis.trend_history.c.trend_id == trend_id)
+            .order_by(analysis.trend_history.c.window_end)
+        ):
+            body.append(f"| {row.window_end} | {row.current} | {row.previous} | {md_text(row.status)} |")
+        body += ["", "## In the papers", ""]
+        body += [
+            f"- {_paper_link(p, '../')}" for p in papers if any(x["id"] == trend_id for x in p.row.trends)
+        ]
+        body += ["", "## Stories", ""]
+        by_story: dict[int, list[int]] = {}
+        for doc_id in t.doc_ids:
+            if doc_id in refs:
+                by_story.setdefault(stories.get(doc_id, -doc_id), []).append(doc_id)
+        for n, (_, ids) in enumerate(sorted(by_story.items(), key=lambda s: -len(s[1])), start=1):
+            body.append(f"{n}. " + "; ".join(_cited(refs[i]) for i in ids))
+        sources = sorted({refs[i].source for i in t.doc_ids if i in refs})
+        body += ["", "## Sources", "", *(f"- {md_text(s)}" for s in sources)]
+        pages[f"trends/{trend_id}.md"] = _page(t.title, body, tags=[t.industry])
+        pages[f"trends/{trend_id}.svg"] = weekly_svg(
+            t.weekly, f"Documents per week: {t.title}", t.window_start.isoformat()
+        ).encode("utf-8")
+    return pages
+
+
+def compose(
+    conn: sa.Connection,
+    papers_dir: Path,
+    hand_written: Path | None,
+    industries: Sequence[Industry],
+    cluster: str,
+    preview: bool,
+) -> tuple[dict[str, bytes], list[SitePaper]]:
+    """The docs tree of the site, and the papers in it."""
+    pages: dict[str, bytes] = {}
+    intro = f"# {md_text(cluster)}\n"
+    if hand_written and hand_written.is_dir():
+        for path in sorted(hand_written.rglob("*")):
+            rel = path.relative_to(hand_written).as_posix()
+            if path.is_file() and rel != "index.md":
+                pages[rel] = path.read_bytes()
+        if (hand_written / "index.md").is_file():
+            intro = (hand_written / "index.md").read_text(encoding="utf-8")
+    papers = included_papers(conn, papers_dir, preview)
+    for paper in papers:
+        folder = papers_dir / paper.row.industry
+        pages[f"papers/{paper.row.path}"] = paper.text.encode("utf-8")
+        charts = folder / "charts" / paper.row.edition
+        if charts.is_dir():
+            for chart in sorted(charts.glob("*.svg")):
+                pages[f"papers/{paper.row.industry}/charts/{paper.row.edition}/{chart.name}"] = (
+                    chart.read_bytes()
+                )
+
+    names = {i.slug: i.name for i in industries}
+    for slug in sorted({p.row.industry for p in papers}):
+        own = [p for p in papers if p.row.industry == slug]
+        body = [
+            f"# {md_text(names.get(slug, slug))}",
+            "",
+            "| Edition | Paper | Status |",
+            "| --- | --- | --- |",
+        ]
+        body += [
+            f"| {p.row.edition} | [{md_text(p.title)}]({p.row.edition}.md) | {p.row.status} |" for p in own
+        ]
+        pages[f"papers/{slug}/index.md"] = _page(names.get(slug, slug), body)
+
+    trend_ids = {t["id"] for p in papers for t in p.row.trends}
+    pages.update(_trend_pages(conn, trend_ids, papers))
+    trends = {t.trend_id: t for t in analysis.load_trends(conn) if t.trend_id in trend_ids}
+    rising = sorted(
+        (t for t in trends.values() if t.status in ("new", "rising")),
+        key=lambda t: (-t.current + t.previous, t.trend_id),
+    )
+    home = [intro.rstrip("\n"), "", "## Latest papers", ""]
+    home += [
+        f"- {_paper_link(p)} ({p.row.edition}, {md_text(names.get(p.row.industry, p.row.industry))})"
+        for p in papers[:10]
+    ] or ["No paper is published yet."]
+    home += ["", "## Fastest-rising trends", ""]
+    home += [
+        f"- [{md_text(t.title)}](trends/{t.trend_id}.md): {t.previous} → {t.current} documents ({t.status})"
+        for t in rising[:5]
+    ] or ["None yet."]
+    home += [
+        "",
+        "[All trends](trends/index.md) · [Archive](archive.md) · [Sources](sources.md) · "
+        "[Feed of new papers](feed.xml)",
+    ]
+    pages["index.md"] = ("\n".join(home) + "\n").encode("utf-8")
+
+    body = ["# Trends", ""]
+    for slug in sorted({t.industry for t in trends.values()}):
+        body += [f"## {md_text(names.get(slug, slug))}", ""]
+        body += [
+            f"- [{md_text(t.title)}]({t.trend_id}.md) ({md_text(t.status)}, {t.current} documents)"
+            for t in sorted(trends.values(), key=lambda t: (-t.current, t.trend_id))
+            if t.industry == slug
+        ]
+        body.append("")
+    pages["trends/index.md"] = _page("Trends", body or ["No trends yet."])
+
+    body = ["# Archive", ""]
+    for edition in sorted({p.row.edition for p in papers}, reverse=True):
+        body += [f"## {edition}", ""]
+        body += [f"- {_paper_link(p)}" for p in papers if p.row.edition == edition]
+        body.append("")
+    pages["archive.md"] = _page("Archive", body)
+
+    body = [
+        "# Sources",
+        "",
+        "Every source the papers are drawn from, and how its last fetch went.",
+        "",
+        "| Source | Kind | State | Last success | Items |",
+        "| --- | --- | --- | --- | ---: |",
+    ]
+    for s in ingest_store.source_states(conn):
+        state = (
+            "inactive"
+            if not s.active
+            else "paused"
+            if s.paused_reason
+            else "failing"
+            if s.last_error
+            else "ok"
+        )
+        when = s.last_success_at.date().isoformat() if s.last_success_at else "never"
+        body.append(f"| {md_link(s.name, s.url)} | {md_text(s.kind)} | {state} | {when} | {s.items} |")
+    pages["sources.md"] = _page("Sources", body)
+    pages["tags.md"] = _page("Tags", ["# Tags", "", "<!-- material/tags -->"])
+    return pages, papers
