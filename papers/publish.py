@@ -139,6 +139,7 @@ def _mkdocs_options(ws: Workspace, site: SiteSettings, docs: Path, nav: list[Any
         "not_in_nav": "/trends/*.md\n/papers/*/*.md",  # minor pages: a full nav is quadratic to build
         "plugins": ["search", "tags"],
         "markdown_extensions": ["footnotes", "tables", {"toc": {"permalink": True}}, "admonition"],
+        "extra_css": ["assets/stylesheets/trendpapers.css"],  # from the theme folder
         "strict": True,
         "use_directory_urls": True,
     }

@@ -92,7 +92,8 @@ def check_page(doc: lxml.html.HtmlElement, name: str, own_host: str | None = Non
 
 
 def harden_page(doc: lxml.html.HtmlElement, own_host: str | None) -> None:
-    """Add the CSP meta tag (first in <head>) and rel="noopener nofollow" on external links."""
+    """Add the CSP meta tag (first in <head>), rel="noopener nofollow" on external links, and a name
+    for the theme's dialogs."""
     hashes = []
     for script in doc.iter("script"):
         if script.get("src") is None and (script.get("type") or "text/javascript") in (
@@ -105,6 +106,11 @@ def harden_page(doc: lxml.html.HtmlElement, own_host: str | None) -> None:
     if head is not None:
         meta = lxml.html.Element("meta", {"http-equiv": "Content-Security-Policy", "content": _csp(hashes)})
         head.insert(0, meta)
+    for dialog in doc.xpath("//*[@role='dialog'][not(@aria-label)][not(@aria-labelledby)]"):
+        # Material's search dialog has no accessible name (axe: aria-dialog-name); its input has one.
+        label = dialog.xpath(".//input[@aria-label]/@aria-label")
+        if label:
+            dialog.set("aria-label", label[0])
     for a in doc.iter("a"):
         href = a.get("href") or ""
         host = urlsplit(href).netloc

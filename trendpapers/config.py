@@ -412,6 +412,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         "schedule",
         "analysis",
         "papers",
+        "site",
     }
     top = problems.table(dict(data), "", sections)
     workspace = problems.table(top.get("workspace", {}), "workspace", {"name"})
