@@ -36,6 +36,8 @@ def run(*args: str) -> tuple[int, str]:
         ["analyze"],
         ["trends"],
         ["draft"],
+        ["build"],
+        ["serve-preview"],
         ["papers"],
         ["papers", "list"],
         ["papers", "show"],
@@ -132,7 +134,8 @@ def test_demo(tmp_path: Path) -> None:
     assert "draft: papers: 3 created" in out
     for industry in ("textile", "medtech", "logistics"):
         assert (tmp_path / "demo" / "papers" / industry / "2026-Q4.md").is_file()
-    assert "papers approve textile" in out
+    assert "build: built" in out and (tmp_path / "demo" / "build" / "site" / "index.html").is_file()
+    assert "demo took" in out and "papers approve medtech" in out
 
 
 def test_demo_never_deletes_a_directory_it_did_not_make(tmp_path: Path) -> None:

@@ -635,25 +635,40 @@ def resume(ctx: click.Context, name: str) -> None:
     help="Where to create the demo workspace.",
 )
 def demo(directory: Path) -> None:
-    """Run the pipeline (ingest, analyze, draft) on the bundled demo sources, served from 127.0.0.1."""
+    """Run the whole pipeline on the bundled demo sources, served from 127.0.0.1.
+
+    Ingest, analyze, draft a paper per industry, approve and publish the first, build the site.
+    """
+    import resource
+    import time
+
+    from papers.lifecycle import change_status
     from trendpapers.demo import serve_demo, write_demo_workspace
 
+    started = time.perf_counter()
     with serve_demo() as base:
         click.echo(f"demo sources served at {base}")
         path = write_demo_workspace(directory, base)
         config = load_config(path)
         code = _ingest(config, ())
+    first = config.industries[0].slug
     with workspace_lock(config.root, "demo"):
         engine = open_store(config.storage_url)
         _print(recorded(engine, "analyze", lambda: analyze_stage(config, engine)))
         _print(recorded(engine, "draft", lambda: draft_stage(config, engine)))
-    first = config.industries[0].slug
+        for action in ("approve", "publish"):
+            change = change_status(engine, config.papers_dir, first, None, action, "demo")
+            click.echo(f"{action}: {change.row.industry} {change.row.edition} is {change.row.status}")
+        _print(recorded(engine, "build", lambda: build_stage(config, engine)))
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    click.echo(f"demo took {time.perf_counter() - started:.1f} s, peak memory {peak / 1024:.0f} MB")
     click.echo(f"demo workspace: {directory}")
+    click.echo(f"  site:    python -m http.server -d {config.root / 'build' / 'site'} -b 127.0.0.1 8000")
     click.echo(f"  papers:  {config.papers_dir} (Markdown; edit them, then draft again: edits are kept)")
     click.echo(f"  list:    trendpapers -c {path} papers list")
-    click.echo(f"  approve: trendpapers -c {path} papers approve {first}")
-    click.echo(f"  trends:  trendpapers -c {path} trends")
-    click.echo(f"  status:  trendpapers -c {path} status")
+    click.echo(f"  approve: trendpapers -c {path} papers approve {config.industries[1].slug}")
+    click.echo(f"  preview: trendpapers -c {path} serve-preview  (drafts too, with a DRAFT banner)")
+    click.echo(f"  again:   trendpapers -c {path} run  (no new data: changes no file)")
     sys.exit(code)
 
 

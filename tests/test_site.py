@@ -1,0 +1,108 @@
+"""``trendpapers build`` on the demo workspace (the real pipeline, via ``trendpapers demo``): what
+reaches the public site, the preview, no-op rebuilds, and failed builds that leave the site alone."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import lxml.html
+import pytest
+from click.testing import CliRunner, Result
+
+from trendpapers.cli import cli
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("site") / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(directory)])
+    assert result.exit_code == 0, result.output
+    assert "publish: textile 2026-Q4 is published" in result.output
+    assert "build: built" in result.output and "python -m http.server -d" in result.output
+    return directory
+
+
+@pytest.fixture
+def workspace(demo: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "demo"
+    shutil.copytree(demo, copy, symlinks=True)
+    return copy
+
+
+def _tp(workspace: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["-c", str(workspace / "trendpapers.toml"), *args])
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_only_published_papers_reach_the_site_and_the_preview_marks_drafts(workspace: Path) -> None:
+    site = workspace / "build" / "site"
+    assert (site / "papers" / "textile" / "2026-Q4" / "index.html").is_file()
+    assert not (site / "papers" / "medtech").exists()  # a draft
+    home = lxml.html.parse(str(site / "index.html")).getroot()
+    assert home.get("lang") == "en"
+    assert [a.text_content() for a in home.xpath("//article//ul[1]//a")][:1] == ["Textile: trends 2026-Q4"]
+    public = _files(site.resolve())
+
+    result = _tp(workspace, "build", "--preview")
+    assert result.exit_code == 0, result.output
+    preview = workspace / "build" / "preview"
+    draft = (preview / "papers" / "medtech" / "2026-Q4" / "index.html").read_text(encoding="utf-8")
+    assert "DRAFT: not published (status: draft)" in draft
+    published = (preview / "papers" / "textile" / "2026-Q4" / "index.html").read_text(encoding="utf-8")
+    assert "DRAFT" not in published
+    assert _files(site.resolve()) == public  # the preview never touches the public site
+
+
+def test_a_build_with_nothing_new_changes_nothing(workspace: Path) -> None:
+    assert _tp(workspace, "build").exit_code == 0  # the copy's paths differ from the demo's: built again
+    site = (workspace / "build" / "site").resolve()
+    before = _files(site)
+    result = _tp(workspace, "build")
+    assert result.exit_code == 0 and "build: unchanged" in result.output
+    assert (workspace / "build" / "site").resolve() == site and _files(site) == before
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ("\n<script>alert('editor')</script>\n", "a <script> element in the content"),
+        ("\n[a page that does not exist](nowhere.md)\n", "mkdocs build failed"),
+        (
+            '\n<img src="https://cdn.example.org/x.png" alt="x">\n',
+            "loads 'https://cdn.example.org/x.png' from another host",
+        ),
+    ],
+)
+def test_a_failed_build_leaves_the_previous_site_in_place(workspace: Path, edit: str, message: str) -> None:
+    site = (workspace / "build" / "site").resolve()
+    before = _files(site)
+    paper = workspace / "papers" / "textile" / "2026-Q4.md"
+    paper.write_text(paper.read_text(encoding="utf-8") + edit, encoding="utf-8")
+    result = _tp(workspace, "build")
+    assert result.exit_code == 3 and message in result.output, result.output
+    assert (workspace / "build" / "site").resolve() == site and _files(site) == before
+    assert [p.name for p in (workspace / "build" / "site-builds").iterdir()] == [site.name]
+
+
+def test_site_settings_reach_the_theme(workspace: Path) -> None:
+    config = workspace / "trendpapers.toml"
+    (workspace / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>', encoding="utf-8"
+    )
+    text = config.read_text(encoding="utf-8").replace(
+        'language = "en"            #', 'language = "de"            #'
+    )
+    text = text.replace('# logo = "logo.svg"', 'logo = "logo.svg"').replace(
+        'primary = "indigo"', 'primary = "teal"'
+    )
+    config.write_text(text, encoding="utf-8")
+    result = _tp(workspace, "build")
+    assert result.exit_code == 0, result.output
+    home = lxml.html.parse(str(workspace / "build" / "site" / "index.html")).getroot()
+    assert home.get("lang") == "de"
+    assert home.xpath("//body/@data-md-color-primary") == ["teal"]
+    assert set(home.xpath("//a[contains(@class, 'md-logo')]//img/@src")) == {"assets/logo.svg"}
