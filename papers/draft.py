@@ -10,6 +10,7 @@ the paper is not touched at all, so a re-draft without new data leaves every byt
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from summarize import store as analysis
 from summarize.records import Industry
 
 log = logging.getLogger(__name__)
+_STAMP = re.compile(r"^generated_at: .*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -98,13 +100,17 @@ def _draft_one(
         generated_at = now.isoformat(timespec="seconds").replace("+00:00", "Z")
         theirs = render_paper(data, generated_at, env)
 
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a write that was killed
-        stale.unlink()
     ours = path.read_text(encoding="utf-8") if path.exists() else None
     if ours is None:
         merged, conflicts = theirs, 0
     else:
-        result = merge3(row.base if row else "", ours, theirs)
+        # The time stamp is ours to set, not the editors': merged as if always the new one. So a file
+        # written by a draft that was killed before it could commit merges cleanly into the next.
+        stamp = _STAMP.search(theirs)
+        base, ours_now = row.base if row else "", ours
+        if stamp:
+            base, ours_now = (_STAMP.sub(stamp.group(0), text, count=1) for text in (base, ours))
+        result = merge3(base, ours_now, theirs)
         merged, conflicts = result.text, result.conflicts
     status = row.status if row else "draft"
     if status != "draft" or conflicts:
@@ -159,6 +165,8 @@ def draft_papers(
     """
     settings = settings or PaperSettings()
     wanted = parse_edition(edition) if edition else None
+    for stale in directory.rglob(".*.tmp"):  # left by writes that were killed (we hold the lock)
+        stale.unlink()
     now = now or datetime.now(UTC)
     outcomes = []
     for industry in industries:

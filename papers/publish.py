@@ -5,13 +5,15 @@ Steps: compose the Markdown tree (``sitepages``) and the Atom feed into ``build/
 ``mkdocs build --strict`` with the Material theme into a fresh folder under ``build/site-builds``;
 harden and check every page (``sitecheck``); then point the ``build/site`` symlink at the new folder
 with one rename. A failed build or a broken rule raises ``SiteError`` and the previous site is
-untouched. A preview (drafts with a DRAFT banner) goes to ``build/preview``, never to the site.
+untouched. A change to the body of pages only is built incrementally (see ``build_site``). A
+preview (drafts with a DRAFT banner) goes to ``build/preview``, never to the site.
 When nothing that goes into the site changed, nothing is built at all.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -109,7 +111,8 @@ def _nav(papers: Sequence[SitePaper], industries: Sequence[Industry]) -> list[An
         own = [p for p in papers if p.row.industry == industry.slug]
         if own:
             editions = [{p.row.edition: f"papers/{p.row.path}"} for p in own[:NAV_EDITIONS]]
-            nav.append({industry.name: [f"papers/{industry.slug}/index.md", *editions]})
+            # Titles here, not from the pages: an incremental build does not read unchanged pages.
+            nav.append({industry.name: [{"All editions": f"papers/{industry.slug}/index.md"}, *editions]})
     nav += [
         {"Trends": "trends/index.md"},
         {"Archive": "archive.md"},
@@ -137,7 +140,7 @@ def _mkdocs_options(ws: Workspace, site: SiteSettings, docs: Path, nav: list[Any
         "theme": theme,
         "nav": nav,
         "not_in_nav": "/trends/*.md\n/papers/*/*.md",  # minor pages: a full nav is quadratic to build
-        "plugins": ["search", "tags"],
+        "plugins": ["search"],
         "markdown_extensions": ["footnotes", "tables", {"toc": {"permalink": True}}, "admonition"],
         "extra_css": ["assets/stylesheets/trendpapers.css"],  # from the theme folder
         "strict": True,
@@ -145,7 +148,15 @@ def _mkdocs_options(ws: Workspace, site: SiteSettings, docs: Path, nav: list[Any
     }
 
 
-def _mkdocs_build(options: dict[str, Any], config_file: Path | None) -> None:
+class _DirtyNotice(logging.Filter):
+    """Drops MkDocs' warning that a dirty build may leave navigation stale: ours is dirty only when
+    no page, title or setting changed, and in strict mode that warning would fail the build."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "'dirty' build" not in record.getMessage()
+
+
+def _mkdocs_build(options: dict[str, Any], config_file: Path | None, *, dirty: bool = False) -> None:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # Material's banner is not a problem of this site
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -153,10 +164,13 @@ def _mkdocs_build(options: dict[str, Any], config_file: Path | None) -> None:
 
     try:
         config = load_config(config_file=str(config_file) if config_file else None, **options)
-        config.plugins.on_startup(command="build", dirty=False)
+        config.plugins.on_startup(command="build", dirty=dirty)
+        notice = _DirtyNotice()
+        logging.getLogger("mkdocs.commands.build").addFilter(notice)
         try:
-            build(config)
+            build(config, dirty=dirty)
         finally:
+            logging.getLogger("mkdocs.commands.build").removeFilter(notice)
             config.plugins.on_shutdown()
     except (MkDocsException, SystemExit) as exc:  # mkdocs' Abort is a SystemExit-like click exception
         raise SiteError(f"mkdocs build failed: {exc}") from exc
@@ -213,6 +227,29 @@ def serve_preview(engine: sa.Engine, ws: Workspace, site: SiteSettings, address:
         stop.set()
 
 
+def _fingerprints(pages: dict[str, bytes], options: dict[str, Any], mkdocs_yml: bytes) -> dict[str, str]:
+    """ "content": of everything that goes into the site; "structure": of what every page shows (the
+    set of pages, their front matter: titles and tags; the settings and versions)."""
+    versions = [metadata.version(p) for p in ("trendpapers", "mkdocs", "mkdocs-material")]
+    structure = hashlib.sha256(repr((options, versions)).encode() + mkdocs_yml)
+    content = structure.copy()
+    for rel in sorted(pages):
+        data = pages[rel]
+        content.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+        head = data.split(b"\n---\n", 1)[0] if rel.endswith(".md") and data.startswith(b"---\n") else b""
+        structure.update(rel.encode() + b"\0" + head)
+    return {"content": content.hexdigest(), "structure": structure.hexdigest()}
+
+
+def _merge_search_index(old: dict[str, Any], out: Path) -> None:
+    """A dirty build indexes only the pages it rebuilt: keep the previous entries of the others."""
+    path = out / "search" / "search_index.json"
+    new = json.loads(path.read_text(encoding="utf-8"))
+    rebuilt = {d["location"].split("#")[0] for d in new["docs"]}
+    kept = [d for d in old["docs"] if d["location"].split("#")[0] not in rebuilt]
+    path.write_text(json.dumps({**new, "docs": kept + new["docs"]}, ensure_ascii=False), encoding="utf-8")
+
+
 def build_site(
     engine: sa.Engine,
     ws: Workspace,
@@ -221,30 +258,44 @@ def build_site(
     preview: bool = False,
     force: bool = False,
 ) -> BuildReport:
-    """Build the site (or the preview); see the module's description."""
+    """Build the site (or the preview); see the module's description.
+
+    When only the bodies of pages changed (same pages, same front matter, same settings), the build
+    is incremental: the previous build is copied and MkDocs renders only the changed pages (its
+    dirty mode), whose search entries replace theirs in the copied index.
+    """
     started = time.perf_counter()
     site = site or SiteSettings()
     kind = "preview" if preview else "site"
     pages, papers, options = stage_docs(engine, ws, site, preview)
-
-    digest = hashlib.sha256()
-    for rel in sorted(pages):
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(pages[rel]).digest())
     mkdocs_yml = ws.mkdocs_file.read_bytes() if ws.mkdocs_file and ws.mkdocs_file.is_file() else b""
-    versions = [metadata.version(p) for p in ("trendpapers", "mkdocs", "mkdocs-material")]
-    digest.update(repr((options, versions)).encode() + mkdocs_yml)
-    fingerprint = digest.hexdigest()
+    fingerprint = _fingerprints(pages, options, mkdocs_yml)
     link = ws.build_dir / kind
     stamp = ws.build_dir / f"{kind}.fingerprint"
-    if not force and link.is_dir() and stamp.is_file() and stamp.read_text(encoding="utf-8") == fingerprint:
+    try:
+        last = json.loads(stamp.read_text(encoding="utf-8")) if link.is_dir() else {}
+    except (OSError, ValueError):
+        last = {}
+    if not force and last.get("content") == fingerprint["content"]:
         return BuildReport(link, "unchanged", len(pages), len(papers), time.perf_counter() - started)
+    previous = link.resolve() if link.is_symlink() and link.is_dir() else None
+    incremental = not force and previous is not None and last.get("structure") == fingerprint["structure"]
 
     builds = ws.build_dir / f"{kind}-builds"
     out = builds / str(time.time_ns())
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        _mkdocs_build({**options, "site_dir": str(out)}, ws.mkdocs_file)
-        problems = check_and_harden(out, site.url)
+        old_index: dict[str, Any] = {}
+        hardened: dict[Path, int] = {}
+        if incremental and previous is not None:
+            # copy2 keeps the times: MkDocs rebuilds a page only if its source is newer than its HTML.
+            shutil.copytree(previous, out, symlinks=True)
+            old_index = json.loads((out / "search" / "search_index.json").read_text(encoding="utf-8"))
+            hardened = {path: path.stat().st_mtime_ns for path in out.rglob("*.html")}
+        _mkdocs_build({**options, "site_dir": str(out)}, ws.mkdocs_file, dirty=incremental)
+        if incremental:
+            _merge_search_index(old_index, out)
+        problems = check_and_harden(out, site.url, hardened)
         if problems:
             shown = "\n  ".join(problems[:20]) + (
                 f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -253,10 +304,10 @@ def build_site(
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
-    previous = link.resolve() if link.is_symlink() else None
     _swap(link, out)
-    write_atomic(stamp, fingerprint)
+    write_atomic(stamp, json.dumps(fingerprint))
+    action = "built incrementally" if incremental else "built"
     for old in builds.iterdir():  # keep the new build and the one before (a reader may still be on it)
         if old != out and old.resolve() != previous:
             shutil.rmtree(old, ignore_errors=True)
-    return BuildReport(link, "built", len(pages), len(papers), time.perf_counter() - started)
+    return BuildReport(link, action, len(pages), len(papers), time.perf_counter() - started)

@@ -118,11 +118,17 @@ def harden_page(doc: lxml.html.HtmlElement, own_host: str | None) -> None:
             a.set("rel", "noopener nofollow")
 
 
-def check_and_harden(site: Path, own_url: str | None = None) -> list[str]:
-    """Harden every HTML page of a built site in place; returns every rule broken (site-wide)."""
+def check_and_harden(
+    site: Path, own_url: str | None = None, done: dict[Path, int] | None = None
+) -> list[str]:
+    """Harden the HTML pages of a built site in place; returns every rule broken. ``done`` maps pages
+    an earlier build hardened to their modification times: those, if untouched, are skipped."""
     own_host = urlsplit(own_url).netloc if own_url else None
     problems: list[str] = []
+    done = done or {}
     for path in sorted(site.rglob("*.html")):
+        if done.get(path) == path.stat().st_mtime_ns:
+            continue
         name = path.relative_to(site).as_posix()
         doc = lxml.html.document_fromstring(path.read_bytes())
         problems += check_page(doc, name, own_host)

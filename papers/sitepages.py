@@ -1,5 +1,6 @@
 """The site's Markdown pages, generated from the store and the papers: home, industries, trend pages,
-archive, sources and tags. Everything that came from a feed goes through ``md_text``/``md_link``.
+archive, sources and tags (ours, not the theme's plugin: it must work in incremental builds).
+Everything that came from a feed goes through ``md_text``/``md_link``.
 
 ``compose`` returns the whole docs tree as {relative path: bytes}; the caller syncs it to disk.
 """
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 class SitePaper:
     row: store.PaperRow
     title: str
+    tags: tuple[str, ...]
     text: str  # the paper's Markdown as the editors left it
 
 
@@ -50,7 +52,10 @@ def included_papers(conn: sa.Connection, papers_dir: Path, preview: bool) -> lis
         except (OSError, UnicodeDecodeError) as exc:
             log.warning("%s: left out of the site: %s", path, exc)
             continue
-        found.append(SitePaper(row, str(meta.get("title") or f"{row.industry} {row.edition}"), text))
+        tags = meta.get("tags")
+        tags = tags if isinstance(tags, list) else []
+        title = str(meta.get("title") or f"{row.industry} {row.edition}")
+        found.append(SitePaper(row, title, tuple(str(t) for t in tags), text))
     return sorted(found, key=lambda p: (p.row.edition_start, p.row.industry), reverse=True)
 
 
@@ -215,5 +220,12 @@ def compose(
         when = s.last_success_at.date().isoformat() if s.last_success_at else "never"
         body.append(f"| {md_link(s.name, s.url)} | {md_text(s.kind)} | {state} | {when} | {s.items} |")
     pages["sources.md"] = _page("Sources", body)
-    pages["tags.md"] = _page("Tags", ["# Tags", "", "<!-- material/tags -->"])
+    body = ["# Tags", ""]
+    tagged: dict[str, list[SitePaper]] = {}
+    for paper in papers:
+        for tag in paper.tags:
+            tagged.setdefault(tag, []).append(paper)
+    for tag in sorted(tagged, key=str.lower):
+        body += [f"## {md_text(tag)}", "", *(f"- {_paper_link(p)}" for p in tagged[tag]), ""]
+    pages["tags.md"] = _page("Tags", body)
     return pages, papers

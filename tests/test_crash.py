@@ -1,10 +1,12 @@
-"""Crash safety: runs killed with SIGKILL at random moments, each followed by a normal run, end in
-exactly the store an uninterrupted run makes, and the database passes its integrity check."""
+"""Crash safety: whole pipeline runs (ingest, analyze, draft, build) killed with SIGKILL at random
+moments, each followed by a normal run, end in exactly the store, papers and site an uninterrupted
+run makes, and the database passes its integrity check."""
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -46,22 +48,22 @@ def serve(server: LocalServer) -> dict[str, str]:
 
 def run(config: Path, kill_after: float | None = None) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "trendpapers", "-q", "-c", str(config), "ingest"],
+        [sys.executable, "-m", "trendpapers", "-q", "-c", str(config), "run"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     if kill_after is None:
-        assert process.wait(timeout=120) in (0, 1)
+        assert process.wait(timeout=300) in (0, 1)
         return
     time.sleep(kill_after)
     os.killpg(process.pid, signal.SIGKILL)  # the whole group: the run and any worker processes
     process.wait(timeout=30)
 
 
-def snapshot(db: Path) -> tuple[object, ...]:
-    """The store's content, without ids and times, which legitimately differ between runs."""
-    with sqlite3.connect(db) as conn:
+def snapshot(workspace: Path) -> tuple[object, ...]:
+    """The store's content, papers and site, without ids and times, which legitimately differ."""
+    with sqlite3.connect(workspace / "trendpapers.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         items = conn.execute(
             "SELECT s.name, i.key, i.title, i.link, i.published_at, d.key FROM items i JOIN sources s ON s.id = i.source_id"
@@ -74,7 +76,26 @@ def snapshot(db: Path) -> tuple[object, ...]:
         sources = conn.execute(
             "SELECT name, url, last_status, consecutive_failures FROM sources ORDER BY name"
         ).fetchall()
-    return tuple(items), tuple(documents), tuple(sources)
+        members = conn.execute(
+            "SELECT m.story_id, i.key FROM story_members m JOIN items i ON i.id = m.item_id"
+        ).fetchall()
+        stories: dict[int, set[str]] = {}
+        for story, key in members:
+            stories.setdefault(story, set()).add(key)
+        trends = conn.execute("SELECT id, industry, active FROM trends ORDER BY id").fetchall()
+        papers = conn.execute(
+            "SELECT industry, edition, status, path FROM papers ORDER BY industry"
+        ).fetchall()
+    files = {}
+    for path in sorted((workspace / "papers").rglob("*")):
+        if path.is_file():  # the time stamp of generation differs, nothing else may
+            files[path.relative_to(workspace).as_posix()] = re.sub(r"generated_at: .*", "", path.read_text())
+    site = (workspace / "build" / "site").resolve()
+    for path in sorted(site.rglob("*")):
+        if path.is_file() and not path.name.startswith("sitemap.xml"):  # sitemaps carry the build date
+            files[f"site/{path.relative_to(site).as_posix()}"] = path.read_bytes()
+    partition = sorted(sorted(keys) for keys in stories.values())
+    return tuple(items), tuple(documents), tuple(sources), partition, tuple(trends), tuple(papers), files
 
 
 def test_killed_runs_end_in_the_same_store_as_an_uninterrupted_one(
@@ -85,8 +106,9 @@ def test_killed_runs_end_in_the_same_store_as_an_uninterrupted_one(
     started = time.monotonic()
     run(make_workspace(tmp_path / "reference", sources, edits))
     duration = time.monotonic() - started
-    expected = snapshot(tmp_path / "reference" / "trendpapers.db")
+    expected = snapshot(tmp_path / "reference")
     assert len(expected[0]) == FEEDS * ENTRIES and len(expected[1]) == FEEDS * ENTRIES
+    assert len(expected[5]) == 3 and "site/index.html" in expected[6]  # three drafts, a site
     # Each round: a fresh workspace, a run killed somewhere between start-up and the end a run
     # takes, then a normal run, which must resume and end where the uninterrupted run ended.
     rng = random.Random(20261123)
@@ -101,5 +123,10 @@ def test_killed_runs_end_in_the_same_store_as_an_uninterrupted_one(
                 stored = 0
         interrupted += 0 < stored < FEEDS * ENTRIES
         run(crashed)
-        assert snapshot(crashed.parent / "trendpapers.db") == expected, f"round {round_}"
+        got = snapshot(crashed.parent)
+        different = sorted(
+            k for k in got[-1].keys() | expected[-1].keys() if got[-1].get(k) != expected[-1].get(k)
+        )
+        assert not different, f"round {round_}: files differ: {different}"
+        assert got == expected, f"round {round_}"
     assert interrupted >= 3

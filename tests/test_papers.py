@@ -249,6 +249,20 @@ def test_lifecycle_commands_and_an_approved_paper_is_never_rewritten(
     assert result.exit_code == 2 and "unresolved merge conflict markers" in result.output
 
 
+def test_a_draft_killed_between_writing_and_committing_is_finished_by_the_next(
+    early_workspace: Path, tmp_path: Path
+) -> None:
+    config, engine = _workspace(early_workspace, tmp_path)
+    assert _draft(engine, config)["textile"] == "created"
+    path = config.papers_dir / "textile" / "2026-Q4.md"
+    with engine.begin() as conn:  # as if killed after the file was renamed into place, before the commit
+        conn.execute(sa.text("DELETE FROM papers"))
+    assert _draft(engine, config, day=2)["textile"] == "created"
+    assert not proposal_path(path).exists()
+    assert 'generated_at: "2026-11-02T09:00:00Z"' in path.read_text(encoding="utf-8")
+    assert _draft(engine, config, day=3)["textile"] == "unchanged"
+
+
 def test_draft_reports_what_it_cannot_do(early_workspace: Path, tmp_path: Path) -> None:
     config, _ = _workspace(early_workspace, tmp_path)
     runner = CliRunner()

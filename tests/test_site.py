@@ -3,6 +3,7 @@ reaches the public site, the preview, no-op rebuilds, and failed builds that lea
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -64,6 +65,37 @@ def test_a_build_with_nothing_new_changes_nothing(workspace: Path) -> None:
     result = _tp(workspace, "build")
     assert result.exit_code == 0 and "build: unchanged" in result.output
     assert (workspace / "build" / "site").resolve() == site and _files(site) == before
+
+
+def _comparable(folder: Path) -> dict[str, object]:
+    files: dict[str, object] = {}
+    for rel, data in _files(folder).items():
+        if rel == "search/search_index.json":
+            index = json.loads(data)
+            files[rel] = sorted(json.dumps(d, sort_keys=True) for d in index["docs"])
+        elif not rel.startswith("sitemap.xml"):  # dated by the build
+            files[rel] = data
+    return files
+
+
+def test_editing_one_paper_rebuilds_it_alone_with_the_same_result_as_a_full_build(workspace: Path) -> None:
+    assert _tp(workspace, "build").exit_code == 0  # the copy: built in full
+    before = _files((workspace / "build" / "site").resolve())
+    paper = workspace / "papers" / "textile" / "2026-Q4.md"
+    paper.write_text(paper.read_text(encoding="utf-8") + "\nZanderwick joins the recycling consortium.\n")
+    result = _tp(workspace, "build")
+    assert result.exit_code == 0 and "build: built incrementally" in result.output, result.output
+    site = (workspace / "build" / "site").resolve()
+    after = _files(site)
+    changed = {rel for rel in after if after[rel] != before.get(rel)}
+    assert "papers/textile/2026-Q4/index.html" in changed and "trends/textile-0001/index.html" not in changed
+    assert (
+        b"Zanderwick" in after["search/search_index.json"]
+        and b"Restrand" in after["search/search_index.json"]
+    )
+    incremental = _comparable(site)
+    assert _tp(workspace, "build", "--force").exit_code == 0
+    assert _comparable((workspace / "build" / "site").resolve()) == incremental
 
 
 @pytest.mark.parametrize(
