@@ -115,7 +115,12 @@ def _draft_one(
     status = row.status if row else "draft"
     if status != "draft" or conflicts:
         proposal = proposal_path(path)
-        write_atomic(proposal, merged)
+        try:
+            waiting = proposal.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            waiting = ""
+        if _STAMP.sub("", waiting) != _STAMP.sub("", merged):  # the same proposal again: left as it is
+            write_atomic(proposal, merged)
         why = (
             f"{conflicts} conflicting changes" if conflicts else f"the paper is {status} and never rewritten"
         )
@@ -142,7 +147,7 @@ def _draft_one(
     if row is None:
         store.add_event(conn, industry.slug, edition.name, "draft", None, now)
         return DraftOutcome(industry.slug, edition.name, path, "created")
-    kept = " (editors' changes kept)" if ours is not None and ours != (row.base if row else "") else ""
+    kept = " (editors' changes kept)" if ours is not None and ours != row.base else ""
     return DraftOutcome(industry.slug, edition.name, path, "updated", f"merged with new data{kept}")
 
 

@@ -232,6 +232,9 @@ def test_lifecycle_commands_and_an_approved_paper_is_never_rewritten(
     assert "proposed  textile 2026-Q4" in result.output and "approved and never rewritten" in result.output
     assert path.read_bytes() == approved
     assert "Weftronic weaves heat-stress" in proposal_path(path).read_text(encoding="utf-8")
+    proposed = proposal_path(path).read_bytes()
+    assert "proposed  textile 2026-Q4" in runner.invoke(cli, [*cfg, "draft"]).output
+    assert proposal_path(path).read_bytes() == proposed  # nothing new: the proposal stays as it was
 
     assert runner.invoke(cli, [*cfg, "papers", "publish", "textile", "--by", "Bo"]).exit_code == 0
     listing = runner.invoke(cli, [*cfg, "papers", "list"]).output

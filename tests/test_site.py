@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import lxml.html
@@ -138,3 +143,41 @@ def test_site_settings_reach_the_theme(workspace: Path) -> None:
     assert home.get("lang") == "de"
     assert home.xpath("//body/@data-md-color-primary") == ["teal"]
     assert set(home.xpath("//a[contains(@class, 'md-logo')]//img/@src")) == {"assets/logo.svg"}
+
+
+def test_publishing_rebuilds_the_site_and_the_preview_server_shows_drafts(workspace: Path) -> None:
+    result = _tp(workspace, "papers", "approve", "medtech")
+    assert result.exit_code == 0
+    result = _tp(workspace, "papers", "publish", "medtech", "--by", "Ann")
+    assert (
+        result.exit_code == 0
+        and "medtech 2026-Q4: published" in result.output
+        and "build: built" in result.output
+    )
+    assert (workspace / "build" / "site" / "papers" / "medtech" / "2026-Q4" / "index.html").is_file()
+    result = _tp(workspace, "papers", "withdraw", "medtech")
+    assert result.exit_code == 0 and not (workspace / "build" / "site" / "papers" / "medtech").exists()
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "trendpapers", "-q", "-c", str(workspace / "trendpapers.toml"), "serve-preview",
+         "--address", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        page = ""
+        for _ in range(120):  # the dev server builds the site first
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/papers/logistics/2026-Q4/", timeout=2
+                ) as r:
+                    page = r.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert "DRAFT: not published (status: draft)" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

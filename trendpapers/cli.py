@@ -411,12 +411,17 @@ def _default_user() -> str | None:
 
 
 def _status_command(action: str, help_text: str) -> None:
+    changes_site = action in ("publish", "withdraw")
+
     @papers_group.command(action, help=help_text)
     @click.argument("industry")
     @click.argument("edition", required=False)
     @click.option("--by", metavar="NAME", help="Who does this (default: the login name).")
+    @click.option("--no-build", is_flag=True, hidden=not changes_site, help="Do not rebuild the site now.")
     @click.pass_context
-    def command(ctx: click.Context, industry: str, edition: str | None, by: str | None) -> None:
+    def command(
+        ctx: click.Context, industry: str, edition: str | None, by: str | None, no_build: bool
+    ) -> None:
         from papers.lifecycle import change_status
 
         config = _config(ctx)
@@ -425,14 +430,16 @@ def _status_command(action: str, help_text: str) -> None:
             change = change_status(
                 engine, config.papers_dir, industry, edition, action, by or _default_user()
             )
-        for warning in change.warnings:
-            click.echo(f"warning: {warning}", err=True)
-        click.echo(f"{change.row.industry} {change.row.edition}: {change.row.status} ({change.path})")
+            for warning in change.warnings:
+                click.echo(f"warning: {warning}", err=True)
+            click.echo(f"{change.row.industry} {change.row.edition}: {change.row.status} ({change.path})")
+            if changes_site and not no_build:  # what members see follows at once
+                _print(recorded(engine, "build", lambda: build_stage(config, engine)))
 
 
 _status_command("approve", "Approve a draft (default: the industry's latest edition).")
-_status_command("publish", "Publish an approved paper: the next `trendpapers build` puts it on the site.")
-_status_command("withdraw", "Withdraw a paper: it leaves the site at the next build.")
+_status_command("publish", "Publish an approved paper and rebuild the site (unless --no-build).")
+_status_command("withdraw", "Withdraw a paper and rebuild the site without it (unless --no-build).")
 
 
 @cli.group("eval")
