@@ -8,15 +8,11 @@ approved and published, then ``trendpapers build`` makes the site. Screenshots g
 
 from __future__ import annotations
 
-import functools
-import io
 import os
-import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +29,7 @@ from summarize.analyze import run_analysis
 from summarize.embed import EmbedSettings, TransformersEmbedder
 from trendpapers.config import load_config
 from trendpapers.db import open_store
-from trendpapers.demo import serve_demo, write_demo_workspace
+from trendpapers.demo import serve_demo, serve_folder, write_demo_workspace
 
 ROOT = Path(__file__).parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,42 +39,11 @@ XSS = Path(__file__).parent / "data" / "xss"
 INDUSTRIES = ("textile", "medtech", "logistics")
 
 
-class _Handler(SimpleHTTPRequestHandler):
-    """Serves a folder; in the hostile fixtures ``{{base}}`` becomes the server's address."""
-
-    base = ""
-
-    def send_head(self) -> Any:
-        path = Path(self.translate_path(self.path))
-        if not path.is_file() or not self.base:
-            return super().send_head()
-        body = path.read_bytes().replace(b"{{base}}", self.base.encode())
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        return io.BytesIO(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@functools.cache
-def _serve(folder: Path, substitute: bool) -> str:
-    handler = type("Handler", (_Handler,), {})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    handler.base = base if substitute else ""
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return base
-
-
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo plus the hostile feed, through ingest, analysis, draft, approve, publish and build."""
     directory = tmp_path_factory.mktemp("site") / "demo"
-    hostile = _serve(XSS, True)
-    with serve_demo() as base:
+    with serve_folder(XSS) as hostile, serve_demo() as base:
         path = write_demo_workspace(directory, base)
         with path.open("a", encoding="utf-8") as config_file:
             config_file.write(
@@ -101,8 +66,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def site(workspace: Path) -> str:
-    return _serve((workspace / "build" / "site").resolve(), False)
+def site(workspace: Path) -> Iterator[str]:
+    with serve_folder((workspace / "build" / "site").resolve()) as base:
+        yield base
 
 
 def test_the_built_site_has_no_active_content_from_feeds(workspace: Path) -> None:

@@ -53,22 +53,31 @@ class _DemoHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
+def serve_folder(root: Path) -> Iterator[str]:
+    """Serve ``root`` on 127.0.0.1 (a free port) for the duration; yields the base URL.
+
+    ``{{base}}`` in a served file becomes that URL, so feeds can link to their own articles.
+    """
+
+    class Handler(_DemoHandler):  # a class per server: it carries that server's base URL
+        pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
+    Handler.base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Handler.base
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def serve_demo() -> Iterator[str]:
-    """Serve the demo data on 127.0.0.1 (a free port) for the duration; yields the base URL."""
-    with resources.as_file(DATA) as root:
-
-        class Handler(_DemoHandler):  # a class per server: it carries that server's base URL
-            pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(root)))
-        Handler.base = f"http://127.0.0.1:{server.server_address[1]}"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield Handler.base
-        finally:
-            server.shutdown()
-            server.server_close()
+    """Serve the demo data on 127.0.0.1 for the duration; yields the base URL."""
+    with resources.as_file(DATA) as root, serve_folder(root) as base:
+        yield base
 
 
 MARKER = ".trendpapers-demo"  # marks a directory the demo made, and may therefore replace
