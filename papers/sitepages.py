@@ -21,6 +21,7 @@ from papers.escape import Md, md_link, md_text
 from papers.render import citation_link, yaml_value
 from summarize import store as analysis
 from summarize.records import Industry
+from summarize.trends import Trend
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,10 @@ def _cited(c: store.Citation) -> str:
     return f"{citation_link(c)} ({md_text(c.source)}, {c.day.isoformat() if c.day else 'undated'})"
 
 
-def _trend_pages(conn: sa.Connection, trend_ids: set[str], papers: Sequence[SitePaper]) -> dict[str, bytes]:
+def _trend_pages(
+    conn: sa.Connection, trends: dict[str, Trend], papers: Sequence[SitePaper]
+) -> dict[str, bytes]:
     pages: dict[str, bytes] = {}
-    trends = {t.trend_id: t for t in analysis.load_trends(conn, active_only=False) if t.trend_id in trend_ids}
     refs = store.citations(conn, [i for t in trends.values() for i in t.doc_ids])
     stories = analysis.story_of(conn, list(refs))
     for trend_id, t in sorted(trends.items()):
@@ -157,9 +159,10 @@ def compose(
         ]
         pages[f"papers/{slug}/index.md"] = _page(names.get(slug, slug), body)
 
+    # The trends of the papers on the site, as last analysed (also those no longer found).
     trend_ids = {t["id"] for p in papers for t in p.row.trends}
-    pages.update(_trend_pages(conn, trend_ids, papers))
-    trends = {t.trend_id: t for t in analysis.load_trends(conn) if t.trend_id in trend_ids}
+    trends = {t.trend_id: t for t in analysis.load_trends(conn, active_only=False) if t.trend_id in trend_ids}
+    pages.update(_trend_pages(conn, trends, papers))
     rising = sorted(
         (t for t in trends.values() if t.status in ("new", "rising")),
         key=lambda t: (-t.current + t.previous, t.trend_id),
@@ -190,7 +193,7 @@ def compose(
             if t.industry == slug
         ]
         body.append("")
-    pages["trends/index.md"] = _page("Trends", body or ["No trends yet."])
+    pages["trends/index.md"] = _page("Trends", body if trends else [*body, "No trends yet."])
 
     body = ["# Archive", ""]
     for edition in sorted({p.row.edition for p in papers}, reverse=True):
