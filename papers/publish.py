@@ -80,9 +80,9 @@ class BuildReport:
     seconds: float
 
 
-def _sync(folder: Path, pages: dict[str, bytes]) -> int:
-    """Make ``folder`` hold exactly ``pages``; unchanged files keep their bytes and times."""
-    changed = 0
+def _sync(folder: Path, pages: dict[str, bytes]) -> None:
+    """Make ``folder`` hold exactly ``pages``; unchanged files keep their bytes and times (MkDocs'
+    dirty mode rebuilds what is newer than its page)."""
     for rel, data in pages.items():
         path = folder / rel
         try:
@@ -94,15 +94,11 @@ def _sync(folder: Path, pages: dict[str, bytes]) -> int:
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_bytes(data)
         tmp.replace(path)
-        changed += 1
     for path in sorted(folder.rglob("*"), reverse=True):
-        rel = path.relative_to(folder).as_posix()
-        if path.is_file() and rel not in pages:
+        if path.is_file() and path.relative_to(folder).as_posix() not in pages:
             path.unlink()
-            changed += 1
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
-    return changed
 
 
 def _nav(papers: Sequence[SitePaper], industries: Sequence[Industry]) -> list[Any]:
