@@ -230,6 +230,13 @@ def ingest(ctx: click.Context, only: tuple[str, ...]) -> None:
     sys.exit(_ingest(_config(ctx), only))
 
 
+def _industry(config: Config, industry: str | None) -> None:
+    if industry and industry not in {i.slug for i in config.industries}:
+        raise click.UsageError(
+            f"unknown industry {industry!r} (configured: {', '.join(i.slug for i in config.industries)})"
+        )
+
+
 @cli.command()
 @click.option(
     "--industry", metavar="SLUG", help="Trends of this industry only (documents are scored for all)."
@@ -278,13 +285,6 @@ def trends(ctx: click.Context, industry: str | None, show_all: bool) -> None:
         click.echo(
             f"{t.trend_id:<18} {t.status:<7} {growth:>6}  {t.current:>3} docs ({t.previous} before), "
             f"{t.sources} sources, patents {t.patent_share:.0%}{weak}  [{t.label}] {t.title}"
-        )
-
-
-def _industry(config: Config, industry: str | None) -> None:
-    if industry and industry not in {i.slug for i in config.industries}:
-        raise click.UsageError(
-            f"unknown industry {industry!r} (configured: {', '.join(i.slug for i in config.industries)})"
         )
 
 
