@@ -24,12 +24,14 @@ from papers.content import PaperData, PaperSettings, collect
 from papers.editions import Edition, edition_for, parse_edition
 from papers.files import write_atomic, write_if_changed
 from papers.merge import merge3
-from papers.render import environment, render_paper
+from papers.render import environment, footnote_definition, render_paper
 from summarize import store as analysis
 from summarize.records import Industry
 
 log = logging.getLogger(__name__)
 _STAMP = re.compile(r"^generated_at: .*$", re.M)
+_MARK = re.compile(r"\[\^doc-(\d+)\](?!:)")
+_DEFINITION = re.compile(r"^\[\^doc-(\d+)\]:", re.M)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,17 @@ def _write_charts(directory: Path, data: PaperData) -> None:
         t = section.trend
         svg = weekly_svg(t.weekly, f"Documents per week: {t.title}", t.window_start.isoformat())
         write_if_changed(directory / data.industry.slug / section.chart, svg)
+
+
+def _keep_footnotes(conn: sa.Connection, text: str) -> str:
+    """``text`` with a definition for every footnote mark. A sentence the editors kept may cite a
+    document the new data no longer does; the merge then removed its definition with the rest."""
+    marks = {int(n) for n in _MARK.findall(text)}
+    missing = marks - {int(n) for n in _DEFINITION.findall(text)}
+    if not missing:
+        return text
+    found = store.citations(conn, sorted(missing))
+    return text.rstrip("\n") + "\n" + "".join(f"{footnote_definition(found[n])}\n" for n in sorted(found))
 
 
 def _draft_one(
@@ -126,6 +139,7 @@ def _draft_one(
         )
         return DraftOutcome(industry.slug, edition.name, path, "proposed", f"{why}; new version: {proposal}")
 
+    merged = _keep_footnotes(conn, merged)
     _write_charts(directory, data)
     if merged != ours:
         write_atomic(path, merged)

@@ -48,6 +48,12 @@ def citation_link(c: Citation) -> Md:
     return md_link(title, url)
 
 
+def footnote_definition(c: Citation) -> Md:
+    """The footnote a cited sentence points to: the linked document, its source and date."""
+    day = c.day.isoformat() if c.day else "undated"
+    return Md(f"{footnote(c.doc_id)}: {citation_link(c)}, {md_text(c.source)}, {day}")
+
+
 def _percent(value: float | None) -> Md:
     return Md("new" if value is None else f"{value:+.0%}")
 
@@ -72,7 +78,7 @@ def environment(workspace_templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(yaml=yaml_value, percent=_percent, link=citation_link, count=_count)
-    env.globals.update(cite=footnote, text=md_text)
+    env.globals.update(cite=footnote, footnote_definition=footnote_definition, text=md_text)
     return env
 
 

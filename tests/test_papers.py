@@ -157,6 +157,12 @@ def test_drafts_keep_every_edit_when_new_data_arrives(
         ),
         "## Method and sources\n": "## Method and sources\n\nEditor's note: checked with two members.\n",
     }
+    # ... and quote a cited sentence of a trend that the new data will replace, footnote and all.
+    key_trends = text.split("## Key trends", 1)[1]
+    quoted, doc = re.search(r"^(.+\[\^(doc-\d+)\])$", key_trends, re.M).groups()
+    edits["Editor's note: checked with two members.\n"] = (
+        f"Editor's note: checked with two members.\n{quoted}\n"
+    )
     for old, new in edits.items():
         assert old in text
         text = text.replace(old, new)
@@ -176,6 +182,9 @@ def test_drafts_keep_every_edit_when_new_data_arrives(
     with engine.connect() as conn:
         row = get_paper(conn, "textile", "2026-Q4")
     assert row is not None and row.base != merged and row.generated_at == "2026-11-03T09:00:00Z"
+    # The quoted sentence's source is no longer cited by the new text; its footnote stayed anyway.
+    assert f"[^{doc}]" not in row.base and quoted in merged
+    assert re.search(rf"^\[\^{doc}\]: \[.+\]\(http://127\.0\.0\.1:\d+/articles/.+\)", merged, re.M)
     assert _draft(engine, config, day=4)["textile"] == "unchanged"
 
 
