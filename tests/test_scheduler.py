@@ -87,16 +87,21 @@ def test_schedule_command_reports_next_times_and_stops_on_sigterm(
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 30
-    while len(server.hits("/f.xml")) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert len(server.hits("/f.xml")) >= 2  # ran, and ran again
-    status = subprocess.run(
-        [sys.executable, "-m", "trendpapers", "-c", str(config), "status"], capture_output=True, text=True
-    )
-    assert "ingest: every 1 second, next 20" in status.stdout and "job ingest: ok" in status.stdout
-    os.kill(process.pid, signal.SIGTERM)
-    _out, err = process.communicate(timeout=30)
+    try:
+        deadline = time.monotonic() + 30
+        while len(server.hits("/f.xml")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(server.hits("/f.xml")) >= 2  # ran, and ran again
+        status = subprocess.run(
+            [sys.executable, "-m", "trendpapers", "-c", str(config), "status"], capture_output=True, text=True
+        )
+        assert "ingest: every 1 second, next 20" in status.stdout and "job ingest: ok" in status.stdout
+        os.kill(process.pid, signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+    finally:  # a failed assertion must not leave a scheduler running
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert process.returncode == 0, err
     assert "scheduler stopped" in err
 
