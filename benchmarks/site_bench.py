@@ -59,8 +59,8 @@ def _sentence(rng: random.Random) -> str:
 def make_workspace(folder: Path, papers: int, seed: int = 1) -> None:
     """A workspace with ``papers`` published papers from generated trends (10 industries, monthly)."""
     from papers import store
-    from papers.charts import weekly_svg
     from papers.content import PaperData, TrendSection, chart_path
+    from papers.draft import write_charts
     from papers.editions import edition_for
     from papers.render import render_paper
     from summarize.records import Industry
@@ -125,10 +125,7 @@ def make_workspace(folder: Path, papers: int, seed: int = 1) -> None:
             path = config.papers_dir / industry.slug / f"{edition.name}.md"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
-            for s in sections:
-                chart = path.parent / s.chart
-                chart.parent.mkdir(parents=True, exist_ok=True)
-                chart.write_text(weekly_svg(s.trend.weekly, s.trend.title, "2026-01-01"))
+            write_charts(config.papers_dir, data)
             store.save_paper(
                 conn,
                 store.PaperRow(

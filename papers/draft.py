@@ -22,7 +22,7 @@ from papers import store
 from papers.charts import weekly_svg
 from papers.content import PaperData, PaperSettings, collect
 from papers.editions import Edition, edition_for, parse_edition
-from papers.files import write_atomic, write_if_changed
+from papers.files import utc_stamp, write_atomic, write_if_changed
 from papers.merge import merge3
 from papers.render import environment, footnote_definition, render_paper
 from summarize import store as analysis
@@ -51,7 +51,7 @@ def proposal_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".md") + ".proposed.md")
 
 
-def _write_charts(directory: Path, data: PaperData) -> None:
+def write_charts(directory: Path, data: PaperData) -> None:
     for section in (*data.trends, *data.weak_signals):
         t = section.trend
         svg = weekly_svg(t.weekly, f"Documents per week: {t.title}", t.window_start.isoformat())
@@ -110,7 +110,7 @@ def _draft_one(
         theirs = row.base  # the editors deleted the file: give them the last generated text again
         generated_at = row.generated_at
     else:
-        generated_at = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+        generated_at = utc_stamp(now)
         theirs = render_paper(data, generated_at, env)
 
     ours = path.read_text(encoding="utf-8") if path.exists() else None
@@ -140,7 +140,7 @@ def _draft_one(
         return DraftOutcome(industry.slug, edition.name, path, "proposed", f"{why}; new version: {proposal}")
 
     merged = _keep_footnotes(conn, merged)
-    _write_charts(directory, data)
+    write_charts(directory, data)
     if merged != ours:
         write_atomic(path, merged)
     store.save_paper(

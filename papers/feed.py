@@ -7,18 +7,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from papers.files import utc_stamp
 from papers.sitepages import SitePaper
 
 ATOM = "http://www.w3.org/2005/Atom"
 
 
 def _stamp(when: datetime | None) -> str:
-    return (
-        (when or datetime(1970, 1, 1, tzinfo=UTC))
-        .astimezone(UTC)
-        .isoformat(timespec="seconds")
-        .replace("+00:00", "Z")
-    )
+    return utc_stamp(when or datetime(1970, 1, 1, tzinfo=UTC))
 
 
 def atom_feed(papers: Sequence[SitePaper], title: str, site_url: str | None, limit: int = 50) -> bytes:

@@ -1,10 +1,12 @@
-"""Atomic file writes: a reader (or a crash) sees the old file or the new one, never a part."""
+"""Atomic file writes (a reader, or a crash, sees the old file or the new one, never a part), and the
+time stamps written into files."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -46,3 +48,8 @@ def write_if_changed(path: Path, text: str) -> bool:
         pass
     write_atomic(path, text)
     return True
+
+
+def utc_stamp(when: datetime) -> str:
+    """``when`` as written into papers and the feed: UTC, whole seconds, e.g. 2026-11-23T09:00:00Z."""
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from ingest.errors import InputError
 from papers import frontmatter, store
 from papers.draft import proposal_path
-from papers.files import write_atomic
+from papers.files import utc_stamp, write_atomic
 
 # action → (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -79,7 +79,7 @@ def change_status(
                 warnings.append(f"{path}: the editors' prompts are still in the text")
             if proposal_path(path).exists():
                 warnings.append(f"{proposal_path(path)}: a proposed new version is waiting to be reviewed")
-        stamp = now.isoformat(timespec="seconds").replace("+00:00", "Z")
+        stamp = utc_stamp(now)
         values: dict[str, object] = {"status": target, f"{target}_at": stamp}
         if by:
             values[f"{target}_by"] = by

@@ -91,7 +91,7 @@ def _sync(folder: Path, pages: dict[str, bytes]) -> None:
         except FileNotFoundError:
             pass
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
+        tmp = path.with_name(f".{path.name}.tmp")  # renamed, not fsynced: the next build redoes it
         tmp.write_bytes(data)
         tmp.replace(path)
     for path in sorted(folder.rglob("*"), reverse=True):

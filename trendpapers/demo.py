@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import TrendpapersError
+from papers.files import write_atomic
 from trendpapers.workspace import config_path, init_workspace
 
 DATA = resources.files("trendpapers") / "demo" / "data"
@@ -112,7 +113,5 @@ def write_demo_workspace(directory: Path, base: str) -> Path:
         f'industries = {industries!r}\nlanguage = "en"\n'.replace("'", '"')
         for name, feed, industries in DEMO_SOURCES
     ]
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text + "".join(blocks), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, text + "".join(blocks))
     return path

@@ -13,6 +13,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from ingest.errors import TrendpapersError
+from papers.files import write_atomic
 from trendpapers.config import CONFIG_NAME
 
 _TEMPLATE = resources.files("trendpapers") / "templates" / "workspace"
@@ -49,9 +50,7 @@ def init_workspace(directory: Path, name: str, *, force: bool = False) -> list[P
         text = text.replace("{name}", json.dumps(name, ensure_ascii=False)).replace(
             "{title}", html.escape(name)
         )
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
+        write_atomic(target, text)
         written.append(target)
     (directory / "papers").mkdir(exist_ok=True)
     return written
