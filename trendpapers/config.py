@@ -296,6 +296,7 @@ _ANALYSIS_KEYS: dict[str, tuple[str, str, float, float]] = {
     "batch_size": ("embed", "batch_size", 1, 4096),
     "assign_threshold": ("assign", "threshold", -1, 2),
     "story_threshold": ("stories", "link_threshold", 0.01, 1),
+    "story_merge_threshold": ("stories", "merge_threshold", 0.01, 1),
     "story_days": ("stories", "max_days", 0, 365),
     "lexical_weight": ("stories", "lexical_weight", 0, 1),
     "window_days": ("trends", "window_days", 7, 3650),
