@@ -109,12 +109,16 @@ def average_linkage(vectors: np.ndarray, threshold: float, apart: np.ndarray | N
 def merge_close_centroids(
     vectors: np.ndarray, labels: np.ndarray, stamps: np.ndarray, threshold: float, gap: float
 ) -> np.ndarray:
-    """0-based labels after merging clusters, closest pair first, while their centroids' cosine is at
-    least ``threshold`` and their date spans (``stamps``: seconds, NaN if unknown) lie within ``gap``.
+    """Merge clusters, closest pair first, while their centroids' cosine is at least ``threshold``
+    and their date spans (``stamps``: seconds, NaN if unknown) lie within ``gap``.
+
+    ``labels`` are 0-based with every label used, as ``average_linkage`` gives them; so are the
+    labels returned.
     """
     count = int(labels.max()) + 1
-    sums = np.zeros((count, vectors.shape[1]), dtype=np.float64)
-    np.add.at(sums, labels, vectors)
+    order = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[order], np.arange(count))
+    sums = np.add.reduceat(vectors[order].astype(np.float64), starts, axis=0)  # np.add.at is slow
     # NaN is an unknown date: fmin/fmax skip it, and no comparison with it is true, so a cluster
     # without dates fits any span.
     first = np.full(count, np.nan)

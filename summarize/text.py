@@ -13,10 +13,10 @@ import snowballstemmer
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before white space and an
-# upper-case letter, digit or opening quote; or at a line break (extracted text has one paragraph,
-# heading or list item per line).
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-ZÄÖÜ0-9])|\s*\n\s*")
+# A sentence ends at . ! ? and the closing quotes/brackets after it (group 1, kept with the sentence)
+# before white space and an upper-case letter, digit or opening quote; or at a line break (extracted
+# text has one paragraph, heading or list item per line).
+_BOUNDARY = re.compile(r"([.!?][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-ZÄÖÜ0-9])|\s*\n\s*")
 # Words that end with a period without ending the sentence ("Dr. Smith", "U.S. Army", "Jan. 5").
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr inc ltd co corp plc no vs etc fig jan feb mar apr jun jul aug sep sept "
@@ -44,8 +44,8 @@ def sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        piece = text[start : match.start()].strip()
-        last = piece.rsplit(maxsplit=1)[-1].rstrip(".").lower() if piece else ""
+        piece = text[start : match.end(1) if match.group(1) else match.start()].strip()
+        last = piece.rsplit(maxsplit=1)[-1].rstrip("\"'”’)]").rstrip(".").lower() if piece else ""
         abbreviated = last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())
         if piece and abbreviated and "\n" not in match.group():
             continue  # "Dr." or an initial: the sentence goes on

@@ -21,6 +21,16 @@ def test_sentences_are_exact_substrings() -> None:
     assert all(s in text for s in found)
 
 
+def test_a_sentence_keeps_its_closing_quote_or_bracket() -> None:
+    text = "“Mechanical recycling is key.” Nordweave agrees. (It opened in May.) Sales rose."
+    assert sentences(text) == [
+        "“Mechanical recycling is key.”",
+        "Nordweave agrees.",
+        "(It opened in May.)",
+        "Sales rose.",
+    ]
+
+
 def test_initials_do_not_end_a_sentence() -> None:
     assert sentences("J. R. Smith joined. He left.") == ["J. R. Smith joined.", "He left."]
 
