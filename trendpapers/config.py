@@ -335,7 +335,11 @@ def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
             problems.add(f"analysis.{key}", f"must be at most {high:g}, not {value}")
         sections.setdefault(section, {})[name] = value
     if "story_threshold" in data:  # one threshold for linking documents and joining stories
-        sections["stories"]["attach_threshold"] = sections["stories"]["link_threshold"]
+        stories = sections["stories"]
+        stories["attach_threshold"] = stories["link_threshold"]
+        if "story_merge_threshold" not in data:  # merging stays as far above linking as by default
+            offset = settings.stories.merge_threshold - settings.stories.link_threshold
+            stories["merge_threshold"] = stories["link_threshold"] + offset
     return replace(
         settings,
         as_of=as_of,
