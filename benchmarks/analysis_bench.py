@@ -124,14 +124,11 @@ def tfidf_agglomerative(articles: list[_Article]) -> Callable[[float], dict]:
     return cluster
 
 
-def one_setting(sets: dict[str, tuple[list[_Article], dict[str, str]]]) -> None:
-    """Ours with its defaults against TF-IDF at the one threshold whose worst F1 over all sets is best:
-    a deployment has one setting, not one per data set."""
-    settings = AnalysisSettings()
-    ours, tfidf = {}, {}
+def one_setting(sets: dict[str, tuple[list[_Article], dict[str, str]]], ours: dict[str, float]) -> None:
+    """Ours with its defaults (``ours``: pairwise F1 per set) against TF-IDF at the one threshold whose
+    worst F1 over all sets is best: a deployment has one setting, not one per data set."""
+    tfidf = {}
     for name, (articles, gold) in sets.items():
-        rows = eval_stories(articles, TransformersEmbedder(settings.embed), settings)
-        ours[name] = score_clustering(gold, {r["id"]: r["story"] for r in rows}).pairwise.f1
         cluster = tfidf_agglomerative(articles)
         tfidf[name] = [score_clustering(gold, cluster(t)).pairwise.f1 for t in TFIDF_THRESHOLDS]
     best = max(range(len(TFIDF_THRESHOLDS)), key=lambda k: min(f1[k] for f1 in tfidf.values()))
@@ -143,7 +140,8 @@ def one_setting(sets: dict[str, tuple[list[_Article], dict[str, str]]]) -> None:
     )
 
 
-def story_quality(name: str, articles: list[_Article], gold: dict[str, str]) -> None:
+def story_quality(name: str, articles: list[_Article], gold: dict[str, str]) -> float:
+    """Prints the comparison; returns our pairwise F1 at the defaults."""
     print(f"## Stories: {len(articles)} {name}, {len(set(gold.values()))} labelled events")
     settings = AnalysisSettings()
     print("| method | pairwise P | R | F1 | BCubed F1 | ARI |")
@@ -159,9 +157,10 @@ def story_quality(name: str, articles: list[_Article], gold: dict[str, str]) -> 
     def ours(tuned: AnalysisSettings) -> dict:
         return {r["id"]: r["story"] for r in eval_stories(articles, TransformersEmbedder(tuned.embed), tuned)}
 
+    defaults = ours(settings)
     row(
         f"ours, defaults ({settings.embed.max_tokens} tokens, threshold {settings.stories.link_threshold})",
-        ours(settings),
+        defaults,
     )
     if any(a.text for a in articles):  # headlines alone are shorter than any limit
         for tokens in (32, 128, 256):
@@ -211,6 +210,7 @@ def story_quality(name: str, articles: list[_Article], gold: dict[str, str]) -> 
 
     _, size = best_over_thresholds(bertopic, gold, [2, 3, 4, 6, 10])
     row(f"BERTopic on the same embeddings, best min_cluster_size {int(size)}", bertopic(int(size)))
+    return score_clustering(gold, defaults).pairwise.f1
 
 
 def feed_texts() -> list[str]:
@@ -353,10 +353,9 @@ def main() -> None:
         sets["UCI News Aggregator headlines (the aggregator's stories)"] = news_aggregator(
             args.news_aggregator, args.news_rows
         )
-    for name, labelled in sets.items():
-        story_quality(name, *labelled)
+    ours = {name: story_quality(name, *labelled) for name, labelled in sets.items()}
     if len(sets) > 1:
-        one_setting(sets)
+        one_setting(sets, ours)
     if not args.skip_speed:
         if CORPORA.is_dir():
             embedding_speed()
