@@ -169,17 +169,8 @@ def story_quality(name: str, articles: list[_Article], gold: dict[str, str]) -> 
                 ours(replace(settings, embed=replace(settings.embed, max_tokens=tokens))),
             )
 
-    # Thresholds moved together: linking and attaching at t, merging centroids at the default offset.
-    offset = settings.stories.merge_threshold - settings.stories.link_threshold
-
     def ours_at(t: float, lexical_weight: float = settings.stories.lexical_weight) -> dict:
-        stories = replace(
-            settings.stories,
-            link_threshold=t,
-            attach_threshold=t,
-            merge_threshold=t + offset,
-            lexical_weight=lexical_weight,
-        )
+        stories = replace(settings.stories.at(t), lexical_weight=lexical_weight)
         return ours(replace(settings, stories=stories))
 
     _, t = best_over_thresholds(ours_at, gold, np.arange(0.2, 0.55, 0.05))

@@ -11,7 +11,7 @@ them. A near-duplicate joins its original's story.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +38,13 @@ class StorySettings:
     # report) rarely comes back within that time.
     max_days: float = 14.0
     chunk: int = 1000  # documents clustered together; bounds memory (chunk² floats)
+
+    def at(self, threshold: float) -> StorySettings:
+        """These settings linking and attaching at ``threshold``, merging as far above it as now."""
+        offset = self.merge_threshold - self.link_threshold
+        return replace(
+            self, link_threshold=threshold, attach_threshold=threshold, merge_threshold=threshold + offset
+        )
 
 
 @dataclass(frozen=True)
@@ -126,19 +133,14 @@ def merge_close_centroids(
     np.fmin.at(first, labels, stamps)
     np.fmax.at(last, labels, stamps)
     alive = np.ones(count, dtype=bool)
+    units = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
 
-    def unit() -> np.ndarray:
-        return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    def too_far(other_first: np.ndarray, other_last: np.ndarray) -> np.ndarray:
+        """Which clusters' date spans lie more than ``gap`` from the given span(s)."""
+        return (first - other_last > gap) | (other_first - last > gap)
 
-    def too_far(rows: int | slice) -> np.ndarray:
-        """(rows x clusters) pairs whose date spans lie more than ``gap`` apart."""
-        row_first = np.atleast_1d(first[rows])[:, None]
-        row_last = np.atleast_1d(last[rows])[:, None]
-        return (first - row_last > gap) | (row_first - last > gap)
-
-    units = unit()
     sim = units @ units.T
-    sim[too_far(slice(None))] = -np.inf
+    sim[too_far(first[:, None], last[:, None])] = -np.inf
     np.fill_diagonal(sim, -np.inf)
     owner = np.arange(count)
     while True:
@@ -146,12 +148,12 @@ def merge_close_centroids(
         if sim[i, j] < threshold:
             break
         sums[i] += sums[j]
+        units[i] = sums[i] / max(float(np.linalg.norm(sums[i])), 1e-12)
         first[i], last[i] = np.fmin(first[i], first[j]), np.fmax(last[i], last[j])
         alive[j] = False
         owner[owner == j] = i
-        units = unit()
         row = units @ units[i]
-        row[too_far(i)[0] | ~alive] = -np.inf
+        row[too_far(first[i], last[i]) | ~alive] = -np.inf
         row[i] = -np.inf
         sim[j, :] = sim[:, j] = -np.inf
         sim[i, :] = sim[:, i] = row

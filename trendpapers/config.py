@@ -334,12 +334,13 @@ def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
         if value > high:
             problems.add(f"analysis.{key}", f"must be at most {high:g}, not {value}")
         sections.setdefault(section, {})[name] = value
-    if "story_threshold" in data:  # one threshold for linking documents and joining stories
-        stories = sections["stories"]
-        stories["attach_threshold"] = stories["link_threshold"]
-        if "story_merge_threshold" not in data:  # merging stays as far above linking as by default
-            offset = settings.stories.merge_threshold - settings.stories.link_threshold
-            stories["merge_threshold"] = stories["link_threshold"] + offset
+    if "story_threshold" in data:  # one threshold for linking and joining; merging moves with it
+        moved = settings.stories.at(sections["stories"]["link_threshold"])
+        sections["stories"] = {
+            "attach_threshold": moved.attach_threshold,
+            "merge_threshold": moved.merge_threshold,
+            **sections["stories"],  # a story_merge_threshold that was given wins
+        }
     return replace(
         settings,
         as_of=as_of,
