@@ -21,11 +21,11 @@ import numpy as np
 import sqlalchemy as sa
 
 from ingest.patentstore import patents
-from summarize import store
+from summarize import lexical, store
 from summarize.abstractive import Rewriter, rewrite_summary
 from summarize.assign import AssignInput, AssignSettings, assign, profile_text
 from summarize.embed import Embedder, EmbedSettings, document_text
-from summarize.lexical import story_vectors, terms, tfidf_vectors
+from summarize.lexical import NAME_PREFIX, names, terms, tfidf_vectors
 from summarize.records import Industry
 from summarize.stories import StoryDoc, StorySettings, group_stories
 from summarize.summarizer import SourceDoc, Summary, SummarySettings, summarize
@@ -41,7 +41,10 @@ class AnalysisSettings:
     stories: StorySettings = field(default_factory=StorySettings)
     trends: TrendSettings = field(default_factory=TrendSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
-    batch: int = 500  # documents per committed step
+    # Documents per committed step. Those of one step are clustered together; a later step's join
+    # existing stories by the same rule, which comes close to but not always to the same grouping,
+    # so the step is large enough to hold a usual run (and the evaluation sets) whole.
+    batch: int = 2000
     summary_documents: int = 10  # the most central documents of a trend that its summary reads
     stories_summarized: int = 5  # per trend, the largest stories get a summary of their own
     as_of: date | None = None  # the day the trend window ends; None: today (UTC)
@@ -182,16 +185,30 @@ def story_docs(
     n_before: int,
     settings: AnalysisSettings,
 ) -> list[StoryDoc]:
-    """The grouping's view of documents: embedding and TF-IDF side by side (see ``lexical``).
+    """The grouping's view of documents: embedding, words and names side by side (see ``lexical``).
 
-    ``counts`` are the documents' terms, ``df`` and ``n_before`` the document frequencies and the
-    number of documents grouped before them; the IDF counts these documents too.
+    ``counts`` are the documents' terms (words and names, as ``story_terms`` gives them), ``df`` and
+    ``n_before`` the document frequencies and the number of documents grouped before them; the IDF
+    counts these documents too.
     """
     batch_df = Counter(t for c in counts for t in c)
-    lexical = tfidf_vectors(counts, {t: df.get(t, 0) + n for t, n in batch_df.items()}, n_before + len(docs))
-    embedded = np.stack([vectors[d.id] for d in docs])
-    combined = story_vectors(embedded, lexical, settings.stories.lexical_weight)
+    frequencies = {t: df.get(t, 0) + n for t, n in batch_df.items()}
+    n_docs = n_before + len(docs)
+    word_counts = [Counter({t: n for t, n in c.items() if not t.startswith(NAME_PREFIX)}) for c in counts]
+    name_counts = [Counter({t: n for t, n in c.items() if t.startswith(NAME_PREFIX)}) for c in counts]
+    parts = [
+        np.stack([vectors[d.id] for d in docs]),
+        tfidf_vectors(word_counts, frequencies, n_docs),
+        tfidf_vectors(name_counts, frequencies, n_docs),
+    ]
+    combined = lexical.story_vectors(parts, settings.stories.weights)
     return [StoryDoc(d.id, combined[k], d.when, d.duplicate_of) for k, d in enumerate(docs)]
+
+
+def story_terms(title: str, text: str) -> Counter[str]:
+    """The words and names of a document's title and whole text, as the grouping counts them."""
+    whole = f"{title}\n{text}" if title else text
+    return terms(whole) + names(whole)
 
 
 def group_batch(
@@ -210,7 +227,7 @@ def group_batch(
             conn, embedder, settings.embed, [(d.id, d.title, d.text) for d in batch]
         )
 
-    counts = [terms(document_text(d.title, d.text, settings.embed.lead_chars)) for d in batch]
+    counts = [story_terms(d.title, d.text) for d in batch]
     with engine.begin() as conn:
         df = store.document_frequencies(conn, {t for c in counts for t in c})
         docs = story_docs(batch, vectors, counts, df, store.grouped_count(conn), settings)
@@ -295,6 +312,17 @@ def _summaries_for(
     return written
 
 
+def story_centroids(
+    conn: sa.Connection, story_ids: set[int], settings: StorySettings
+) -> dict[int, np.ndarray] | None:
+    """The stories' centroids for the trend clustering; None if they mix vector layouts (stories
+    grouped before a change of model or layout), which cannot be compared."""
+    states = store.stories_by_id(conn, sorted(story_ids))
+    if len({len(s.vector_sum) for s in states.values()}) > 1:
+        return None
+    return {i: lexical.story_centroid(s.vector_sum, settings.weights) for i, s in states.items()}
+
+
 def industry_trends(
     engine: sa.Engine,
     embedder: Embedder,
@@ -325,7 +353,15 @@ def industry_trends(
             if d.id in vectors and d.when.date() <= as_of
         ]
         next_number = max((trend_number(p.trend_id) for p in previous), default=0) + 1
-        found = build_trends(industry.slug, trend_docs, previous, as_of, settings.trends, next_number)
+        found = build_trends(
+            industry.slug,
+            trend_docs,
+            previous,
+            as_of,
+            settings.trends,
+            next_number,
+            story_centroids(conn, {d.story_id for d in trend_docs}, settings.stories),
+        )
         store.save_trends(conn, industry.slug, found, as_of)
         summarizer = f"extractive, rewritten by {rewriter.model_id}" if rewriter else "extractive"
         state = store.AnalysisState(industry.slug, as_of, window, embedder.model_id, summarizer)

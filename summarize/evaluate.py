@@ -1,8 +1,8 @@
 """``trendpapers eval``: the analysis run on JSONL corpora, with the pipeline's code and defaults.
 
-Stories: the articles are stored as documents in a temporary store and grouped by the pipeline's
-own loop (``group_pending``). Summaries: ``summarize`` with the pipeline's settings and the
-word budget given. Scores: ``summarize.score``.
+Stories: the articles are stored as documents in a temporary store and grouped by the pipeline's own
+loop (``group_pending``). Trends: those stories clustered by the pipeline's trend code. Summaries:
+``summarize`` with the pipeline's settings and the word budget given. Scores: ``summarize.score``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +23,11 @@ from ingest.errors import InputError
 from ingest.records import Document, Item
 from summarize import store
 from summarize.abstractive import Rewriter, rewrite_summary
-from summarize.analyze import AnalysisSettings, group_pending
+from summarize.analyze import AnalysisSettings, group_pending, story_centroids
 from summarize.embed import Embedder
 from summarize.score import ClusteringScores, rouge_recall, score_clustering, truncate_words
 from summarize.summarizer import SourceDoc, summarize
+from summarize.trends import TrendDoc, build_trends
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
@@ -69,18 +71,19 @@ def _date(value: Any) -> datetime | None:
 
 
 def read_articles(path: Path) -> list[_Article]:
-    """Lines ``{"id", "title", "text", "published"}``; every problem is reported at once."""
+    """Lines ``{"id", "title", "text", "published"}`` (title and published may be null or absent);
+    every problem is reported at once."""
     articles, problems, seen = [], [], set()
     for number, row in read_jsonl(path):
         where = f"{path}:{number}"
-        if not isinstance(row, dict) or not {"id", "title", "text"} <= set(row):
-            problems.append(f"{where}: needs an object with id, title, text (and published, may be null)")
+        if not isinstance(row, dict) or not {"id", "text"} <= set(row):
+            problems.append(f"{where}: needs an object with id and text (title and published may be null)")
             continue
         if not isinstance(row["id"], str | int) or isinstance(row["id"], bool) or row["id"] in seen:
             problems.append(f"{where}: id must be a string or integer, unique in the file")
             continue
-        if not _text(row["title"]) or not _text(row["text"]):
-            problems.append(f"{where}: title and text must be strings")
+        if not _text(row["text"]) or not (row.get("title") is None or _text(row["title"])):
+            problems.append(f"{where}: text must be a string, and title a string or null")
             continue
         published = row.get("published")
         try:
@@ -89,28 +92,28 @@ def read_articles(path: Path) -> list[_Article]:
             problems.append(f"{where}: published must be an ISO 8601 date or null, not {published!r}")
             continue
         seen.add(row["id"])
-        articles.append(_Article(row["id"], row["title"], row["text"], when))
+        articles.append(_Article(row["id"], row.get("title") or "", row["text"], when))
     if problems:
         raise InputError("\n".join(problems))
     return articles
 
 
-def eval_stories(
+@contextmanager
+def _grouped(
     articles: Sequence[_Article], embedder: Embedder, settings: AnalysisSettings
-) -> list[dict[str, Any]]:
-    """``{"id", "story"}`` for every article, in input order.
+) -> Iterator[tuple[sa.Engine, dict[str, int]]]:
+    """A temporary store holding the articles as documents, grouped into stories by the pipeline's
+    own loop (``group_pending``: its batches, document frequencies and story rules).
 
-    The articles become the documents of a fresh temporary store, grouped by ``group_pending``:
-    the pipeline's own batches, document frequencies and story rules.
+    Yields the engine and a map from each article's key (its id as JSON, so 1 and "1" stay apart)
+    to its document id.
     """
-    if not articles:
-        return []
     with tempfile.TemporaryDirectory(prefix="trendpapers-eval-") as folder:
         engine = sa.create_engine(f"sqlite:///{Path(folder) / 'eval.db'}")
         try:
             store.metadata.create_all(engine)
             now = datetime.now(UTC)
-            keys = {json.dumps(a.id): a for a in articles}  # 1 and "1" stay apart
+            keys = {_key(a): a for a in articles}
             with engine.begin() as conn:
                 source = ingest_store.ensure_source(conn, "eval", "news")
                 ingest_store.insert_items(
@@ -128,15 +131,63 @@ def eval_stories(
                     doc = Document(item_id, "ok", None, None, a.title, a.text, None, a.when, None, None, None)
                     ingest_store.save_document(conn, doc, minhash=None, now=now)
             group_pending(engine, embedder, settings)
-            with engine.connect() as conn:
-                story = dict(
-                    conn.execute(
-                        sa.select(store.story_members.c.item_id, store.story_members.c.story_id)
-                    ).all()
-                )
+            yield engine, ids
         finally:
             engine.dispose()
-    return [{"id": keys[k].id, "story": story[ids[k]]} for k in keys]
+
+
+def _key(article: _Article) -> str:
+    return json.dumps(article.id)
+
+
+def _stories(conn: sa.Connection) -> dict[int, int]:
+    return dict(conn.execute(sa.select(store.story_members.c.item_id, store.story_members.c.story_id)).all())
+
+
+def eval_stories(
+    articles: Sequence[_Article], embedder: Embedder, settings: AnalysisSettings
+) -> list[dict[str, Any]]:
+    """``{"id", "story"}`` for every article, in input order."""
+    if not articles:
+        return []
+    with _grouped(articles, embedder, settings) as (engine, ids), engine.connect() as conn:
+        story = _stories(conn)
+    return [{"id": a.id, "story": story[ids[_key(a)]]} for a in articles]
+
+
+def eval_trends(
+    articles: Sequence[_Article], embedder: Embedder, settings: AnalysisSettings
+) -> list[dict[str, Any]]:
+    """``{"id", "story", "trend"}`` for every article, in input order.
+
+    The articles are grouped into stories as by ``eval_stories``; then the pipeline's trend code
+    (``build_trends``) clusters those stories with every article in one industry and one window
+    (ending on the latest date; undated articles fall on it). Every story counts, however small
+    (``min_documents`` 1): the evaluation scores the grouping, not the cut-off for small trends.
+    """
+    if not articles:
+        return []
+    dated = [a.when for a in articles if a.when is not None]
+    last = max(dated) if dated else datetime.now(UTC)
+    first = min(dated) if dated else last
+    window = (last.date() - first.date()).days + 1
+    trend_settings = replace(settings.trends, window_days=window, min_documents=1)
+    with _grouped(articles, embedder, settings) as (engine, ids), engine.connect() as conn:
+        story = _stories(conn)
+        vectors = store.load_embeddings(conn, embedder.model_id, list(ids.values()))
+        centroids = story_centroids(conn, set(story.values()), settings.stories)
+    docs = [
+        TrendDoc(
+            ids[_key(a)], story[ids[_key(a)]], a.when or last, "eval", a.title, a.text, vectors[ids[_key(a)]]
+        )
+        for a in articles
+    ]
+    trend_of = {
+        d: t.trend_id
+        for t in build_trends("eval", docs, [], last.date(), trend_settings, story_vectors=centroids)
+        for d in t.doc_ids
+    }
+    return [{"id": a.id, "story": story[ids[_key(a)]], "trend": trend_of[ids[_key(a)]]} for a in articles]
 
 
 def eval_summaries(

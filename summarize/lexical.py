@@ -1,32 +1,60 @@
-"""Word-level TF-IDF vectors, hashed to a fixed width, for telling events of one topic apart.
+"""Word and name TF-IDF vectors, hashed to a fixed width, for telling events of one kind apart.
 
-Sentence embeddings place "company X buys Y" and "company Z buys W" close together; the names that
-tell two such events apart are words. A document's story vector is therefore its embedding and its
-TF-IDF vector side by side, each weighted by the square root of its share, so that the cosine of two
-story vectors is the weighted sum of the two cosines. Terms are hashed with a stable hash and a sign
-(the hashing trick), which keeps the vector dense, small and the same in every process and run.
+Sentence embeddings place "company X buys Y" and "company Z buys W" close together; what tells two
+such events apart is in the words: the names, places and numbers above all. A document's story
+vector is therefore three unit vectors side by side, each weighted by the square root of its share,
+so that the dot product of two story vectors is the weighted mean of three cosines:
+
+- the embedding of the title and lead (what kind of event it is);
+- sublinear TF-IDF of the stemmed content words of the whole text (what happened, in detail);
+- TF-IDF of its names and numbers: capitalised words and figures (who, where, how much).
+
+Terms are hashed with a stable hash and a sign (the hashing trick), which keeps the vectors dense,
+small and the same in every process and run. Names share the document-frequency table with words,
+under a prefix.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import numpy as np
 
-from summarize.text import content_words, stem
+from summarize.text import STOPWORDS, content_words, stem
 
 MAX_TERM = 40  # characters; the lexicon stores terms of up to 200
-LEXICAL_DIM = 1024  # measured: cosines within ~0.03 of the exact TF-IDF cosine on news texts
+# Measured on ECB+ and the Gun Violence Corpus (benchmarks/analysis_bench.py): pairwise F1 within
+# 0.01 of the exact TF-IDF cosine at 1024 columns per part.
+LEXICAL_DIM = 1024
+MAX_CHARS = 20_000  # of a text read for terms: a long page says what it is about well before that
+NAME_PREFIX = "@"  # names in the document-frequency table: "@boston" is not the word "boston"
+# A capitalised word (with inner hyphens or apostrophes) or a figure ("5.6", "2013", "1,200").
+_NAME = re.compile(r"\b(?:[A-ZÄÖÜ][^\W_]*(?:[-'’][^\W_]+)*|\d[\d.,]*\d|\d)")
 
 
 def terms(text: str) -> Counter[str]:
     """Stemmed content words of a text, counted."""
     # Longer "words" are codes, URLs or encoded blobs: no use for telling events apart.
-    return Counter(stem(w) for w in content_words(text) if len(w) <= MAX_TERM)
+    return Counter(stem(w) for w in content_words(text[:MAX_CHARS]) if len(w) <= MAX_TERM)
+
+
+def names(text: str) -> Counter[str]:
+    """Capitalised words and figures of a text, lower-cased and prefixed with ``NAME_PREFIX``.
+
+    Sentence-initial words count too: a name often opens a sentence, and a capitalised common word
+    ("The") is a stop word or weighs little through its document frequency.
+    """
+    out: Counter[str] = Counter()
+    for match in _NAME.finditer(text[:MAX_CHARS]):
+        word = match.group().lower()
+        if len(word) > 1 and word not in STOPWORDS and len(word) <= MAX_TERM:
+            out[NAME_PREFIX + word] += 1
+    return out
 
 
 @lru_cache(maxsize=262144)
@@ -47,8 +75,17 @@ def tfidf_vectors(counts: Sequence[Counter[str]], df: Mapping[str, int], n_docs:
     return out / np.maximum(norms, 1e-12)
 
 
-def story_vectors(embeddings: np.ndarray, lexical: np.ndarray, lexical_weight: float) -> np.ndarray:
-    """[√(1-w)·embedding, √w·tfidf]: unit rows whose dot product mixes the two cosines."""
-    return np.hstack([np.sqrt(1.0 - lexical_weight) * embeddings, np.sqrt(lexical_weight) * lexical]).astype(
-        np.float32
-    )
+def story_vectors(parts: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """Unit-row blocks side by side, each times √(its weight share): dot products mix the cosines."""
+    total = float(sum(weights))
+    return np.hstack([np.sqrt(w / total) * p for p, w in zip(parts, weights, strict=True)]).astype(np.float32)
+
+
+def story_centroid(vector_sum: np.ndarray, weights: Sequence[float]) -> np.ndarray:
+    """A story's centroid with each block (embedding, words, names) normalised on its own, then
+    weighted as in ``story_vectors``: a plain normalisation of the sum would let whichever block
+    agrees most across the story's documents dominate the centroid."""
+    cut = len(vector_sum) - 2 * LEXICAL_DIM
+    blocks = [vector_sum[:cut], vector_sum[cut : cut + LEXICAL_DIM], vector_sum[cut + LEXICAL_DIM :]]
+    units = [b / max(float(np.linalg.norm(b)), 1e-12) for b in blocks]
+    return story_vectors([u[None, :] for u in units], weights)[0]

