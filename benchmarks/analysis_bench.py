@@ -1,11 +1,14 @@
 """Analysis benchmarks: story quality against baselines, embedding speed, clustering at scale.
 
-    python benchmarks/analysis_bench.py [--reuters DIR] [--news-aggregator CSV] [--skip-speed]
-                                        [--skip-scale]
+    python benchmarks/analysis_bench.py [--reuters DIR] [--news-aggregator CSV] [--skip-stories]
+                                        [--skip-speed] [--skip-scale]
 
-1. Stories on labelled real news, ours (``trendpapers eval stories`` code and defaults) against
-   TF-IDF + agglomerative clustering and BERTopic on the same embeddings, each baseline at its best
-   threshold on the very data (a generous comparison), and ours at other settings:
+1. Stories on labelled real news, ours (``trendpapers eval trends`` code and defaults) against
+   TF-IDF + agglomerative clustering, MiniLM + average linkage, MiniLM + HDBSCAN and BERTopic on
+   the same embeddings, each baseline at its best setting on the very data (a generous
+   comparison), and ours with each threshold moved by -0.1, -0.05, +0.05 and +0.1:
+   - ECB+ and the Gun Violence Corpus events from ``../shared/corpora/events`` (see its README);
+     ECB+ also scores our trends against its topics (two events of one kind each);
    - the 70 Reuters-21578 articles that Debian's ``r-cran-tm`` package ships (``apt-get download
      r-cran-tm && dpkg -x r-cran-tm_*.deb /tmp/tm``, then ``--reuters
      /tmp/tm/usr/lib/R/site-library/tm/texts``), labelled by hand into events in
@@ -51,7 +54,7 @@ from summarize.embed import (
     document_text,
     native_bfloat16,
 )
-from summarize.evaluate import _Article, eval_stories
+from summarize.evaluate import _Article, eval_trends
 from summarize.score import score_clustering
 from summarize.stories import StoryDoc, group_stories
 from summarize.trends import TrendDoc, build_trends
@@ -140,43 +143,67 @@ def one_setting(sets: dict[str, tuple[list[_Article], dict[str, str]]], ours: di
     )
 
 
-def story_quality(name: str, articles: list[_Article], gold: dict[str, str]) -> float:
-    """Prints the comparison; returns our pairwise F1 at the defaults."""
+def labelled_events(name: str) -> tuple[list[_Article], dict[str, str], dict[str, str]]:
+    """A labelled set of ``../shared/corpora/events/`` (see its README): articles, events, topics."""
+    articles, gold, topics = [], {}, {}
+    for line in (CORPORA / "events" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        when = datetime.fromisoformat(row["published"]) if row.get("published") else None
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        articles.append(_Article(row["id"], row["title"] or "", row["text"], when))
+        gold[row["id"]] = row["event"]
+        if row.get("topic") is not None:
+            topics[row["id"]] = str(row["topic"])
+    return articles, gold, topics
+
+
+def story_quality(
+    name: str, articles: list[_Article], gold: dict[str, str], topics: dict[str, str] | None = None
+) -> float:
+    """Prints the comparison (and trends against ``topics``, if given); returns our pairwise F1."""
     print(f"## Stories: {len(articles)} {name}, {len(set(gold.values()))} labelled events")
     settings = AnalysisSettings()
     print("| method | pairwise P | R | F1 | BCubed F1 | ARI |")
     print("|---|---|---|---|---|---|")
 
-    def row(name: str, predicted: dict) -> None:
-        s = score_clustering(gold, predicted)
+    def row(name: str, predicted: dict, truth: dict = gold) -> float:
+        s = score_clustering(truth, predicted)
         print(
             f"| {name} | {s.pairwise.precision:.3f} | {s.pairwise.recall:.3f} | {s.pairwise.f1:.3f} "
             f"| {s.bcubed.f1:.3f} | {s.adjusted_rand:.3f} |"
         )
+        return s.pairwise.f1
 
-    def ours(tuned: AnalysisSettings) -> dict:
-        return {r["id"]: r["story"] for r in eval_stories(articles, TransformersEmbedder(tuned.embed), tuned)}
+    def ours(tuned: AnalysisSettings) -> list[dict]:
+        return eval_trends(articles, TransformersEmbedder(tuned.embed), tuned)
 
     defaults = ours(settings)
-    row(
-        f"ours, defaults ({settings.embed.max_tokens} tokens, threshold {settings.stories.link_threshold})",
-        defaults,
+    ours_f1 = row(
+        f"ours, defaults (story threshold {settings.stories.threshold})", _labels(defaults, "story")
     )
-    if any(a.text for a in articles):  # headlines alone are shorter than any limit
-        for tokens in (32, 128, 256):
-            row(
-                f"ours, {tokens} tokens",
-                ours(replace(settings, embed=replace(settings.embed, max_tokens=tokens))),
-            )
+    if topics:
+        row(
+            f"ours, trends against the {len(set(topics.values()))} topics", _labels(defaults, "trend"), topics
+        )
+    # Sensitivity: each threshold moved on its own, the other at its default.
+    for delta in (-0.1, -0.05, 0.05, 0.1):
+        moved = replace(
+            settings, stories=replace(settings.stories, threshold=settings.stories.threshold + delta)
+        )
+        row(f"ours, story threshold {settings.stories.threshold + delta:.2f}", _labels(ours(moved), "story"))
+    if topics:
+        for delta in (-0.1, -0.05, 0.05, 0.1):
+            t = settings.trends.threshold + delta
+            moved = replace(settings, trends=replace(settings.trends, threshold=t))
+            row(f"ours, trends at trend threshold {t:.2f}", _labels(ours(moved), "trend"), topics)
 
-    def ours_at(t: float, lexical_weight: float = settings.stories.lexical_weight) -> dict:
-        stories = replace(settings.stories.at(t), lexical_weight=lexical_weight)
-        return ours(replace(settings, stories=stories))
+    def embedding_only(t: float) -> dict:
+        stories = replace(settings.stories, threshold=t, weights=(1.0, 0.0, 0.0))
+        return _labels(ours(replace(settings, stories=stories)), "story")
 
-    _, t = best_over_thresholds(ours_at, gold, np.arange(0.2, 0.55, 0.05))
-    row(f"ours, best story_threshold {t:.2f}", ours_at(t))
-    for t in (0.5, 0.6, 0.7):
-        row(f"ours without TF-IDF, threshold {t}", ours_at(t, lexical_weight=0.0))
+    _, t = best_over_thresholds(embedding_only, gold, np.arange(0.4, 0.8, 0.05))
+    row(f"MiniLM + average linkage (ours without words and names), best threshold {t:.2f}", embedding_only(t))
 
     agglomerative = tfidf_agglomerative(articles)
     _, t = best_over_thresholds(agglomerative, gold, TFIDF_THRESHOLDS)
@@ -190,6 +217,13 @@ def story_quality(name: str, articles: list[_Article], gold: dict[str, str]) -> 
         [document_text(a.title, a.text, settings.embed.lead_chars) for a in articles]
     )
 
+    def hdbscan(size: int) -> dict:
+        labels = HDBSCAN(min_cluster_size=size, min_samples=1, metric="euclidean").fit_predict(vectors)
+        return {a.id: (t if t >= 0 else f"outlier-{a.id}") for a, t in zip(articles, labels, strict=True)}
+
+    _, size = best_over_thresholds(hdbscan, gold, [2, 3, 4, 6])
+    row(f"MiniLM + HDBSCAN, best min_cluster_size {int(size)}", hdbscan(int(size)))
+
     def bertopic(size: int) -> dict:
         model = BERTopic(
             umap_model=UMAP(n_neighbors=5, n_components=5, min_dist=0.0, metric="cosine", random_state=42),
@@ -201,7 +235,12 @@ def story_quality(name: str, articles: list[_Article], gold: dict[str, str]) -> 
 
     _, size = best_over_thresholds(bertopic, gold, [2, 3, 4, 6, 10])
     row(f"BERTopic on the same embeddings, best min_cluster_size {int(size)}", bertopic(int(size)))
-    return score_clustering(gold, defaults).pairwise.f1
+    print()
+    return ours_f1
+
+
+def _labels(rows: list[dict], key: str) -> dict:
+    return {r["id"]: r[key] for r in rows}
 
 
 def feed_texts() -> list[str]:
@@ -283,7 +322,7 @@ def embedding_speed() -> None:
 
 def scale(n: int = 50_000) -> None:
     rng = np.random.default_rng(0)
-    events, dim = n // 5, 384 + 1024
+    events, dim = n // 5, 384 + 2 * 1024  # embedding, words, names
     centres = rng.standard_normal((events, dim)).astype(np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     pick = rng.integers(0, events, n)
@@ -334,8 +373,14 @@ def main() -> None:
     parser.add_argument("--news-rows", type=int, default=1152, help="its first rows (default 1152)")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-stories", action="store_true")
     args = parser.parse_args()
-    sets = {}
+    sets: dict[str, tuple] = {}
+    if (CORPORA / "events").is_dir():
+        sets["ECB+ articles (events; trends against its topics)"] = labelled_events("ecbplus")
+        sets["Gun Violence Corpus articles (train and dev events)"] = labelled_events("gvc")
+    else:
+        print(f"skipped ECB+ and the Gun Violence Corpus: {CORPORA / 'events'} is absent")
     if (args.reuters / "acq").is_dir():
         sets["Reuters articles (events labelled by hand)"] = reuters(args.reuters)
     else:
@@ -344,9 +389,10 @@ def main() -> None:
         sets["UCI News Aggregator headlines (the aggregator's stories)"] = news_aggregator(
             args.news_aggregator, args.news_rows
         )
-    ours = {name: story_quality(name, *labelled) for name, labelled in sets.items()}
-    if len(sets) > 1:
-        one_setting(sets, ours)
+    if not args.skip_stories:
+        ours = {name: story_quality(name, *labelled) for name, labelled in sets.items()}
+        if len(sets) > 1:
+            one_setting({name: labelled[:2] for name, labelled in sets.items()}, ours)
     if not args.skip_speed:
         if CORPORA.is_dir():
             embedding_speed()
