@@ -312,17 +312,6 @@ def _summaries_for(
     return written
 
 
-def story_centroids(
-    conn: sa.Connection, story_ids: set[int], settings: StorySettings
-) -> dict[int, np.ndarray] | None:
-    """The stories' centroids for the trend clustering; None if they mix vector layouts (stories
-    grouped before a change of model or layout), which cannot be compared."""
-    states = store.stories_by_id(conn, sorted(story_ids))
-    if len({len(s.vector_sum) for s in states.values()}) > 1:
-        return None
-    return {i: lexical.story_centroid(s.vector_sum, settings.weights) for i, s in states.items()}
-
-
 def industry_trends(
     engine: sa.Engine,
     embedder: Embedder,
@@ -353,15 +342,7 @@ def industry_trends(
             if d.id in vectors and d.when.date() <= as_of
         ]
         next_number = max((trend_number(p.trend_id) for p in previous), default=0) + 1
-        found = build_trends(
-            industry.slug,
-            trend_docs,
-            previous,
-            as_of,
-            settings.trends,
-            next_number,
-            story_centroids(conn, {d.story_id for d in trend_docs}, settings.stories),
-        )
+        found = build_trends(industry.slug, trend_docs, previous, as_of, settings.trends, next_number)
         store.save_trends(conn, industry.slug, found, as_of)
         summarizer = f"extractive, rewritten by {rewriter.model_id}" if rewriter else "extractive"
         state = store.AnalysisState(industry.slug, as_of, window, embedder.model_id, summarizer)

@@ -23,7 +23,7 @@ from ingest.errors import InputError
 from ingest.records import Document, Item
 from summarize import store
 from summarize.abstractive import Rewriter, rewrite_summary
-from summarize.analyze import AnalysisSettings, group_pending, story_centroids
+from summarize.analyze import AnalysisSettings, group_pending
 from summarize.embed import Embedder
 from summarize.score import ClusteringScores, rouge_recall, score_clustering, truncate_words
 from summarize.summarizer import SourceDoc, summarize
@@ -175,7 +175,6 @@ def eval_trends(
     with _grouped(articles, embedder, settings) as (engine, ids), engine.connect() as conn:
         story = _stories(conn)
         vectors = store.load_embeddings(conn, embedder.model_id, list(ids.values()))
-        centroids = story_centroids(conn, set(story.values()), settings.stories)
     docs = [
         TrendDoc(
             ids[_key(a)], story[ids[_key(a)]], a.when or last, "eval", a.title, a.text, vectors[ids[_key(a)]]
@@ -183,9 +182,7 @@ def eval_trends(
         for a in articles
     ]
     trend_of = {
-        d: t.trend_id
-        for t in build_trends("eval", docs, [], last.date(), trend_settings, story_vectors=centroids)
-        for d in t.doc_ids
+        d: t.trend_id for t in build_trends("eval", docs, [], last.date(), trend_settings) for d in t.doc_ids
     }
     return [{"id": a.id, "story": story[ids[_key(a)]], "trend": trend_of[ids[_key(a)]]} for a in articles]
 

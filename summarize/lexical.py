@@ -79,13 +79,3 @@ def story_vectors(parts: Sequence[np.ndarray], weights: Sequence[float]) -> np.n
     """Unit-row blocks side by side, each times √(its weight share): dot products mix the cosines."""
     total = float(sum(weights))
     return np.hstack([np.sqrt(w / total) * p for p, w in zip(parts, weights, strict=True)]).astype(np.float32)
-
-
-def story_centroid(vector_sum: np.ndarray, weights: Sequence[float]) -> np.ndarray:
-    """A story's centroid with each block (embedding, words, names) normalised on its own, then
-    weighted as in ``story_vectors``: a plain normalisation of the sum would let whichever block
-    agrees most across the story's documents dominate the centroid."""
-    cut = len(vector_sum) - 2 * LEXICAL_DIM
-    blocks = [vector_sum[:cut], vector_sum[cut : cut + LEXICAL_DIM], vector_sum[cut + LEXICAL_DIM :]]
-    units = [b / max(float(np.linalg.norm(b)), 1e-12) for b in blocks]
-    return story_vectors([u[None, :] for u in units], weights)[0]

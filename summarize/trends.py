@@ -1,17 +1,15 @@
 """Stories of one industry → trends for a window, with stable ids, statistics and a status.
 
-The stories that have documents in the current window or the one before it are clustered by average
-linkage on their centroids: of their story vectors (embedding, words and names, as the story
-grouping builds them) where given, else of their documents' embeddings. Names matter for a theme
-too: two earthquakes in one region, one company's string of deals. A cluster keeps the id of the
-earlier trend it shares the most stories with, so a trend keeps its identity while it grows; a
-cluster that shares none gets the next free id. Counts in the two windows give growth and status.
+The stories that have documents in the current window or the one before it are clustered by
+average linkage on their (embedding) centroids. A cluster keeps the id of the earlier trend it
+shares the most stories with, so a trend keeps its identity while it grows; a cluster that shares
+none gets the next free id. Counts in the two windows give growth and status.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -25,10 +23,9 @@ from summarize.stories import average_linkage
 class TrendSettings:
     window_days: int = 90
     # Average cosine of story centroids within a trend: looser than a story (one event), tighter
-    # than an industry (everything in it is related). On story vectors, 0.3 matched ECB+'s topics
-    # best (each two events of one kind; benchmarks/analysis_bench.py) and finds the demo's themes
-    # (textile recycling, smart textiles, e-trucks, warehouse robots).
-    threshold: float = 0.25
+    # than an industry (everything in it is related). On the demo, 0.35 finds the designed themes
+    # (textile recycling, smart textiles, e-trucks, warehouse robots); 0.45 splits most of them.
+    threshold: float = 0.35
     min_documents: int = 3  # fewer documents are no trend
     max_stories: int = 3000  # the largest stories are clustered; smaller ones join the nearest trend
     rising: float = 1.5  # growth factor (documents now vs before, +1 smoothed) for "rising"
@@ -97,13 +94,8 @@ def build_trends(
     as_of: date,
     settings: TrendSettings | None = None,
     next_number: int = 1,
-    story_vectors: Mapping[int, np.ndarray] | None = None,
 ) -> list[Trend]:
-    """Trends of ``industry`` for the window ending ``as_of`` (inclusive), largest first.
-
-    ``story_vectors`` (story id → its centroid, unit length) are what stories are clustered by;
-    without one for every story, their documents' embeddings are.
-    """
+    """Trends of ``industry`` for the window ending ``as_of`` (inclusive), largest first."""
     settings = settings or TrendSettings()
     start = as_of - timedelta(days=settings.window_days - 1)
     before = start - timedelta(days=settings.window_days)
@@ -114,10 +106,7 @@ def build_trends(
     for d in docs:
         by_story.setdefault(d.story_id, []).append(d)
     story_ids = sorted(by_story, key=lambda s: (-len(by_story[s]), s))
-    if story_vectors is not None and all(s in story_vectors for s in story_ids):
-        centroids = np.stack([np.asarray(story_vectors[s], dtype=np.float32) for s in story_ids])
-    else:
-        centroids = np.stack([_unit(np.sum([d.vector for d in by_story[s]], axis=0)) for s in story_ids])
+    centroids = np.stack([_unit(np.sum([d.vector for d in by_story[s]], axis=0)) for s in story_ids])
     core = min(len(story_ids), settings.max_stories)
     labels = np.full(len(story_ids), -1)
     labels[:core] = average_linkage(centroids[:core], settings.threshold)
