@@ -21,11 +21,11 @@ import numpy as np
 import sqlalchemy as sa
 
 from ingest.patentstore import patents
-from summarize import lexical, store
+from summarize import store
 from summarize.abstractive import Rewriter, rewrite_summary
 from summarize.assign import AssignInput, AssignSettings, assign, profile_text
 from summarize.embed import Embedder, EmbedSettings, document_text
-from summarize.lexical import NAME_PREFIX, names, terms, tfidf_vectors
+from summarize.lexical import names, story_vectors, terms, word_and_name_vectors
 from summarize.records import Industry
 from summarize.stories import StoryDoc, StorySettings, group_stories
 from summarize.summarizer import SourceDoc, Summary, SummarySettings, summarize
@@ -193,15 +193,9 @@ def story_docs(
     """
     batch_df = Counter(t for c in counts for t in c)
     frequencies = {t: df.get(t, 0) + n for t, n in batch_df.items()}
-    n_docs = n_before + len(docs)
-    word_counts = [Counter({t: n for t, n in c.items() if not t.startswith(NAME_PREFIX)}) for c in counts]
-    name_counts = [Counter({t: n for t, n in c.items() if t.startswith(NAME_PREFIX)}) for c in counts]
-    parts = [
-        np.stack([vectors[d.id] for d in docs]),
-        tfidf_vectors(word_counts, frequencies, n_docs),
-        tfidf_vectors(name_counts, frequencies, n_docs),
-    ]
-    combined = lexical.story_vectors(parts, settings.stories.weights)
+    words, named = word_and_name_vectors(counts, frequencies, n_before + len(docs))
+    embedded = np.stack([vectors[d.id] for d in docs])
+    combined = story_vectors([embedded, words, named], settings.stories.weights)
     return [StoryDoc(d.id, combined[k], d.when, d.duplicate_of) for k, d in enumerate(docs)]
 
 

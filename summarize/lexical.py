@@ -75,6 +75,15 @@ def tfidf_vectors(counts: Sequence[Counter[str]], df: Mapping[str, int], n_docs:
     return out / np.maximum(norms, 1e-12)
 
 
+def word_and_name_vectors(
+    counts: Sequence[Counter[str]], df: Mapping[str, int], n_docs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """TF-IDF rows of the words and, apart, of the names in ``counts`` (``terms`` + ``names``)."""
+    words = [Counter({t: n for t, n in c.items() if not t.startswith(NAME_PREFIX)}) for c in counts]
+    named = [Counter({t: n for t, n in c.items() if t.startswith(NAME_PREFIX)}) for c in counts]
+    return tfidf_vectors(words, df, n_docs), tfidf_vectors(named, df, n_docs)
+
+
 def story_vectors(parts: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
     """Unit-row blocks side by side, each times √(its weight share): dot products mix the cosines."""
     total = float(sum(weights))

@@ -23,11 +23,12 @@ class StorySettings:
     # Mean similarity of story vectors (embedding, words and names; see ``lexical``) for documents to
     # be one story, and for a new group to join an existing story: the same average-linkage
     # criterion both ways, so a story comes out the same whether its documents arrive in one run or
-    # in several. One setting served every labelled set best (ECB+, the Gun Violence Corpus, with
-    # and without dates, titles or its large stories; benchmarks/analysis_bench.py).
+    # in several. 0.32 had the best worst case over ECB+ and the Gun Violence Corpus (and subsets
+    # without titles, without dates, or dominated by a few large stories); pairwise F1 0.864 and
+    # 0.918 there (benchmarks/analysis_bench.py).
     threshold: float = 0.32
     # Shares of the three cosines in a story vector: embedding, words of the whole text, names and
-    # numbers. Equal shares did as well as any other mix on those sets.
+    # numbers. Of the mixes tried (one part at 1.5), none did better on both sets.
     weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
     # Documents further apart than this are never linked directly, and a new group joins a story
     # only if their dates come this close (so a story with follow-ups can keep growing). Coverage of

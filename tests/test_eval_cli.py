@@ -97,25 +97,31 @@ def test_eval_summarize_cites_every_sentence(tmp_path: Path) -> None:
     assert code == 0 and "clusters 2" in text and "rouge2_recall" in text
 
 
+def _refused(path: Path, *lines: str) -> str:
+    """What ``eval stories`` says of a corpus of these lines, which it must refuse with exit 2."""
+    path.write_text("".join(f"{line}\n" for line in lines))
+    code, text = run("eval", "stories", str(path), "-o", str(path.with_suffix(".out")))
+    assert code == 2
+    return text
+
+
 def test_bad_input_names_every_line_and_exits_2(tmp_path: Path) -> None:
     corpus = tmp_path / "bad.jsonl"
-    corpus.write_text(
-        '{"id": "a", "title": "T", "text": "x", "published": "yesterday"}\n'
-        "not json\n"
-        '{"id": "b", "title": 3, "text": "x"}\n'
+    text = _refused(
+        corpus,
+        '{"id": "a", "title": "T", "text": "x", "published": "yesterday"}',
+        "not json",
+        '{"id": "b", "title": 3, "text": "x"}',
     )
-    code, text = run("eval", "stories", str(corpus), "-o", str(tmp_path / "out.jsonl"))
-    assert code == 2
     assert f"{corpus}:2: not JSON" in text
     fields = tmp_path / "fields.jsonl"
-    fields.write_text(
-        '{"id": "b", "title": 3, "text": "x"}\n'
-        '{"id": "c", "title": null, "text": "an untitled item is ordinary", "published": null}\n'
-        '{"id": "d", "text": "no title at all"}\n'
-        '{"id": "e", "title": "T", "text": "x", "published": "yesterday"}\n'
+    text = _refused(
+        fields,
+        '{"id": "b", "title": 3, "text": "x"}',
+        '{"id": "c", "title": null, "text": "an untitled item is ordinary", "published": null}',
+        '{"id": "d", "text": "no title at all"}',
+        '{"id": "e", "title": "T", "text": "x", "published": "yesterday"}',
     )
-    code, text = run("eval", "stories", str(fields), "-o", str(tmp_path / "out.jsonl"))
-    assert code == 2
     assert f"{fields}:1: text must be a string, and title a string or null" in text
     assert f"{fields}:4: published must be an ISO 8601 date or null" in text
     assert f"{fields}:2" not in text and f"{fields}:3" not in text

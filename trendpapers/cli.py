@@ -455,20 +455,28 @@ def _analysis_settings(ctx: click.Context) -> Any:
     return load_config(path).analysis if path.exists() else AnalysisSettings()
 
 
+def _group_corpus(ctx: click.Context, corpus: Path, output: Path, trends: bool) -> None:
+    """Stories (and trends) of a JSONL corpus written to ``output``, with a one-line summary."""
+    from summarize import evaluate
+    from summarize.embed import TransformersEmbedder
+
+    settings = _analysis_settings(ctx)
+    grouping = evaluate.eval_trends if trends else evaluate.eval_stories
+    rows = grouping(evaluate.read_articles(corpus), TransformersEmbedder(settings.embed), settings)
+    evaluate.write_jsonl(output, rows)
+    found = [f"{len({r['story'] for r in rows})} stories"]
+    if trends:
+        found.append(f"{len({r['trend'] for r in rows})} trends")
+    click.echo(f"{len(rows)} documents in {' and '.join(found)}: {output}")
+
+
 @eval_group.command("stories")
 @click.argument("corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.pass_context
 def eval_stories_command(ctx: click.Context, corpus: Path, output: Path) -> None:
     """Group CORPUS lines {"id","title","text","published"} into stories: lines {"id","story"}."""
-    from summarize.embed import TransformersEmbedder
-    from summarize.evaluate import eval_stories, read_articles, write_jsonl
-
-    settings = _analysis_settings(ctx)
-    articles = read_articles(corpus)
-    rows = eval_stories(articles, TransformersEmbedder(settings.embed), settings)
-    write_jsonl(output, rows)
-    click.echo(f"{len(rows)} documents in {len({r['story'] for r in rows})} stories: {output}")
+    _group_corpus(ctx, corpus, output, trends=False)
 
 
 @eval_group.command("trends")
@@ -477,14 +485,7 @@ def eval_stories_command(ctx: click.Context, corpus: Path, output: Path) -> None
 @click.pass_context
 def eval_trends_command(ctx: click.Context, corpus: Path, output: Path) -> None:
     """Group CORPUS lines into stories and trends (one industry, one window): lines {"id","story","trend"}."""
-    from summarize.embed import TransformersEmbedder
-    from summarize.evaluate import eval_trends, read_articles, write_jsonl
-
-    settings = _analysis_settings(ctx)
-    rows = eval_trends(read_articles(corpus), TransformersEmbedder(settings.embed), settings)
-    write_jsonl(output, rows)
-    stories, trends = len({r["story"] for r in rows}), len({r["trend"] for r in rows})
-    click.echo(f"{len(rows)} documents in {stories} stories and {trends} trends: {output}")
+    _group_corpus(ctx, corpus, output, trends=True)
 
 
 @eval_group.command("summarize")
