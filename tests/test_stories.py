@@ -13,8 +13,11 @@ T0 = datetime(2026, 10, 1, 9, tzinfo=UTC)
 
 
 def _event_docs(rng: np.random.Generator, events: int, per_event: int, noise: float = 0.25) -> list[StoryDoc]:
-    """Documents around random event centres (cosine to their centre ~0.9), spread over two days."""
-    dim = 64
+    """Documents around random event centres (cosine to their centre ~0.9), spread over two days.
+
+    Events are three days apart; their centres are nearly orthogonal (cosine within about ±0.2).
+    """
+    dim = 256
     centres = rng.standard_normal((events, dim))
     docs = []
     for e in range(events):
@@ -64,14 +67,26 @@ def test_adding_documents_never_renumbers_existing_stories() -> None:
     assert all(len(s) == 1 for s in events.values()), events
 
 
-def test_documents_far_apart_in_time_never_share_a_story() -> None:
-    v = np.ones(8, dtype=np.float32) / np.sqrt(8)
-    docs = [StoryDoc("a", v, T0), StoryDoc("b", v, T0 + timedelta(days=30)), StoryDoc("c", v, None)]
-    grouping = group_stories(docs, {}, StorySettings(max_days=7))
-    assert grouping.assignments["a"] != grouping.assignments["b"]
-    first = group_stories(docs[:1], {})
-    later = group_stories(docs[1:2], first.stories)
-    assert later.assignments["b"] != first.assignments["a"]
+def _pair(cosine: float) -> tuple[np.ndarray, np.ndarray]:
+    a, b = np.eye(8, dtype=np.float32)[:2]
+    return a, (cosine * a + np.sqrt(1 - cosine**2) * b).astype(np.float32)
+
+
+@pytest.mark.parametrize("runs", [1, 2])
+def test_time_apart_lowers_similarity_and_beyond_max_days_nothing_links(runs: int) -> None:
+    def together(cosine: float, days: float | None) -> bool:
+        a, b = _pair(cosine)
+        docs = [StoryDoc("a", a, T0), StoryDoc("b", b, None if days is None else T0 + timedelta(days=days))]
+        if runs == 1:
+            grouping = group_stories(docs, {})
+            return grouping.assignments["a"] == grouping.assignments["b"]
+        first = group_stories(docs[:1], {})
+        return group_stories(docs[1:], first.stories).assignments["b"] == first.assignments["a"]
+
+    assert together(0.4, 1) and together(0.4, None)  # within a week, or undated: no penalty
+    assert not together(0.4, 60)  # two months take 0.12 off: 0.28 is under the threshold
+    assert together(0.9, 60)  # a follow-up that says the same still joins
+    assert not together(1.0, 100)  # beyond max_days (90) nothing links
 
 
 def test_a_near_duplicate_follows_its_original_even_if_its_vector_differs() -> None:
