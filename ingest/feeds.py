@@ -18,6 +18,7 @@ from typing import Any
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
+from ingest.clean import strip_controls
 from ingest.dedupe import canonical_url
 from ingest.errors import FeedError, FetchError
 from ingest.fetch import check_url
@@ -45,7 +46,7 @@ def _text(detail: Mapping[str, Any] | None, value: str | None) -> str:
     if not value:
         return ""
     kind = (detail or {}).get("type", "text/html")
-    return html_to_text(value) if "html" in kind else value.strip()
+    return strip_controls(html_to_text(value) if "html" in kind else value).strip()
 
 
 def _date(entry: Mapping[str, Any], fetched_at: datetime) -> tuple[datetime | None, str | None, bool]:
@@ -93,11 +94,15 @@ def _item(entry: Mapping[str, Any], fetched_at: datetime) -> Item | None:
         title=title,
         summary=summary,
         content=content,
-        author=(entry.get("author") or None),
+        author=strip_controls(entry.get("author") or "").strip() or None,
         published_at=published_at,
         published_raw=published_raw,
         date_clamped=clamped,
-        categories=tuple(t["term"].strip() for t in entry.get("tags") or [] if (t.get("term") or "").strip()),
+        categories=tuple(
+            strip_controls(t["term"]).strip()
+            for t in entry.get("tags") or []
+            if strip_controls(t.get("term") or "").strip()
+        ),
     )
 
 

@@ -88,3 +88,14 @@ def test_extraction_quality_gate_on_aeb(corpora: Path) -> None:
     p, r, f1 = aeb_score(predictions, gold)
     print(f"AEB on {len(gold)} pages: precision {p:.3f} recall {r:.3f} F1 {f1:.3f}")
     assert f1 >= AEB_F1_FLOOR, f"F1 {f1:.4f} below the floor {AEB_F1_FLOOR} (P {p:.4f}, R {r:.4f})"
+
+
+def test_the_package_declares_what_the_fallback_extractor_imports() -> None:
+    """trafilatura falls back to justext, which needs lxml_html_clean: a fresh install must have it."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+
+    lxml = [r for r in map(Requirement, requires("trendpapers") or []) if r.name == "lxml" and not r.marker]
+    assert lxml and "html_clean" in lxml[0].extras
+    import justext  # noqa: F401  (fails without lxml_html_clean)

@@ -205,3 +205,17 @@ def test_utf7_encoded_declarations_are_seen(header: str) -> None:
         parse_feed(data, url="https://evil.example/feed", fetched_at=FETCHED, content_type=header)
     with pytest.raises(UnsafeXMLError):
         refuse_entity_declarations(data, "raw bytes")
+
+
+def test_control_characters_from_a_feed_are_stripped() -> None:
+    """ESC and BEL in a title once made feed.xml not well-formed and put terminal codes in papers."""
+    data = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+        b"<title>Mill \x1b[31mopens\x07 line</title><link>https://x.example/a</link>"
+        b"<description>Two\x0b lines\r\nhere\x00</description><author>a\x1bb@x.example</author>"
+        b"<category>re\x07cycling</category></item></channel></rss>"
+    )
+    item = parse_feed(data, url="https://x.example/feed", fetched_at=FETCHED).items[0]
+    assert item.title == "Mill [31mopens line"
+    assert item.summary == "Two lines\nhere"
+    assert item.author == "ab@x.example" and item.categories == ("recycling",)
