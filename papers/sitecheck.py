@@ -118,6 +118,51 @@ def harden_page(doc: lxml.html.HtmlElement, own_host: str | None) -> None:
             a.set("rel", "noopener nofollow")
 
 
+# Files a browser runs when opened on the site's origin: never copied through unchecked.
+_RUNNABLE = {".htm", ".xhtml", ".xht", ".shtml", ".xsl", ".xslt", ".mht", ".mhtml", ".svgz"}
+_SVG_FORBIDDEN = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener"}
+_LOADS_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.I)  # url(...) but to a #fragment of the file
+_SVG_INLINE_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|webp);", re.I)
+
+
+def svg_problems(data: bytes, name: str) -> list[str]:
+    """Why an SVG file is not inert: scripts, event handlers, links or loads outside the file."""
+    import lxml.etree
+
+    parser = lxml.etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = lxml.etree.fromstring(data, parser)
+    except lxml.etree.XMLSyntaxError as exc:
+        return [f"{name}: not a well-formed SVG file ({exc})"]
+    tree = root.getroottree()
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
+        return [f"{name}: an SVG file may not declare a DOCTYPE or entities"]
+    problems = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            if isinstance(element, lxml.etree._ProcessingInstruction):
+                problems.append(f"{name}: processing instruction <?{element.target}?>")
+            continue
+        tag = lxml.etree.QName(element).localname.lower()
+        if tag in _SVG_FORBIDDEN:
+            problems.append(f"{name}: <{tag}> is not allowed")
+        if tag == "style" and _LOADS_URL.search(element.text or ""):
+            problems.append(f"{name}: a stylesheet that loads url()")
+        if tag in {"animate", "set"} and (element.get("attributeName") or "").endswith("href"):
+            problems.append(f"{name}: <{tag}> may not change a link")
+        for attribute, value in element.attrib.items():
+            local = lxml.etree.QName(attribute).localname.lower()
+            if local.startswith("on"):
+                problems.append(f"{name}: event handler {local}")
+            elif local == "href" and not (value.startswith("#") or _SVG_INLINE_IMAGE.match(value)):
+                problems.append(
+                    f"{name}: <{tag}> links to {value[:60]!r} (only #fragments and inline images)"
+                )
+            elif _LOADS_URL.search(value):
+                problems.append(f"{name}: {local} loads url() from outside the file")
+    return problems
+
+
 def check_and_harden(
     site: Path, own_url: str | None = None, done: dict[Path, int] | None = None
 ) -> list[str]:
@@ -135,6 +180,12 @@ def check_and_harden(
         harden_page(doc, own_host)
         html = lxml.html.tostring(doc, doctype="<!doctype html>", encoding="unicode", method="html")
         path.write_text(html, encoding="utf-8")
+    for path in sorted(site.rglob("*")):
+        name = path.relative_to(site).as_posix()
+        if path.suffix.lower() in _RUNNABLE:
+            problems.append(f"{name}: a browser would run this file type; publish pages as Markdown")
+        elif path.suffix.lower() == ".svg" and path.is_file():
+            problems += svg_problems(path.read_bytes(), name)
     for path in sorted(site.rglob("*.css")):
         if _CSS_REMOTE.search(path.read_text(encoding="utf-8", errors="replace")):
             problems.append(f"{path.relative_to(site).as_posix()}: the stylesheet loads from another host")

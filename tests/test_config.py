@@ -220,3 +220,39 @@ def test_paper_settings_and_their_problems(tmp_path: Path) -> None:
     assert "papers.cadence: must be one of monthly, quarterly, not 'weekly'" in problems
     assert "papers.evidence: must be at least 1" in problems
     assert "papers.colour: unknown key" in problems
+
+
+def test_a_logo_must_be_an_inert_image_inside_the_workspace(tmp_path: Path) -> None:
+    """The logo is published as assets/logo: /etc/passwd or a scripted SVG must never get there."""
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(16))
+    (workspace / "fake.png").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (workspace / "clean.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><defs><linearGradient id="g"/></defs>'
+        '<rect fill="url(#g)" width="1" height="1"/></svg>',
+        encoding="utf-8",
+    )
+    (workspace / "scripted.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink" onload="alert(1)">'
+        '<script>alert(2)</script><image x:href="https://tracker.example/p.png"/></svg>',
+        encoding="utf-8",
+    )
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"\x89PNG\r\n\x1a\n")
+    for good in ("logo.png", "clean.svg"):
+        assert parse_config({"site": {"logo": good}}, root=workspace).site.logo == workspace / good
+    for bad, reason in [
+        ("../../../../etc/passwd", "is outside the workspace"),
+        ("../outside.png", "is outside the workspace"),
+        ("fake.png", "is not a PNG image"),
+        ("scripted.svg", "event handler onload"),
+        ("scripted.svg", "<script> is not allowed"),
+        ("scripted.svg", "links to 'https://tracker.example/p.png'"),
+    ]:
+        with pytest.raises(ConfigError) as caught:
+            parse_config({"site": {"logo": bad}}, root=workspace)
+        assert any(p.startswith("site.logo:") and reason in p for p in caught.value.problems), (
+            bad,
+            caught.value,
+        )

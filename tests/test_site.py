@@ -125,6 +125,38 @@ def test_a_failed_build_leaves_the_previous_site_in_place(workspace: Path, edit:
     assert [p.name for p in (workspace / "build" / "site-builds").iterdir()] == [site.name]
 
 
+@pytest.mark.parametrize(
+    ("where", "content", "message"),
+    [
+        (
+            "site/docs/badge.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>',
+            "badge.svg: <script> is not allowed",
+        ),
+        (
+            "papers/textile/charts/2026-Q4/extra.svg",
+            '<svg xmlns="http://www.w3.org/2000/svg"><a href="javascript:alert(1)"><text>x</text></a></svg>',
+            "extra.svg: <a> links to 'javascript:alert(1)'",
+        ),
+        ("site/docs/old.htm", "<script>alert(1)</script>", "old.htm: a browser would run this file type"),
+        (
+            "site/docs/page.xhtml",
+            "<html xmlns='http://www.w3.org/1999/xhtml'/>",
+            "page.xhtml: a browser would",
+        ),
+    ],
+)
+def test_files_a_browser_would_run_are_checked_or_refused(
+    workspace: Path, where: str, content: str, message: str
+) -> None:
+    site = (workspace / "build" / "site").resolve()
+    (workspace / where).parent.mkdir(parents=True, exist_ok=True)
+    (workspace / where).write_text(content, encoding="utf-8")
+    result = _tp(workspace, "build")
+    assert result.exit_code == 3 and message in result.output, result.output
+    assert (workspace / "build" / "site").resolve() == site
+
+
 def test_site_settings_reach_the_theme(workspace: Path) -> None:
     config = workspace / "trendpapers.toml"
     (workspace / "logo.svg").write_text(

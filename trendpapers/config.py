@@ -24,6 +24,7 @@ from ingest.runner import IngestSettings
 from papers.content import PaperSettings
 from papers.editions import CADENCES
 from papers.publish import COLOURS, SiteSettings, Workspace
+from papers.sitecheck import svg_problems
 from summarize.analyze import AnalysisSettings
 from summarize.embed import PRECISIONS
 from summarize.records import Industry
@@ -355,6 +356,44 @@ def _papers(problems: _Problems, raw: Any) -> PaperSettings:
     return replace(default, cadence=cadence, **numbers)
 
 
+# Image types a logo may have, by their first bytes; SVG is checked as the site checks it (an SVG
+# opened on its own runs its scripts on the site's origin).
+_IMAGES = {
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),
+}
+
+
+def _logo(problems: _Problems, root: Path, value: str) -> Path | None:
+    """The logo file: inside the workspace (it is published) and an image of a known type."""
+    path = (root / value).resolve()
+    if not path.is_relative_to(root.resolve()):
+        problems.add("site.logo", f"{value!r} is outside the workspace {root}; put the logo in the workspace")
+        return None
+    if not path.is_file():
+        problems.add("site.logo", f"no such file: {path}")
+        return None
+    if path.suffix.lower() == ".svg":
+        svg = svg_problems(path.read_bytes(), value)
+        for problem in svg:
+            problems.add("site.logo", problem)
+        return None if svg else path
+    if path.suffix.lower() not in _IMAGES:
+        problems.add("site.logo", f"{value!r} must be an image: {', '.join(['.svg', *_IMAGES])}")
+        return None
+    with path.open("rb") as f:
+        head = f.read(12)
+    if not head.startswith(_IMAGES[path.suffix.lower()]) or (
+        path.suffix.lower() == ".webp" and head[8:12] != b"WEBP"
+    ):
+        problems.add("site.logo", f"{value!r} is not a {path.suffix.lower()[1:].upper()} image")
+        return None
+    return path
+
+
 def _site(problems: _Problems, raw: Any, root: Path) -> SiteSettings:
     data = problems.table(raw, "site", {"language", "primary", "accent", "logo", "url"})
     default = SiteSettings()
@@ -371,10 +410,7 @@ def _site(problems: _Problems, raw: Any, root: Path) -> SiteSettings:
         colours[key] = colour
     logo = None
     if "logo" in data:
-        logo = root / problems.get(data, "logo", "site.logo", str, "")
-        if not logo.is_file():
-            problems.add("site.logo", f"no such file: {logo}")
-            logo = None
+        logo = _logo(problems, root, problems.get(data, "logo", "site.logo", str, ""))
     url = problems.get(data, "url", "site.url", str, None)
     if url is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
         problems.add("site.url", f"{url!r} must be an http(s) URL such as 'https://cluster.example/papers/'")
