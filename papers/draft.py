@@ -18,11 +18,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ingest.errors import InputError
 from papers import store
 from papers.charts import weekly_svg
 from papers.content import PaperData, PaperSettings, collect
 from papers.editions import Edition, edition_for, parse_edition
-from papers.files import utc_stamp, write_atomic, write_if_changed
+from papers.files import read_paper, utc_stamp, write_atomic, write_if_changed
 from papers.merge import merge3
 from papers.render import environment, footnote_definition, render_paper
 from summarize import store as analysis
@@ -39,7 +40,7 @@ class DraftOutcome:
     industry: str
     edition: str | None
     path: Path | None
-    action: str  # created, updated, unchanged, proposed, skipped
+    action: str  # created, updated, unchanged, proposed, skipped, failed
     detail: str = ""
 
 
@@ -105,7 +106,8 @@ def _draft_one(
     )
 
     if row is not None and render_paper(data, row.generated_at, env) == row.base:
-        if path.exists():
+        if path.is_file():
+            read_paper(path)  # nothing to merge, but a file the next merge could not read is reported now
             return DraftOutcome(industry.slug, edition.name, path, "unchanged")
         theirs = row.base  # the editors deleted the file: give them the last generated text again
         generated_at = row.generated_at
@@ -113,7 +115,10 @@ def _draft_one(
         generated_at = utc_stamp(now)
         theirs = render_paper(data, generated_at, env)
 
-    ours = path.read_text(encoding="utf-8") if path.exists() else None
+    try:
+        ours, newline = read_paper(path)
+    except FileNotFoundError:
+        ours, newline = None, "\n"
     if ours is None:
         merged, conflicts = theirs, 0
     else:
@@ -129,11 +134,11 @@ def _draft_one(
     if status != "draft" or conflicts:
         proposal = proposal_path(path)
         try:
-            waiting = proposal.read_text(encoding="utf-8")
+            waiting = read_paper(proposal)[0]
         except FileNotFoundError:
             waiting = ""
         if _STAMP.sub("", waiting) != _STAMP.sub("", merged):  # the same proposal again: left as it is
-            write_atomic(proposal, merged)
+            write_atomic(proposal, merged, newline)
         why = (
             f"{conflicts} conflicting changes" if conflicts else f"the paper is {status} and never rewritten"
         )
@@ -142,7 +147,7 @@ def _draft_one(
     merged = _keep_footnotes(conn, merged)
     write_charts(directory, data)
     if merged != ours:
-        write_atomic(path, merged)
+        write_atomic(path, merged, newline)
     store.save_paper(
         conn,
         store.PaperRow(
@@ -191,8 +196,11 @@ def draft_papers(
     for industry in industries:
         if only and industry.slug != only:
             continue
-        with engine.begin() as conn:
-            outcome = _draft_one(conn, directory, cluster, industry, wanted, settings, templates, now)
+        try:
+            with engine.begin() as conn:
+                outcome = _draft_one(conn, directory, cluster, industry, wanted, settings, templates, now)
+        except InputError as exc:  # one unreadable paper file: the other industries' papers go on
+            outcome = DraftOutcome(industry.slug, None, None, "failed", str(exc))
         log.info(
             "draft %s %s: %s %s", outcome.industry, outcome.edition or "-", outcome.action, outcome.detail
         )

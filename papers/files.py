@@ -1,5 +1,5 @@
-"""Atomic file writes (a reader, or a crash, sees the old file or the new one, never a part), and the
-time stamps written into files."""
+"""Paper files read with a clear error, atomic file writes (a reader, or a crash, sees the old file or
+the new one, never a part), and the time stamps written into files."""
 
 from __future__ import annotations
 
@@ -9,9 +9,33 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ingest.errors import InputError
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder, fsync, then rename.
+
+def read_paper(path: Path) -> tuple[str, str]:
+    """The text of an editor's file with ``\\n`` line ends, and the line end it uses (``\\r\\n`` or
+    ``\\n``), so that a rewrite keeps it. FileNotFoundError passes; anything else unreadable is an
+    InputError that names the file and what to do."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder where the paper file should be; move it away") from None
+    except PermissionError:
+        raise InputError(f"{path}: cannot be read (permission denied)") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8 in the editor"
+        ) from None
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return text.replace("\r\n", "\n"), newline
+
+
+def write_atomic(path: Path, text: str, newline: str = "\n") -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder, fsync, then rename; each
+    ``\\n`` written as ``newline``.
 
     The folder is fsynced too, so that after a power loss the rename itself is not lost.
     """
@@ -23,7 +47,7 @@ def write_atomic(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from ingest.errors import InputError
 from papers import frontmatter, store
 from papers.draft import proposal_path
-from papers.files import utc_stamp, write_atomic
+from papers.files import read_paper, utc_stamp, write_atomic
 
 # action → (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -66,7 +66,7 @@ def change_status(
                 f"{name} is {row.status}; only {' or '.join(sorted(allowed))} papers can be {target}"
             )
         try:
-            text = path.read_text(encoding="utf-8")
+            text, newline = read_paper(path)
         except FileNotFoundError:
             raise InputError(f"{name}: the file {path} is missing (draft it again)") from None
         warnings = []
@@ -83,7 +83,7 @@ def change_status(
         values: dict[str, object] = {"status": target, f"{target}_at": stamp}
         if by:
             values[f"{target}_by"] = by
-        write_atomic(path, frontmatter.update(text, str(path), values))
+        write_atomic(path, frontmatter.update(text, str(path), values), newline)
         changed = store.PaperRow(**{**row.__dict__, "status": target, "status_by": by, "status_at": now})
         store.save_paper(conn, changed)
         store.add_event(conn, row.industry, row.edition, target, by, now)

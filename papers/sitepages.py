@@ -15,9 +15,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ingest import store as ingest_store
+from ingest.errors import InputError
 from papers import frontmatter, store
 from papers.charts import weekly_svg
 from papers.escape import Md, md_link, md_text
+from papers.files import read_paper
 from papers.render import citation_link, yaml_value
 from summarize import store as analysis
 from summarize.records import Industry
@@ -48,9 +50,9 @@ def included_papers(conn: sa.Connection, papers_dir: Path, preview: bool) -> lis
             continue
         path = papers_dir / row.path
         try:
-            text = path.read_text(encoding="utf-8")
+            text, _ = read_paper(path)
             meta, _ = frontmatter.split(text, str(path))
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, InputError) as exc:
             log.warning("%s: left out of the site: %s", path, exc)
             continue
         tags = meta.get("tags")

@@ -288,6 +288,50 @@ def test_draft_reports_what_it_cannot_do(early_workspace: Path, tmp_path: Path) 
     assert result.exit_code == 2 and "unknown industry 'aviation'" in result.output
 
 
+def test_an_unreadable_paper_file_is_named_and_the_other_papers_go_on(
+    early_workspace: Path, tmp_path: Path
+) -> None:
+    config, engine = _workspace(early_workspace, tmp_path)
+    assert _draft(engine, config)["textile"] == "created"
+    textile = config.papers_dir / "textile" / "2026-Q4.md"
+    medtech = config.papers_dir / "medtech" / "2026-Q4.md"
+    textile.write_bytes(textile.read_bytes().replace(b"Textile", b"Textil\xe9", 1))  # Latin-1, not UTF-8
+    medtech.unlink()
+    medtech.mkdir()  # a folder where the paper file should be
+    cfg = ["-c", str(config.path)]
+    runner = CliRunner()
+    result = runner.invoke(cli, [*cfg, "draft"])
+    assert result.exit_code == 1, result.output
+    assert f"{textile}: is not UTF-8 text (byte 0xe9 at offset" in result.output
+    assert f"{medtech}: is a folder where the paper file should be" in result.output
+    assert "unchanged logistics 2026-Q4" in result.output  # the others went on
+    listing = runner.invoke(cli, [*cfg, "papers", "list"])
+    assert listing.exit_code == 0 and "[is not UTF-8 text" in listing.output, listing.output
+    assert "[is a folder where the paper file should be" in listing.output
+    approve = runner.invoke(cli, [*cfg, "papers", "approve", "textile"])
+    assert approve.exit_code == 2 and f"{textile}: is not UTF-8 text" in approve.output, approve.output
+    assert "Traceback" not in result.output + listing.output + approve.output
+
+
+def test_a_paper_keeps_the_editors_windows_line_endings(
+    early_workspace: Path, tmp_path: Path, embedder: TransformersEmbedder
+) -> None:
+    config, engine = _workspace(early_workspace, tmp_path)
+    _draft(engine, config)
+    path = config.papers_dir / "logistics" / "2026-Q4.md"
+    text = path.read_text(encoding="utf-8").replace(
+        "## Method and sources\n", "## Method and sources\n\nChecked.\n"
+    )
+    path.write_bytes(text.replace("\n", "\r\n").encode())
+    _analyze(engine, config, embedder, LATE)
+    assert _draft(engine, config, day=2)["logistics"] == "updated"
+    data = path.read_bytes()
+    assert b"Checked.\r\n" in data and data.count(b"\n") == data.count(b"\r\n")
+    assert CliRunner().invoke(cli, ["-c", str(config.path), "papers", "approve", "logistics"]).exit_code == 0
+    data = path.read_bytes()
+    assert b'status: "approved"\r\n' in data and data.count(b"\n") == data.count(b"\r\n")
+
+
 _WRITER = """
 import sys
 from pathlib import Path

@@ -306,6 +306,7 @@ def draft(ctx: click.Context, industry: str | None, edition: str | None) -> None
         engine = open_store(config.storage_url)
         result = recorded(engine, "draft", lambda: draft_stage(config, engine, industry, edition))
     _print(result)
+    sys.exit(EXIT_ITEM_ERRORS if result.errors else EXIT_OK)
 
 
 @cli.command("build")
@@ -350,6 +351,7 @@ def papers_group() -> None:
 def papers_list(ctx: click.Context, industry: str | None, status: str | None) -> None:
     """List papers with status, edition and file; flags papers edited since drafting, and proposals."""
     from papers.draft import proposal_path
+    from papers.files import read_paper
     from papers.store import list_papers
 
     config = _config(ctx)
@@ -361,10 +363,13 @@ def papers_list(ctx: click.Context, industry: str | None, status: str | None) ->
     for row in rows:
         path = config.papers_dir / row.path
         flags = []
-        if not path.exists():
+        try:
+            if read_paper(path)[0] != row.base:
+                flags.append("edited")
+        except FileNotFoundError:
             flags.append("file missing")
-        elif path.read_text(encoding="utf-8") != row.base:
-            flags.append("edited")
+        except InputError as exc:
+            flags.append(str(exc).removeprefix(f"{path}: "))
         if proposal_path(path).exists():
             flags.append("proposal waiting")
         extra = f" [{', '.join(flags)}]" if flags else ""
@@ -379,6 +384,7 @@ def papers_list(ctx: click.Context, industry: str | None, status: str | None) ->
 def papers_show(ctx: click.Context, industry: str, edition: str | None, text: bool) -> None:
     """Show a paper (default: the industry's latest edition): status, history, file, trends."""
     from papers.draft import proposal_path
+    from papers.files import read_paper
     from papers.lifecycle import find_paper
     from papers.store import events
 
@@ -400,7 +406,7 @@ def papers_show(ctx: click.Context, industry: str, edition: str | None, text: bo
         click.echo(f"    {trend['id']}: {trend['title']} ({trend['documents']} documents)")
     if text and path.exists():
         click.echo("")
-        click.echo(path.read_text(encoding="utf-8"), nl=False)
+        click.echo(read_paper(path)[0], nl=False)
 
 
 def _default_user() -> str | None:

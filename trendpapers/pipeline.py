@@ -98,7 +98,8 @@ def draft_stage(
     )
     counts = dict(Counter(o.action for o in outcomes))
     summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "no industries"
-    return StageResult("draft", counts, (), details, f"papers: {summary}")
+    errors = tuple(f"{o.industry}: {o.detail}" for o in outcomes if o.action == "failed")
+    return StageResult("draft", counts, errors, details, f"papers: {summary}")
 
 
 def build_stage(config: Config, engine: sa.Engine, preview: bool = False, force: bool = False) -> StageResult:
