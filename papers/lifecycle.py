@@ -45,6 +45,14 @@ def find_paper(conn: sa.Connection, industry: str, edition: str | None) -> store
     return rows[-1]
 
 
+def _documents(text: str, path: Path) -> int | None:
+    """The number of documents the paper was drafted from (its front matter), if it says."""
+    meta, _ = frontmatter.split(text, str(path))
+    provenance = meta.get("provenance")
+    count = provenance.get("documents") if isinstance(provenance, dict) else None
+    return count if isinstance(count, int) else None
+
+
 def change_status(
     engine: sa.Engine,
     directory: Path,
@@ -53,8 +61,13 @@ def change_status(
     action: str,
     by: str | None,
     now: datetime | None = None,
+    force: bool = False,
 ) -> StatusChange:
-    """Apply ``action`` (approve, publish, withdraw) to a paper; the file's front matter follows."""
+    """Apply ``action`` (approve, publish, withdraw) to a paper; the file's front matter follows.
+
+    An empty paper (no documents, the editors' prompts still in it) is refused for approval and
+    publication unless ``force``. A paper whose file is gone can still be withdrawn (from the store).
+    """
     allowed, target = TRANSITIONS[action]
     now = now or datetime.now(UTC)
     with engine.begin() as conn:
@@ -68,7 +81,9 @@ def change_status(
         try:
             text, newline = read_paper(path)
         except FileNotFoundError:
-            raise InputError(f"{name}: the file {path} is missing (draft it again)") from None
+            if target != "withdrawn":
+                raise InputError(f"{name}: the file {path} is missing (draft it again)") from None
+            text, newline = "", "\n"
         warnings = []
         if target in ("approved", "published"):
             if any(line.startswith(CONFLICT) for line in text.splitlines()):
@@ -76,6 +91,11 @@ def change_status(
                     f"{path}: holds unresolved merge conflict markers ('<<<<<<<'); resolve them first"
                 )
             if EDITOR_PROMPT in text:
+                if _documents(text, path) == 0 and not force:
+                    raise InputError(
+                        f"{path}: is empty (no documents in its window, and the editors' prompts are "
+                        f"still in it): nothing for members to read; write it, or {action} with --force"
+                    )
                 warnings.append(f"{path}: the editors' prompts are still in the text")
             if proposal_path(path).exists():
                 warnings.append(f"{proposal_path(path)}: a proposed new version is waiting to be reviewed")
@@ -83,7 +103,10 @@ def change_status(
         values: dict[str, object] = {"status": target, f"{target}_at": stamp}
         if by:
             values[f"{target}_by"] = by
-        write_atomic(path, frontmatter.update(text, str(path), values), newline)
+        if text:
+            write_atomic(path, frontmatter.update(text, str(path), values), newline)
+        else:
+            warnings.append(f"{path}: the file is missing; the paper is withdrawn in the store only")
         changed = store.PaperRow(**{**row.__dict__, "status": target, "status_by": by, "status_at": now})
         store.save_paper(conn, changed)
         store.add_event(conn, row.industry, row.edition, target, by, now)

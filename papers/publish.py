@@ -184,11 +184,11 @@ def _swap(link: Path, target: Path) -> None:
 
 
 def stage_docs(
-    engine: sa.Engine, ws: Workspace, site: SiteSettings, preview: bool
+    engine: sa.Engine, ws: Workspace, site: SiteSettings, preview: bool, force: bool = False
 ) -> tuple[dict[str, bytes], list[SitePaper], dict[str, Any]]:
     """Compose the Markdown tree into ``build/docs-site`` (``-preview``); returns it and MkDocs' options."""
     with engine.connect() as conn:
-        pages, papers = compose(conn, ws.papers_dir, ws.hand_written, ws.industries, ws.name, preview)
+        pages, papers = compose(conn, ws.papers_dir, ws.hand_written, ws.industries, ws.name, preview, force)
     if site.logo:
         pages[f"assets/logo{site.logo.suffix}"] = site.logo.read_bytes()
     pages["feed.xml"] = atom_feed(papers, ws.name, site.url)  # MkDocs copies it as it is
@@ -263,7 +263,7 @@ def build_site(
     started = time.perf_counter()
     site = site or SiteSettings()
     kind = "preview" if preview else "site"
-    pages, papers, options = stage_docs(engine, ws, site, preview)
+    pages, papers, options = stage_docs(engine, ws, site, preview, force)
     mkdocs_yml = ws.mkdocs_file.read_bytes() if ws.mkdocs_file and ws.mkdocs_file.is_file() else b""
     fingerprint = _fingerprints(pages, options, mkdocs_yml)
     link = ws.build_dir / kind

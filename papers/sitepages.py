@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ingest import store as ingest_store
-from ingest.errors import InputError
+from ingest.errors import InputError, SiteError
 from papers import frontmatter, store
 from papers.charts import weekly_svg
 from papers.escape import Md, md_link, md_text
@@ -41,8 +41,14 @@ def _page(title: str, body: list[str], **meta: object) -> bytes:
     return ("---\n" + "\n".join(head) + "\n---\n\n" + "\n".join(body).rstrip("\n") + "\n").encode("utf-8")
 
 
-def included_papers(conn: sa.Connection, papers_dir: Path, preview: bool) -> list[SitePaper]:
-    """Published papers (a preview adds drafts and approved ones), newest edition first."""
+def included_papers(
+    conn: sa.Connection, papers_dir: Path, preview: bool, force: bool = False
+) -> list[SitePaper]:
+    """Published papers (a preview adds drafts and approved ones), newest edition first.
+
+    A published paper whose file is missing or unreadable stops the site's build (members would lose
+    it without anyone deciding so); a preview, or a forced build, leaves it out with a warning.
+    """
     wanted = {"published"} | ({"draft", "approved"} if preview else set())
     found = []
     for row in store.list_papers(conn):
@@ -53,7 +59,14 @@ def included_papers(conn: sa.Connection, papers_dir: Path, preview: bool) -> lis
             text, _ = read_paper(path)
             meta, _ = frontmatter.split(text, str(path))
         except (OSError, InputError) as exc:
-            log.warning("%s: left out of the site: %s", path, exc)
+            problem = "the file is missing" if isinstance(exc, FileNotFoundError) else str(exc)
+            if row.status == "published" and not (preview or force):
+                raise SiteError(
+                    f"{row.industry} {row.edition} is published but {problem}; restore {path}, or take the "
+                    f"paper off the site with `trendpapers papers withdraw {row.industry} {row.edition}` "
+                    "(or `build --force`)"
+                ) from None
+            log.warning("%s: left out of the site: %s", path, problem)
             continue
         tags = meta.get("tags")
         tags = tags if isinstance(tags, list) else []
@@ -125,8 +138,9 @@ def compose(
     industries: Sequence[Industry],
     cluster: str,
     preview: bool,
+    force: bool = False,
 ) -> tuple[dict[str, bytes], list[SitePaper]]:
-    """The docs tree of the site, and the papers in it."""
+    """The docs tree of the site, and the papers in it (``force``: see ``included_papers``)."""
     pages: dict[str, bytes] = {}
     intro = f"# {md_text(cluster)}\n"
     if hand_written and hand_written.is_dir():
@@ -136,7 +150,7 @@ def compose(
                 pages[rel] = path.read_bytes()
         if (hand_written / "index.md").is_file():
             intro = (hand_written / "index.md").read_text(encoding="utf-8")
-    papers = included_papers(conn, papers_dir, preview)
+    papers = included_papers(conn, papers_dir, preview, force)
     for paper in papers:
         folder = papers_dir / paper.row.industry
         pages[f"papers/{paper.row.path}"] = paper.text.encode("utf-8")

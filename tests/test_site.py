@@ -4,6 +4,7 @@ reaches the public site, the preview, no-op rebuilds, and failed builds that lea
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -155,6 +156,33 @@ def test_files_a_browser_would_run_are_checked_or_refused(
     result = _tp(workspace, "build")
     assert result.exit_code == 3 and message in result.output, result.output
     assert (workspace / "build" / "site").resolve() == site
+
+
+def test_a_published_paper_whose_file_is_gone_stops_the_build_until_it_is_withdrawn(workspace: Path) -> None:
+    site = (workspace / "build" / "site").resolve()
+    before = _files(site)
+    (workspace / "papers" / "textile" / "2026-Q4.md").unlink()
+    result = _tp(workspace, "build")
+    assert result.exit_code == 3, result.output
+    assert "textile 2026-Q4 is published but the file is missing" in result.output
+    assert "trendpapers papers withdraw textile 2026-Q4" in result.output
+    assert (workspace / "build" / "site").resolve() == site and _files(site) == before
+    withdrawn = _tp(workspace, "papers", "withdraw", "textile")
+    assert withdrawn.exit_code == 0 and "withdrawn in the store only" in withdrawn.output, withdrawn.output
+    assert not (workspace / "build" / "site" / "papers" / "textile").exists()
+
+
+def test_an_empty_paper_is_approved_only_with_force(workspace: Path) -> None:
+    paper = workspace / "papers" / "medtech" / "2026-Q4.md"
+    text = paper.read_text(encoding="utf-8")
+    assert "**To fill in by the editors.**" in text
+    paper.write_text(re.sub(r"(?m)^  documents: \d+$", "  documents: 0", text, count=1), encoding="utf-8")
+    refused = _tp(workspace, "papers", "approve", "medtech")
+    assert refused.exit_code == 2 and "is empty (no documents in its window" in refused.output, refused.output
+    assert "or approve with --force" in refused.output
+    assert 'status: "draft"' in paper.read_text(encoding="utf-8")
+    forced = _tp(workspace, "papers", "approve", "medtech", "--force")
+    assert forced.exit_code == 0 and 'status: "approved"' in paper.read_text(encoding="utf-8")
 
 
 def test_site_settings_reach_the_theme(workspace: Path) -> None:

@@ -311,7 +311,11 @@ def draft(ctx: click.Context, industry: str | None, edition: str | None) -> None
 
 @cli.command("build")
 @click.option("--preview", is_flag=True, help="Include drafts (with a DRAFT banner), into build/preview.")
-@click.option("--force", is_flag=True, help="Build even if nothing changed.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Build even if nothing changed, leaving out published papers whose file is gone.",
+)
 @click.pass_context
 def build_command(ctx: click.Context, preview: bool, force: bool) -> None:
     """Build the members' site (published papers, trends, feed) and swap it into build/site.
@@ -424,9 +428,15 @@ def _status_command(action: str, help_text: str) -> None:
     @click.argument("edition", required=False)
     @click.option("--by", metavar="NAME", help="Who does this (default: the login name).")
     @click.option("--no-build", is_flag=True, hidden=not changes_site, help="Do not rebuild the site now.")
+    @click.option(
+        "--force",
+        is_flag=True,
+        hidden=action == "withdraw",
+        help="Also an empty paper (no documents, the editors' prompts still in it).",
+    )
     @click.pass_context
     def command(
-        ctx: click.Context, industry: str, edition: str | None, by: str | None, no_build: bool
+        ctx: click.Context, industry: str, edition: str | None, by: str | None, no_build: bool, force: bool
     ) -> None:
         from papers.lifecycle import change_status
 
@@ -434,7 +444,7 @@ def _status_command(action: str, help_text: str) -> None:
         with workspace_lock(config.root, f"papers {action}"):
             engine = open_store(config.storage_url)
             change = change_status(
-                engine, config.papers_dir, industry, edition, action, by or _default_user()
+                engine, config.papers_dir, industry, edition, action, by or _default_user(), force=force
             )
             for warning in change.warnings:
                 click.echo(f"warning: {warning}", err=True)
