@@ -137,7 +137,9 @@ def _mkdocs_options(ws: Workspace, site: SiteSettings, docs: Path, nav: list[Any
         "nav": nav,
         "not_in_nav": "/trends/*.md\n/papers/*/*.md",  # minor pages: a full nav is quadratic to build
         "plugins": ["search"],
-        "markdown_extensions": ["footnotes", "tables", {"toc": {"permalink": True}}, "admonition"],
+        # A mapping, not a list with {"toc": ...} in it: MkDocs pops such items while validating, and
+        # the preview server validates the same options again at every rebuild.
+        "markdown_extensions": {"footnotes": {}, "tables": {}, "toc": {"permalink": True}, "admonition": {}},
         "extra_css": ["assets/stylesheets/trendpapers.css"],  # from the theme folder
         "strict": True,
         "use_directory_urls": True,

@@ -226,18 +226,33 @@ def test_publishing_rebuilds_the_site_and_the_preview_server_shows_drafts(worksp
          "--address", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    try:
+    url = f"http://127.0.0.1:{port}/papers/logistics/2026-Q4/"
+
+    def page_once(wanted: str) -> str:
         page = ""
-        for _ in range(120):  # the dev server builds the site first
+        deadline = time.monotonic() + 180  # generous: the dev server builds first, and after an edit
+        while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/papers/logistics/2026-Q4/", timeout=2
-                ) as r:
+                with urllib.request.urlopen(url, timeout=5) as r:
                     page = r.read().decode("utf-8")
-                break
+                if wanted in page:
+                    break
             except OSError:
-                time.sleep(0.5)
-        assert "DRAFT: not published (status: draft)" in page
+                pass
+            time.sleep(0.5)
+        return page
+
+    try:
+        assert "DRAFT: not published (status: draft)" in page_once("DRAFT")
+        # A saved edit shows after a rebuild (MkDocs once failed its config on the second load).
+        paper = workspace / "papers" / "logistics" / "2026-Q4.md"
+        paper.write_text(
+            paper.read_text(encoding="utf-8").replace(
+                "## Method and sources\n", "## Method and sources\n\nSeen by Bo.\n"
+            ),
+            encoding="utf-8",
+        )
+        assert "Seen by Bo." in page_once("Seen by Bo.")
     finally:
         server.terminate()
         server.wait(timeout=30)
