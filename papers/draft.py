@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,11 +52,16 @@ def proposal_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".md") + ".proposed.md")
 
 
-def write_charts(directory: Path, data: PaperData) -> None:
+def write_charts(directory: Path, data: PaperData, missing_only: bool = False) -> None:
+    """The weekly chart of each trend the paper shows; with ``missing_only``, only the charts that do
+    not exist yet (a proposal's new trends; the charts the paper itself shows stay as they are)."""
     for section in (*data.trends, *data.weak_signals):
         t = section.trend
+        path = directory / data.industry.slug / section.chart
+        if missing_only and path.exists():
+            continue
         svg = weekly_svg(t.weekly, f"Documents per week: {t.title}", t.window_start.isoformat())
-        write_if_changed(directory / data.industry.slug / section.chart, svg)
+        write_if_changed(path, svg)
 
 
 def _keep_footnotes(conn: sa.Connection, text: str) -> str:
@@ -104,6 +109,18 @@ def _draft_one(
         {"id": s.trend.trend_id, "title": s.trend.title, "documents": s.trend.current}
         for s in (*data.trends, *data.weak_signals)
     )
+    if row is not None and row.pending is not None and not proposal_path(path).exists():
+        # The editors took what they wanted from the proposal into their file and deleted it: what
+        # the proposal was merged from is now the base, so the same conflict is not proposed again.
+        pending = row.pending
+        row = replace(
+            row,
+            base=pending["base"],
+            generated_at=pending["generated_at"],
+            trends=tuple(pending["trends"]),
+            pending=None,
+        )
+        store.save_paper(conn, row)
 
     if row is not None and render_paper(data, row.generated_at, env) == row.base:
         if path.is_file():
@@ -139,6 +156,10 @@ def _draft_one(
             waiting = ""
         if _STAMP.sub("", waiting) != _STAMP.sub("", merged):  # the same proposal again: left as it is
             write_atomic(proposal, merged, newline)
+        write_charts(directory, data, missing_only=True)  # so that taking the proposal breaks no link
+        if row is not None:
+            pending = {"base": theirs, "generated_at": generated_at, "trends": list(snapshot)}
+            store.save_paper(conn, replace(row, pending=pending))
         why = (
             f"{conflicts} conflicting changes" if conflicts else f"the paper is {status} and never rewritten"
         )

@@ -32,6 +32,9 @@ class StatusChange:
     row: store.PaperRow
     path: Path
     warnings: tuple[str, ...]
+    before: store.PaperRow  # the paper as it was, and its file's text (None: there was none)
+    text_before: str | None = None
+    newline: str = "\n"
 
 
 def find_paper(conn: sa.Connection, industry: str, edition: str | None) -> store.PaperRow:
@@ -110,4 +113,14 @@ def change_status(
         changed = store.PaperRow(**{**row.__dict__, "status": target, "status_by": by, "status_at": now})
         store.save_paper(conn, changed)
         store.add_event(conn, row.industry, row.edition, target, by, now)
-    return StatusChange(changed, path, tuple(warnings))
+    return StatusChange(changed, path, tuple(warnings), row, text or None, newline)
+
+
+def undo_status(engine: sa.Engine, change: StatusChange) -> None:
+    """Put a paper back as it was before ``change`` (file, status and history): a publication whose
+    site build failed did not happen."""
+    with engine.begin() as conn:
+        if change.text_before is not None:
+            write_atomic(change.path, change.text_before, change.newline)
+        store.save_paper(conn, change.before)
+        store.drop_last_event(conn, change.row.industry, change.row.edition)

@@ -30,6 +30,9 @@ papers = sa.Table(
     sa.Column("trends", sa.JSON, nullable=False),  # [{"id", "title", "documents"}] drafted from
     sa.Column("status_by", sa.Text),
     sa.Column("status_at", UTCDateTime),
+    # A proposal's generated side while it waits: {"base", "generated_at", "trends"}. When the editors
+    # delete the proposal (they took what they wanted), it becomes the base and trends above.
+    sa.Column("pending", sa.JSON),
 )
 
 paper_events = sa.Table(
@@ -50,7 +53,14 @@ MIGRATIONS = (
         "papers and their status history",
         lambda c: metadata.create_all(c, tables=[papers, paper_events]),
     ),
+    Migration("papers", 2, "the generated side of a waiting proposal", lambda c: _add_pending(c)),
 )
+
+
+def _add_pending(conn: sa.Connection) -> None:
+    # A database created at version 1 by today's code already has the column.
+    if "pending" not in {c["name"] for c in sa.inspect(conn).get_columns("papers")}:
+        conn.execute(sa.text("ALTER TABLE papers ADD COLUMN pending JSON"))
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ class PaperRow:
     trends: tuple[dict[str, Any], ...]
     status_by: str | None = None
     status_at: datetime | None = None
+    pending: dict[str, Any] | None = None
 
 
 def _row(r: Any) -> PaperRow:
@@ -79,6 +90,7 @@ def _row(r: Any) -> PaperRow:
         tuple(r.trends),
         r.status_by,
         r.status_at,
+        r.pending,
     )
 
 
@@ -124,6 +136,13 @@ def add_event(
         sa.insert(paper_events),
         [{"industry": industry, "edition": edition, "status": status, "by": by, "at": at}],
     )
+
+
+def drop_last_event(conn: sa.Connection, industry: str, edition: str) -> None:
+    last = sa.select(sa.func.max(paper_events.c.id)).where(
+        paper_events.c.industry == industry, paper_events.c.edition == edition
+    )
+    conn.execute(paper_events.delete().where(paper_events.c.id == last.scalar_subquery()))
 
 
 def events(conn: sa.Connection, industry: str, edition: str) -> list[tuple[str, str | None, datetime]]:

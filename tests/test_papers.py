@@ -214,6 +214,43 @@ def test_an_edit_where_new_data_changes_the_same_lines_leaves_the_file_and_write
     assert path.read_text(encoding="utf-8") == edited
 
 
+def test_a_conflict_resolved_by_hand_is_not_proposed_again_and_the_result_publishes(
+    early_workspace: Path, embedder: TransformersEmbedder, tmp_path: Path
+) -> None:
+    config, engine = _workspace(early_workspace, tmp_path)
+    _draft(engine, config)
+    path = config.papers_dir / "textile" / "2026-Q4.md"
+    line = next(x for x in path.read_text(encoding="utf-8").splitlines() if x.startswith("In the 90 days"))
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(line, "In the last quarter, much."), encoding="utf-8"
+    )
+    _analyze(engine, config, embedder, LATE)
+    assert _draft(engine, config, day=2)["textile"] == "proposed"
+
+    # The editors take the proposal, keep their own line, and delete the proposal file.
+    proposal = proposal_path(path)
+    resolved = re.sub(
+        r"^<<<<<<< yours\n(.*?)^=======\n.*?^>>>>>>> new\n",
+        r"\1",
+        proposal.read_text(encoding="utf-8"),
+        flags=re.M | re.S,
+    )
+    path.write_text(resolved, encoding="utf-8")
+    proposal.unlink()
+    assert _draft(engine, config, day=3)["textile"] == "unchanged"
+    assert not proposal.exists() and path.read_text(encoding="utf-8") == resolved
+    runner, cfg = CliRunner(), ["-c", str(config.path)]
+    shown = runner.invoke(cli, [*cfg, "papers", "show", "textile"]).output
+    assert "Weftronic weaves heat-stress sensors into workwear for foundries" in shown  # the taken trends
+
+    # Every chart the taken proposal links exists, so approving and publishing builds the site.
+    charts = re.findall(r"\]\((charts/[^)]+\.svg)\)", resolved)
+    assert charts and all((path.parent / c).is_file() for c in charts)
+    assert runner.invoke(cli, [*cfg, "papers", "approve", "textile"]).exit_code == 0
+    published = runner.invoke(cli, [*cfg, "papers", "publish", "textile"])
+    assert published.exit_code == 0 and "build: built" in published.output, published.output
+
+
 def test_lifecycle_commands_and_an_approved_paper_is_never_rewritten(
     early_workspace: Path, embedder: TransformersEmbedder, tmp_path: Path
 ) -> None:

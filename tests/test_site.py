@@ -172,6 +172,19 @@ def test_a_published_paper_whose_file_is_gone_stops_the_build_until_it_is_withdr
     assert not (workspace / "build" / "site" / "papers" / "textile").exists()
 
 
+def test_a_publication_whose_build_fails_does_not_happen(workspace: Path) -> None:
+    assert _tp(workspace, "papers", "approve", "medtech").exit_code == 0
+    paper = workspace / "papers" / "medtech" / "2026-Q4.md"
+    approved = paper.read_text(encoding="utf-8") + "\n<script>alert('editor')</script>\n"
+    paper.write_text(approved, encoding="utf-8")
+    result = _tp(workspace, "papers", "publish", "medtech")
+    assert result.exit_code == 3 and "not published, the site's build failed" in result.output, result.output
+    assert paper.read_text(encoding="utf-8") == approved
+    listing = _tp(workspace, "papers", "list", "--industry", "medtech").output
+    assert "approved" in listing and "published" not in listing
+    assert "published" not in _tp(workspace, "papers", "show", "medtech").output
+
+
 def test_an_empty_paper_is_approved_only_with_force(workspace: Path) -> None:
     paper = workspace / "papers" / "medtech" / "2026-Q4.md"
     text = paper.read_text(encoding="utf-8")

@@ -438,7 +438,7 @@ def _status_command(action: str, help_text: str) -> None:
     def command(
         ctx: click.Context, industry: str, edition: str | None, by: str | None, no_build: bool, force: bool
     ) -> None:
-        from papers.lifecycle import change_status
+        from papers.lifecycle import change_status, undo_status
 
         config = _config(ctx)
         with workspace_lock(config.root, f"papers {action}"):
@@ -450,7 +450,17 @@ def _status_command(action: str, help_text: str) -> None:
                 click.echo(f"warning: {warning}", err=True)
             click.echo(f"{change.row.industry} {change.row.edition}: {change.row.status} ({change.path})")
             if changes_site and not no_build:  # what members see follows at once
-                _print(recorded(engine, "build", lambda: build_stage(config, engine)))
+                try:
+                    _print(recorded(engine, "build", lambda: build_stage(config, engine)))
+                except TrendpapersError:
+                    if action == "publish":  # all or nothing: not on the site, so not published
+                        undo_status(engine, change)
+                        click.echo(
+                            f"{change.row.industry} {change.row.edition}: not published, the site's build "
+                            f"failed; the paper is {change.before.status} again",
+                            err=True,
+                        )
+                    raise
 
 
 _status_command("approve", "Approve a draft (default: the industry's latest edition).")
