@@ -85,12 +85,20 @@ def environment(workspace_templates: Path | None = None) -> jinja2.Environment:
 def render_paper(data: PaperData, generated_at: str, env: jinja2.Environment | None = None) -> str:
     """The paper's Markdown, front matter included."""
     env = env or environment()
-    cited = sorted({cited_id(s) for section in (*data.trends, *data.weak_signals) for s in section.summary})
+    # Each footnote is defined under the first trend that cites it, not in one list at the end: the
+    # end of a paper is where editors add text, and a list there that changes with every new
+    # document made each such addition a merge conflict.
+    footnotes: dict[str, list[Citation]] = {}
+    defined: set[int] = set()
+    for section in (*data.trends, *data.weak_signals):
+        cited = sorted({cited_id(s) for s in section.summary} - defined)
+        defined.update(cited)
+        footnotes[section.trend.trend_id] = [data.citations[i] for i in cited]
     text = env.get_template(TEMPLATE).render(
         data=data,
         title=f"{data.industry.name}: trends {data.edition.name}",
         generated_at=generated_at,
-        footnotes=[data.citations[i] for i in cited],
+        footnotes=footnotes,
     )
     # One blank line at most, one newline at the end: templates stay readable, output stays tidy.
     lines = [line.rstrip() for line in text.splitlines()]

@@ -42,8 +42,8 @@ SECTIONS = [
     "Key trends",
     "Weak signals",
     "What changed since the 90 days before",
-    "Questions for members and opportunities",
     "Method and sources",
+    "Questions for members and opportunities",
 ]
 
 
@@ -212,6 +212,29 @@ def test_an_edit_where_new_data_changes_the_same_lines_leaves_the_file_and_write
     assert "### Weftronic weaves heat-stress sensors into workwear for foundries" in proposal  # new data too
     assert _draft(engine, config, day=3)["textile"] == "proposed"  # until the editors resolve it
     assert path.read_text(encoding="utf-8") == edited
+
+
+def test_the_usual_edits_merge_cleanly_with_new_data(
+    early_workspace: Path, embedder: TransformersEmbedder, tmp_path: Path
+) -> None:
+    """Appending at the end and answering the prompts: the footnotes once listed at the end of the
+    paper changed with any new data, so an addition there always conflicted."""
+    config, engine = _workspace(early_workspace, tmp_path)
+    _draft(engine, config)
+    path = config.papers_dir / "textile" / "2026-Q4.md"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(
+        "> - Which members work on the key trends above? Who could supply, partner or buy?",
+        "Nordweave and Restrand want partners for sorting.",
+    )
+    path.write_text(text + "\nA closing word from the cluster office.\n", encoding="utf-8")
+    _analyze(engine, config, embedder, LATE)
+    assert _draft(engine, config, day=2)["textile"] == "updated"
+    merged = path.read_text(encoding="utf-8")
+    assert merged.endswith("\nA closing word from the cluster office.\n")
+    assert "Nordweave and Restrand want partners for sorting." in merged
+    assert "### Weftronic weaves heat-stress sensors into workwear for foundries" in merged  # the new data
+    _check_structure(path, "textile")
 
 
 def test_a_conflict_resolved_by_hand_is_not_proposed_again_and_the_result_publishes(

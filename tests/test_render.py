@@ -165,8 +165,8 @@ def test_a_paper_full_of_hostile_text_has_no_active_markup_and_keeps_its_structu
         ("h2", "Key trends"),
         ("h2", "Weak signals"),
         ("h2", "What changed since the 90 days before"),
-        ("h2", "Questions for members and opportunities"),
         ("h2", "Method and sources"),
+        ("h2", "Questions for members and opportunities"),
     ]
     assert [t for tag, t in headings if tag == "h3"] == [
         f"Trend {n} {' '.join(e.split())}" for n, e in enumerate(EVIL[:-2], 1)
