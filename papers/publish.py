@@ -239,6 +239,18 @@ def _fingerprints(pages: dict[str, bytes], options: dict[str, Any], mkdocs_yml: 
     return {"content": content.hexdigest(), "structure": structure.hexdigest()}
 
 
+def _output_digest(folder: Path) -> str:
+    """A digest of the files of a built site: their paths, sizes and modification times."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            info = path.stat()
+            digest.update(
+                f"{path.relative_to(folder).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\n".encode()
+            )
+    return digest.hexdigest()
+
+
 def _merge_search_index(old: dict[str, Any], out: Path) -> None:
     """A dirty build indexes only the pages it rebuilt: keep the previous entries of the others."""
     path = out / "search" / "search_index.json"
@@ -274,10 +286,15 @@ def build_site(
         last = json.loads(stamp.read_text(encoding="utf-8")) if link.is_dir() else {}
     except (OSError, ValueError):
         last = {}
-    if not force and last.get("content") == fingerprint["content"]:
+    # What was built must still be there as built: a plain `mkdocs build` (or a hand) may have
+    # emptied or replaced it; then nothing of it is trusted and it is built again in full.
+    intact = link.is_dir() and last.get("output") == _output_digest(link)
+    if not force and intact and last.get("content") == fingerprint["content"]:
         return BuildReport(link, "unchanged", len(pages), len(papers), time.perf_counter() - started)
     previous = link.resolve() if link.is_symlink() and link.is_dir() else None
-    incremental = not force and previous is not None and last.get("structure") == fingerprint["structure"]
+    incremental = (
+        not force and intact and previous is not None and last.get("structure") == fingerprint["structure"]
+    )
 
     builds = ws.build_dir / f"{kind}-builds"
     out = builds / str(time.time_ns())
@@ -303,7 +320,7 @@ def build_site(
         shutil.rmtree(out, ignore_errors=True)
         raise
     _swap(link, out)
-    write_atomic(stamp, json.dumps(fingerprint))
+    write_atomic(stamp, json.dumps({**fingerprint, "output": _output_digest(out)}))
     action = "built incrementally" if incremental else "built"
     for old in builds.iterdir():  # keep the new build and the one before (a reader may still be on it)
         if old != out and old.resolve() != previous:

@@ -84,6 +84,24 @@ def _comparable(folder: Path) -> dict[str, object]:
     return files
 
 
+def test_a_plain_mkdocs_build_leaves_the_live_site_alone_and_a_damaged_site_is_rebuilt(
+    workspace: Path,
+) -> None:
+    site = workspace / "build" / "site"
+    before = _files(site.resolve())
+    plain = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(workspace / "mkdocs.yml")],
+        cwd=workspace, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
+    assert _files(site.resolve()) == before
+    # Damage done by hand (or by an older workspace's mkdocs.yml): the next build notices.
+    shutil.rmtree(site.resolve() / "papers")
+    result = _tp(workspace, "build")
+    assert result.exit_code == 0 and "build: built" in result.output, result.output
+    assert _files(site.resolve()).keys() == before.keys()
+
+
 def test_editing_one_paper_rebuilds_it_alone_with_the_same_result_as_a_full_build(workspace: Path) -> None:
     assert _tp(workspace, "build").exit_code == 0  # the copy: built in full
     before = _files((workspace / "build" / "site").resolve())

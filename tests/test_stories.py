@@ -84,7 +84,7 @@ def test_time_apart_lowers_similarity_and_beyond_max_days_nothing_links(runs: in
         return group_stories(docs[1:], first.stories).assignments["b"] == first.assignments["a"]
 
     assert together(0.4, 1) and together(0.4, None)  # within a week, or undated: no penalty
-    assert not together(0.4, 60)  # two months take 0.12 off: 0.28 is under the threshold
+    assert not together(0.4, 60)  # two months take 0.15 off: 0.25 is under the threshold
     assert together(0.9, 60)  # a follow-up that says the same still joins
     assert not together(1.0, 100)  # beyond max_days (90) nothing links
 
