@@ -216,3 +216,37 @@ def test_backup_is_a_consistent_copy(workspace: Path, tmp_path: Path) -> None:
     with sqlite3.connect(folder / "store.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT count(*) FROM items").fetchone() == (3,)
+
+
+def test_check_reports_an_unusable_store_and_prints_warnings(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    assert CliRunner().invoke(cli, ["init", str(workspace)]).exit_code == 0
+    config = workspace / "trendpapers.toml"
+    (workspace / "mkdocs.yml").write_text(
+        (workspace / "mkdocs.yml")
+        .read_text(encoding="utf-8")
+        .replace("site_dir: build/mkdocs", "site_dir: build/site"),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["-c", str(config), "check"])
+    assert result.exit_code == 0 and "site_dir: is build/site, the live site" in result.output, result.output
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace('url = "sqlite:///', 'url = "postgresql://nobody@127.0.0.1:1/none" # '), encoding="utf-8"
+    )
+    result = CliRunner().invoke(cli, ["-c", str(config), "check"])
+    assert result.exit_code == 2 and "storage.url: cannot connect" in result.output, result.output
+
+
+def test_an_empty_database_file_is_not_taken_for_a_new_store(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    assert CliRunner().invoke(cli, ["init", str(workspace)]).exit_code == 0
+    config = workspace / "trendpapers.toml"
+    assert CliRunner().invoke(cli, ["-c", str(config), "status"]).exit_code == 0
+    database = next(workspace.rglob("*.db"))
+    database.write_bytes(b"")  # truncated: a full disk, a bad copy
+    result = CliRunner().invoke(cli, ["-c", str(config), "papers", "list"])
+    assert result.exit_code == 3 and "the database file is empty" in result.output, result.output
+    assert database.stat().st_size == 0
+    check = CliRunner().invoke(cli, ["-c", str(config), "check"])
+    assert check.exit_code == 2 and "the database file is empty" in check.output

@@ -256,3 +256,38 @@ def test_a_logo_must_be_an_inert_image_inside_the_workspace(tmp_path: Path) -> N
             bad,
             caught.value,
         )
+
+
+def test_what_check_once_accepted(tmp_path: Path) -> None:
+    """Header injection through the user agent, names with line breaks, an empty file."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(
+            {
+                "fetch": {"user_agent": "Trendpapers (+https://c.example)\r\nX-Evil: 1"},
+                "industries": [{"slug": "textile", "name": "Tex\ntile", "keywords": ["fibre"]}],
+                "sources": [{"name": "Wire\nX", "url": "https://wire.example/feed"}],
+            },
+            root=tmp_path,
+        )
+    problems = "\n".join(caught.value.problems)
+    assert "fetch.user_agent: may not contain line breaks or control characters" in problems
+    assert "industries[0].name: may not contain line breaks" in problems
+    assert "sources[0].name: may not contain line breaks" in problems
+    empty = write(tmp_path, "  \n")
+    with pytest.raises(ConfigError, match="the file is empty"):
+        load_config(empty)
+
+
+def test_what_is_allowed_but_probably_not_meant_is_a_warning(tmp_path: Path) -> None:
+    config = parse_config(
+        {
+            "fetch": {"allow_networks": ["0.0.0.0/0", "192.168.10.0/24"]},
+            "industries": [{"slug": "textile", "name": "Textile"}],
+        },
+        root=tmp_path,
+    )
+    warnings = "\n".join(config.warnings)
+    assert "fetch.allow_networks: 0.0.0.0/0 opens a large part of the address space" in warnings
+    assert "192.168.10.0/24" not in warnings
+    assert "industries[0].keywords: none given" in warnings
+    assert "sources: none configured" in warnings

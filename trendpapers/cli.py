@@ -26,7 +26,7 @@ from ingest.patentimport import ImportReport, import_patents
 from trendpapers import runs
 from trendpapers.backup import backup
 from trendpapers.config import CONFIG_NAME, Config, load_config
-from trendpapers.db import open_store
+from trendpapers.db import open_store, store_problem
 from trendpapers.lock import EXIT_LOCKED, workspace_lock
 from trendpapers.logs import setup_logging
 from trendpapers.pipeline import (
@@ -139,8 +139,13 @@ def init(directory: Path, name: str, force: bool) -> None:
 @cli.command()
 @click.pass_context
 def check(ctx: click.Context) -> None:
-    """Validate the configuration file; report every problem at once."""
+    """Validate the configuration file; report every problem at once, then what looks unintended."""
     config = _config(ctx)
+    problem = store_problem(config.storage_url)
+    if problem:
+        raise ConfigError([f"storage.url: {problem}"], str(config.path))
+    for warning in config.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"{config.path}: OK ({len(config.industries)} industries, {len(config.sources)} sources, "
         f"storage {config.storage_url})"

@@ -50,6 +50,8 @@ class Config:
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     papers: PaperSettings = field(default_factory=PaperSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
+    # What is allowed but probably not meant; `check` prints these.
+    warnings: tuple[str, ...] = ()
 
     @property
     def papers_dir(self) -> Path:
@@ -76,13 +78,17 @@ class Config:
 
 
 class _Problems:
-    """Collects problems with their key paths instead of stopping at the first."""
+    """Collects problems (and warnings) with their key paths instead of stopping at the first."""
 
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.warnings: list[str] = []
 
     def add(self, key: str, reason: str) -> None:
         self.items.append(f"{key}: {reason}")
+
+    def warn(self, key: str, reason: str) -> None:
+        self.warnings.append(f"{key}: {reason}")
 
     def table(self, data: Any, key: str, allowed: set[str]) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -152,7 +158,9 @@ def _fetch_policy(problems: _Problems, raw: Any) -> FetchPolicy:
         current = getattr(default, f.name)
         if f.name == "user_agent":
             ua = problems.get(data, "user_agent", "fetch.user_agent", str, current)
-            if not re.search(r"https?://|@", ua):
+            if any(ord(c) < 32 or ord(c) == 127 for c in ua):  # would split or forge HTTP headers
+                problems.add("fetch.user_agent", "may not contain line breaks or control characters")
+            elif not re.search(r"https?://|@", ua):
                 problems.add(
                     "fetch.user_agent", "must name a contact (a URL or an e-mail address) for site owners"
                 )
@@ -163,6 +171,14 @@ def _fetch_policy(problems: _Problems, raw: Any) -> FetchPolicy:
                 values["allow_networks"] = parse_networks(cidrs)
             except ValueError as exc:
                 problems.add("fetch.allow_networks", f"not a network: {exc}")
+            else:
+                for network in values["allow_networks"]:
+                    if network.prefixlen <= 8:
+                        problems.warn(
+                            "fetch.allow_networks",
+                            f"{network} opens a large part of the address space, private networks "
+                            "included, to any feed or redirect; allow the few hosts you need",
+                        )
         else:
             integer = isinstance(current, int)
             minimum: float = 0
@@ -199,6 +215,10 @@ def _ingest_settings(problems: _Problems, raw: Any) -> IngestSettings:
     return replace(default, **values)
 
 
+def _has_controls(text: str) -> bool:
+    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
+
+
 def _industries(problems: _Problems, raw: Any) -> tuple[Industry, ...]:
     if not isinstance(raw, list):
         problems.add("industries", "must be an array of tables ([[industries]])")
@@ -220,6 +240,8 @@ def _industries(problems: _Problems, raw: Any) -> tuple[Industry, ...]:
         name = problems.get(data, "name", f"{path}.name", str, "")
         if not name.strip():
             problems.add(f"{path}.name", "is required")
+        elif _has_controls(name):
+            problems.add(f"{path}.name", "may not contain line breaks or control characters")
         classes = problems.strings(data, "patent_classes", f"{path}.patent_classes")
         for code in classes:
             if not _CLASS_PREFIX.match(code.replace(" ", "").upper()):
@@ -227,12 +249,19 @@ def _industries(problems: _Problems, raw: Any) -> tuple[Industry, ...]:
                     f"{path}.patent_classes",
                     f"{code!r} is not a CPC/IPC prefix such as 'A61B' or 'B64C 1/00'",
                 )
+        keywords = problems.strings(data, "keywords", f"{path}.keywords")
+        if not keywords:
+            problems.warn(
+                f"{path}.keywords",
+                "none given: documents are assigned by the description's meaning alone, "
+                "which misses many; list the words your sector's news uses",
+            )
         result.append(
             Industry(
                 slug=slug,
                 name=name,
                 description=problems.get(data, "description", f"{path}.description", str, ""),
-                keywords=problems.strings(data, "keywords", f"{path}.keywords"),
+                keywords=keywords,
                 patent_classes=tuple(c.replace(" ", "").upper() for c in classes),
             )
         )
@@ -252,6 +281,8 @@ def _sources(problems: _Problems, raw: Any, industries: set[str]) -> tuple[Sourc
         name = problems.get(data, "name", f"{path}.name", str, "").strip()
         if not name:
             problems.add(f"{path}.name", "is required")
+        elif _has_controls(name):
+            problems.add(f"{path}.name", "may not contain line breaks or control characters")
         elif name in names:
             problems.add(f"{path}.name", f"duplicate source name {name!r}")
         names.add(name)
@@ -471,9 +502,31 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         papers=_papers(problems, top.get("papers", {})),
         site=_site(problems, top.get("site", {}), root),
     )
+    if not industries or not sources:
+        problems.warn(
+            "industries" if not industries else "sources",
+            "none configured: nothing will be collected or written (see the commented examples "
+            "of `trendpapers init`)",
+        )
+    mkdocs_yml = root / "mkdocs.yml"
+    if mkdocs_yml.is_file() and re.search(
+        r"(?m)^site_dir:\s*['\"]?build/site/?['\"]?\s*(#.*)?$", _text_of(mkdocs_yml)
+    ):
+        problems.warn(
+            f"{mkdocs_yml}: site_dir",
+            "is build/site, the live site: a plain `mkdocs build` would empty it; set site_dir: build/mkdocs",
+        )
+    config = replace(config, warnings=tuple(problems.warnings))
     if problems.items:
         raise ConfigError(problems.items, str(path) if path else None)
     return config
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def load_config(path: Path) -> Config:
@@ -486,6 +539,10 @@ def load_config(path: Path) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([f"cannot read the file: {exc}"], str(path)) from exc
+    if not text.strip():
+        raise ConfigError(
+            ["the file is empty (run `trendpapers init DIR` for a commented example)"], str(path)
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -9,8 +9,10 @@ transaction, and records them in ``schema_migrations``.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -100,8 +102,45 @@ def migrate(engine: sa.Engine, migrations: Sequence[Migration] = ALL_MIGRATIONS)
     return applied
 
 
+def _sqlite_file(url: str) -> Path | None:
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def open_store(url: str) -> sa.Engine:
-    """Engine for ``url`` with every migration applied."""
+    """Engine for ``url`` with every migration applied.
+
+    An empty SQLite file is refused: a store that was truncated (a full disk, a bad copy) must not
+    silently start over as a new one (its published papers would leave the site).
+    """
+    path = _sqlite_file(url)
+    if path is not None and path.is_file() and path.stat().st_size == 0:
+        raise StorageError(
+            f"{path}: the database file is empty; restore it from a backup, or delete it to start a new store"
+        )
     engine = create_engine(url)
     migrate(engine)
     return engine
+
+
+def store_problem(url: str) -> str | None:
+    """Why the store at ``url`` cannot be used, or None; changes nothing (for `check`)."""
+    path = _sqlite_file(url)
+    if path is not None:
+        if path.is_file():
+            return f"{path}: the database file is empty" if path.stat().st_size == 0 else None
+        folder = next((p for p in path.parents if p.exists()), None)
+        if folder is None or not folder.is_dir() or not os.access(folder, os.W_OK):
+            return f"{path}: cannot be created ({folder} is not a writable folder)"
+        return None
+    try:
+        engine = create_engine(url)
+        try:
+            with engine.connect():
+                return None
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, StorageError) as exc:
+        return f"cannot connect: {str(exc).splitlines()[0]}"
