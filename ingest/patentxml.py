@@ -11,6 +11,7 @@ reported per file with the reason.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -409,9 +410,42 @@ def _read_stream(stream: IO[bytes], name: str, *, recover: bool) -> list[PatentR
     return records
 
 
+# UTF-16 and UTF-32 XML, by byte-order mark or by how "<?" is written; the reader works on UTF-8.
+_WIDE = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+)
+
+
+def _as_utf8(stream: IO[bytes], head: bytes, name: str) -> IO[bytes]:
+    """``stream`` itself, or for UTF-16/32 XML the same document transcoded to UTF-8."""
+    encoding = next((enc for start, enc in _WIDE if head.startswith(start)), None)
+    if encoding is None:
+        return stream
+    stream.seek(0)
+    data = stream.read(4 * MAX_DOCUMENT_BYTES + 1)
+    if len(data) > 4 * MAX_DOCUMENT_BYTES:
+        raise UnsafeXMLError(f"{name}: refused: a {encoding} file larger than {4 * MAX_DOCUMENT_BYTES} bytes")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise _NotWellFormedError(f"{name}: not valid {encoding.upper()} text: {exc.reason}") from None
+    text = re.sub(r"^(<\?xml[^>]*?encoding\s*=\s*)(['\"])[^'\"]*\2", r"\1\2UTF-8\2", text.lstrip("\ufeff"))
+    return io.BytesIO(text.encode("utf-8"))
+
+
 def read_patent_stream(stream: IO[bytes], path: Path) -> FileReport:
     """Read every patent document in a seekable binary stream; never raises for bad content."""
     try:
+        head = stream.read(4096)
+        stream = _as_utf8(stream, head, str(path))
+        stream.seek(0)
         reason = _sniff(stream.read(4096))
         if reason:
             return FileReport(path, error=reason, unsupported=True)

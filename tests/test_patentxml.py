@@ -524,3 +524,14 @@ def test_a_document_over_the_size_cap_is_refused(tmp_path: Path, monkeypatch: py
     path.write_text(GRANT.format(subset="", title="x" * 20_000), encoding="utf-8")
     report = read_patent_file(path)
     assert report.error and "larger than 10000 bytes" in report.error
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_valid_utf16_or_utf32_file_is_read(tmp_path: Path, encoding: str) -> None:
+    source = (Path(__file__).parent / "data" / "patents" / "US09999901B2.xml").read_text(encoding="utf-8")
+    wide = tmp_path / "wide.xml"
+    wide.write_bytes(source.replace('encoding="UTF-8"', f'encoding="{encoding.upper()}"').encode(encoding))
+    report = read_patent_file(wide)
+    assert report.error is None and [r.title for r in report.records] == [
+        "Knitted sock with pressure sensing yarn"
+    ]
