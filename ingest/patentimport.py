@@ -85,6 +85,13 @@ def patent_document(record: PatentRecord, item: Item, item_id: int) -> Document:
     )
 
 
+def _stored_text(conn: sa.Connection, item_id: int) -> str:
+    text = conn.execute(
+        sa.select(store.documents.c.text).where(store.documents.c.item_id == item_id)
+    ).scalar()
+    return text or ""
+
+
 def import_patents(
     engine: sa.Engine, paths: Sequence[Path], *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> ImportReport:
@@ -112,8 +119,11 @@ def import_patents(
                 else:
                     item_id = known
                     updated += 1
+                    record = patentstore.with_known_fields(conn, record, item_id)
                 patentstore.save_patent(conn, record, item_id, f"file: {path}", now())
-                store.save_document(conn, patent_document(record, item, item_id), minhash=None, now=now())
+                if known is None or len(record.text) >= len(_stored_text(conn, item_id)):
+                    # a shorter text is a truncated or poorer copy: the stored document stays
+                    store.save_document(conn, patent_document(record, item, item_id), minhash=None, now=now())
     return ImportReport(tuple(reports), new, updated)
 
 

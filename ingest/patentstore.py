@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from ingest.migrations import Migration, UTCDateTime
-from ingest.patents import PatentRecord, PublicationNumber
+from ingest.patents import Party, PatentRecord, PublicationNumber
 from ingest.store import chunks, metadata
 
 patents = sa.Table(
@@ -67,6 +67,32 @@ def patent_items(conn: sa.Connection, numbers: Sequence[PublicationNumber]) -> d
                 if n.kind is None or kind is None or str(n) == number:
                     found.setdefault(str(n), item_id)
     return found
+
+
+def with_known_fields(conn: sa.Connection, record: PatentRecord, item_id: int) -> PatentRecord:
+    """``record`` with every field it lacks taken from the publication's stored row: a truncated
+    copy or a leniently read file never empties what a better reading stored."""
+    old = conn.execute(sa.select(patents).where(patents.c.item_id == item_id)).first()
+    if old is None:
+        return record
+
+    def parties(rows: list[list[str]]) -> tuple[Party, ...]:
+        return tuple(Party(name, key) for name, key in rows)
+
+    known = {
+        "title": old.title,
+        "application_number": old.application_number,
+        "applicants": parties(old.applicants),
+        "inventors": parties(old.inventors),
+        "publication_date": old.publication_date,
+        "filing_date": old.filing_date,
+        "priority_date": old.priority_date,
+        "cpc": tuple(old.cpc),
+        "ipc": tuple(old.ipc),
+        "classes": tuple(old.classes),
+        "language": old.language,
+    }
+    return replace(record, **{k: v for k, v in known.items() if v and not getattr(record, k)})
 
 
 def save_patent(conn: sa.Connection, record: PatentRecord, item_id: int, origin: str, now: datetime) -> None:

@@ -7,6 +7,7 @@ import itertools
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -535,3 +536,32 @@ def test_a_valid_utf16_or_utf32_file_is_read(tmp_path: Path, encoding: str) -> N
     assert report.error is None and [r.title for r in report.records] == [
         "Knitted sock with pressure sensing yarn"
     ]
+
+
+def test_a_truncated_copy_never_empties_what_a_full_import_stored(engine: sa.Engine, tmp_path: Path) -> None:
+    full = (Path(__file__).parent / "data" / "patents" / "US09999901B2.xml").read_bytes()
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "p.xml").write_bytes(full)
+    cut = full.index(b"<us-applicants>")
+    (tmp_path / "cut").mkdir()
+    (tmp_path / "cut" / "p.xml").write_bytes(full[:cut])  # the copy ends after the title
+
+    def stored() -> tuple[Any, str]:
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(patentstore.patents)).one()
+            text = conn.execute(sa.select(store.documents.c.text)).scalar_one()
+        return row, text
+
+    assert import_patents(engine, [tmp_path / "full"]).new == 1
+    row, text = stored()
+    assert row.applicants and row.inventors and row.cpc
+    report = import_patents(engine, [tmp_path / "cut"])
+    assert report.updated == 1 and report.files[0].warning  # read leniently, poorer
+    again, text_again = stored()
+    assert (again.title, again.applicants, again.inventors, again.cpc) == (
+        row.title,
+        row.applicants,
+        row.inventors,
+        row.cpc,
+    )
+    assert text_again == text and "pressure-sensing yarn" in text
