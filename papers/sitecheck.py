@@ -37,11 +37,17 @@ _LOADS = {
     "source": "src",
     "video": "src",
     "audio": "src",
+    "track": "src",
     "embed": "src",
     "object": "data",
     "link": "href",
     "use": "href",
+    "image": "href",  # SVG inside a page (lxml lower-cases the tag names)
+    "feimage": "href",
 }
+# More attributes that make a browser load what they name, on any element.
+_ALSO_LOADS = ("poster", "xlink:href", "background")
+_SVG_ANIMATIONS = {"animate", "set", "animatemotion", "animatetransform"}
 _URL_ATTRIBUTES = ("href", "src", "action", "formaction", "data", "xlink:href", "poster")
 _BAD_SCHEMES = ("javascript:", "vbscript:", "data:text", "data:application")
 _CSS_REMOTE = re.compile(r"(@import|url\()\s*['\"]?\s*(https?:)?//", re.I)
@@ -82,10 +88,20 @@ def check_page(doc: lxml.html.HtmlElement, name: str, own_host: str | None = Non
                 problems.append(f"{name}: a {value[:40]!r} URL in {attribute}= of <{el.tag}>")
         attribute = _LOADS.get(el.tag)
         rel = (el.get("rel") or "").split()
+        urls = [el.get(a) for a in _ALSO_LOADS]
         if attribute and not (el.tag == "link" and ("alternate" in rel or "canonical" in rel)):
-            url = el.get(attribute)
+            urls.append(el.get(attribute))
+        for candidate in (el.get("srcset") or "").split(","):  # "a.png 1x, https://x/b.png 2x"
+            urls.append(candidate.strip().split(" ")[0] if candidate.strip() else None)
+        for url in urls:
             if url and _elsewhere(url, own_host):
                 problems.append(f"{name}: <{el.tag}> loads {url!r} from another host")
+        if _CSS_REMOTE.search(el.get("style") or ""):
+            problems.append(f"{name}: a style= on <{el.tag}> loads from another host")
+        if el.tag in _SVG_ANIMATIONS:
+            for key in ("to", "from", "values", "by"):
+                if re.sub(r"\s", "", el.get(key) or "").lower().startswith(_BAD_SCHEMES):
+                    problems.append(f"{name}: <{el.tag}> sets a {el.get(key, '')[:40]!r} URL")
         if el.tag in ("iframe", "frame") and el.get("srcdoc") is not None:
             problems.append(f"{name}: an <{el.tag} srcdoc>")
     return problems

@@ -131,6 +131,23 @@ def test_editing_one_paper_rebuilds_it_alone_with_the_same_result_as_a_full_buil
             '\n<img src="https://cdn.example.org/x.png" alt="x">\n',
             "loads 'https://cdn.example.org/x.png' from another host",
         ),
+        (
+            '\n<img src="a.png" srcset="a.png 1x, https://t.example/b.png 2x" alt="x">\n',
+            "loads 'https://t.example/b.png'",
+        ),
+        ('\n<video poster="https://t.example/p.jpg"></video>\n', "<video> loads 'https://t.example/p.jpg'"),
+        (
+            '\n<p style="background: url(https://t.example/bg.png)">x</p>\n',
+            "a style= on <p> loads from another host",
+        ),
+        (
+            '\n<svg><image href="https://t.example/i.png"/><filter><feImage href="//t.example/f.png"/></filter></svg>\n',
+            "<image> loads 'https://t.example/i.png'",
+        ),
+        (
+            '\n<svg><a><animate attributeName="href" to="javascript:alert(1)"/><text>x</text></a></svg>\n',
+            "<animate> sets a 'javascript:alert(1)' URL",
+        ),
     ],
 )
 def test_a_failed_build_leaves_the_previous_site_in_place(workspace: Path, edit: str, message: str) -> None:
