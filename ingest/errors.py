@@ -81,6 +81,13 @@ class RateLimitedError(FetchError):
         self.retry_after = retry_after
 
 
+class HostClosedError(FetchError):
+    """Not tried: the host asked, answering another request of this run, to come back later."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason, transient=True)
+
+
 class RobotsDisallowedError(FetchError):
     """robots.txt of the host forbids fetching this page."""
 

@@ -26,7 +26,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import httpcore
 
-from ingest.errors import DeadlineError, FetchError, RateLimitedError, TooLargeError
+from ingest.errors import DeadlineError, FetchError, HostClosedError, RateLimitedError, TooLargeError
 from ingest.netguard import GuardedBackend, IPNetwork
 
 log = logging.getLogger(__name__)
@@ -193,6 +193,7 @@ class _HostGate:
         self.gap = gap
         self.next_start = 0.0
         self.closed_until = 0.0
+        self.closed_by = ""  # the answer that closed the host, in words
         self._lock = asyncio.Lock()
 
     @contextlib.asynccontextmanager
@@ -220,16 +221,18 @@ class _HostGate:
 
     def _check_open(self, url: str, now: float) -> None:
         if self.closed_until > now:
-            wait = self.closed_until - now
-            raise RateLimitedError(
-                url, f"host asked us to wait {wait:.0f}s more", status=429, retry_after=wait
+            raise HostClosedError(
+                url,
+                f"not tried: the host asked ({self.closed_by}) to wait {self.closed_until - now:.0f}s more",
             )
 
-    def hold_off(self, seconds: float, *, close: bool) -> None:
-        """No request to this host for ``seconds``: queued requests wait, or fail at once if ``close``."""
+    def hold_off(self, seconds: float, *, close: bool, why: str = "") -> None:
+        """No request to this host for ``seconds``: queued requests wait, or are not sent this run if
+        ``close`` (``why``: the answer that asked for it)."""
         until = asyncio.get_running_loop().time() + seconds
         if close:
-            self.closed_until = max(self.closed_until, until)
+            if until > self.closed_until:
+                self.closed_until, self.closed_by = until, why
         else:
             self.next_start = max(self.next_start, until)
 
@@ -331,7 +334,9 @@ class Fetcher:
                 wait = min(retry_after, self.policy.retry_after_cap)
                 # A wait we are willing to sit out holds the host's queue; a longer one closes the
                 # host for this run, so nothing else waits for it.
-                gate.hold_off(wait, close=wait > self.policy.retry_after_max_wait)
+                gate.hold_off(
+                    wait, close=wait > self.policy.retry_after_max_wait, why=f"HTTP {status} for {current}"
+                )
                 raise RateLimitedError(
                     url, f"HTTP {status}, Retry-After {wait:g}s", status=status, retry_after=wait
                 )

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import store
 from ingest.dedupe import NearDuplicateIndex, content_hash, minhash, words
-from ingest.errors import FetchError, ItemError, RateLimitedError, RobotsDisallowedError
+from ingest.errors import FetchError, HostClosedError, ItemError, RateLimitedError, RobotsDisallowedError
 from ingest.extract import detect_language, extract_page
 from ingest.feeds import parse_feed
 from ingest.fetch import Fetcher, FetchPolicy
@@ -243,6 +243,9 @@ class _Ingest:
     async def _source(self, fetcher: Fetcher, state: store.SourceState) -> SourceOutcome:
         try:
             result = await fetcher.fetch(state.url, etag=state.etag, last_modified=state.last_modified)
+        except HostClosedError as exc:  # another source's answer: not this one's failure
+            log.info("source %s: %s", state.name, exc.reason)
+            return SourceOutcome(state.name, "skipped", warning=exc.reason)
         except RateLimitedError as exc:
             return self._fail(state, exc.reason, exc.status, timedelta(seconds=exc.retry_after))
         except FetchError as exc:

@@ -238,6 +238,22 @@ def test_long_retry_after_defers_the_source_to_a_later_run(server: LocalServer, 
     assert len(server.hits("/busy")) == 1  # no request before the time the server asked for
 
 
+def test_a_hosts_long_wait_skips_its_other_sources_without_failing_them(
+    server: LocalServer, engine: sa.Engine
+) -> None:
+    server.static("/busy", b"", status=503, headers={"Retry-After": "999999"})
+    server.static("/other", rss(server.base, []))
+    sources = [SourceSpec("Busy", server.url("/busy")), SourceSpec("Other", server.url("/other"))]
+    report = ingest(engine, sources, policy=local_policy(host_concurrency=1), fetch_articles=False)
+    busy, other = report.sources
+    assert busy.status == "failed" and busy.error == "HTTP 503, Retry-After 86400s"  # capped at a day
+    assert other.status == "skipped" and "the host asked (HTTP 503 for" in (other.warning or "")
+    with engine.connect() as conn:
+        states = {s.name: s for s in store.source_states(conn)}
+    assert states["Busy"].last_status == 503 and states["Other"].consecutive_failures == 0
+    assert ingest(engine, sources[1:], fetch_articles=False).sources[0].status == "ok"  # tried next run
+
+
 def test_future_dates_are_clamped_in_the_store(server: LocalServer, engine: sa.Engine) -> None:
     feed = (Path(__file__).parent / "data" / "feeds" / "rss2.xml").read_bytes()
     server.static("/feed", feed)
