@@ -193,7 +193,7 @@ class _HostGate:
         self.gap = gap
         self.next_start = 0.0
         self.closed_until = 0.0
-        self.closed_by = ""  # the answer that closed the host, in words
+        self.closed_by = ""  # why the host is closed, in words
         self._lock = asyncio.Lock()
 
     @contextlib.asynccontextmanager
@@ -228,7 +228,7 @@ class _HostGate:
 
     def hold_off(self, seconds: float, *, close: bool, why: str = "") -> None:
         """No request to this host for ``seconds``: queued requests wait, or are not sent this run if
-        ``close`` (``why``: the answer that asked for it)."""
+        ``close`` (``why``: the reason, in words)."""
         until = asyncio.get_running_loop().time() + seconds
         if close:
             if until > self.closed_until:
@@ -274,39 +274,52 @@ class Fetcher:
         last_modified: str | None = None,
         max_bytes: int | None = None,
     ) -> FetchResult:
-        """GET ``url`` with retries for transient failures. Raises a ``FetchError`` subclass."""
+        """GET ``url`` with retries for transient failures. Raises a ``FetchError`` subclass.
+
+        The deadline covers the whole fetch, retries included. A host that let a request time out
+        is not asked again in this run: its other requests fail at once instead of each waiting out
+        the same silence.
+        """
         attempt = 0
+        deadline: list[float] = []  # set when the first request starts
         while True:
             try:
-                return await self._fetch_once(url, etag, last_modified, max_bytes or self.policy.max_bytes)
+                return await self._fetch_once(
+                    url, etag, last_modified, max_bytes or self.policy.max_bytes, deadline
+                )
             except RateLimitedError as exc:
                 if attempt >= self.policy.max_retries or exc.retry_after > self.policy.retry_after_max_wait:
                     raise
                 # The host gate already holds every request to this host until Retry-After has passed.
                 log.info("%s: %s; retrying after %.1fs", url, exc.reason, exc.retry_after)
             except _Transient as exc:
-                if attempt >= self.policy.max_retries:
-                    raise FetchError(url, exc.reason, status=exc.status, transient=True) from exc
                 delay = self.policy.backoff_base * 2**attempt * random.uniform(0.5, 1.5)
+                out_of_time = bool(deadline) and asyncio.get_running_loop().time() + delay >= deadline[0]
+                if attempt >= self.policy.max_retries or out_of_time:
+                    if exc.timed_out:
+                        self._gate(url).hold_off(self.policy.retry_after_cap, close=True, why=_silent(url))
+                    raise FetchError(url, exc.reason, status=exc.status, transient=True) from exc
                 log.info("%s: %s; retry %d in %.1fs", url, exc.reason, attempt + 1, delay)
                 await asyncio.sleep(delay)
+            except DeadlineError:
+                self._gate(url).hold_off(self.policy.retry_after_cap, close=True, why=_silent(url))
+                raise
             attempt += 1
 
     async def _fetch_once(
-        self, url: str, etag: str | None, last_modified: str | None, max_bytes: int
+        self, url: str, etag: str | None, last_modified: str | None, max_bytes: int, deadline: list[float]
     ) -> FetchResult:
         loop = asyncio.get_running_loop()
         current = check_url(url)
-        deadline_at: float | None = None
         for _hop in range(self.policy.max_redirects + 1):
             gate = self._gate(current)
             async with gate.turn(url, self._global):
                 # The deadline runs from the first request: waiting for a host's turn is politeness,
                 # bounded by the gap, not the server's slowness.
-                if deadline_at is None:
-                    deadline_at = loop.time() + self.policy.deadline
+                if not deadline:
+                    deadline.append(loop.time() + self.policy.deadline)
                 try:
-                    async with asyncio.timeout_at(deadline_at):
+                    async with asyncio.timeout_at(deadline[0]):
                         status, headers, body = await self._request(current, etag, last_modified, max_bytes)
                 except TimeoutError as exc:
                     raise DeadlineError(
@@ -335,7 +348,9 @@ class Fetcher:
                 # A wait we are willing to sit out holds the host's queue; a longer one closes the
                 # host for this run, so nothing else waits for it.
                 gate.hold_off(
-                    wait, close=wait > self.policy.retry_after_max_wait, why=f"HTTP {status} for {current}"
+                    wait,
+                    close=wait > self.policy.retry_after_max_wait,
+                    why=f"the host asked (HTTP {status} for {current}) to wait {wait:g}s",
                 )
                 raise RateLimitedError(
                     url, f"HTTP {status}, Retry-After {wait:g}s", status=status, retry_after=wait
@@ -381,7 +396,7 @@ class Fetcher:
                     decoder.feed(chunk)
                 return response.status, resp_headers, decoder.finish()
         except httpcore.TimeoutException as exc:
-            raise _Transient(f"timeout ({type(exc).__name__})", None) from exc
+            raise _Transient(f"timeout ({type(exc).__name__})", None, timed_out=True) from exc
         except (httpcore.ConnectError, httpcore.NetworkError) as exc:
             raise _Transient(f"connection failed: {exc or type(exc).__name__}", None) from exc
         except httpcore.ProtocolError as exc:
@@ -390,7 +405,11 @@ class Fetcher:
             raise FetchError(url, f"unsupported protocol: {exc}") from exc
 
 
+def _silent(url: str) -> str:
+    return f"the host did not answer {url} in time; it is not asked again in this run"
+
+
 class _Transient(Exception):  # noqa: N818  (internal signal, never leaves this module)
-    def __init__(self, reason: str, status: int | None):
+    def __init__(self, reason: str, status: int | None, *, timed_out: bool = False):
         super().__init__(reason)
-        self.reason, self.status = reason, status
+        self.reason, self.status, self.timed_out = reason, status, timed_out

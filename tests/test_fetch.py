@@ -282,6 +282,26 @@ def test_read_timeout_on_a_silent_server_is_retried_then_reported(server: LocalS
     assert len(server.hits("/silent")) == 2
 
 
+def test_a_silent_host_costs_one_deadline_and_is_not_asked_again_this_run(server: LocalServer) -> None:
+    def silent(req: BaseHTTPRequestHandler) -> None:
+        time.sleep(3)
+
+    url = server.route("/silent", silent)
+    server.static("/page", b"<html/>")
+
+    async def go() -> tuple[BaseException, BaseException]:
+        async with Fetcher(local_policy(read_timeout=0.4, max_retries=8, deadline=1.0)) as f:
+            first = (await asyncio.gather(f.fetch(url), return_exceptions=True))[0]
+            second = (await asyncio.gather(f.fetch(server.url("/page")), return_exceptions=True))[0]
+            return first, second
+
+    first, second = asyncio.run(go())
+    assert isinstance(first, FetchError) and not isinstance(first, HostClosedError)
+    assert len(server.hits("/silent")) <= 3  # retries stop at the deadline, not after 9 timeouts
+    assert isinstance(second, HostClosedError) and f"the host did not answer {url} in time" in second.reason
+    assert server.hits("/page") == []
+
+
 # --- politeness ----------------------------------------------------------------------------------
 
 
