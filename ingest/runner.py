@@ -33,7 +33,7 @@ from ingest.extract import detect_language, extract_page
 from ingest.feeds import parse_feed
 from ingest.fetch import Fetcher, FetchPolicy
 from ingest.patentimport import insert_patent_entries
-from ingest.records import Document, Extracted, ExtractionStatus, ParsedFeed, SourceSpec
+from ingest.records import Document, Extracted, ExtractionStatus, Item, ParsedFeed, SourceSpec
 from ingest.robots import RobotsCache
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,10 @@ class IngestSettings:
     respect_robots: bool = True
     workers: int = 2  # processes for parsing and extraction; 0 runs them in this process
     near_duplicate_threshold: float = 0.7  # estimated Jaccard of word 3-shingles
+    # New entries taken from one source in one run, newest first; the rest wait for later runs. A
+    # feed of 20,000 entries (an archive, a misconfigured export) would otherwise hold the
+    # workspace lock for hours of polite page fetches, and keep the editors' commands waiting.
+    max_new_items: int = 100
     pause_after_failures: int = 5
     failure_backoff: float = 300.0  # seconds before a failed source is tried again; doubles per failure
     max_failure_backoff: float = 86_400.0
@@ -151,6 +155,10 @@ def _page_date(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _newest_first(item: Item) -> tuple[bool, float]:
+    return item.published_at is None, -(item.published_at.timestamp() if item.published_at else 0.0)
 
 
 class _Progress:
@@ -273,10 +281,15 @@ class _Ingest:
         except ItemError as exc:  # not a feed, unsafe XML, a worker that died on it
             return self._fail(state, str(exc), result.status)
         with self.engine.begin() as conn:
+            unknown = store.unknown_items(conn, state.id, parsed.items)
+            taken = sorted(unknown, key=_newest_first)[: self.settings.max_new_items]
+            if len(unknown) > len(taken):
+                deferred = f"{len(unknown) - len(taken)} more new entries left for later runs (max_new_items)"
+                parsed = replace(parsed, warning="; ".join(filter(None, (parsed.warning, deferred))))
             if state.kind == "patent":
-                new = insert_patent_entries(conn, state.id, state.name, parsed.items, self.now())
+                new = insert_patent_entries(conn, state.id, state.name, taken, self.now())
             else:
-                new = store.insert_items(conn, state.id, parsed.items, self.now())
+                new = store.insert_items(conn, state.id, taken, self.now())
             store.record_fetch_success(
                 conn,
                 state.id,

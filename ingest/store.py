@@ -270,6 +270,15 @@ def chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
         yield values[start : start + _CHUNK]
 
 
+def unknown_items(conn: sa.Connection, source_id: int, candidates: Sequence[Item]) -> list[Item]:
+    """The items of ``candidates`` that this source has not stored yet, in their order."""
+    known: set[str] = set()
+    for keys in chunks([i.key for i in candidates]):
+        query = sa.select(items.c.key).where(items.c.source_id == source_id, items.c.key.in_(keys))
+        known.update(conn.execute(query).scalars())
+    return [i for i in candidates if i.key not in known]
+
+
 def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: datetime) -> int:
     """Insert items not seen before from this source; returns how many were new.
 
@@ -277,12 +286,7 @@ def insert_items(conn: sa.Connection, source_id: int, new: Iterable[Item], now: 
     inserted but marked as a duplicate of the earliest item with that URL, so its page is not
     fetched again.
     """
-    batch = list(new)
-    known: set[str] = set()
-    for keys in chunks([i.key for i in batch]):
-        query = sa.select(items.c.key).where(items.c.source_id == source_id, items.c.key.in_(keys))
-        known.update(conn.execute(query).scalars())
-    batch = [i for i in batch if i.key not in known]
+    batch = unknown_items(conn, source_id, list(new))
     rows = [
         {
             "source_id": source_id,

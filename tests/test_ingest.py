@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import time
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -252,6 +252,24 @@ def test_a_hosts_long_wait_skips_its_other_sources_without_failing_them(
         states = {s.name: s for s in store.source_states(conn)}
     assert states["Busy"].last_status == 503 and states["Other"].consecutive_failures == 0
     assert ingest(engine, sources[1:], fetch_articles=False).sources[0].status == "ok"  # tried next run
+
+
+def test_a_huge_feed_is_taken_a_few_newest_entries_per_run(server: LocalServer, engine: sa.Engine) -> None:
+    entries = "".join(
+        f'<item><title>Entry {n}</title><guid isPermaLink="false">e{n}</guid><description>Text {n}.</description>'
+        f"<pubDate>{(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n)):%a, %d %b %Y %H:%M:%S} GMT</pubDate></item>"
+        for n in range(2000)
+    )
+    server.static("/huge", rss(server.base, [], extra=entries))
+    sources = [SourceSpec("Huge", server.url("/huge"))]
+    first = ingest(engine, sources, fetch_articles=False, max_new_items=50)
+    assert first.new_items == 50 and "1950 more new entries left for later runs" in (
+        first.sources[0].warning or ""
+    )
+    with engine.connect() as conn:
+        guids = set(conn.execute(sa.select(store.items.c.guid)).scalars())
+    assert guids == {f"e{n}" for n in range(1950, 2000)}  # the newest
+    assert ingest(engine, sources, fetch_articles=False, max_new_items=50).new_items == 50
 
 
 def test_future_dates_are_clamped_in_the_store(server: LocalServer, engine: sa.Engine) -> None:
