@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import random
+import signal
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -155,6 +158,27 @@ def _page_date(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker: be killed when the parent process dies, even by SIGKILL (Linux), instead of
+    living on re-parented to PID 1 with the resource tracker."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Processes for parsing and extraction, which die with this process however it ends."""
+    # "spawn": forking a process that runs an event loop and resolver threads is unsafe.
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)
+    )
 
 
 def _newest_first(item: Item) -> tuple[bool, float]:
@@ -438,11 +462,7 @@ def run_ingest(
             )
         else:
             due.append(s)
-    make_executor = None
-    if settings.workers > 0:
-        # "spawn": forking a process that runs an event loop and resolver threads is unsafe.
-        context = multiprocessing.get_context("spawn")
-        make_executor = partial(ProcessPoolExecutor, settings.workers, mp_context=context)
+    make_executor = partial(worker_pool, settings.workers) if settings.workers > 0 else None
     job = _Ingest(engine, policy, settings, make_executor, now)
     timings: dict[str, float] = {}
     try:

@@ -135,3 +135,39 @@ def test_killed_runs_end_in_the_same_store_as_an_uninterrupted_one(
         assert not different, f"round {round_}: files differ: {different}"
         assert got == expected, f"round {round_}"
     assert interrupted >= 6  # of 20; about two thirds land there
+
+
+_POOL = """
+import os, time
+from ingest.runner import worker_pool
+pool = worker_pool(2)
+pids = {f.result() for f in [pool.submit(os.getpid) for _ in range(8)]}
+print(" ".join(map(str, sorted(pids))), flush=True)
+time.sleep(300)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie is dead, waiting for PID 1 to reap it
+
+
+def test_worker_processes_die_with_a_killed_parent() -> None:
+    """kill -9 of an ingest once left its workers (about 165 MB each) running under PID 1."""
+    parent = subprocess.Popen([sys.executable, "-c", _POOL], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        workers = [int(p) for p in parent.stdout.readline().split()]
+        assert workers and all(_alive(p) for p in workers)
+    finally:
+        parent.kill()
+        parent.wait(timeout=60)
+        if parent.stdout is not None:
+            parent.stdout.close()
+    deadline = time.monotonic() + 60  # generous: the kernel signals at once, a busy machine is slow
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers)
