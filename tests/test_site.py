@@ -3,6 +3,7 @@ reaches the public site, the preview, no-op rebuilds, and failed builds that lea
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import shutil
@@ -231,6 +232,24 @@ def test_an_empty_paper_is_approved_only_with_force(workspace: Path) -> None:
     assert 'status: "draft"' in paper.read_text(encoding="utf-8")
     forced = _tp(workspace, "papers", "approve", "medtech", "--force")
     assert forced.exit_code == 0 and 'status: "approved"' in paper.read_text(encoding="utf-8")
+
+
+def test_a_full_disk_during_a_build_is_a_message_and_leaves_the_site(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import papers.publish
+
+    site = (workspace / "build" / "site").resolve()
+    before = _files(site)
+
+    def disk_full(*args: object, **kwargs: object) -> None:  # the disk, not MkDocs, is what is tested
+        raise OSError(errno.ENOSPC, "No space left on device", str(workspace / "build"))
+
+    monkeypatch.setattr(papers.publish, "_mkdocs_build", disk_full)
+    result = _tp(workspace, "build", "--force")
+    assert result.exit_code == 3 and "No space left on device" in result.output, result.output
+    assert "a bug" not in result.output and "Traceback" not in result.output
+    assert (workspace / "build" / "site").resolve() == site and _files(site) == before
 
 
 def test_site_settings_reach_the_theme(workspace: Path) -> None:

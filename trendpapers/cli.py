@@ -7,6 +7,7 @@ usage error; 3 storage or other fatal error; 75 another process is writing to th
 
 from __future__ import annotations
 
+import errno
 import getpass
 import logging
 import sys
@@ -45,6 +46,9 @@ from trendpapers.workspace import init_workspace
 EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL = 0, 1, 2, 3
 
 
+_ENVIRONMENT_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
+
+
 class _Group(click.Group):
     """Turns our errors into messages and exit codes instead of tracebacks."""
 
@@ -65,7 +69,12 @@ class _Group(click.Group):
             sys.exit(EXIT_FATAL)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise  # usage errors and their exit codes are click's
-        except Exception:  # a bug: show where, and exit as a fatal error, never as "item errors"
+        except Exception as exc:  # a bug: show where, and exit as a fatal error, never as "item errors"
+            if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_ERRORS:
+                # Not a bug but the machine: a full disk, a read-only file system, missing rights.
+                where = f"{exc.filename}: " if exc.filename else ""
+                click.echo(f"error: {where}{exc.strerror}; fix that and run the command again", err=True)
+                sys.exit(EXIT_FATAL)
             traceback.print_exc()
             click.echo("error: unexpected failure (a bug; please report it with the trace above)", err=True)
             sys.exit(EXIT_FATAL)
