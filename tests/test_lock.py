@@ -29,19 +29,22 @@ def test_second_writer_exits_at_once_and_a_killed_holder_frees_the_lock(
     config = make_workspace(tmp_path / "ws", {"Slow": slow})
 
     holder = trendpapers(config, "run")
-    deadline = time.monotonic() + 10
-    while not server.hits("/slow.xml") and time.monotonic() < deadline:  # the holder is at work
-        time.sleep(0.05)
-    assert server.hits("/slow.xml")
+    try:
+        deadline = time.monotonic() + 120  # generous: a busy machine starts interpreters slowly
+        while not server.hits("/slow.xml") and time.monotonic() < deadline:  # the holder is at work
+            time.sleep(0.05)
+        assert server.hits("/slow.xml")
 
-    started = time.monotonic()
-    second = trendpapers(config, "run")
-    _out, err = second.communicate(timeout=10)
-    assert second.returncode == EXIT_LOCKED and time.monotonic() - started < 3  # interpreter start included
+        second = trendpapers(config, "run")
+        _out, err = second.communicate(timeout=120)
+        # "At once": while the holder still waits for its feed, however slowly the machine runs.
+        assert second.returncode == EXIT_LOCKED and holder.poll() is None
+    finally:
+        if holder.poll() is None:
+            os.kill(holder.pid, signal.SIGKILL)
     assert "workspace is busy" in err and f"pid {holder.pid}" in err and "`run`" in err
 
-    os.kill(holder.pid, signal.SIGKILL)
-    holder.communicate(timeout=10)  # also closes its pipes
+    holder.communicate(timeout=60)  # reaped, and its pipes closed
     config.write_text(
         config.read_text().replace(
             slow, server.static("/fast.xml", b"<rss version='2.0'><channel><title>t</title></channel></rss>")

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from functools import partial
 from pathlib import Path
 
@@ -31,6 +32,13 @@ def job(marks: str, name: str) -> int:
 def test_failing_job_runs_again_others_keep_time_hung_job_is_stopped(tmp_path: Path) -> None:
     marks = tmp_path / "marks"
     outcomes: list[Outcome] = []
+
+    def record(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        ran = Counter(o.job for o in outcomes)
+        if ran["boom"] >= 2 and ran["tick"] >= 2 and ran["hang"] >= 1:
+            scheduler.stop()  # enough seen: a busy machine only takes longer to get here
+
     scheduler = Scheduler(
         [
             JobSpec("boom", "every 1 second", 30),
@@ -38,17 +46,17 @@ def test_failing_job_runs_again_others_keep_time_hung_job_is_stopped(tmp_path: P
             JobSpec("hang", "every 2 seconds", 1),
         ],
         partial(job, str(marks)),
-        record=outcomes.append,
+        record=record,
         state_file=tmp_path / STATE_NAME,
     )
-    scheduler.loop(run_for=7)
+    scheduler.loop(run_for=600)
     ran = [line.split()[0] for line in marks.read_text().splitlines()]
     assert ran.count("boom") >= 2 and ran.count("tick") >= 2 and ran.count("hang") >= 1
     by_job = {o.job: [x for x in outcomes if x.job == o.job] for o in outcomes}
     assert all(o.status == "failed" for o in by_job["boom"])
     assert all(o.status == "ok" for o in by_job["tick"])
     hung = by_job["hang"][0]
-    assert hung.status == "timeout" and 1 <= hung.seconds < 1 + 11  # timeout, then SIGTERM and grace
+    assert hung.status == "timeout" and 1 <= hung.seconds < 60  # timeout, SIGTERM, grace (generous: load)
     assert read_state(tmp_path) == {}  # removed on exit: `status` shows no stale due times
 
 
@@ -88,7 +96,7 @@ def test_schedule_command_reports_next_times_and_stops_on_sigterm(
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # generous: each run starts an interpreter
         while len(server.hits("/f.xml")) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(server.hits("/f.xml")) >= 2  # ran, and ran again
@@ -117,16 +125,27 @@ def orphan_maker(marks: str, name: str) -> int:
 def test_a_stopped_job_takes_its_own_processes_with_it(tmp_path: Path) -> None:
     marks = tmp_path / "worker.pid"
     outcomes: list[Outcome] = []
+
+    def record(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        scheduler.stop()
+
+    # The timeout leaves a busy machine time to start the job and its worker.
     scheduler = Scheduler(
-        [JobSpec("hang", "every 1 second", 2)], partial(orphan_maker, str(marks)), record=outcomes.append
+        [JobSpec("hang", "every 1 second", 8)], partial(orphan_maker, str(marks)), record=record
     )
-    scheduler.loop(run_for=2.5)
+    scheduler.loop(run_for=600)
     assert outcomes and outcomes[0].status == "timeout"
     worker = int(marks.read_text())
-    time.sleep(0.5)
-    # Gone with its job: no such process, or a zombie waiting for init (which may not reap here).
     stat = Path(f"/proc/{worker}/stat")
-    assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+    def gone() -> bool:  # no such process, or a zombie waiting for init (which may not reap here)
+        return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+    deadline = time.monotonic() + 60
+    while not gone() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gone()
 
 
 def test_zero_intervals_are_refused() -> None:

@@ -322,4 +322,8 @@ def test_publishing_rebuilds_the_site_and_the_preview_server_shows_drafts(worksp
         assert "Seen by Bo." in page_once("Seen by Bo.")
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # never left running: reaped whatever happens
+            server.kill()
+            server.wait()
