@@ -101,7 +101,9 @@ def ingested(
             engine,
             sources,
             local_policy(concurrency=32, host_concurrency=32),
-            local_settings(fetch_articles=False, workers=2),
+            local_settings(
+                fetch_articles=False, workers=2, max_new_items=100_000
+            ),  # every entry: parsing is tested
         )
     finally:
         server.stop()

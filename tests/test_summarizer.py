@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,3 +62,29 @@ def test_real_articles_from_the_corpus(corpora: Path) -> None:
     texts = {d.id: d.text for d in docs}
     assert summary.sentences and len(summary.text.split()) <= 100
     assert all(s.text in texts[s.source_id] for s in summary.sentences)
+
+
+def test_the_chosen_sentences_are_the_best_cover_within_the_budget() -> None:
+    """Exact, not greedy: on this cluster, picking by gain per word (as before) covered 36 of the
+    best 43 concept weight. Checked against every subset of the candidates."""
+    import itertools
+
+    from summarize.summarizer import _candidates, _weights
+
+    docs = _clusters()["port-strike"][:3]
+    settings = SummarySettings(max_words=40, position_bonus=0.0, max_sentences_per_doc=4)
+    candidates = _candidates(docs, settings)
+    weights = _weights(candidates, len(docs))
+
+    def value(chosen: Sequence[Any]) -> float:
+        return sum(weights.get(k, 0.0) for k in set().union(*(c.concepts for c in chosen)))
+
+    best = max(
+        value(subset)
+        for r in range(len(candidates) + 1)
+        for subset in itertools.combinations(candidates, r)
+        if sum(c.length for c in subset) <= settings.max_words
+    )
+    summary = summarize(docs, settings)
+    chosen = [c for c in candidates if c.text in {s.text for s in summary.sentences}]
+    assert value(chosen) == best == 43
