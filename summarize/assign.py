@@ -74,9 +74,18 @@ def profile_text(industry: Industry) -> str:
     return ". ".join(parts)
 
 
+# Endings a keyword may carry and still be the same word: plurals and possessives always; past
+# tenses and German endings only on words of four letters or more, where they cannot turn one word
+# into another ("car" is not "care", "card" or "cared"; "Fahrzeug" is "Fahrzeugen").
+_ALWAYS = ("s", "es", "'s", "’s")
+_LONGER = ("ed", "ing", "e", "n", "en", "ern", "ien")
+
+
 @lru_cache(maxsize=1024)
 def _keyword_pattern(keyword: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)" + re.escape(keyword.lower()) + r"\w{0,3}(?!\w)")  # plural/inflected forms
+    endings = _ALWAYS + (_LONGER if len(keyword) >= 4 else ())
+    alternatives = "|".join(re.escape(e) for e in endings)
+    return re.compile(r"(?<!\w)" + re.escape(keyword.lower()) + f"(?:{alternatives})?" + r"(?!\w)")
 
 
 def assign(

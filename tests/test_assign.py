@@ -54,3 +54,17 @@ def test_keywords_match_whole_words_only() -> None:
 
 def test_profile_text_reads_like_a_description() -> None:
     assert profile_text(TEXTILE) == "Textile. Fibres and fabrics. recycling, yarn"
+
+
+def test_a_keyword_matches_its_inflections_but_not_other_words() -> None:
+    """ "car" once counted for "care" and "card": any three letters were taken as an ending."""
+    cars = Industry("automotive", "Automotive", "", ("car", "Fahrzeug", "implant"))
+
+    def found(text: str) -> tuple[str, ...]:
+        return assign([_doc([1, 0, 0, 0], text)], [cars], PROFILES[:1])[0].keywords
+
+    for other in ("Patient care at home", "A new card payment", "They cared", "carbon fibre", "implantation"):
+        assert found(other) == (), other
+    assert found("Two cars and the car's owner") == ("car",)
+    assert found("Neue Fahrzeuge, mit Fahrzeugen") == ("Fahrzeug",)
+    assert found("Implants implanted") == ("implant",)
