@@ -2,9 +2,9 @@
 
 Sentences are chosen for coverage and non-redundancy the way the best classic extractive system
 (ICSI's concept-based summariser, Gillick and Favre 2009) does it: a *concept* is a stemmed word
-bigram, worth the number of documents that use it; a summary is worth the concepts it covers, each
-counted once, so a sentence that repeats what is already chosen gains nothing, plus a small bonus
-for sentences near the top of an article (news puts the event first). The best set of sentences
+bigram, worth the number of documents that use it, plus a small bonus when it occurs near the top
+of an article (news puts the event first); a summary is worth the concepts it covers, each counted
+once, so a sentence that repeats what is already chosen gains nothing. The best set of sentences
 within the word budget is found exactly, as an integer program (scipy's HiGHS solver), not
 greedily. Every chosen sentence is an exact substring of its document and carries its id.
 """
@@ -15,8 +15,9 @@ import itertools
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from summarize.text import STOPWORDS, sentences, stem, words
+from summarize.text import STOPWORDS, balanced, is_boilerplate, needs_antecedent, sentences, stem, words
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class SummarySettings:
     max_words: int = 100
     min_sentence_words: int = 6  # shorter pieces are headings, datelines or captions
     max_sentence_words: int = 55  # longer ones are usually run-ons from lists or bad splits
-    position_bonus: float = 1.0  # concept weight added for an article's first sentence, halving after
+    position_bonus: float = 1.0  # weight added to a concept in an article's first sentence, halving after
     max_sentences_per_doc: int = 40  # deep sentences rarely carry the event; bounds the work
 
 
@@ -58,6 +59,7 @@ class _Candidate:
     text: str
     length: int
     concepts: frozenset[tuple[str, str]]
+    dependent: bool = False  # reads right only after the sentence before it in its document
 
 
 def _concepts(text: str) -> frozenset[tuple[str, str]]:
@@ -78,30 +80,66 @@ def _candidates(docs: Sequence[SourceDoc], settings: SummarySettings) -> list[_C
                 continue
             if sentence.endswith("?") or sentence[-1:] not in ".!\"'”’)":
                 continue  # questions and unfinished fragments read badly out of context
+            if is_boilerplate(sentence) or not balanced(sentence):
+                continue  # a call to action, legal text; half a quotation
             seen.add(key)
-            out.append(_Candidate(d, position, sentence, length, _concepts(sentence)))
+            out.append(
+                _Candidate(d, position, sentence, length, _concepts(sentence), needs_antecedent(sentence))
+            )
     return out
 
 
-def _weights(candidates: Sequence[_Candidate], n_docs: int) -> dict[tuple[str, str], float]:
-    """A concept's weight: how many documents use it (within one document: how often, so that a
-    single article still has something to cover)."""
+def _weights(
+    candidates: Sequence[_Candidate], n_docs: int, position_bonus: float = 0.0
+) -> dict[tuple[str, str], float]:
+    """A concept's weight: how many documents use it (within one document: how often it recurs, so
+    that a single article still has something to cover), plus ``position_bonus`` halved for each
+    sentence its earliest occurrence stands below the top of an article."""
     if n_docs == 1:
         counts = Counter(c for cand in candidates for c in cand.concepts)
-        return {c: float(n) for c, n in counts.items() if n >= 2}
-    by_doc: Counter[tuple[str, str]] = Counter()
-    for d in range(n_docs):
-        by_doc.update(set().union(*(c.concepts for c in candidates if c.doc == d)))
-    floor = 3 if n_docs >= 6 else 2  # ICSI's cut-off for 10-document clusters, eased for small ones
-    return {c: float(n) for c, n in by_doc.items() if n >= floor}
+        found = {c: float(n) for c, n in counts.items()}
+    else:
+        by_doc: Counter[tuple[str, str]] = Counter()
+        for d in range(n_docs):
+            by_doc.update(set().union(*(c.concepts for c in candidates if c.doc == d)))
+        floor = 3 if n_docs >= 6 else 2  # ICSI's cut-off for 10-document clusters, eased for small ones
+        found = {c: float(n) for c, n in by_doc.items() if n >= floor}
+    earliest: dict[tuple[str, str], int] = {}
+    for cand in candidates:
+        for c in cand.concepts & found.keys():
+            earliest[c] = min(earliest.get(c, cand.position), cand.position)
+    return {c: w + position_bonus * 0.5 ** earliest[c] for c, w in found.items()}
+
+
+def _dependencies(fitting: Sequence[_Candidate], columns: int) -> Any:
+    """Rows s_j - s_before <= 0: a dependent sentence only with the one right before it in its
+    document (chosen sentences are printed in document order, so the two stand together); s_j <= 0
+    when that one is no candidate."""
+    from scipy.sparse import coo_array
+
+    at = {(c.doc, c.position): j for j, c in enumerate(fitting)}
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    dependent = [(j, at.get((c.doc, c.position - 1))) for j, c in enumerate(fitting) if c.dependent]
+    for r, (j, before) in enumerate(dependent):
+        rows.append(r)
+        cols.append(j)
+        vals.append(1.0)
+        if before is not None:
+            rows.append(r)
+            cols.append(before)
+            vals.append(-1.0)
+    return coo_array((vals, (rows, cols)), shape=(len(dependent), columns))
 
 
 def _best_cover(
     candidates: Sequence[_Candidate], weights: dict[tuple[str, str], float], settings: SummarySettings
 ) -> list[_Candidate]:
-    """The sentences that together cover the most concept weight (plus position bonus) within the
-    word budget: max sum(w_i c_i) + sum(b_j s_j) subject to sum(l_j s_j) <= budget, a concept
-    counted (c_i = 1) only if a chosen sentence holds it, and every concept of a chosen sentence."""
+    """The sentences that together cover the most concept weight within the word budget:
+    max sum(w_i c_i) subject to sum(l_j s_j) <= budget, a concept counted (c_i = 1) only if a
+    chosen sentence holds it, every concept of a chosen sentence counted, and dependent sentences
+    only after their antecedent. Among equal covers, the fewest words."""
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_array, vstack
@@ -133,15 +171,17 @@ def _best_cover(
         ),
         shape=(m, n + m),
     )
+    dependency = _dependencies(fitting, n + m)
     length = np.concatenate([[c.length for c in fitting], np.zeros(m)])
-    bonus = [settings.position_bonus * 0.5**c.position for c in fitting]
-    objective = -np.concatenate([bonus, [weights[k] for k in concepts]])
+    # A word costs a little, far less than any concept is worth: a sentence that adds nothing new
+    # is left out even when the budget has room.
+    objective = np.concatenate([1e-4 * length[:n], [-weights[k] for k in concepts]])
     result = milp(
         objective,
         integrality=np.ones(n + m),
         bounds=Bounds(0, 1),
         constraints=[
-            LinearConstraint(vstack([covers, held]), -np.inf, 0),
+            LinearConstraint(vstack([covers, held, dependency]), -np.inf, 0),
             LinearConstraint(length[None, :], 0, settings.max_words),
         ],
         options={"time_limit": 20.0},
@@ -157,6 +197,6 @@ def summarize(docs: Sequence[SourceDoc], settings: SummarySettings | None = None
     candidates = _candidates(docs, settings)
     if not candidates:
         return Summary(())
-    chosen = _best_cover(candidates, _weights(candidates, len(docs)), settings)
+    chosen = _best_cover(candidates, _weights(candidates, len(docs), settings.position_bonus), settings)
     chosen.sort(key=lambda c: (c.doc, c.position))
     return Summary(tuple(CitedSentence(c.text, docs[c.doc].id) for c in chosen))

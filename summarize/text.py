@@ -77,3 +77,75 @@ def stem(word: str) -> str:
 def content_words(text: str) -> list[str]:
     """Words that carry meaning: no stop words, no pure numbers, at least two characters."""
     return [w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()]
+
+
+# What a page says to its reader rather than about the news. Always: legal and cookie text, series
+# notes, credits, publication notes. Calls to action (subscribe, sign up, comment, contact, ...)
+# only where they address the reader: "customers signed up for the trial" is news.
+_PAGE_TEXT = re.compile(
+    r"\b(?:"
+    + "|".join(
+        [
+            r"cookies?|privacy (?:policy|statement|notice)|terms (?:of|and) (?:use|service|conditions)",
+            r"all rights reserved|copyright|©|advertisement|sponsored content|getty images",
+            r"(?:photo|image|picture) (?:credit|courtesy)|stay tuned|click here|read more|newsletter",
+            r"(?:is|was) (?:another|the \w+) (?:post|article|part|episode) (?:in|of) (?:our|the|a|this)"
+            r" (?:[\w-]+ ){0,3}series",
+            r"we look forward to (?:seeing|hearing from|meeting|welcoming) you",
+            r"(?:article|story|post) (?:was|has been)"
+            r" (?:updated|corrected|first published|originally published)",
+            r"questions about this (?:announcement|post|article)",
+        ]
+    )
+    + r")\b",
+    re.I,
+)
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:subscribe|sign(?:ing)? up|register|log ?in|sign in|download|follow|share|contact|e-?mail"
+    r"|call|visit|comment|post|join|apply|learn more|find out)\b",
+    re.I,
+)
+_READER = re.compile(r"\b(?:you|your|yours|our|us)\b|^(?:please|click|tap|don't miss)\b", re.I)
+# A sentence that cannot stand without the one before it: it opens with a pronoun or a connective,
+# or leans on something said earlier ("also", "however", "the company").
+_NEEDS_ANTECEDENT = re.compile(
+    r"^[\"'“‘(\[]*(?:it|its|it's|this|that|these|those|they|their|theirs|them|he|she|his|her|hers|him"
+    r"|also|however|but|and|or|so|yet|still|meanwhile|moreover|furthermore|additionally|in addition"
+    r"|instead|otherwise|nevertheless|nonetheless|therefore|thus|hence|then|such|both|another|the latter"
+    r"|the former|the two|the other|others|as a result|at the same time|in turn|in contrast|by contrast"
+    r"|on the other hand|similarly|likewise|again)\b"
+    r"|\b(?:also|however|too)\b|^(?:\S+\s+){0,4}the (?:company|firm|group|move|deal|plan|project|plant)\b",
+    re.I,
+)
+_PAIRS = (("“", "”"), ("‘", "’"), ("(", ")"), ("[", "]"))
+
+
+def is_boilerplate(sentence: str) -> bool:
+    """Whether a sentence speaks to the page's reader (subscribe, comment, cookies, ...), not news."""
+    if _PAGE_TEXT.search(sentence):
+        return True
+    return bool(_CALL_TO_ACTION.search(sentence)) and bool(_READER.search(sentence))
+
+
+def needs_antecedent(sentence: str) -> bool:
+    """Whether a sentence depends on what came before it (a pronoun, "also", "the company", ...)."""
+    return _NEEDS_ANTECEDENT.search(sentence) is not None
+
+
+def balanced(sentence: str) -> bool:
+    """Whether its quotes and brackets are closed within it (no quotation cut in half)."""
+    if sentence.count('"') % 2:
+        return False
+    # A right single quote is also an apostrophe ("it\u2019s"): it closes only what a left one opened.
+    for opening, closing in _PAIRS:
+        depth = 0
+        for ch in sentence:
+            if ch == opening:
+                depth += 1
+            elif ch == closing and (depth > 0 or closing != "’"):
+                depth -= 1
+                if depth < 0:
+                    return False
+        if depth:
+            return False
+    return True

@@ -79,12 +79,54 @@ def test_the_chosen_sentences_are_the_best_cover_within_the_budget() -> None:
     def value(chosen: Sequence[Any]) -> float:
         return sum(weights.get(k, 0.0) for k in set().union(*(c.concepts for c in chosen)))
 
+    def allowed(subset: Sequence[Any]) -> bool:  # within budget, dependents with their antecedent
+        chosen = {(c.doc, c.position) for c in subset}
+        return sum(c.length for c in subset) <= settings.max_words and all(
+            (c.doc, c.position - 1) in chosen for c in subset if c.dependent
+        )
+
     best = max(
         value(subset)
         for r in range(len(candidates) + 1)
         for subset in itertools.combinations(candidates, r)
-        if sum(c.length for c in subset) <= settings.max_words
+        if allowed(subset)
     )
     summary = summarize(docs, settings)
     chosen = [c for c in candidates if c.text in {s.text for s in summary.sentences}]
     assert value(chosen) == best == 43
+
+
+def test_a_summary_reads_as_a_narrative() -> None:
+    """No call to action, no half quotation, and a sentence that leans on the one before it only
+    right after that one."""
+    from summarize.text import balanced, is_boilerplate, needs_antecedent, sentences
+
+    lead = "Nordweave Fibres opened a fibre-to-fibre recycling line in Kalvstad on Tuesday."
+    docs = [
+        SourceDoc(
+            1,
+            "",
+            f"{lead} It can process 5,000 tonnes of textile waste a year. Subscribe to our newsletter for more news.",
+        ),
+        SourceDoc(2, "", f"{lead} The company also plans a second line for cotton blends in 2027."),
+        SourceDoc(
+            3,
+            "",
+            f"“Mechanical recycling shortens the fibre every time. {lead} Sign up for our weekly briefing today.",
+        ),
+        SourceDoc(
+            4,
+            "",
+            f"Officials said {lead[0].lower()}{lead[1:]} The line can process 5,000 tonnes of textile waste a year.",
+        ),
+    ]
+    summary = summarize(docs, SummarySettings(max_words=60))
+    assert summary.sentences
+    texts = [s.text for s in summary.sentences]
+    assert not any(is_boilerplate(t) or not balanced(t) for t in texts)
+    for k, cited in enumerate(summary.sentences):
+        if needs_antecedent(cited.text):
+            doc = next(d for d in docs if d.id == cited.source_id)
+            order = sentences(doc.text)
+            before = order[order.index(cited.text) - 1]
+            assert k > 0 and texts[k - 1] == before and summary.sentences[k - 1].source_id == cited.source_id
