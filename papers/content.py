@@ -37,6 +37,11 @@ class TrendSection:
     patents: tuple[Citation, ...]
     chart: str  # path of its weekly chart, relative to the paper
 
+    @property
+    def lead(self) -> CitedSentence | None:
+        """The summary sentence taken from the trend's title document: what stands beside its title."""
+        return next((s for s in self.summary if s.source_id == self.trend.title_doc), None)
+
 
 @dataclass(frozen=True)
 class Change:
@@ -89,9 +94,9 @@ def _changes(found: list[Trend], previous: store.PaperRow | None) -> tuple[Chang
             if t.status in ("new", "rising", "fading")
         )
     before = {t["id"]: t for t in previous.trends}
-    now = {t.trend_id: t for t in found}
+    now = {t.trend_id: t for t in found if t.current}  # a trend with nothing in the window has faded
     changes = []
-    for t in found:
+    for t in now.values():
         if t.trend_id not in before:
             changes.append(Change("new", t.trend_id, t.title, 0, t.current))
         elif t.current > before[t.trend_id]["documents"]:
@@ -117,7 +122,8 @@ def collect(
         d for d in analysis.industry_documents(conn, industry.slug, since) if d.when.date() <= state.as_of
     ]
     ranked = sorted(found, key=lambda t: (-t.current, t.trend_id))
-    key = [t for t in ranked if not t.weak_signal][: settings.max_trends]
+    # A key trend has documents in this window; one without is told among the changes, as faded.
+    key = [t for t in ranked if not t.weak_signal and t.current][: settings.max_trends]
     weak = [t for t in ranked if t.weak_signal]
 
     sections: dict[str, TrendSection] = {}

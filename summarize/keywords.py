@@ -20,9 +20,12 @@ def group_terms(texts: Sequence[str]) -> Counter[str]:
 
 
 def distinctive_keywords(
-    groups: Sequence[Counter[str]], background: Counter[str], top: int = 3
+    groups: Sequence[Counter[str]], background: Counter[str], documents: Sequence[int], top: int = 3
 ) -> list[list[str]]:
     """For each group, the ``top`` terms by class-based TF-IDF against all groups plus ``background``.
+
+    ``documents`` is the number of texts of each group: in a group of several, a term must come from
+    at least two of them (one article's "bathrooms" says nothing about the theme).
 
     A term's weight in a group is its share of the group's terms times ``log(1 + A / f)``, where f is
     its count over every group and the background and A the mean number of terms per group. A phrase
@@ -34,11 +37,9 @@ def distinctive_keywords(
     sizes = [sum(g.values()) for g in groups]
     average = (sum(sizes) + sum(background.values())) / (len(groups) + (1 if background else 0) or 1)
     labels = []
-    for g, size in zip(groups, sizes, strict=True):
+    for g, size, texts in zip(groups, sizes, documents, strict=True):
         weights = {
-            t: (n / size) * math.log(1 + average / totals[t])
-            for t, n in g.items()
-            if n >= 2 or len(g) < 20  # a term from one document of a big group is noise
+            t: (n / size) * math.log(1 + average / totals[t]) for t, n in g.items() if n >= 2 or texts == 1
         }
         ranked = sorted(weights, key=lambda t: (-weights[t], t))
         chosen: list[str] = []

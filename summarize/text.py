@@ -35,7 +35,12 @@ STOPWORDS = frozenset(
     der die das und oder ein eine einer eines einem einen ist sind war waren wird werden wurde wurden
     mit von vom zu zum zur im in am an auf aus bei für über unter nach vor durch als auch nicht noch nur
     sich sie er es wir ihr den dem des dass daß wie so um bis seit gegen ohne hat haben hatte kann
-    können soll sollen mehr sehr schon jetzt hier dort diese dieser dieses diesen""".split()
+    können soll sollen mehr sehr schon jetzt hier dort diese dieser dieses diesen aber alle allem allen
+    aller alles andere anderen anderer bereits beim bin bist da dabei damit dann daran darauf darin
+    davon dazu denn deren dessen doch du etwa etwas ganz gibt habe hatten ihm ihn ihre ihren ihrer
+    immer ja jede jeder jedes jedoch kein keine keinen man mich mir nun ob oft sein seine seinen
+    seiner selbst sowie uns unser unsere viel viele vielen wann warum was weil welche welcher wenn wer
+    wieder will wo zwar zwischen neue neuen neuer""".split()
 )
 
 

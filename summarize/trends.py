@@ -130,6 +130,7 @@ def build_trends(
     keywords = distinctive_keywords(
         [group_terms([f"{d.title}. {d.text[:500]}" for d in m]) for m in members_of],
         group_terms([f"{d.title}. {d.text[:500]}" for d in docs if d.id not in in_trends]),
+        [len(m) for m in members_of],
     )
     first_week = before - timedelta(days=before.weekday())
     weeks = [first_week + timedelta(weeks=w) for w in range((as_of - first_week).days // 7 + 1)]

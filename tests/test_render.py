@@ -6,6 +6,7 @@ turned into HTML by Python-Markdown with the extensions MkDocs Material sites us
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import lxml.html
@@ -199,3 +200,37 @@ def test_rendering_is_deterministic_and_front_matter_updates_keep_the_rest() -> 
         'approved_by: "Ann: \\"ed\\"\\nstatus: x"',
     ]
     assert yaml.safe_load(approved.split("---\n")[1])["provenance"]["documents"] == 40
+
+
+def test_the_executive_summary_pairs_a_title_only_with_its_own_document() -> None:
+    data = _evil_paper()
+    section = data.trends[0]
+    other = next(s for s in section.summary if s.source_id != section.trend.title_doc)
+    elsewhere = replace(section, summary=(other,))  # no sentence of the title's document
+    text = render_paper(replace(data, trends=(elsewhere, *data.trends[1:])), "2026-11-23T10:00:00Z")
+    bullets = text.split("## Executive summary", 1)[1].split("## Key trends", 1)[0]
+    assert f"[^doc-{other.source_id}]" not in bullets and f"[^doc-{section.trend.title_doc + 1}]" in bullets
+
+
+def test_a_trend_without_documents_in_the_window_has_faded() -> None:
+    """A trend with 0 documents in the window was once listed as a key trend."""
+    from papers.content import _changes
+    from papers.store import PaperRow
+
+    quiet = replace(_trend(1, "Quiet", "q"), current=0)
+    busy = _trend(2, "Busy", "b")
+    before = PaperRow(
+        "textile",
+        "2026-Q3",
+        date(2026, 7, 1),
+        "p",
+        "published",
+        "",
+        "",
+        (
+            {"id": quiet.trend_id, "title": "Quiet", "documents": 3},
+            {"id": busy.trend_id, "title": "Busy", "documents": 1},
+        ),
+    )
+    kinds = {c.trend_id: c.kind for c in _changes([quiet, busy], before)}
+    assert kinds == {quiet.trend_id: "faded", busy.trend_id: "grown"}

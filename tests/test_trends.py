@@ -85,3 +85,12 @@ def test_patent_share_labels_and_central_title() -> None:
 
 def test_documents_outside_both_windows_are_ignored() -> None:
     assert build_trends("textile", _docs(0, [1, 2, 3], [60, 70, 80]), [], AS_OF, SETTINGS) == []
+
+
+def test_a_keyword_of_a_trend_is_shared_by_several_of_its_documents() -> None:
+    """One article's odd word ("bathrooms") once became a trend's keyword."""
+    docs = _docs(0, [1, 2, 3], [1, 2, 3]) + _docs(1, [5, 6, 7], [1, 2, 3])
+    docs[0] = replace(docs[0], text=docs[0].text + " Bathrooms bathrooms bathrooms everywhere.")
+    trends = build_trends("textile", docs, [], AS_OF, SETTINGS)
+    first = next(t for t in trends if 1 in t.story_ids)
+    assert "bathrooms" not in first.label and "topic0" in first.label
