@@ -252,6 +252,18 @@ def test_a_full_disk_during_a_build_is_a_message_and_leaves_the_site(
     assert (workspace / "build" / "site").resolve() == site and _files(site) == before
 
 
+def test_a_published_paper_says_when_and_who_approved_it(workspace: Path) -> None:
+    assert _tp(workspace, "papers", "approve", "medtech", "--by", "Ann Editor").exit_code == 0
+    assert _tp(workspace, "papers", "publish", "medtech", "--by", "Bo").exit_code == 0
+    page = lxml.html.parse(
+        str(workspace / "build" / "site" / "papers" / "medtech" / "2026-Q4" / "index.html")
+    )
+    (note,) = page.getroot().find_class("tp-published")
+    assert re.fullmatch(
+        r"Published 20\d\d-\d\d-\d\d, approved by Ann Editor\.", " ".join(note.text_content().split())
+    )
+
+
 def test_site_settings_reach_the_theme(workspace: Path) -> None:
     config = workspace / "trendpapers.toml"
     (workspace / "logo.svg").write_text(
