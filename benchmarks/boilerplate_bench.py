@@ -43,21 +43,32 @@ def _page_text(html: bytes) -> str:
     return doc.text_content()
 
 
+def _whole(html: bytes, url: str) -> str:
+    return _page_text(html)
+
+
+def _extracted(html: bytes, url: str) -> str:
+    found = extract_page(html, url)
+    return found.text if found else ""
+
+
 def _pieces(text: str) -> list[str]:
     s = SummarySettings()
     return [
-        x for x in sentences(text) if s.min_sentence_words <= len(x.split()) <= s.max_sentence_words and x[-1:] in ".!\"'”’)"
+        x
+        for x in sentences(text)
+        if s.min_sentence_words <= len(x.split()) <= s.max_sentence_words and x[-1:] in ".!\"'”’)"
     ]
 
 
 def main() -> None:
     truth = json.loads((AEB / "ground-truth.json").read_text(encoding="utf-8"))
-    for label, read in (("whole page", lambda h, u: _page_text(h)), ("extracted", lambda h, u: (extract_page(h, u) or None) and extract_page(h, u).text)):  # noqa: E501
+    for label, read in (("whole page", _whole), ("extracted", _extracted)):
         counts = {"tp": 0, "fp": 0, "fn": 0, "article": 0, "boilerplate": 0}
         flagged_article: list[str] = []
         for key, gold in truth.items():
             html = gzip.decompress((AEB / "html" / f"{key}.html.gz").read_bytes())
-            text = read(html, gold["url"]) or ""
+            text = read(html, gold["url"])
             body = _norm(gold["articleBody"])
             for piece in _pieces(text):
                 article = _norm(piece) in body
