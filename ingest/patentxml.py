@@ -442,6 +442,7 @@ def _as_utf8(stream: IO[bytes], head: bytes, name: str) -> IO[bytes]:
 
 def read_patent_stream(stream: IO[bytes], path: Path) -> FileReport:
     """Read every patent document in a seekable binary stream; never raises for bad content."""
+    warning = None
     try:
         head = stream.read(4096)
         stream = _as_utf8(stream, head, str(path))
@@ -449,7 +450,6 @@ def read_patent_stream(stream: IO[bytes], path: Path) -> FileReport:
         reason = _sniff(stream.read(4096))
         if reason:
             return FileReport(path, error=reason, unsupported=True)
-        warning = None
         try:
             records = _read_stream(stream, str(path), recover=False)
         except _NotWellFormedError as exc:
@@ -463,8 +463,11 @@ def read_patent_stream(stream: IO[bytes], path: Path) -> FileReport:
         return FileReport(path, records=tuple(records), warning=warning)
     except ItemError as exc:
         return FileReport(path, error=str(exc))
-    except (AttributeError, TypeError, ValueError) as exc:  # a document missing what its format requires
-        return FileReport(path, error=f"{path}: incomplete patent document: {type(exc).__name__}: {exc}")
+    except (AttributeError, TypeError, ValueError):  # a document missing what its format requires
+        # Say why in words: the XML error that made us read leniently is the cause when there was one.
+        why = f"{warning}, which left it" if warning else f"{path}: the document is"
+        missing = "a part its format requires (such as the publication number or title) is missing"
+        return FileReport(path, error=f"{why} incomplete: {missing}; it was not imported")
 
 
 def read_patent_file(path: Path) -> FileReport:

@@ -565,3 +565,20 @@ def test_a_truncated_copy_never_empties_what_a_full_import_stored(engine: sa.Eng
         row.cpc,
     )
     assert text_again == text and "pressure-sensing yarn" in text
+
+
+def test_a_broken_document_is_reported_in_words(tmp_path: Path) -> None:
+    """A DOCTYPE inside the root once ended in "AttributeError: 'NoneType' ..."."""
+    full = (Path(__file__).parent / "data" / "patents" / "US09999901B2.xml").read_text(encoding="utf-8")
+    start = full.index("<us-patent-grant")
+    broken = tmp_path / "broken.xml"
+    broken.write_text(
+        '<?xml version="1.0"?>\n' + full[start:].replace(">", '><!DOCTYPE x SYSTEM "x.dtd">', 1),
+        encoding="utf-8",
+    )
+    report = read_patent_file(broken)
+    assert report.error and "not well-formed XML" in report.error and "read leniently" in report.error
+    assert "Error" not in report.error.replace("XMLSyntaxError", "")
+    empty = tmp_path / "empty.xml"
+    empty.write_text('<?xml version="1.0"?>\n<us-patent-grant/>\n', encoding="utf-8")
+    assert "incomplete: a part its format requires" in (read_patent_file(empty).error or "")
