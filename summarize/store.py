@@ -528,3 +528,40 @@ def load_analysis_state(conn: sa.Connection, industry: str) -> AnalysisState | N
     return AnalysisState(
         row.industry, date.fromisoformat(row.as_of), row.window_days, row.model, row.summarizer
     )
+
+
+@dataclass(frozen=True)
+class WindowCounts:
+    """What an industry's window held, to explain an empty result."""
+
+    scored: int  # documents of the window scored for the industry
+    assigned: int  # of those, assigned to it
+    stories: int  # stories the assigned ones belong to
+    best_unassigned: float | None  # the highest score below the assignment threshold
+    latest: datetime | None  # the latest document date in the whole store
+
+
+def window_counts(conn: sa.Connection, industry: str, since: datetime, until: datetime) -> WindowCounts:
+    """Documents dated ``since`` up to before ``until`` (published, else first seen) for ``industry``."""
+    when = sa.func.coalesce(documents.c.published_at, items.c.first_seen_at)
+    scored = (
+        sa.select(assignments.c.assigned, assignments.c.score, story_members.c.story_id)
+        .join(documents, documents.c.item_id == assignments.c.item_id)
+        .join(items, items.c.id == documents.c.item_id)
+        .outerjoin(story_members, story_members.c.item_id == assignments.c.item_id)
+        .where(assignments.c.industry == industry, when >= since, when < until)
+    )
+    rows = conn.execute(scored).all()
+    # Typed columns, not the coalesce: SQLite would hand the maximum back as text.
+    latest = (
+        conn.execute(sa.select(sa.func.max(documents.c.published_at))).scalar()
+        or conn.execute(sa.select(sa.func.max(items.c.first_seen_at))).scalar()
+    )
+    below = [r.score for r in rows if not r.assigned]
+    return WindowCounts(
+        scored=len(rows),
+        assigned=sum(1 for r in rows if r.assigned),
+        stories=len({r.story_id for r in rows if r.assigned and r.story_id is not None}),
+        best_unassigned=max(below) if below else None,
+        latest=latest,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -190,12 +191,30 @@ def test_run_runs_every_stage_and_reports_each(workspace: Path) -> None:
     assert "draft: papers:" in out
 
 
-def test_analyze_and_trends(workspace: Path) -> None:
-    assert run("-c", str(workspace), "trends")[1].startswith("no trends yet")
+def test_analyze_and_trends_and_why_an_industry_has_none(workspace: Path) -> None:
+    assert (
+        "textile: no trends: not analysed yet (run `trendpapers analyze`)"
+        in run("-c", str(workspace), "trends")[1]
+    )
     run("-c", str(workspace), "ingest", "--source", "Good")
     code, out = run("-c", str(workspace), "analyze", "--industry", "textile", "--window", "30")
     assert code == 0 and "analyze: 3 documents grouped" in out and "textile: " in out
+    # Three articles on three topics: no theme of three documents, and it says so with the counts.
+    why = re.search(r"textile: 0 trends \((.+)\)", out)
+    assert why and (
+        "reached assign_threshold" in why[1] or "no theme reached min_trend_documents (3)" in why[1]
+    )
+    assert "of the 30 days up to" in why[1]
+    code, out = run("-c", str(workspace), "trends", "--industry", "textile")
+    assert code == 0 and f"textile: no trends: {why[1]}" in out
+    code, out = run("-c", str(workspace), "analyze", "--industry", "textile", "--as-of", "2025-01-01")
+    assert (
+        "textile: 0 trends (no documents dated in the 90 days up to 2025-01-01 (the latest is dated 2026-"
+        in out
+    )
     code, out = run("-c", str(workspace), "analyze", "--industry", "nope")
+    assert code == 2 and "unknown industry 'nope'" in out
+    code, out = run("-c", str(workspace), "trends", "--industry", "nope")
     assert code == 2 and "unknown industry 'nope'" in out
     code, out = run("-c", str(workspace), "trends", "--all")
     assert code == 0

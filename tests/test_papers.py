@@ -188,17 +188,25 @@ def test_drafts_keep_every_edit_when_new_data_arrives(
     assert _draft(engine, config, day=4)["textile"] == "unchanged"
 
 
-def test_an_edit_where_new_data_changes_the_same_lines_leaves_the_file_and_writes_a_proposal(
-    early_workspace: Path, embedder: TransformersEmbedder, tmp_path: Path
-) -> None:
+def _conflicting_edit(
+    early_workspace: Path, tmp_path: Path, embedder: TransformersEmbedder
+) -> tuple[Config, sa.Engine, Path, str]:
+    """A drafted textile paper whose editors rewrote the line that the late data changes too, with
+    the late data analysed: (config, engine, the paper, its edited text)."""
     config, engine = _workspace(early_workspace, tmp_path)
     _draft(engine, config)
     path = config.papers_dir / "textile" / "2026-Q4.md"
     line = next(x for x in path.read_text(encoding="utf-8").splitlines() if x.startswith("In the 90 days"))
     edited = path.read_text(encoding="utf-8").replace(line, "In the last quarter, the cluster saw a lot.")
     path.write_text(edited, encoding="utf-8")
-
     _analyze(engine, config, embedder, LATE)
+    return config, engine, path, edited
+
+
+def test_an_edit_where_new_data_changes_the_same_lines_leaves_the_file_and_writes_a_proposal(
+    early_workspace: Path, embedder: TransformersEmbedder, tmp_path: Path
+) -> None:
+    config, engine, path, edited = _conflicting_edit(early_workspace, tmp_path, embedder)
     assert _draft(engine, config, day=2)["textile"] == "proposed"
     assert path.read_text(encoding="utf-8") == edited
     proposal = proposal_path(path).read_text(encoding="utf-8")
@@ -240,14 +248,7 @@ def test_the_usual_edits_merge_cleanly_with_new_data(
 def test_a_conflict_resolved_by_hand_is_not_proposed_again_and_the_result_publishes(
     early_workspace: Path, embedder: TransformersEmbedder, tmp_path: Path
 ) -> None:
-    config, engine = _workspace(early_workspace, tmp_path)
-    _draft(engine, config)
-    path = config.papers_dir / "textile" / "2026-Q4.md"
-    line = next(x for x in path.read_text(encoding="utf-8").splitlines() if x.startswith("In the 90 days"))
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(line, "In the last quarter, much."), encoding="utf-8"
-    )
-    _analyze(engine, config, embedder, LATE)
+    config, engine, path, _ = _conflicting_edit(early_workspace, tmp_path, embedder)
     assert _draft(engine, config, day=2)["textile"] == "proposed"
 
     # The editors take the proposal, keep their own line, and delete the proposal file.

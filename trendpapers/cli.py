@@ -283,16 +283,21 @@ def analyze(ctx: click.Context, industry: str | None, window: int | None, as_of:
 @click.option("--all", "show_all", is_flag=True, help="Also trends not found in the latest analysis.")
 @click.pass_context
 def trends(ctx: click.Context, industry: str | None, show_all: bool) -> None:
-    """List trends with status, growth, documents and sources."""
+    """List trends with status, growth, documents and sources; for an industry without any, why."""
+    from summarize.explain import why_no_trends
     from summarize.store import load_trends
 
     config = _config(ctx)
+    _industry(config, industry)
     engine = open_store(config.storage_url)
     with engine.connect() as conn:
         found = load_trends(conn, industry, active_only=not show_all)
-    if not found:
-        click.echo("no trends yet (run `trendpapers analyze`)")
-        return
+        analysis = config.analysis
+        for slug in sorted({i.slug for i in config.industries if industry in (None, i.slug)}):
+            if not any(t.industry == slug for t in found):
+                click.echo(
+                    f"{slug}: no trends: {why_no_trends(conn, slug, analysis.assign, analysis.trends)}"
+                )
     for t in found:
         growth = f"{t.growth:+.0%}" if t.growth is not None else "new"
         weak = " weak signal" if t.weak_signal else ""

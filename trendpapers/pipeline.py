@@ -51,6 +51,7 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
     from summarize.abstractive import TransformersRewriter
     from summarize.analyze import run_analysis  # torch and scipy load only when analysing
     from summarize.embed import TransformersEmbedder
+    from summarize.explain import why_no_trends
 
     hints = {s.name: s.industries for s in config.sources}
     embedder = TransformersEmbedder(config.analysis.embed)
@@ -59,7 +60,12 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
     report = run_analysis(
         engine, embedder, config.industries, hints, config.analysis, only=industry, rewriter=rewriter
     )
-    details = tuple(f"{slug}: {n} trends" for slug, n in report.trends.items())
+    with engine.connect() as conn:
+        details = tuple(
+            f"{slug}: {n} trends"
+            + ("" if n else f" ({why_no_trends(conn, slug, config.analysis.assign, config.analysis.trends)})")
+            for slug, n in report.trends.items()
+        )
     summary = (
         f"{report.documents} documents grouped ({report.embedded} embedded, {report.model_calls} model "
         f"calls), {report.new_stories} new stories, {sum(report.trends.values())} trends, "
