@@ -565,3 +565,34 @@ def window_counts(conn: sa.Connection, industry: str, since: datetime, until: da
         best_unassigned=max(below) if below else None,
         latest=latest,
     )
+
+
+@dataclass(frozen=True)
+class DocumentScore:
+    item_id: int
+    title: str
+    when: datetime | None
+    industry: str
+    score: float
+    assigned: bool
+    reasons: str
+
+
+def document_scores(conn: sa.Connection, industry: str | None = None) -> list[DocumentScore]:
+    """Every scored document with its score, decision and reasons for each industry (or one)."""
+    query = (
+        sa.select(
+            assignments.c.item_id,
+            documents.c.title,
+            documents.c.published_at,
+            assignments.c.industry,
+            assignments.c.score,
+            assignments.c.assigned,
+            assignments.c.reasons,
+        )
+        .join(documents, documents.c.item_id == assignments.c.item_id)
+        .order_by(documents.c.published_at.desc(), assignments.c.item_id, assignments.c.industry)
+    )
+    if industry:
+        query = query.where(assignments.c.industry == industry)
+    return [DocumentScore(*row) for row in conn.execute(query)]

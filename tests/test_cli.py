@@ -36,6 +36,7 @@ def run(*args: str) -> tuple[int, str]:
         ["schedule"],
         ["analyze"],
         ["trends"],
+        ["documents"],
         ["draft"],
         ["build"],
         ["serve-preview"],
@@ -212,6 +213,17 @@ def test_analyze_and_trends_and_why_an_industry_has_none(workspace: Path) -> Non
         "textile: 0 trends (no documents dated in the 90 days up to 2025-01-01 (the latest is dated 2026-"
         in out
     )
+    # The scores and reasons behind it, without SQL.
+    code, out = run("-c", str(workspace), "documents", "--industry", "textile")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 3 and all("similarity " in line for line in lines)
+    assert all(" textile " in line for line in lines)
+    code, out = run("-c", str(workspace), "documents", "--unassigned")
+    assert code == 0 and all(" assigned " not in line for line in out.splitlines())
+    scores = [float(line.split()[3]) for line in lines]
+    code, out = run("-c", str(workspace), "documents", "--industry", "textile", "--near")
+    near = [line for line, score in zip(lines, scores, strict=True) if 0.30 <= score < 0.35]
+    assert code == 0 and out.splitlines() == (near or ["no such documents"])
     code, out = run("-c", str(workspace), "analyze", "--industry", "nope")
     assert code == 2 and "unknown industry 'nope'" in out
     code, out = run("-c", str(workspace), "trends", "--industry", "nope")

@@ -308,6 +308,38 @@ def trends(ctx: click.Context, industry: str | None, show_all: bool) -> None:
 
 
 @cli.command()
+@click.option("--industry", metavar="SLUG", help="Only the scores for this industry.")
+@click.option("--unassigned", is_flag=True, help="Only documents no industry took.")
+@click.option("--near", is_flag=True, help="Only scores within 0.05 below the assignment threshold.")
+@click.pass_context
+def documents(ctx: click.Context, industry: str | None, unassigned: bool, near: bool) -> None:
+    """List documents with their industry scores and the reasons, newest first."""
+    from summarize.store import document_scores
+
+    config = _config(ctx)
+    _industry(config, industry)
+    threshold = config.analysis.assign.threshold
+    engine = open_store(config.storage_url)
+    with engine.connect() as conn:
+        rows = document_scores(conn, industry)
+    taken = {r.item_id for r in rows if r.assigned}
+    shown = [
+        r
+        for r in rows
+        if (not unassigned or r.item_id not in taken)
+        and (not near or threshold - 0.05 <= r.score < threshold)
+    ]
+    if not shown:
+        click.echo("no such documents" if rows else "no documents scored yet (run `trendpapers analyze`)")
+    for r in shown:
+        day = r.when.date().isoformat() if r.when else "undated"
+        mark = "assigned" if r.assigned else "-"
+        click.echo(
+            f"{r.item_id:>6} {day} {r.industry:<12} {r.score:.2f} {mark:<8} {r.title[:70]}  ({r.reasons})"
+        )
+
+
+@cli.command()
 @click.option("--industry", metavar="SLUG", help="Only this industry's paper.")
 @click.option(
     "--edition", metavar="NAME", help="Edition such as 2026-Q4 or 2026-11 (default: the latest trends')."
