@@ -281,3 +281,25 @@ def test_an_empty_database_file_is_not_taken_for_a_new_store(tmp_path: Path) -> 
     assert database.stat().st_size == 0
     check = CliRunner().invoke(cli, ["-c", str(config), "check"])
     assert check.exit_code == 2 and "the database file is empty" in check.output
+
+
+def test_a_read_only_workspace_can_be_looked_at_and_backed_up(tmp_path: Path) -> None:
+    """A read-only snapshot once failed every command with "unable to open database file"."""
+    workspace = tmp_path / "ws"
+    assert CliRunner().invoke(cli, ["init", str(workspace)]).exit_code == 0
+    config = workspace / "trendpapers.toml"
+    assert CliRunner().invoke(cli, ["-c", str(config), "status"]).exit_code == 0
+    # chattr +i: read-only even for root (who ignores file permissions), like a read-only mount.
+    if subprocess.run(["chattr", "-R", "+i", str(workspace)], capture_output=True, check=False).returncode:
+        subprocess.run(["chattr", "-R", "-i", str(workspace)], capture_output=True, check=False)
+        pytest.skip("chattr +i is not supported here (it makes the workspace read-only for root too)")
+    try:
+        for command in (["status"], ["papers", "list"], ["trends"], ["backup", str(tmp_path / "backups")]):
+            result = CliRunner().invoke(cli, ["-c", str(config), *command])
+            assert result.exit_code == 0, (command, result.output)
+        assert list((tmp_path / "backups").iterdir())
+        result = CliRunner().invoke(cli, ["-c", str(config), "draft"])
+        assert result.exit_code == 3 and "Operation not permitted" in result.output, result.output
+        assert "a bug" not in result.output
+    finally:
+        subprocess.run(["chattr", "-R", "-i", str(workspace)], capture_output=True, check=False)

@@ -58,8 +58,14 @@ def _backup_sqlite(url: sa.URL, folder: Path) -> str:
     database = Path(url.database or "")
     if not database.is_file():
         raise StorageError(f"no SQLite store at {database}")
-    # Read-only: a backup never creates or changes the store it copies.
+    # Read-only: a backup never creates or changes the store it copies. A store that cannot be
+    # written at all (a read-only snapshot) is opened "immutable": SQLite could not make its lock files.
     source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        source.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+    except sqlite3.OperationalError:
+        source.close()
+        source = sqlite3.connect(f"file:{database}?mode=ro&immutable=1", uri=True)
     copy = sqlite3.connect(folder / "store.db")
     try:
         source.backup(copy)  # SQLite's online backup: a consistent snapshot while others write

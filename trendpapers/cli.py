@@ -289,7 +289,7 @@ def trends(ctx: click.Context, industry: str | None, show_all: bool) -> None:
 
     config = _config(ctx)
     _industry(config, industry)
-    engine = open_store(config.storage_url)
+    engine = open_store(config.storage_url, read_only=True)
     with engine.connect() as conn:
         found = load_trends(conn, industry, active_only=not show_all)
         analysis = config.analysis
@@ -319,7 +319,7 @@ def documents(ctx: click.Context, industry: str | None, unassigned: bool, near: 
     config = _config(ctx)
     _industry(config, industry)
     threshold = config.analysis.assign.threshold
-    engine = open_store(config.storage_url)
+    engine = open_store(config.storage_url, read_only=True)
     with engine.connect() as conn:
         rows = document_scores(conn, industry)
     taken = {r.item_id for r in rows if r.assigned}
@@ -410,7 +410,7 @@ def papers_list(ctx: click.Context, industry: str | None, status: str | None) ->
     from papers.store import list_papers
 
     config = _config(ctx)
-    engine = open_store(config.storage_url)
+    engine = open_store(config.storage_url, read_only=True)
     with engine.connect() as conn:
         rows = list_papers(conn, industry, status)
     if not rows:
@@ -444,7 +444,7 @@ def papers_show(ctx: click.Context, industry: str, edition: str | None, text: bo
     from papers.store import events
 
     config = _config(ctx)
-    engine = open_store(config.storage_url)
+    engine = open_store(config.storage_url, read_only=True)
     with engine.connect() as conn:
         row = find_paper(conn, industry, edition)
         history = events(conn, row.industry, row.edition)
@@ -668,7 +668,7 @@ def _ago(when: datetime | None) -> str:
 def status(ctx: click.Context) -> None:
     """Show each source's fetch state and each stage's last run."""
     config = _config(ctx)
-    engine = open_store(config.storage_url)
+    engine = open_store(config.storage_url, read_only=True)
     with engine.connect() as conn:
         states = ingest_store.source_states(conn)
         totals = ingest_store.counts(conn)

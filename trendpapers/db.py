@@ -109,11 +109,13 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def open_store(url: str) -> sa.Engine:
+def open_store(url: str, *, read_only: bool = False) -> sa.Engine:
     """Engine for ``url`` with every migration applied.
 
     An empty SQLite file is refused: a store that was truncated (a full disk, a bad copy) must not
-    silently start over as a new one (its published papers would leave the site).
+    silently start over as a new one (its published papers would leave the site). With
+    ``read_only`` (commands that only look), a SQLite store that cannot be written (a read-only
+    file system, a snapshot) is opened for reading, if its schema is current.
     """
     path = _sqlite_file(url)
     if path is not None and path.is_file() and path.stat().st_size == 0:
@@ -121,7 +123,29 @@ def open_store(url: str) -> sa.Engine:
             f"{path}: the database file is empty; restore it from a backup, or delete it to start a new store"
         )
     engine = create_engine(url)
-    migrate(engine)
+    try:
+        migrate(engine)
+    except StorageError:
+        engine.dispose()
+        if not read_only or path is None or not path.is_file():
+            raise
+        return _read_only(path)
+    return engine
+
+
+def _read_only(path: Path) -> sa.Engine:
+    """A SQLite store that cannot be written, opened for reading only. "immutable": nothing can
+    write it, so SQLite need not create its lock files (which it could not)."""
+    engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true")
+    try:
+        with engine.connect() as conn:
+            done = set(conn.execute(sa.select(schema_migrations.c.component, schema_migrations.c.version)))
+    except SQLAlchemyError as exc:
+        raise StorageError(f"{path}: cannot be read: {exc}") from exc
+    if {(m.component, m.version) for m in ALL_MIGRATIONS} - done:
+        raise StorageError(
+            f"{path}: read-only, and its schema is older than this version: open it writable once"
+        )
     return engine
 
 
