@@ -138,7 +138,10 @@ def build_trends(
     for group, members, words, trend_id in zip(groups, members_of, keywords, ids, strict=True):
         centroid = _unit(np.sum([d.vector for d in members], axis=0))
         central = sorted(members, key=lambda d: (-float(d.vector @ centroid), d.id))
-        title_doc = next((d for d in central if not d.is_patent), central[0])
+        # The most central news of the current window names it: a headline from the window before
+        # (or a patent's title) would name a trend by what it was, not what it is.
+        news = [d for d in central if not d.is_patent]
+        title_doc = next((d for d in news if d.when.date() >= start), news[0] if news else central[0])
         current = sum(1 for d in members if d.when.date() >= start)
         prior = len(members) - current
         now_members = [d for d in members if d.when.date() >= start]

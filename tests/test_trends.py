@@ -94,3 +94,14 @@ def test_a_keyword_of_a_trend_is_shared_by_several_of_its_documents() -> None:
     trends = build_trends("textile", docs, [], AS_OF, SETTINGS)
     first = next(t for t in trends if 1 in t.story_ids)
     assert "bathrooms" not in first.label and "topic0" in first.label
+
+
+def test_a_trend_is_named_by_news_of_the_current_window() -> None:
+    """A 2026-06 headline once named a trend of a 2026-Q4 paper."""
+    old = _docs(0, [1, 2], [40, 41])  # the window before: nearer the centre of the trend
+    recent = [
+        replace(d, vector=d.vector * 0.9 + np.eye(16, dtype=np.float32)[3] * 0.44) for d in _docs(0, [3], [2])
+    ]
+    trends = build_trends("textile", old + recent, [], AS_OF, SETTINGS)
+    (trend,) = trends
+    assert trend.title_doc == recent[0].id and trend.title == recent[0].title
