@@ -303,3 +303,20 @@ def test_a_read_only_workspace_can_be_looked_at_and_backed_up(tmp_path: Path) ->
         assert "a bug" not in result.output
     finally:
         subprocess.run(["chattr", "-R", "-i", str(workspace)], capture_output=True, check=False)
+
+
+def test_the_config_option_goes_before_or_after_the_command_and_may_name_the_folder(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    assert CliRunner().invoke(cli, ["init", str(workspace)]).exit_code == 0
+    config = str(workspace / "trendpapers.toml")
+    for args in (
+        ["-c", config, "check"],
+        ["check", "-c", config],
+        ["check", f"--config={config}"],
+        ["-q", "check", "--config", str(workspace)],
+        ["-c", str(workspace), "check"],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0 and f"{config}: OK" in result.output, (args, result.output)
+    wrong = CliRunner().invoke(cli, ["check", "-c", str(tmp_path / "nowhere")])
+    assert wrong.exit_code == 2 and "trendpapers init" in wrong.output

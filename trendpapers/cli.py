@@ -49,8 +49,35 @@ EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL = 0, 1, 2, 3
 _ENVIRONMENT_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
 
 
+_GROUP_VALUES = {"-c", "--config", "--log-format", "--log-file"}  # the group's options that take a value
+
+
 class _Group(click.Group):
-    """Turns our errors into messages and exit codes instead of tracebacks."""
+    """Turns our errors into messages and exit codes instead of tracebacks; takes ``-c`` after the
+    command too (``trendpapers check -c ws``), as ``mkdocs build -f`` does."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        front: list[str] = []
+        rest: list[str] = []
+        command_seen = False
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                rest += args[i:]
+                break
+            if command_seen and arg in ("-c", "--config") and i + 1 < len(args):
+                front += args[i : i + 2]
+                i += 2
+                continue
+            if command_seen and arg.startswith("--config="):
+                front.append(arg)
+            else:
+                if not command_seen and not arg.startswith("-") and not (rest and rest[-1] in _GROUP_VALUES):
+                    command_seen = True
+                rest.append(arg)
+            i += 1
+        return super().parse_args(ctx, front + rest)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -85,10 +112,10 @@ class _Group(click.Group):
     "-c",
     "--config",
     "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=CONFIG_NAME,
     show_default=True,
-    help="The workspace's configuration file.",
+    help=f"The workspace's configuration file or folder (with {CONFIG_NAME}); here or after the command.",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
 @click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
@@ -111,6 +138,8 @@ def cli(
 ) -> None:
     """Trendpapers: sector news and patent feeds into trend white papers."""
     setup_logging(logging.INFO + 10 * (quiet - verbose), log_format, log_file)
+    if config_file.is_dir():
+        config_file = config_file / CONFIG_NAME
     ctx.obj = _Options(config_file, log_format, log_file)
 
 
