@@ -27,7 +27,7 @@ from ingest.patentimport import ImportReport, import_patents
 from trendpapers import runs
 from trendpapers.backup import backup
 from trendpapers.config import CONFIG_NAME, Config, load_config
-from trendpapers.db import open_store, store_problem
+from trendpapers.db import close_stores, open_store, store_problem
 from trendpapers.lock import EXIT_LOCKED, workspace_lock
 from trendpapers.logs import setup_logging
 from trendpapers.pipeline import (
@@ -80,6 +80,12 @@ class _Group(click.Group):
         return super().parse_args(ctx, front + rest)
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke(ctx)
+        finally:
+            close_stores()
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (ConfigError, InputError) as exc:

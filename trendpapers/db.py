@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +58,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+_OPEN: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+
+
 def create_engine(url: str) -> sa.Engine:
     """An engine for ``url``; SQLite connections get WAL, foreign keys and a busy timeout."""
     try:
@@ -65,7 +69,15 @@ def create_engine(url: str) -> sa.Engine:
         raise StorageError(f"cannot use database {url!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+    _OPEN.add(engine)
     return engine
+
+
+def close_stores() -> None:
+    """Close the connections of every engine opened here (at the end of a command): none lingers
+    until garbage collection, holding a SQLite file and its WAL open."""
+    for engine in list(_OPEN):
+        engine.dispose()
 
 
 def migrate(engine: sa.Engine, migrations: Sequence[Migration] = ALL_MIGRATIONS) -> list[Migration]:
@@ -137,6 +149,7 @@ def _read_only(path: Path) -> sa.Engine:
     """A SQLite store that cannot be written, opened for reading only. "immutable": nothing can
     write it, so SQLite need not create its lock files (which it could not)."""
     engine = sa.create_engine(f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true")
+    _OPEN.add(engine)
     try:
         with engine.connect() as conn:
             done = set(conn.execute(sa.select(schema_migrations.c.component, schema_migrations.c.version)))
