@@ -212,6 +212,10 @@ def test_no_serious_accessibility_violations(browser: Any, site: str, path: str)
         pytest.skip(f"no axe-core at {AXE} (`make test` fetches it with npm; or set TRENDPAPERS_AXE_JS)")
     w = _Watched(browser, bypass_csp=True)  # axe is injected as a script the CSP would rightly refuse
     w.page.goto(f"{site}/{path}")
+    # Styles and fonts settled first: on a busy machine axe once judged links before the theme's
+    # styles applied (link-in-text-block), which no member ever sees.
+    w.page.wait_for_load_state("networkidle")
+    w.page.evaluate("async () => { await document.fonts.ready; }")
     w.page.add_script_tag(path=str(AXE))
     violations = w.page.evaluate(
         "async () => (await axe.run(document)).violations"
