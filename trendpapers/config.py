@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ingest.clean import has_controls
 from ingest.errors import ConfigError, FetchError
 from ingest.fetch import FetchPolicy, check_url
 from ingest.netguard import parse_networks
@@ -158,7 +159,7 @@ def _fetch_policy(problems: _Problems, raw: Any) -> FetchPolicy:
         current = getattr(default, f.name)
         if f.name == "user_agent":
             ua = problems.get(data, "user_agent", "fetch.user_agent", str, current)
-            if any(ord(c) < 32 or ord(c) == 127 for c in ua):  # would split or forge HTTP headers
+            if has_controls(ua):
                 problems.add("fetch.user_agent", "may not contain line breaks or control characters")
             elif not re.search(r"https?://|@", ua):
                 problems.add(
@@ -215,10 +216,6 @@ def _ingest_settings(problems: _Problems, raw: Any) -> IngestSettings:
     return replace(default, **values)
 
 
-def _has_controls(text: str) -> bool:
-    return any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
-
-
 def _industries(problems: _Problems, raw: Any) -> tuple[Industry, ...]:
     if not isinstance(raw, list):
         problems.add("industries", "must be an array of tables ([[industries]])")
@@ -240,7 +237,7 @@ def _industries(problems: _Problems, raw: Any) -> tuple[Industry, ...]:
         name = problems.get(data, "name", f"{path}.name", str, "")
         if not name.strip():
             problems.add(f"{path}.name", "is required")
-        elif _has_controls(name):
+        elif has_controls(name):
             problems.add(f"{path}.name", "may not contain line breaks or control characters")
         classes = problems.strings(data, "patent_classes", f"{path}.patent_classes")
         for code in classes:
@@ -281,7 +278,7 @@ def _sources(problems: _Problems, raw: Any, industries: set[str]) -> tuple[Sourc
         name = problems.get(data, "name", f"{path}.name", str, "").strip()
         if not name:
             problems.add(f"{path}.name", "is required")
-        elif _has_controls(name):
+        elif has_controls(name):
             problems.add(f"{path}.name", "may not contain line breaks or control characters")
         elif name in names:
             problems.add(f"{path}.name", f"duplicate source name {name!r}")
