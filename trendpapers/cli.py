@@ -81,12 +81,6 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return self._invoke(ctx)
-        finally:
-            close_stores()
-
-    def _invoke(self, ctx: click.Context) -> Any:
-        try:
             return super().invoke(ctx)
         except (ConfigError, InputError) as exc:
             click.echo(f"error: {exc}", err=True)
@@ -111,6 +105,8 @@ class _Group(click.Group):
             traceback.print_exc()
             click.echo("error: unexpected failure (a bug; please report it with the trace above)", err=True)
             sys.exit(EXIT_FATAL)
+        finally:
+            close_stores()  # no connection outlives the command (nor keeps a SQLite file and its WAL open)
 
 
 @click.group(cls=_Group)
