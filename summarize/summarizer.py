@@ -111,26 +111,38 @@ def _weights(
     return {c: w + position_bonus * 0.5 ** earliest[c] for c, w in found.items()}
 
 
-def _dependencies(fitting: Sequence[_Candidate], columns: int) -> Any:
-    """Rows s_j - s_before <= 0: a dependent sentence only with the one right before it in its
-    document (chosen sentences are printed in document order, so the two stand together); s_j <= 0
-    when that one is no candidate."""
+def _rows(fitting: Sequence[_Candidate], index: dict[tuple[str, str], int]) -> Any:
+    """The integer program's "<= 0" rows over the columns [s_1..s_n, c_1..c_m] (sentences chosen,
+    concepts counted):
+
+    - s_j - c_i <= 0 for each concept i of sentence j: a chosen sentence covers its concepts;
+    - c_i - (sum of s_j holding it) <= 0: a concept counts only if a chosen sentence holds it;
+    - s_j - s_before <= 0 for a dependent sentence: only with the one right before it in its
+      document (chosen sentences are printed in document order, so the two stand together), and
+      s_j <= 0 when that one is no candidate.
+    """
     from scipy.sparse import coo_array
 
+    n = len(fitting)
+    rows: list[list[tuple[int, float]]] = []  # each row: (column, coefficient) pairs
+    holders: dict[int, list[int]] = {}
+    for j, c in enumerate(fitting):
+        for k in c.concepts:
+            if k in index:
+                rows.append([(j, 1.0), (n + index[k], -1.0)])
+                holders.setdefault(index[k], []).append(j)
+    for i, js in holders.items():
+        rows.append([(n + i, 1.0), *((j, -1.0) for j in js)])
     at = {(c.doc, c.position): j for j, c in enumerate(fitting)}
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    dependent = [(j, at.get((c.doc, c.position - 1))) for j, c in enumerate(fitting) if c.dependent]
-    for r, (j, before) in enumerate(dependent):
-        rows.append(r)
-        cols.append(j)
-        vals.append(1.0)
-        if before is not None:
-            rows.append(r)
-            cols.append(before)
-            vals.append(-1.0)
-    return coo_array((vals, (rows, cols)), shape=(len(dependent), columns))
+    for j, c in enumerate(fitting):
+        before = at.get((c.doc, c.position - 1))
+        if c.dependent:
+            rows.append([(j, 1.0)] + ([(before, -1.0)] if before is not None else []))
+    cells = [(r, col, value) for r, row in enumerate(rows) for col, value in row]
+    return coo_array(
+        ([v for _, _, v in cells], ([r for r, _, _ in cells], [col for _, col, _ in cells])),
+        shape=(len(rows), n + len(index)),
+    )
 
 
 def _best_cover(
@@ -142,7 +154,6 @@ def _best_cover(
     only after their antecedent. Among equal covers, the fewest words."""
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_array, vstack
 
     fitting = [c for c in candidates if c.length <= settings.max_words]
     if not fitting:
@@ -150,28 +161,6 @@ def _best_cover(
     concepts = sorted({k for c in fitting for k in c.concepts if k in weights})
     index = {k: n for n, k in enumerate(concepts)}
     n, m = len(fitting), len(concepts)
-    pairs = [(j, index[k]) for j, c in enumerate(fitting) for k in c.concepts if k in index]
-    rows = np.arange(len(pairs))
-    sentence_of = np.array([j for j, _ in pairs], dtype=int)
-    concept_of = np.array([i for _, i in pairs], dtype=int)
-    ones = np.ones(len(pairs))
-    # s_j - c_i <= 0 for each concept i of sentence j: a chosen sentence covers its concepts.
-    covers = coo_array(
-        (
-            np.concatenate([ones, -ones]),
-            (np.concatenate([rows, rows]), np.concatenate([sentence_of, n + concept_of])),
-        ),
-        shape=(len(pairs), n + m),
-    )
-    # c_i - sum of s_j holding it <= 0: a concept counts only if some chosen sentence holds it.
-    held = coo_array(
-        (
-            np.concatenate([np.ones(m), -ones]),
-            (np.concatenate([np.arange(m), concept_of]), np.concatenate([n + np.arange(m), sentence_of])),
-        ),
-        shape=(m, n + m),
-    )
-    dependency = _dependencies(fitting, n + m)
     length = np.concatenate([[c.length for c in fitting], np.zeros(m)])
     # A word costs a little, far less than any concept is worth: a sentence that adds nothing new
     # is left out even when the budget has room.
@@ -181,7 +170,7 @@ def _best_cover(
         integrality=np.ones(n + m),
         bounds=Bounds(0, 1),
         constraints=[
-            LinearConstraint(vstack([covers, held, dependency]), -np.inf, 0),
+            LinearConstraint(_rows(fitting, index), -np.inf, 0),
             LinearConstraint(length[None, :], 0, settings.max_words),
         ],
         options={"time_limit": 20.0},
