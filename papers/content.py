@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from datetime import time as dtime
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from papers.store import Citation
 from summarize import store as analysis
 from summarize.records import Industry
 from summarize.summarizer import CitedSentence
-from summarize.trends import Trend
+from summarize.trends import Trend, window_start
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def collect(
 ) -> PaperData:
     """The content of ``industry``'s paper for ``edition`` from the latest analysis (``state``)."""
     found = analysis.load_trends(conn, industry.slug)
-    since = datetime.combine(state.as_of - timedelta(days=state.window_days - 1), dtime.min, tzinfo=UTC)
+    since = datetime.combine(window_start(state.as_of, state.window_days), dtime.min, tzinfo=UTC)
     docs = [
         d for d in analysis.industry_documents(conn, industry.slug, since) if d.when.date() <= state.as_of
     ]

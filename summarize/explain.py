@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from summarize import store
 from summarize.assign import AssignSettings
-from summarize.trends import TrendSettings
+from summarize.trends import TrendSettings, window_start
 
 
 def why_no_trends(conn: sa.Connection, industry: str, assign: AssignSettings, trends: TrendSettings) -> str:
@@ -16,8 +16,7 @@ def why_no_trends(conn: sa.Connection, industry: str, assign: AssignSettings, tr
     state = store.load_analysis_state(conn, industry)
     if state is None:
         return "not analysed yet (run `trendpapers analyze`)"
-    start = state.as_of - timedelta(days=state.window_days - 1)
-    since = datetime.combine(start, time.min, tzinfo=UTC)
+    since = datetime.combine(window_start(state.as_of, state.window_days), time.min, tzinfo=UTC)
     until = datetime.combine(state.as_of + timedelta(days=1), time.min, tzinfo=UTC)
     counts = store.window_counts(conn, industry, since, until)
     window = f"the {state.window_days} days up to {state.as_of.isoformat()}"

@@ -82,6 +82,11 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / norm if norm else v
 
 
+def window_start(as_of: date, days: int) -> date:
+    """The first day of the window of ``days`` days that ends on ``as_of`` (inclusive)."""
+    return as_of - timedelta(days=days - 1)
+
+
 def _monday(d: datetime) -> date:
     day = d.date()
     return day - timedelta(days=day.weekday())
@@ -97,7 +102,7 @@ def build_trends(
 ) -> list[Trend]:
     """Trends of ``industry`` for the window ending ``as_of`` (inclusive), largest first."""
     settings = settings or TrendSettings()
-    start = as_of - timedelta(days=settings.window_days - 1)
+    start = window_start(as_of, settings.window_days)
     before = start - timedelta(days=settings.window_days)
     docs = [d for d in docs if before <= d.when.date() <= as_of]
     if not docs:
