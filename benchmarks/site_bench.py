@@ -100,7 +100,7 @@ def make_workspace(folder: Path, papers: int, seed: int = 1) -> None:
                     )
                 trend = Trend(
                     f"{industry.slug}-{n:04d}{t}", industry.slug, edition.start, edition.end, "a · b · c",
-                    _sentence(rng), ids[0], (ids[0],), tuple(ids), 5, 2,
+                    f"Trend {n}{t}", _sentence(rng), ids[0], (ids[0],), tuple(ids), 5, 2,
                     tuple((f"2026-{w % 12 + 1:02d}-01", rng.randint(0, 5)) for w in range(26)),
                     2, 0.0, 0.2, "rising", False,
                 )  # fmt: skip

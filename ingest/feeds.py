@@ -28,7 +28,12 @@ from ingest.xmlsafety import refuse_entity_declarations_in_text
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-_BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|blockquote|tr|pre)>|<br\s*/?>", re.I)
+# Where a block starts or ends the text breaks: "Committee</dt></dl>The" must not read "CommitteeThe".
+_BLOCK = re.compile(
+    r"</?(?:address|article|aside|blockquote|br|dd|details|div|dl|dt|figcaption|figure|footer|h[1-6]"
+    r"|header|hr|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)\b[^>]*>",
+    re.I,
+)
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html)", re.I)
 
 
@@ -36,10 +41,10 @@ def html_to_text(value: str) -> str:
     """Plain text of an HTML fragment from a feed (feedparser has already sanitised it)."""
     if "<" not in value and "&" not in value:
         return value.strip()
-    text = _BLOCK_END.sub("\n", value)
+    text = _BLOCK.sub("\n", value)
     text = html.unescape(_TAG.sub("", text))
     text = _SPACE.sub(" ", text)
-    return _BLANK_LINES.sub("\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
+    return _BLANK_LINES.sub("\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
 
 
 def _text(detail: Mapping[str, Any] | None, value: str | None) -> str:

@@ -6,7 +6,7 @@ Everything here is data (frozen records); ``render`` turns it into Markdown.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 
@@ -17,7 +17,7 @@ from papers.editions import Edition
 from papers.store import Citation
 from summarize import store as analysis
 from summarize.records import Industry
-from summarize.summarizer import CitedSentence
+from summarize.summarizer import CitedSentence, SourceDoc, Summary, lead_sentence
 from summarize.trends import Trend, window_start
 
 
@@ -36,11 +36,9 @@ class TrendSection:
     evidence: tuple[Citation, ...]
     patents: tuple[Citation, ...]
     chart: str  # path of its weekly chart, relative to the paper
-
-    @property
-    def lead(self) -> CitedSentence | None:
-        """The summary sentence taken from the trend's title document: what stands beside its title."""
-        return next((s for s in self.summary if s.source_id == self.trend.title_doc), None)
+    # What stands beside the trend's name in the executive summary: a sentence of its most central
+    # current document that reads on its own.
+    lead: CitedSentence | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ def _changes(found: list[Trend], previous: store.PaperRow | None) -> tuple[Chang
             Change(
                 {"new": "new", "rising": "grown", "fading": "faded"}[t.status],
                 t.trend_id,
-                t.title,
+                t.name,
                 t.previous,
                 t.current,
             )
@@ -98,9 +96,9 @@ def _changes(found: list[Trend], previous: store.PaperRow | None) -> tuple[Chang
     changes = []
     for t in now.values():
         if t.trend_id not in before:
-            changes.append(Change("new", t.trend_id, t.title, 0, t.current))
+            changes.append(Change("new", t.trend_id, t.name, 0, t.current))
         elif t.current > before[t.trend_id]["documents"]:
-            changes.append(Change("grown", t.trend_id, t.title, before[t.trend_id]["documents"], t.current))
+            changes.append(Change("grown", t.trend_id, t.name, before[t.trend_id]["documents"], t.current))
     for tid, old in before.items():
         if tid not in now:
             changes.append(Change("faded", tid, old["title"], old["documents"], 0))
@@ -126,20 +124,25 @@ def collect(
     key = [t for t in ranked if not t.weak_signal and t.current][: settings.max_trends]
     weak = [t for t in ranked if t.weak_signal]
 
+    texts = {d.id: d for d in docs}
     sections: dict[str, TrendSection] = {}
     cited: set[int] = set()
     for trend in (*key, *weak):
         stored = analysis.load_summary(conn, f"trend:{trend.trend_id}")
-        summary = stored[1].sentences if stored else ()
-        cited |= {cited_id(s) for s in summary} | set(trend.doc_ids)
-        sections[trend.trend_id] = TrendSection(trend, summary, (), (), chart_path(edition, trend.trend_id))
+        summary = stored[1] if stored else Summary(())
+        central = texts.get(trend.title_doc)
+        lead = lead_sentence(SourceDoc(central.id, central.title, central.text), summary) if central else None
+        cited |= {cited_id(s) for s in summary.sentences} | set(trend.doc_ids)
+        sections[trend.trend_id] = TrendSection(
+            trend, summary.sentences, (), (), chart_path(edition, trend.trend_id), lead
+        )
     refs = store.citations(conn, sorted(cited))
     for tid, section in sections.items():
         members = [refs[i] for i in section.trend.doc_ids if i in refs]
         news = [c for c in members if c.patent is None]
         by_date = sorted(news[: settings.evidence], key=lambda c: (c.day or date.min, c.doc_id), reverse=True)
         patents = tuple(c for c in members if c.patent is not None)[: settings.patents]
-        sections[tid] = TrendSection(section.trend, section.summary, tuple(by_date), patents, section.chart)
+        sections[tid] = replace(section, evidence=tuple(by_date), patents=patents)
 
     previous = store.previous_paper(conn, industry.slug, edition.start)
     days = [d.when.date() for d in docs]

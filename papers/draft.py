@@ -25,6 +25,7 @@ from papers.content import PaperData, PaperSettings, collect
 from papers.editions import Edition, edition_for, parse_edition
 from papers.files import read_paper, utc_stamp, write_atomic, write_if_changed
 from papers.merge import merge3
+from papers.renames import take_renames
 from papers.render import environment, footnote_definition, render_paper
 from summarize import store as analysis
 from summarize.records import Industry
@@ -60,7 +61,7 @@ def write_charts(directory: Path, data: PaperData, missing_only: bool = False) -
         path = directory / data.industry.slug / section.chart
         if missing_only and path.exists():
             continue
-        svg = weekly_svg(t.weekly, f"Documents per week: {t.title}", t.window_start.isoformat())
+        svg = weekly_svg(t.weekly, f"Documents per week: {t.name}", t.window_start.isoformat())
         write_if_changed(path, svg)
 
 
@@ -100,13 +101,16 @@ def _draft_one(
             f"the latest trends end on {state.as_of}, outside {edition.name}; "
             f"analyze with --as-of a day in {edition.start}..{edition.end}",
         )
-    data = collect(conn, cluster, industry, edition, state, settings)
-    env = environment(templates)
     row = store.get_paper(conn, industry.slug, edition.name)
     path = paper_path(directory, industry.slug, edition.name)
+    if row is not None and row.status == "draft" and path.is_file():
+        for change in take_renames(conn, row.base, read_paper(path)[0], None, now):
+            log.info("draft %s %s: %s", industry.slug, edition.name, change)
+    data = collect(conn, cluster, industry, edition, state, settings)
+    env = environment(templates)
     relative = path.relative_to(directory).as_posix()
     snapshot = tuple(
-        {"id": s.trend.trend_id, "title": s.trend.title, "documents": s.trend.current}
+        {"id": s.trend.trend_id, "title": s.trend.name, "documents": s.trend.current}
         for s in (*data.trends, *data.weak_signals)
     )
     if row is not None and row.pending is not None and not proposal_path(path).exists():

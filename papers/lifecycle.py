@@ -16,6 +16,7 @@ from ingest.errors import InputError
 from papers import frontmatter, store
 from papers.draft import proposal_path
 from papers.files import read_paper, utc_stamp, write_atomic
+from papers.renames import take_renames
 
 # action → (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -100,6 +101,7 @@ def change_status(
                         f"still in it): nothing for members to read; write it, or {action} with --force"
                     )
                 warnings.append(f"{path}: the editors' prompts are still in the text")
+            warnings += take_renames(conn, row.base, text, by, now)
             if proposal_path(path).exists():
                 warnings.append(f"{proposal_path(path)}: a proposed new version is waiting to be reviewed")
         stamp = utc_stamp(now)

@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ingest.errors import SiteError
-from papers.feed import atom_feed
+from papers.feed import atom_feed, industry_feeds
 from papers.files import write_atomic
 from papers.sitecheck import check_and_harden
 from papers.sitepages import SitePaper, compose
@@ -139,7 +139,13 @@ def _mkdocs_options(ws: Workspace, site: SiteSettings, docs: Path, nav: list[Any
         "plugins": ["search"],
         # A mapping, not a list with {"toc": ...} in it: MkDocs pops such items while validating, and
         # the preview server validates the same options again at every rebuild.
-        "markdown_extensions": {"footnotes": {}, "tables": {}, "toc": {"permalink": True}, "admonition": {}},
+        "markdown_extensions": {
+            "footnotes": {},
+            "tables": {},
+            "toc": {"permalink": True},
+            "admonition": {},
+            "attr_list": {},  # trend headings carry their id: {#textile-0001}
+        },
         "extra_css": ["assets/stylesheets/trendpapers.css"],  # from the theme folder
         "strict": True,
         "use_directory_urls": True,
@@ -193,7 +199,8 @@ def stage_docs(
         pages, papers = compose(conn, ws.papers_dir, ws.hand_written, ws.industries, ws.name, preview, force)
     if site.logo:
         pages[f"assets/logo{site.logo.suffix}"] = site.logo.read_bytes()
-    pages["feed.xml"] = atom_feed(papers, ws.name, site.url)  # MkDocs copies it as it is
+    pages["feed.xml"] = atom_feed(papers, ws.name, site.url)  # MkDocs copies the feeds as they are
+    pages.update(industry_feeds(papers, ws.name, site.url, {i.slug: i.name for i in ws.industries}))
     docs = ws.build_dir / f"docs-{'preview' if preview else 'site'}"
     docs.mkdir(parents=True, exist_ok=True)
     _sync(docs, pages)

@@ -54,6 +54,12 @@ def footnote_definition(c: Citation) -> Md:
     return Md(f"{footnote(c.doc_id)}: {citation_link(c)}, {md_text(c.source)}, {day}")
 
 
+def anchor(trend_id: str) -> Md:
+    """The attribute list that gives a trend's heading its id: links to it stay, and a renamed
+    heading is known by it."""
+    return Md(f"{{#{trend_id}}}")
+
+
 def _percent(value: float | None) -> Md:
     return Md("new" if value is None else f"{value:+.0%}")
 
@@ -78,7 +84,7 @@ def environment(workspace_templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(yaml=yaml_value, percent=_percent, link=citation_link, count=_count)
-    env.globals.update(cite=footnote, footnote_definition=footnote_definition, text=md_text)
+    env.globals.update(anchor=anchor, cite=footnote, footnote_definition=footnote_definition, text=md_text)
     return env
 
 
@@ -90,8 +96,9 @@ def render_paper(data: PaperData, generated_at: str, env: jinja2.Environment | N
     # document made each such addition a merge conflict.
     footnotes: dict[str, list[Citation]] = {}
     defined: set[int] = set()
-    for section in (*data.trends, *data.weak_signals):
-        cited = sorted({cited_id(s) for s in section.summary} - defined)
+    shown = [(s, (*s.summary, s.lead)) for s in data.trends] + [(s, (s.lead,)) for s in data.weak_signals]
+    for section, sentences in shown:  # a key trend's summary and lead; a weak signal's lead only
+        cited = sorted({cited_id(s) for s in sentences if s} - defined)
         defined.update(cited)
         footnotes[section.trend.trend_id] = [data.citations[i] for i in cited]
     text = env.get_template(TEMPLATE).render(

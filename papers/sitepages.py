@@ -18,9 +18,10 @@ from ingest import store as ingest_store
 from ingest.errors import InputError, SiteError
 from papers import frontmatter, store
 from papers.charts import weekly_svg
+from papers.content import cited_id
 from papers.escape import Md, md_link, md_text
 from papers.files import read_paper
-from papers.render import citation_link, yaml_value
+from papers.render import citation_link, footnote, footnote_definition, yaml_value
 from summarize import store as analysis
 from summarize.records import Industry
 from summarize.trends import Trend
@@ -90,13 +91,18 @@ def _trend_pages(
     refs = store.citations(conn, [i for t in trends.values() for i in t.doc_ids])
     stories = analysis.story_of(conn, list(refs))
     for trend_id, t in sorted(trends.items()):
+        stored = analysis.load_summary(conn, f"trend:{trend_id}")
+        summary = [s for s in stored[1].sentences if s.source_id in refs] if stored else []
         body = [
-            f"# {md_text(t.title)}",
+            f"# {md_text(t.name)}",
             "",
             f"*{t.status.capitalize()}*: {t.current} documents in the window "
             f"{t.window_start.isoformat()} to {t.window_end.isoformat()}, {t.previous} in the window before; "
             f"{t.sources} sources; "
             f"keywords: {md_text(t.label)}.",
+            f"Most central report: *{md_text(t.title)}*.",
+            "",
+            *(f"{md_text(s.text)}{footnote(cited_id(s))}" for s in summary),
             "",
             f"![Documents per week]({trend_id}.svg)",
             "",
@@ -123,10 +129,11 @@ def _trend_pages(
         for n, (_, ids) in enumerate(sorted(by_story.items(), key=lambda s: -len(s[1])), start=1):
             body.append(f"{n}. " + "; ".join(_cited(refs[i]) for i in ids))
         sources = sorted({refs[i].source for i in t.doc_ids if i in refs})
-        body += ["", "## Sources", "", *(f"- {md_text(s)}" for s in sources)]
-        pages[f"trends/{trend_id}.md"] = _page(t.title, body, tags=[t.industry])
+        body += ["", "## Sources", "", *(f"- {md_text(s)}" for s in sources), ""]
+        body += [footnote_definition(refs[i]) for i in sorted({cited_id(s) for s in summary})]
+        pages[f"trends/{trend_id}.md"] = _page(t.name, body, tags=[t.industry])
         pages[f"trends/{trend_id}.svg"] = weekly_svg(
-            t.weekly, f"Documents per week: {t.title}", t.window_start.isoformat()
+            t.weekly, f"Documents per week: {t.name}", t.window_start.isoformat()
         ).encode("utf-8")
     return pages
 
@@ -173,6 +180,7 @@ def compose(
         body += [
             f"| {p.row.edition} | [{md_text(p.title)}]({p.row.edition}.md) | {p.row.status} |" for p in own
         ]
+        body += ["", "[Feed of new papers in this industry](feed.xml)"]  # written beside it by publish
         pages[f"papers/{slug}/index.md"] = _page(names.get(slug, slug), body)
 
     # The trends of the papers on the site, as last analysed (also those no longer found).
@@ -190,7 +198,7 @@ def compose(
     ] or ["No paper is published yet."]
     home += ["", "## Fastest-rising trends", ""]
     home += [
-        f"- [{md_text(t.title)}](trends/{t.trend_id}.md): {t.previous} → {t.current} documents ({t.status})"
+        f"- [{md_text(t.name)}](trends/{t.trend_id}.md): {t.previous} → {t.current} documents ({t.status})"
         for t in rising[:5]
     ] or ["None yet."]
     home += [
@@ -204,7 +212,7 @@ def compose(
     for slug in sorted({t.industry for t in trends.values()}):
         body += [f"## {md_text(names.get(slug, slug))}", ""]
         body += [
-            f"- [{md_text(t.title)}]({t.trend_id}.md) ({md_text(t.status)}, {t.current} documents)"
+            f"- [{md_text(t.name)}]({t.trend_id}.md) ({md_text(t.status)}, {t.current} documents)"
             for t in sorted(trends.values(), key=lambda t: (-t.current, t.trend_id))
             if t.industry == slug
         ]

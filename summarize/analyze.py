@@ -13,7 +13,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 
@@ -26,10 +26,19 @@ from summarize.abstractive import Rewriter, rewrite_summary
 from summarize.assign import AssignInput, AssignSettings, assign, profile_text
 from summarize.embed import Embedder, EmbedSettings, document_text
 from summarize.lexical import names, story_vectors, terms, word_and_name_vectors
+from summarize.names import NameSettings, NamingInput, name_trends, text_of
 from summarize.records import Industry
 from summarize.stories import StoryDoc, StorySettings, group_stories
 from summarize.summarizer import SourceDoc, Summary, SummarySettings, summarize
-from summarize.trends import PreviousTrend, Trend, TrendDoc, TrendSettings, build_trends, trend_number
+from summarize.trends import (
+    PreviousTrend,
+    Trend,
+    TrendDoc,
+    TrendSettings,
+    build_trends,
+    trend_number,
+    window_start,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +50,7 @@ class AnalysisSettings:
     stories: StorySettings = field(default_factory=StorySettings)
     trends: TrendSettings = field(default_factory=TrendSettings)
     summary: SummarySettings = field(default_factory=SummarySettings)
+    names: NameSettings = field(default_factory=NameSettings)
     # Documents per committed step. Those of one step are clustered together; a later step's join
     # existing stories by the same rule, which comes close to but not always to the same grouping,
     # so the step is large enough to hold a usual run (and the evaluation sets) whole.
@@ -283,9 +293,9 @@ def _summaries_for(
 ) -> int:
     """Summaries of a trend and its largest stories, unless those documents were summarized already."""
     written = 0
-    subjects: list[tuple[str, list[int]]] = [
-        (f"trend:{trend.trend_id}", list(trend.doc_ids[: settings.summary_documents]))
-    ]
+    # The most central documents, read in date order: so the summary tells what happened in order.
+    central = sorted(trend.doc_ids[: settings.summary_documents], key=lambda i: (docs[i].when, i))
+    subjects: list[tuple[str, list[int]]] = [(f"trend:{trend.trend_id}", central)]
     for story_id in trend.story_ids[: settings.stories_summarized]:
         members = sorted(
             (d.id for d in docs.values() if d.story_id == story_id), key=lambda i: (docs[i].when, i)
@@ -304,6 +314,55 @@ def _summaries_for(
         store.save_summary(conn, subject, fingerprint, summary)
         written += 1
     return written
+
+
+def _named(
+    conn: sa.Connection,
+    embedder: Embedder,
+    found: Sequence[Trend],
+    docs: Sequence[TrendDoc],
+    as_of: date,
+    settings: AnalysisSettings,
+) -> tuple[list[Trend], str | None]:
+    """The trends with their generated names, and the fingerprint of what new names were made from
+    (None: names made from the same documents before are reused, so a re-run calls no model)."""
+    start = window_start(as_of, settings.trends.window_days)
+    current = [d for d in docs if d.when.date() >= start]
+    fingerprint = _fingerprint(
+        embedder.model_id,
+        settings.names,
+        [(t.trend_id, t.doc_ids) for t in found],
+        sorted(d.id for d in current),
+    )
+    stored = store.generated_names(conn, [t.trend_id for t in found])
+    if all(stored.get(t.trend_id, ("",))[0] == fingerprint for t in found):
+        return [replace(t, name=stored[t.trend_id][1]) for t in found], None
+
+    by_id = {d.id: d for d in docs}
+    in_trends: set[int] = set()
+    inputs = []
+    for t in found:
+        members = [by_id[i] for i in t.doc_ids if i in by_id]
+        named_from = [d for d in members if d.when.date() >= start] or members  # a faded trend: all it had
+        in_trends.update(d.id for d in members)
+        summed = np.sum([d.vector for d in named_from], axis=0)
+        inputs.append(
+            NamingInput(
+                t.trend_id,
+                tuple(text_of(d.title, d.text, settings.names.lead_chars) for d in named_from),
+                summed / (np.linalg.norm(summed) or 1.0),
+                t.name,
+            )
+        )
+    background = [d for d in current if d.id not in in_trends]
+    names = name_trends(
+        inputs,
+        [(text_of(d.title, d.text, settings.names.lead_chars), d.vector) for d in background],
+        {d.title.lower() for d in docs},
+        embedder.embed,
+        settings.names,
+    )
+    return [replace(t, name=n) for t, n in zip(found, names, strict=True)], fingerprint
 
 
 def industry_trends(
@@ -337,7 +396,10 @@ def industry_trends(
         ]
         next_number = max((trend_number(p.trend_id) for p in previous), default=0) + 1
         found = build_trends(industry.slug, trend_docs, previous, as_of, settings.trends, next_number)
+        found, fresh = _named(conn, embedder, found, trend_docs, as_of, settings)
         store.save_trends(conn, industry.slug, found, as_of)
+        if fresh:
+            store.save_generated_names(conn, {t.trend_id: t.name for t in found}, fresh)
         summarizer = f"extractive, rewritten by {rewriter.model_id}" if rewriter else "extractive"
         state = store.AnalysisState(industry.slug, as_of, window, embedder.model_id, summarizer)
         store.save_analysis_state(conn, state)

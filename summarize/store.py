@@ -6,7 +6,7 @@ Vectors are stored as raw little-endian float32 (embeddings) or float64 (story s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +14,8 @@ import numpy as np
 import sqlalchemy as sa
 
 from ingest import store as ingest_store
+from ingest.clean import strip_controls
+from ingest.errors import InputError
 from ingest.migrations import Migration, UTCDateTime
 from ingest.patentstore import patents
 from ingest.store import chunks, documents, items, sources
@@ -115,6 +117,17 @@ analyses = sa.Table(  # the latest trend analysis of each industry: what a paper
     sa.Column("summarizer", sa.String(300), nullable=False),
 )
 
+trend_names = sa.Table(  # the generated name of each trend, and the editors' name that replaces it
+    "trend_names",
+    metadata,
+    sa.Column("trend_id", sa.String(120), sa.ForeignKey("trends.id"), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # of what the generated name was made from
+    sa.Column("generated", sa.String(300), nullable=False),
+    sa.Column("chosen", sa.String(300)),  # by the editors; holds for as long as the trend keeps its id
+    sa.Column("chosen_by", sa.String(200)),
+    sa.Column("chosen_at", UTCDateTime),
+)
+
 
 def _create_v1(conn: sa.Connection) -> None:
     metadata.create_all(
@@ -136,6 +149,7 @@ def _create_v1(conn: sa.Connection) -> None:
 MIGRATIONS = (
     Migration("summarize", 1, "embeddings, scores, stories, trends and summaries", _create_v1),
     Migration("summarize", 2, "the latest analysis per industry", lambda c: analyses.create(c)),
+    Migration("summarize", 3, "trend names, generated and chosen", lambda c: trend_names.create(c)),
 )
 
 
@@ -420,6 +434,7 @@ def trend_dict(trend: Trend) -> dict[str, Any]:
 def trend_from_dict(data: Mapping[str, Any]) -> Trend:
     return Trend(
         **{
+            "name": data["title"],  # stored before trends had names
             **data,
             "window_start": date.fromisoformat(data["window_start"]),
             "window_end": date.fromisoformat(data["window_end"]),
@@ -477,7 +492,62 @@ def load_trends(conn: sa.Connection, industry: str | None = None, *, active_only
     if active_only:
         query = query.where(trends.c.active.is_(True))
     found = [trend_from_dict(d) for d in conn.execute(query).scalars()]
+    chosen = chosen_names(conn)
+    found = [replace(t, name=chosen[t.trend_id]) if t.trend_id in chosen else t for t in found]
     return sorted(found, key=lambda t: (t.industry, -t.current, t.trend_id))
+
+
+def chosen_names(conn: sa.Connection) -> dict[str, str]:
+    """The editors' names of trends (trend id → name)."""
+    rows = conn.execute(
+        sa.select(trend_names.c.trend_id, trend_names.c.chosen).where(trend_names.c.chosen.is_not(None))
+    )
+    return {r.trend_id: r.chosen for r in rows}
+
+
+def generated_names(conn: sa.Connection, trend_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """The generated names of these trends: trend id → (fingerprint of their input, name)."""
+    rows = conn.execute(
+        sa.select(trend_names.c.trend_id, trend_names.c.fingerprint, trend_names.c.generated).where(
+            trend_names.c.trend_id.in_(list(trend_ids))
+        )
+    )
+    return {r.trend_id: (r.fingerprint, r.generated) for r in rows}
+
+
+def save_generated_names(conn: sa.Connection, names: Mapping[str, str], fingerprint: str) -> None:
+    """Store generated names; an editors' name stays as it is."""
+    known = set(generated_names(conn, list(names)))
+    for trend_id, name in names.items():
+        values = {"fingerprint": fingerprint, "generated": name}
+        if trend_id in known:
+            conn.execute(trend_names.update().where(trend_names.c.trend_id == trend_id).values(**values))
+        else:
+            conn.execute(sa.insert(trend_names), [{"trend_id": trend_id, **values}])
+
+
+def rename_trend(conn: sa.Connection, trend_id: str, name: str | None, by: str | None, at: datetime) -> Trend:
+    """Give a trend the editors' ``name`` (None: back to the generated one); the renamed trend.
+
+    An ``InputError`` when no trend has that id or the name is empty or too long.
+    """
+    if name is not None:
+        name = " ".join(strip_controls(name).split())
+        if not name or len(name) > 120:
+            raise InputError(f"trend name {name!r}: must have 1 to 120 characters")
+    row = conn.execute(sa.select(trends.c.data).where(trends.c.id == trend_id)).first()
+    if row is None:
+        raise InputError(f"no trend {trend_id!r} (see `trendpapers trends --all` for the ids)")
+    trend = trend_from_dict(row.data)
+    values = {"chosen": name, "chosen_by": by if name else None, "chosen_at": at if name else None}
+    if conn.execute(sa.select(trend_names.c.trend_id).where(trend_names.c.trend_id == trend_id)).first():
+        conn.execute(trend_names.update().where(trend_names.c.trend_id == trend_id).values(**values))
+    else:
+        conn.execute(
+            sa.insert(trend_names),
+            [{"trend_id": trend_id, "fingerprint": "", "generated": trend.name, **values}],
+        )
+    return replace(trend, name=name or trend.name)
 
 
 def load_summary(conn: sa.Connection, subject: str) -> tuple[str, Summary] | None:

@@ -180,6 +180,19 @@ def _best_cover(
     return [c for j, c in enumerate(fitting) if result.x[j] > 0.5]
 
 
+def lead_sentence(
+    doc: SourceDoc, summary: Summary, settings: SummarySettings | None = None
+) -> CitedSentence | None:
+    """The sentence of ``doc`` that stands beside its trend's name on its own: its first in
+    ``summary`` that needs nothing before it, else its first such sentence a summary could take."""
+    settings = settings or SummarySettings()
+    chosen = [s for s in summary.sentences if s.source_id == doc.id and not needs_antecedent(s.text)]
+    if chosen:
+        return chosen[0]
+    fit = next((c for c in _candidates([doc], settings) if not c.dependent), None)
+    return CitedSentence(fit.text, doc.id) if fit else None
+
+
 def summarize(docs: Sequence[SourceDoc], settings: SummarySettings | None = None) -> Summary:
     """A summary of at most ``max_words`` words from whole sentences of ``docs``, each cited."""
     settings = settings or SummarySettings()

@@ -100,13 +100,16 @@ _PAGE_TEXT = re.compile(
             r"(?:article|story|post) (?:was|has been)"
             r" (?:updated|corrected|first published|originally published)",
             r"questions about this (?:announcement|post|article)",
+            r"(?:post|article|story) (?:originally|first) appeared",
+            r"on behalf of the (?:[\w-]+ ){0,4}(?:committee|team|organi[sz]ers)",
+            r"we (?:encourage|invite|urge) you",
         ]
     )
     + r")\b",
     re.I,
 )
 _CALL_TO_ACTION = re.compile(
-    r"\b(?:subscribe|sign(?:ing)? up|register|log ?in|sign in|download|follow|share|contact|e-?mail"
+    r"\b(?:check out|subscribe|sign(?:ing)? up|register|log ?in|sign in|download|follow|share|contact|e-?mail"
     r"|call|visit|comment|post|join|apply|learn more|find out)\b",
     re.I,
 )
@@ -125,9 +128,17 @@ _NEEDS_ANTECEDENT = re.compile(
 _PAIRS = (("“", "”"), ("‘", "’"), ("(", ")"), ("[", "]"))
 
 
+# A byline: "By Oliver Chang, Abhishek Arya (Security Engineers)", "Posted by Jane Doe".
+_BYLINE = re.compile(
+    r"^(?:(?:[Pp]osted|[Ww]ritten|[Rr]eported|[Ee]dited)\s+)?[Bb]y\s+"
+    r"(?:[A-Z][\w.'’-]*\s+){1,3}[A-Z][\w.'’-]*\s*(?:[,(]|and\b|$)"
+)
+
+
 def is_boilerplate(sentence: str) -> bool:
-    """Whether a sentence speaks to the page's reader (subscribe, comment, cookies, ...), not news."""
-    if _PAGE_TEXT.search(sentence):
+    """Whether a sentence speaks to the page's reader (subscribe, comment, cookies, ...) or credits
+    its writers (a byline), not news."""
+    if _PAGE_TEXT.search(sentence) or _BYLINE.match(sentence):
         return True
     return bool(_CALL_TO_ACTION.search(sentence)) and bool(_READER.search(sentence))
 

@@ -58,7 +58,8 @@ class Trend:
     window_start: date  # of the current window
     window_end: date
     label: str
-    title: str
+    name: str  # a short name of the theme (see ``names``); until it is named, its keywords
+    title: str  # the most central current headline: an example beside the name
     title_doc: int
     story_ids: tuple[int, ...]  # by size, largest first
     doc_ids: tuple[int, ...]  # most central first
@@ -174,6 +175,7 @@ def build_trends(
                 novelty=round(max(novelty, 0.0), 4),
                 status=status,
                 weak_signal=status == "new" and current <= settings.weak_signal_max,
+                name=", ".join(words).capitalize() if words else title_doc.title,
             )
         )
     trends.sort(key=lambda t: (-t.current, -len(t.doc_ids), t.trend_id))

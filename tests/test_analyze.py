@@ -221,7 +221,9 @@ def test_changing_an_industry_profile_rescores_without_embedding_documents(
         replace(i, keywords=(*i.keywords, "party")) if i.slug == "logistics" else i for i in config.industries
     )
     report = run_analysis(engine, embedder, industries, _hints(config), SETTINGS)
-    assert report.embedded == 0 and embedder.calls == calls + 1  # only the changed profile
+    # No document embedded: one call for the changed profile, one for the phrases that name the
+    # logistics trends, whose documents changed with the new keyword.
+    assert report.embedded == 0 and embedder.calls == calls + 2
     with engine.connect() as conn:
         reasons = conn.execute(
             sa.select(store.assignments.c.reasons)

@@ -172,6 +172,9 @@ def test_doctype_without_entities_and_entity_text_in_content_are_fine() -> None:
 
 def test_html_to_text() -> None:
     assert html_to_text("<p>One &amp; two</p><p>three<br>four</p>") == "One & two\nthree\nfour"
+    # Where a block ends, words do not run together ("CommitteeThe" once reached a paper).
+    joined = '<dl><dt>by Ann on behalf of the Committee</dt></dl>The fair<div class="x">opens</div>now'
+    assert html_to_text(joined) == "by Ann on behalf of the Committee\nThe fair\nopens\nnow"
     assert html_to_text("plain") == "plain"
 
 

@@ -96,7 +96,8 @@ def _trend(n: int, title: str, label: str) -> Trend:
         window_start=date(2026, 8, 23),
         window_end=date(2026, 11, 20),
         label=label,
-        title=title,
+        name=title,
+        title=f"Headline of {title}",
         title_doc=n,
         story_ids=(n,),
         doc_ids=(n, 100 + n),
@@ -132,7 +133,12 @@ def _evil_paper() -> PaperData:
         )
         sections.append(
             TrendSection(
-                trend, summary, (citations[n],), (citations[100 + n],), chart_path(edition, trend.trend_id)
+                trend,
+                summary,
+                (citations[n],),
+                (citations[100 + n],),
+                chart_path(edition, trend.trend_id),
+                summary[0],
             )
         )
     return PaperData(
@@ -172,11 +178,13 @@ def test_a_paper_full_of_hostile_text_has_no_active_markup_and_keeps_its_structu
     assert [t for tag, t in headings if tag == "h3"] == [
         f"Trend {n} {' '.join(e.split())}" for n, e in enumerate(EVIL[:-2], 1)
     ]
-    # Every summary sentence is followed by its footnote, whose link is the cited document's URL.
+    # Every sentence shown is followed by its footnote, whose link is the cited document's URL: a key
+    # trend's summary, a weak signal's lead only (a footnote no sentence cites would be defined).
     notes = {li.get("id"): li for li in html.iter("li") if (li.get("id") or "").startswith("fn:")}
-    assert len(notes) == 2 * len(EVIL)
+    assert len(notes) == 2 * len(data.trends) + len(data.weak_signals)
     for section in (*data.trends, *data.weak_signals):
-        for sentence in section.summary:
+        for sentence in section.summary if section in data.trends else (section.lead,):
+            assert sentence is not None
             note = notes[f"fn:doc-{sentence.source_id}"]
             cited = data.citations[sentence.source_id]
             links = [a.get("href") for a in note.iter("a") if not a.get("href", "").startswith("#")]

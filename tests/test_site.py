@@ -339,3 +339,41 @@ def test_publishing_rebuilds_the_site_and_the_preview_server_shows_drafts(worksp
         except subprocess.TimeoutExpired:  # never left running: reaped whatever happens
             server.kill()
             server.wait()
+
+
+def test_a_renamed_trend_keeps_its_name_in_the_paper_the_site_and_later_analyses(workspace: Path) -> None:
+    """Editors rename a trend by its heading in a draft, or with `rename-trend`; the name holds."""
+    paper = workspace / "papers" / "medtech" / "2026-Q4.md"
+    text = paper.read_text(encoding="utf-8")
+    generated = re.search(r"^### (.+) \{#(medtech-\d+)\}$", text, re.M)
+    assert generated, "the draft's trend heading carries the trend's id"
+    old, trend_id = generated.groups()
+    paper.write_text(text.replace(f"### {old} {{#", "### Federated learning in hospitals {#"), encoding="utf-8")
+
+    assert _tp(workspace, "draft").exit_code == 0
+    redrafted = paper.read_text(encoding="utf-8")
+    assert "- **Federated learning in hospitals**" in redrafted  # the executive summary follows
+    assert f"**{old}**" not in redrafted and f"### {old} " not in redrafted
+    listed = _tp(workspace, "trends", "--industry", "medtech").output
+    assert f"{trend_id}" in listed and f"Federated learning in hospitals  [" in listed
+
+    # The name holds through a later analysis, and reaches the trend page and the feeds.
+    assert _tp(workspace, "analyze", "--as-of", "2026-11-27").exit_code == 0
+    assert "Federated learning in hospitals" in _tp(workspace, "trends", "--industry", "medtech").output
+    assert _tp(workspace, "draft").exit_code == 0
+    for action in ("approve", "publish"):
+        assert _tp(workspace, "papers", action, "medtech", "--by", "Ann").exit_code == 0
+    site = workspace / "build" / "site"
+    page = lxml.html.parse(str(site / "trends" / trend_id / "index.html")).getroot()
+    assert page.xpath("string(//article//h1)").startswith("Federated learning in hospitals")
+    assert page.xpath("//article//sup[starts-with(@id, 'fnref:doc-')]"), "the trend's summary, cited"
+    assert "Federated learning in hospitals" in (site / "papers" / "medtech" / "feed.xml").read_text("utf-8")
+
+    # The command renames too, and --reset gives the generated name back; a wrong id is an error.
+    renamed = _tp(workspace, "rename-trend", trend_id, "AI in radiology", "--by", "Ann")
+    assert renamed.exit_code == 0 and "AI in radiology" in renamed.output
+    assert "AI in radiology" in _tp(workspace, "trends", "--industry", "medtech").output
+    assert old in _tp(workspace, "rename-trend", trend_id, "--reset").output
+    unknown = _tp(workspace, "rename-trend", "medtech-9999", "X")
+    assert unknown.exit_code != 0 and "no trend 'medtech-9999'" in unknown.output
+    assert _tp(workspace, "rename-trend", trend_id, " \x1b ").exit_code != 0  # nothing left of the name

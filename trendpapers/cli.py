@@ -334,8 +334,33 @@ def trends(ctx: click.Context, industry: str | None, show_all: bool) -> None:
         weak = " weak signal" if t.weak_signal else ""
         click.echo(
             f"{t.trend_id:<18} {t.status:<7} {growth:>6}  {t.current:>3} docs ({t.previous} before), "
-            f"{t.sources} sources, patents {t.patent_share:.0%}{weak}  [{t.label}] {t.title}"
+            f"{t.sources} sources, patents {t.patent_share:.0%}{weak}  {t.name}  [{t.label}]"
         )
+        click.echo(f"{'':<18} example: {t.title}")
+
+
+@cli.command("rename-trend")
+@click.argument("trend_id")
+@click.argument("name", required=False)
+@click.option("--reset", is_flag=True, help="Back to the generated name.")
+@click.option("--by", metavar="NAME", help="Who renames it (default: the login name).")
+@click.pass_context
+def rename_trend(ctx: click.Context, trend_id: str, name: str | None, reset: bool, by: str | None) -> None:
+    """Give a trend a name of the editors' choosing; it holds for as long as the trend keeps its id.
+
+    The next draft, the site and later editions use it. Renaming a trend's heading in a draft paper
+    does the same when the paper is drafted again or approved.
+    """
+    from summarize.store import rename_trend as rename
+
+    if reset == (name is not None):
+        raise click.UsageError("give either a NAME or --reset")
+    config = _config(ctx)
+    with workspace_lock(config.root, "rename-trend"):
+        engine = open_store(config.storage_url)
+        with engine.begin() as conn:
+            trend = rename(conn, trend_id, name, by or _default_user(), datetime.now(UTC))
+    click.echo(f"{trend.trend_id}: {trend.name}")
 
 
 @cli.command()

@@ -1,0 +1,44 @@
+"""Trend names the editors changed in a paper: a trend's heading carries its id (``{#textile-0001}``),
+so a heading whose text differs from what was generated is the editors' new name for that trend."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ingest.errors import InputError
+from summarize import store as analysis
+
+_HEADING = re.compile(r"^#{2,6}[ \t]+(.+?)[ \t]*\{#([a-z0-9][a-z0-9-]*-\d+)\}[ \t]*$", re.M)
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def headings(text: str) -> dict[str, str]:
+    """Trend id → the text of its heading, as a reader sees it (Markdown escapes and entities undone)."""
+    return {
+        m.group(2): html.unescape(_ESCAPE.sub(r"\1", m.group(1))).strip() for m in _HEADING.finditer(text)
+    }
+
+
+def renamed(generated: str, edited: str) -> dict[str, str]:
+    """Trend id → new name, for each trend heading of ``generated`` whose text the editors changed."""
+    before = headings(generated)
+    return {
+        tid: name for tid, name in headings(edited).items() if tid in before and name and name != before[tid]
+    }
+
+
+def take_renames(conn: sa.Connection, generated: str, edited: str, by: str | None, at: datetime) -> list[str]:
+    """Store the editors' new trend names found in ``edited``; what was renamed, in words."""
+    done = []
+    for trend_id, name in sorted(renamed(generated, edited).items()):
+        try:
+            trend = analysis.rename_trend(conn, trend_id, name, by, at)
+        except InputError as exc:  # a heading too long to be a name: the paper keeps it, the trend not
+            done.append(f"{trend_id} not renamed: {exc}")
+        else:
+            done.append(f"{trend_id} renamed to {trend.name!r}")
+    return done

@@ -1,0 +1,317 @@
+"""Short names for trends, made from the words their documents share in the current window.
+
+A headline names one event; a trend is a theme of several, so its name is a phrase that several of
+its documents use: a run of content words from their titles and leads ("smart textiles",
+"fibre-to-fibre recycling"), in the spelling the texts use most. Phrases are ranked as KeyBERT does:
+the likeness of the phrase's embedding to the trend's centroid, less its likeness to the industry's
+other trends (a name sets its trend apart), plus how many of the trend's documents use it. When the
+best phrase is short, a second one chosen by maximal marginal relevance joins it ("Textile recycling
+and extended producer responsibility").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from summarize.text import STOPWORDS, is_boilerplate, sentences, stem
+
+# Words, each punctuation mark, and line breaks (a heading or kicker ends there).
+_TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*|[^\w\s]|\n", re.UNICODE)
+# Words that report an event rather than name a theme; a phrase never runs across them
+# ("Weftronic weaves heat-stress sensors" gives "heat-stress sensors", not "weaves heat-stress").
+_EVENT_WORDS = frozenset(
+    """announce announces announced launch launches launched open opens opened unveil unveils unveiled
+    plan plans planned raise raises raised win wins won add adds added get gets got make makes made
+    take takes took begin begins began start starts started target targets targeted report reports
+    reported show shows showed expect expects expected sign signs signed receive receives received
+    complete completes completed introduce introduces introduced present presents presented acquire
+    acquires acquired buy buys bought sell sells sold join joins joined partner partners deploy deploys
+    deployed invest invests invested expand expands expanded secure secures secured release releases
+    released develop develops developed reach reaches reached cut cuts become becomes became bring
+    brings brought go goes went come comes came use uses used want wants include includes including
+    weave weaves wove woven call calls called help helps helped move moves moved see sees saw seen
+    first last latest next today yesterday week weeks month months day days million billion euro
+    euros eur usd dollars monday tuesday wednesday thursday friday saturday sunday january february
+    march april june july august september october november december""".split()
+)
+
+
+_CONNECTORS = frozenset({"of", "the"})
+# Two words a page ran together ("announcedOSS-Fuzz"); "iPhone" and "JavaScript" are spelt so.
+_RUN_TOGETHER = re.compile(r"[a-z]{3,}[A-Z]")
+
+
+@dataclass(frozen=True)
+class NameSettings:
+    lead_chars: int = 400  # of each document's text that is read after its title
+    max_words: int = 4  # in one phrase
+    candidates: int = 20  # per trend, the best by lexical score, that the model ranks
+    # Weights of the ranking: likeness to the closest other trend counts against a phrase (half as
+    # much as likeness to its own trend), and the share of the trend's documents using it for it.
+    distinct: float = 0.5
+    coverage: float = 0.3
+    # A theme is rarely one word ("recycling"): each further word, up to three, adds this much.
+    length: float = 0.05
+    # A second phrase joins a name of at most ``short`` words when it ranks at least ``second`` of the
+    # first's score; picked by MMR (``diversity`` weighs unlikeness to the first phrase).
+    short: int = 3
+    second: float = 0.8
+    diversity: float = 0.3
+    max_name_words: int = 8
+
+
+@dataclass(frozen=True)
+class NamingInput:
+    """What one trend is named from."""
+
+    trend_id: str
+    texts: tuple[str, ...]  # title and text of each of its documents in the current window
+    centroid: np.ndarray  # unit mean embedding of those documents
+    fallback: str  # the name when no phrase qualifies (its keywords)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    key: tuple[str, ...]  # stems, so "smart textiles" and "Smart Textile" are one phrase
+    text: str  # in the spelling its documents use most
+    documents: int  # of the trend's that use it
+    score: float  # lexical: coverage times rarity in the industry
+
+
+def _runs(text: str) -> Iterator[list[str]]:
+    """Runs of content words: stop words, event words, numbers and punctuation end a run, and so does
+    a name after a common word ("technical textiles | Hollin Textil"). "of" and "of the" join words."""
+    run: list[str] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        possessive = token.lower().endswith(("'s", "’s"))
+        word = token[:-2] if possessive else token
+        lower = word.lower()
+        if run and (lower == "of" or (lower == "the" and run[-1] == "of")):
+            run.append(lower)  # "State of the Union", "Internet of Things": inside a phrase only
+            continue
+        if (
+            not word[0].isalnum()
+            or lower in STOPWORDS
+            or lower in _EVENT_WORDS
+            or len(word) < 2
+            or word.isdigit()
+            or _RUN_TOGETHER.match(word)
+        ):
+            if run:
+                yield run
+            run = []
+            continue
+        if run and run[-1][0].islower() and run[-1] not in _CONNECTORS and _is_name(word):
+            yield run
+            run = []
+        run.append(word)
+        if possessive:  # "Nordweave's recycling line": the owner and what it owns are two phrases
+            yield run
+            run = []
+    if run:
+        yield run
+
+
+def _is_name(word: str) -> bool:
+    """Capitalized but not an acronym: "Hollin", not "AI" or "EPR"."""
+    return word[0].isupper() and not word.isupper()
+
+
+def _document_phrases(text: str, max_words: int) -> dict[tuple[str, ...], str]:
+    """Each phrase (key → spelling) that a text uses, once: up to ``max_words`` words besides "of the",
+    which neither starts nor ends one."""
+    found: dict[tuple[str, ...], str] = {}
+    for run in _runs(text):
+        for start in range(len(run)):
+            if run[start] in _CONNECTORS:
+                continue
+            for end in range(start + 1, min(start + max_words + 2, len(run)) + 1):
+                words = run[start:end]
+                if words[-1] in _CONNECTORS or sum(w not in _CONNECTORS for w in words) > max_words:
+                    continue
+                found.setdefault(tuple(stem(w.lower()) for w in words), " ".join(words))
+    return found
+
+
+def _spelling(forms: Counter[str], lower_words: set[str]) -> str:
+    """The most used spelling, each word in lower case where the texts also write it so: a headline's
+    Title Case ("Smart Textiles") is not how the words are spelt."""
+    best = max(forms, key=lambda f: (forms[f], f))
+    return " ".join(w.lower() if w.lower() in lower_words else w for w in best.split())
+
+
+def text_of(title: str, text: str, lead_chars: int) -> str:
+    """What a document is named from: its title and the lead of its text, without its boilerplate
+    (a byline's "Security Engineers" is no theme)."""
+    lead = [s for s in sentences(text[:lead_chars]) if not is_boilerplate(s)]
+    return "\n".join([f"{title}.", *lead])
+
+
+def candidates(
+    trends: Sequence[Sequence[str]], background: Sequence[str], settings: NameSettings
+) -> list[list[Phrase]]:
+    """For each trend (its texts), the phrases worth ranking, best lexical score first.
+
+    A phrase must come from two of the trend's texts (from its only one, if it has one); its score is
+    the share of the trend's texts that use it times log(1 + N / n), N counting every text of the
+    industry (``background`` are those in no trend) and n those that use the phrase.
+    """
+    per_text = [[_document_phrases(t, settings.max_words) for t in texts] for texts in trends]
+    per_text.append([_document_phrases(t, settings.max_words) for t in background])
+    everywhere: Counter[tuple[str, ...]] = Counter(k for group in per_text for found in group for k in found)
+    total = sum(len(group) for group in per_text)
+    lower_words = {
+        w for texts in (*trends, background) for t in texts for w in _TOKEN.findall(t) if w[0].islower()
+    }
+    out = []
+    for group in per_text[:-1]:
+        counts: Counter[tuple[str, ...]] = Counter(k for found in group for k in found)
+        spellings: dict[tuple[str, ...], Counter[str]] = {}
+        for found in group:
+            for key, text in found.items():
+                spellings.setdefault(key, Counter())[text] += 1
+        needed = min(2, len(group))
+        phrases = [
+            Phrase(
+                key,
+                _spelling(spellings[key], lower_words),
+                n,
+                n / len(group) * math.log(1 + total / everywhere[key]),
+            )
+            for key, n in counts.items()
+            if n >= needed
+        ]
+        phrases = _closed(phrases)
+        # A theme is not a company or a place: phrases of names only go when there are others.
+        phrases = [p for p in phrases if not all(_is_name(w) for w in p.text.split())] or phrases
+        phrases.sort(key=lambda p: (-p.score, -len(p.key), p.text))
+        out.append(phrases[: settings.candidates])
+    return out
+
+
+def _closed(phrases: Sequence[Phrase]) -> list[Phrase]:
+    """Without the phrases that only ever occur inside a longer one ("electric" of "electric trucks",
+    when every document that says one says the other)."""
+    longer: dict[int, set[tuple[str, ...]]] = {}
+    for p in phrases:
+        for size in range(1, len(p.key)):
+            for start in range(len(p.key) - size + 1):
+                longer.setdefault(p.documents, set()).add(p.key[start : start + size])
+    return [p for p in phrases if p.key not in longer.get(p.documents, set())]
+
+
+def _shares_a_word(a: Phrase, b: Phrase) -> bool:
+    return bool((set(a.key) & set(b.key)) - _CONNECTORS)
+
+
+def choose_names(
+    inputs: Sequence[NamingInput],
+    phrases: Sequence[Sequence[Phrase]],
+    vectors: dict[str, np.ndarray],
+    background: np.ndarray | None,
+    titles: set[str],
+    settings: NameSettings,
+) -> list[str]:
+    """One name per trend from its candidate ``phrases`` and their unit embeddings (``vectors``).
+
+    ``background`` is the centroid of the industry's documents in no trend (None: there are none);
+    a name never equals one of ``titles`` (lower case) or the name of a trend named before it.
+    """
+    centroids = np.stack([i.centroid for i in inputs]) if inputs else np.zeros((0, 0))
+    if background is not None:
+        centroids = np.vstack([centroids, background[None, :]])
+    taken: set[str] = set()
+    names = []
+    for k, (item, found) in enumerate(zip(inputs, phrases, strict=True)):
+        scored = ranked(item, found, vectors, np.delete(centroids, k, axis=0), settings)
+        name = ""
+        for rank, first in scored:
+            name = _with_second(first, rank, scored, vectors, settings)
+            if name.lower() not in titles and name.lower() not in taken:
+                break
+            name = ""
+        name = name or item.fallback
+        taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+def ranked(
+    item: NamingInput,
+    phrases: Sequence[Phrase],
+    vectors: dict[str, np.ndarray],
+    others: np.ndarray,
+    settings: NameSettings,
+) -> list[tuple[float, Phrase]]:
+    """A trend's phrases with their rank, best first: likeness to the trend, less likeness to the
+    closest of ``others`` (the other trends' centroids), plus coverage and length."""
+    scored = []
+    for p in phrases:
+        v = vectors[p.text]
+        closest = float((others @ v).max()) if len(others) else 0.0
+        rank = (
+            float(v @ item.centroid)
+            - settings.distinct * closest
+            + settings.coverage * p.documents / len(item.texts)
+            + settings.length * (min(len(p.key), 3) - 1)
+        )
+        scored.append((rank, p))
+    return sorted(scored, key=lambda s: (-s[0], s[1].text))
+
+
+def _with_second(
+    first: Phrase,
+    rank: float,
+    scored: Sequence[tuple[float, Phrase]],
+    vectors: dict[str, np.ndarray],
+    settings: NameSettings,
+) -> str:
+    """``first`` as a name, joined by the best second phrase (MMR) when it is short."""
+    words = len(first.text.split())
+    if words <= settings.short and rank > 0:
+        mmr = 1 - settings.diversity
+        options = [
+            (mmr * r - settings.diversity * float(vectors[p.text] @ vectors[first.text]), p)
+            for r, p in scored
+            if p is not first
+            and not _shares_a_word(p, first)
+            and r >= settings.second * rank
+            and words + len(p.text.split()) <= settings.max_name_words
+        ]
+        if options:
+            second = max(options, key=lambda o: (o[0], o[1].text))[1]
+            return _capitalized(f"{first.text} and {second.text}")
+    return _capitalized(first.text)
+
+
+def _capitalized(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def name_trends(
+    inputs: Sequence[NamingInput],
+    background: Sequence[tuple[str, np.ndarray]],
+    titles: set[str],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    settings: NameSettings | None = None,
+) -> list[str]:
+    """Names for an industry's trends; ``background`` holds the (text, vector) of its other documents.
+
+    ``embed`` gives unit vectors of phrases; it is called once, for every candidate of every trend.
+    """
+    settings = settings or NameSettings()
+    phrases = candidates([i.texts for i in inputs], [t for t, _ in background], settings)
+    unique = sorted({p.text for found in phrases for p in found})
+    vectors = dict(zip(unique, embed(unique), strict=True)) if unique else {}
+    centre = None
+    if background:
+        summed = np.sum([v for _, v in background], axis=0)
+        centre = summed / (np.linalg.norm(summed) or 1.0)
+    return choose_names(inputs, phrases, vectors, centre, titles, settings)

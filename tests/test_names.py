@@ -1,0 +1,73 @@
+"""Trend names from the phrases their documents share, ranked with the real model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from summarize.embed import TransformersEmbedder
+from summarize.names import NameSettings, NamingInput, candidates, name_trends, text_of
+
+TRUCKS = [
+    (
+        "Port of Hallsund orders 40 electric trucks",
+        "The port of Hallsund has ordered 40 electric trucks for container drayage. Charging starts in May.",
+    ),
+    (
+        "Haulier Fenmark switches its fleet",
+        "Fenmark Logistics will run electric trucks on all its port routes from 2027, the company said.",
+    ),
+    (
+        "Megawatt charging for electric trucks opens",
+        "The first megawatt charging park for electric trucks opened beside the A7 motorway in Kalvstad.",
+    ),
+]
+ROBOTS = [
+    (
+        "Kivara opens warehouse with 300 robots",
+        "Kivara's new warehouse in Brenholm uses 300 mobile robots for order picking.",
+    ),
+    (
+        "Order picking robots cut walking by half",
+        "Mobile robots for order picking halved the walking time of staff in a trial at Restrand.",
+    ),
+    (
+        "Grocer automates its warehouse",
+        "Valmark Foods installs mobile robots for order picking in its frozen-goods warehouse.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> TransformersEmbedder:
+    return TransformersEmbedder()
+
+
+def _input(trend_id: str, docs: list[tuple[str, str]], embedder: TransformersEmbedder) -> NamingInput:
+    texts = tuple(text_of(title, text, 400) for title, text in docs)
+    centroid = embedder.embed(list(texts)).sum(0)
+    return NamingInput(trend_id, texts, centroid / np.linalg.norm(centroid), "fallback")
+
+
+def test_each_trend_is_named_by_a_phrase_its_documents_share(embedder: TransformersEmbedder) -> None:
+    inputs = [_input("logistics-0001", TRUCKS, embedder), _input("logistics-0002", ROBOTS, embedder)]
+    titles = {t.lower() for t, _ in TRUCKS + ROBOTS}
+    names = name_trends(inputs, [], titles, embedder.embed)
+    assert "electric trucks" in names[0].lower()
+    assert "robots" in names[1].lower() or "order picking" in names[1].lower()
+    assert names[0] != names[1] and not {n.lower() for n in names} & titles
+    assert all(2 <= len(n.split()) <= 8 for n in names)
+
+
+def test_candidates_come_from_two_documents_and_stop_at_names_and_event_words() -> None:
+    texts = [
+        "Weftronic weaves heat-stress sensors into workwear.\nTechnical textiles\nHollin Textil buys looms.",
+        "Heat-stress sensors for foundry workers: Nordweave's jackets pass the test.",
+        "A State of the Union address on heat-stress sensors.",
+    ]
+    found = {p.text for p in candidates([texts], [], NameSettings())[0]}
+    assert "heat-stress sensors" in found  # in all three
+    assert "workwear" not in found  # in one text only
+    assert not any(p.startswith("weaves") or "textiles Hollin" in p for p in found)
+    single = candidates([["The State of the Union address was long."]], [], NameSettings())[0]
+    assert "State of the Union address" in {p.text for p in single}  # "of the" joins inside a phrase
