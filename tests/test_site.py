@@ -348,14 +348,16 @@ def test_a_renamed_trend_keeps_its_name_in_the_paper_the_site_and_later_analyses
     generated = re.search(r"^### (.+) \{#(medtech-\d+)\}$", text, re.M)
     assert generated, "the draft's trend heading carries the trend's id"
     old, trend_id = generated.groups()
-    paper.write_text(text.replace(f"### {old} {{#", "### Federated learning in hospitals {#"), encoding="utf-8")
+    paper.write_text(
+        text.replace(f"### {old} {{#", "### Federated learning in hospitals {#"), encoding="utf-8"
+    )
 
     assert _tp(workspace, "draft").exit_code == 0
     redrafted = paper.read_text(encoding="utf-8")
     assert "- **Federated learning in hospitals**" in redrafted  # the executive summary follows
     assert f"**{old}**" not in redrafted and f"### {old} " not in redrafted
     listed = _tp(workspace, "trends", "--industry", "medtech").output
-    assert f"{trend_id}" in listed and f"Federated learning in hospitals  [" in listed
+    assert trend_id in listed and "Federated learning in hospitals  [" in listed
 
     # The name holds through a later analysis, and reaches the trend page and the feeds.
     assert _tp(workspace, "analyze", "--as-of", "2026-11-27").exit_code == 0
