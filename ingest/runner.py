@@ -31,7 +31,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import store
 from ingest.dedupe import NearDuplicateIndex, content_hash, minhash, words
-from ingest.errors import FetchError, HostClosedError, ItemError, RateLimitedError, RobotsDisallowedError
+from ingest.errors import (
+    FetchError,
+    HostClosedError,
+    ItemError,
+    RateLimitedError,
+    RobotsDisallowedError,
+    StorageError,
+)
 from ingest.extract import detect_language, extract_page
 from ingest.feeds import parse_feed
 from ingest.fetch import Fetcher, FetchPolicy
@@ -264,7 +271,7 @@ class _Ingest:
     async def source(self, fetcher: Fetcher, state: store.SourceState, progress: _Progress) -> SourceOutcome:
         try:
             return await self._source(fetcher, state)
-        except SQLAlchemyError:
+        except (SQLAlchemyError, StorageError):
             raise  # the store failed: stop the run, the feed is not to blame
         except Exception as exc:  # anything else unexpected is this feed's problem, not the run's
             log.exception("source %s failed unexpectedly", state.name)
@@ -342,7 +349,7 @@ class _Ingest:
             async with in_flight:
                 try:
                     outcome = await self._document(fetcher, robots, item)
-                except SQLAlchemyError:
+                except (SQLAlchemyError, StorageError):
                     raise  # the store failed: stop the run, the item is not to blame
                 except Exception as exc:  # anything else unexpected is this item's problem, not the run's
                     log.exception("item %d (%s) failed", item.id, item.link)

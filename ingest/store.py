@@ -235,14 +235,71 @@ def record_fetch_failure(
     return paused
 
 
-def resume_source(conn: sa.Connection, name: str) -> bool:
-    """Clear a source's pause and back-off. Returns False if no such source."""
-    result = conn.execute(
-        sources.update()
-        .where(sources.c.name == name)
-        .values(paused_reason=None, not_before=None, consecutive_failures=0)
-    )
-    return result.rowcount > 0
+def resume_sources(conn: sa.Connection, names: Sequence[str] | None) -> list[str]:
+    """Clear the pause and back-off of the sources ``names`` (matched regardless of case), or of
+    every paused or failing source when None; the names of those resumed, as stored."""
+    query = sa.select(sources.c.id, sources.c.name)
+    if names is None:
+        query = query.where(sa.or_(sources.c.paused_reason.is_not(None), sources.c.consecutive_failures > 0))
+    else:
+        query = query.where(sa.func.lower(sources.c.name).in_([n.lower() for n in names]))
+    found = conn.execute(query.order_by(sources.c.name)).all()
+    if found:
+        conn.execute(
+            sources.update()
+            .where(sources.c.id.in_([r.id for r in found]))
+            .values(paused_reason=None, not_before=None, consecutive_failures=0)
+        )
+    return [r.name for r in found]
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """How a source's items fared: documents by status, pages waiting to be tried again, and why
+    the latest one that was not ok was not."""
+
+    ok: int = 0
+    fallback: int = 0  # the page failed; the feed's own text was used
+    failed: int = 0  # no text at all
+    deferred: int = 0  # a transient page failure: tried again in a later run
+    last_problem: str | None = None
+
+
+def source_health(conn: sa.Connection) -> dict[str, SourceHealth]:
+    """Per source name, how its items fared."""
+    counts: dict[str, dict[str, int]] = {}
+    for name, status, n in conn.execute(
+        sa.select(sources.c.name, documents.c.status, sa.func.count())
+        .join(items, items.c.source_id == sources.c.id)
+        .join(documents, documents.c.item_id == items.c.id)
+        .group_by(sources.c.name, documents.c.status)
+    ):
+        counts.setdefault(name, {})[status] = n
+    for name, n in conn.execute(
+        sa.select(sources.c.name, sa.func.count())
+        .join(items, items.c.source_id == sources.c.id)
+        .outerjoin(documents, documents.c.item_id == items.c.id)
+        .where(documents.c.item_id.is_(None), items.c.page_attempts > 0)
+        .group_by(sources.c.name)
+    ):
+        counts.setdefault(name, {})["deferred"] = n
+    # A document's own error once it has one; before that, the page's last transient failure.
+    error = sa.case((documents.c.item_id.is_not(None), documents.c.error), else_=items.c.page_error)
+    problems = {}
+    for name, error_text in conn.execute(
+        sa.select(sources.c.name, error)
+        .join(items, items.c.source_id == sources.c.id)
+        .outerjoin(documents, documents.c.item_id == items.c.id)
+        .where(error.is_not(None))
+        .order_by(items.c.id)
+    ):
+        problems[name] = error_text  # the latest item's wins
+    return {
+        name: SourceHealth(
+            n.get("ok", 0), n.get("fallback", 0), n.get("failed", 0), n.get("deferred", 0), problems.get(name)
+        )
+        for name, n in counts.items()
+    }
 
 
 def _insert_ignore(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, object]]) -> None:

@@ -1,10 +1,36 @@
 """Papers: trends → one Markdown white paper per industry and edition; the editors' lifecycle."""
 
-from papers.content import PaperSettings
-from papers.draft import DraftOutcome, draft_papers, paper_path, proposal_path
-from papers.editions import CADENCES, Edition, edition_for, parse_edition
-from papers.lifecycle import TRANSITIONS, StatusChange, change_status, find_paper
-from papers.merge import MergeResult, merge3
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ingest.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from papers.content import PaperSettings
+    from papers.draft import DraftOutcome, draft_papers, paper_path, proposal_path
+    from papers.editions import CADENCES, Edition, edition_for, parse_edition
+    from papers.lifecycle import TRANSITIONS, StatusChange, change_status, find_paper
+    from papers.merge import MergeResult, merge3
+
+_EXPORTS = {
+    "PaperSettings": "papers.content",
+    "DraftOutcome": "papers.draft",
+    "draft_papers": "papers.draft",
+    "paper_path": "papers.draft",
+    "proposal_path": "papers.draft",
+    "CADENCES": "papers.editions",
+    "Edition": "papers.editions",
+    "edition_for": "papers.editions",
+    "parse_edition": "papers.editions",
+    "TRANSITIONS": "papers.lifecycle",
+    "StatusChange": "papers.lifecycle",
+    "change_status": "papers.lifecycle",
+    "find_paper": "papers.lifecycle",
+    "MergeResult": "papers.merge",
+    "merge3": "papers.merge",
+}
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "CADENCES",

@@ -91,17 +91,17 @@ def _changes(found: list[Trend], previous: store.PaperRow | None) -> tuple[Chang
             for t in found
             if t.status in ("new", "rising", "fading")
         )
-    before = {t["id"]: t for t in previous.trends}
+    before = {t.id: t for t in previous.trends}
     now = {t.trend_id: t for t in found if t.current}  # a trend with nothing in the window has faded
     changes = []
     for t in now.values():
         if t.trend_id not in before:
             changes.append(Change("new", t.trend_id, t.name, 0, t.current))
-        elif t.current > before[t.trend_id]["documents"]:
-            changes.append(Change("grown", t.trend_id, t.name, before[t.trend_id]["documents"], t.current))
+        elif t.current > before[t.trend_id].documents:
+            changes.append(Change("grown", t.trend_id, t.name, before[t.trend_id].documents, t.current))
     for tid, old in before.items():
         if tid not in now:
-            changes.append(Change("faded", tid, old["title"], old["documents"], 0))
+            changes.append(Change("faded", tid, old.title, old.documents, 0))
     return tuple(changes)
 
 

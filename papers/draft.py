@@ -110,7 +110,7 @@ def _draft_one(
     env = environment(templates)
     relative = path.relative_to(directory).as_posix()
     snapshot = tuple(
-        {"id": s.trend.trend_id, "title": s.trend.name, "documents": s.trend.current}
+        store.TrendRef(s.trend.trend_id, s.trend.name, s.trend.current)
         for s in (*data.trends, *data.weak_signals)
     )
     if row is not None and row.pending is not None and not proposal_path(path).exists():
@@ -121,7 +121,7 @@ def _draft_one(
             row,
             base=pending["base"],
             generated_at=pending["generated_at"],
-            trends=tuple(pending["trends"]),
+            trends=tuple(store.TrendRef.from_json(t) for t in pending["trends"]),
             pending=None,
         )
         store.save_paper(conn, row)
@@ -162,7 +162,11 @@ def _draft_one(
             write_atomic(proposal, merged, newline)
         write_charts(directory, data, missing_only=True)  # so that taking the proposal breaks no link
         if row is not None:
-            pending = {"base": theirs, "generated_at": generated_at, "trends": list(snapshot)}
+            pending = {
+                "base": theirs,
+                "generated_at": generated_at,
+                "trends": [t.to_json() for t in snapshot],
+            }
             store.save_paper(conn, replace(row, pending=pending))
         why = (
             f"{conflicts} conflicting changes" if conflicts else f"the paper is {status} and never rewritten"

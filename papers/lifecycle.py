@@ -49,6 +49,23 @@ def find_paper(conn: sa.Connection, industry: str, edition: str | None) -> store
     return rows[-1]
 
 
+def paper_flags(directory: Path, row: store.PaperRow) -> list[str]:
+    """What an editor should know of a paper's file: edited since drafting, missing or unreadable,
+    a proposal waiting beside it."""
+    path = directory / row.path
+    flags = []
+    try:
+        if read_paper(path)[0] != row.base:
+            flags.append("edited")
+    except FileNotFoundError:
+        flags.append("file missing")
+    except InputError as exc:
+        flags.append(str(exc).removeprefix(f"{path}: "))
+    if proposal_path(path).exists():
+        flags.append("proposal waiting")
+    return flags
+
+
 def _documents(text: str, path: Path) -> int | None:
     """The number of documents the paper was drafted from (its front matter), if it says."""
     meta, _ = frontmatter.split(text, str(path))

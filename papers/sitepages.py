@@ -118,9 +118,7 @@ def _trend_pages(
         ):
             body.append(f"| {row.window_end} | {row.current} | {row.previous} | {md_text(row.status)} |")
         body += ["", "## In the papers", ""]
-        body += [
-            f"- {_paper_link(p, '../')}" for p in papers if any(x["id"] == trend_id for x in p.row.trends)
-        ]
+        body += [f"- {_paper_link(p, '../')}" for p in papers if any(x.id == trend_id for x in p.row.trends)]
         body += ["", "## Stories", ""]
         by_story: dict[int, list[int]] = {}
         for doc_id in t.doc_ids:
@@ -184,7 +182,7 @@ def compose(
         pages[f"papers/{slug}/index.md"] = _page(names.get(slug, slug), body)
 
     # The trends of the papers on the site, as last analysed (also those no longer found).
-    trend_ids = {t["id"] for p in papers for t in p.row.trends}
+    trend_ids = {t.id for p in papers for t in p.row.trends}
     trends = {t.trend_id: t for t in analysis.load_trends(conn, active_only=False) if t.trend_id in trend_ids}
     pages.update(_trend_pages(conn, trends, papers))
     rising = sorted(

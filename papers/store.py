@@ -3,7 +3,7 @@ the trends it was drafted from (to say what changed in the next edition); plus s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -64,6 +64,22 @@ def _add_pending(conn: sa.Connection) -> None:
 
 
 @dataclass(frozen=True)
+class TrendRef:
+    """A trend as a paper showed it when drafted: what the next edition compares with."""
+
+    id: str
+    title: str  # its name then
+    documents: int  # in the window then
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TrendRef:
+        return cls(str(data["id"]), str(data["title"]), int(data.get("documents", 0)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "documents": self.documents}
+
+
+@dataclass(frozen=True)
 class PaperRow:
     industry: str
     edition: str
@@ -72,7 +88,7 @@ class PaperRow:
     status: str
     base: str
     generated_at: str
-    trends: tuple[dict[str, Any], ...]
+    trends: tuple[TrendRef, ...]
     status_by: str | None = None
     status_at: datetime | None = None
     pending: dict[str, Any] | None = None
@@ -87,7 +103,7 @@ def _row(r: Any) -> PaperRow:
         r.status,
         r.base,
         r.generated_at,
-        tuple(r.trends),
+        tuple(TrendRef.from_json(t) for t in r.trends),
         r.status_by,
         r.status_at,
         r.pending,
@@ -124,7 +140,11 @@ def previous_paper(conn: sa.Connection, industry: str, before: date) -> PaperRow
 
 
 def save_paper(conn: sa.Connection, row: PaperRow) -> None:
-    values = {**row.__dict__, "edition_start": row.edition_start.isoformat(), "trends": list(row.trends)}
+    values = {
+        **row.__dict__,
+        "edition_start": row.edition_start.isoformat(),
+        "trends": [t.to_json() for t in row.trends],
+    }
     conn.execute(papers.delete().where(papers.c.industry == row.industry, papers.c.edition == row.edition))
     conn.execute(sa.insert(papers), [values])
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from papers.feed import SUMMARY_CHARS, atom_feed, industry_feeds, paper_summary
 from papers.sitepages import SitePaper
-from papers.store import PaperRow
+from papers.store import PaperRow, TrendRef
 from trendpapers.cli import cli
 
 NS = {"a": "http://www.w3.org/2005/Atom"}
@@ -72,7 +72,7 @@ def _paper(
         status,
         "base",
         "2026-11-01T00:00:00Z",
-        ({"id": f"{industry}-0001", "title": OLD_TREND},),
+        (TrendRef(f"{industry}-0001", OLD_TREND, 3),),
         "editor",
         datetime(2026, 11, day, 9, tzinfo=UTC),
     )

@@ -224,7 +224,7 @@ def test_failing_source_is_paused_and_can_be_resumed(server: LocalServer, engine
     with engine.begin() as conn:
         state = store.source_states(conn)[0]
         assert state.consecutive_failures == 3 and state.last_error == "HTTP 500"
-        assert store.resume_source(conn, "Broken")
+        assert store.resume_sources(conn, ["broken"]) == ["Broken"]
     ingest(engine, sources, policy=local_policy(max_retries=0))
     assert len(server.hits("/broken")) == 4
 

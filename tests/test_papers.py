@@ -320,7 +320,7 @@ def test_lifecycle_commands_and_an_approved_paper_is_never_rewritten(
     assert runner.invoke(cli, [*cfg, "papers", "withdraw", "textile"]).exit_code == 0
     assert split(path.read_text(encoding="utf-8"), "p")[0]["status"] == "withdrawn"
     result = runner.invoke(cli, [*cfg, "papers", "approve", "aviation"])
-    assert result.exit_code == 2 and "no paper aviation" in result.output
+    assert result.exit_code == 2 and "unknown industry 'aviation'" in result.output
     medtech = config.papers_dir / "medtech" / "2026-Q4.md"
     medtech.write_text(medtech.read_text(encoding="utf-8") + "<<<<<<< yours\nx\n=======\ny\n>>>>>>> new\n")
     result = runner.invoke(cli, [*cfg, "papers", "approve", "medtech"])

@@ -223,7 +223,7 @@ def test_the_executive_summary_pairs_a_title_only_with_its_own_document() -> Non
 def test_a_trend_without_documents_in_the_window_has_faded() -> None:
     """A trend with 0 documents in the window was once listed as a key trend."""
     from papers.content import _changes
-    from papers.store import PaperRow
+    from papers.store import PaperRow, TrendRef
 
     quiet = replace(_trend(1, "Quiet", "q"), current=0)
     busy = _trend(2, "Busy", "b")
@@ -236,8 +236,8 @@ def test_a_trend_without_documents_in_the_window_has_faded() -> None:
         "",
         "",
         (
-            {"id": quiet.trend_id, "title": "Quiet", "documents": 3},
-            {"id": busy.trend_id, "title": "Busy", "documents": 1},
+            TrendRef(quiet.trend_id, "Quiet", 3),
+            TrendRef(busy.trend_id, "Busy", 1),
         ),
     )
     kinds = {c.trend_id: c.kind for c in _changes([quiet, busy], before)}

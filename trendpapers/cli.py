@@ -12,36 +12,24 @@ import getpass
 import logging
 import sys
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from functools import partial
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
-from ingest import store as ingest_store
 from ingest.errors import ConfigError, InputError, LockError, TrendpapersError
-from ingest.patentimport import ImportReport, import_patents
-from trendpapers import runs
-from trendpapers.backup import backup
 from trendpapers.config import CONFIG_NAME, Config, load_config
-from trendpapers.db import close_stores, open_store, store_problem
-from trendpapers.lock import EXIT_LOCKED, workspace_lock
+from trendpapers.lock import EXIT_LOCKED
 from trendpapers.logs import setup_logging
-from trendpapers.pipeline import (
-    StageResult,
-    analyze_stage,
-    build_stage,
-    draft_stage,
-    ingest_stage,
-    recorded,
-    run_all,
-    run_job,
-)
-from trendpapers.scheduler import STATE_NAME, Outcome, Scheduler, install_signal_handlers, read_state
-from trendpapers.workspace import init_workspace
+
+if TYPE_CHECKING:
+    from trendpapers.pipeline import StageResult
+
+# The heavy modules (the stores, numpy, the model) load inside the commands that need them, so that
+# `--help`, `papers list` and `status` start fast.
 
 EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL = 0, 1, 2, 3
 
@@ -91,9 +79,6 @@ class _Group(click.Group):
         except TrendpapersError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_FATAL)
-        except SQLAlchemyError as exc:
-            click.echo(f"error: the store failed: {exc}", err=True)
-            sys.exit(EXIT_FATAL)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise  # usage errors and their exit codes are click's
         except Exception as exc:  # a bug: show where, and exit as a fatal error, never as "item errors"
@@ -106,6 +91,8 @@ class _Group(click.Group):
             click.echo("error: unexpected failure (a bug; please report it with the trace above)", err=True)
             sys.exit(EXIT_FATAL)
         finally:
+            from trendpapers.db import close_stores
+
             close_stores()  # no connection outlives the command (nor keeps a SQLite file and its WAL open)
 
 
@@ -142,7 +129,7 @@ def cli(
     setup_logging(logging.INFO + 10 * (quiet - verbose), log_format, log_file)
     if config_file.is_dir():
         config_file = config_file / CONFIG_NAME
-    ctx.obj = _Options(config_file, log_format, log_file)
+    ctx.obj = _Options(config_file, log_format, log_file, quiet > 0)
 
 
 @dataclass(frozen=True)
@@ -152,10 +139,45 @@ class _Options:
     config_file: Path
     log_format: str
     log_file: Path | None
+    quiet: bool = False  # -q: nothing on stdout when all is well (cron mails what is printed)
 
 
 def _config(ctx: click.Context) -> Config:
     return load_config(ctx.obj.config_file)
+
+
+def _say(ctx: click.Context, lines: Iterable[str]) -> None:
+    """Lines for people on stdout, unless -q (then only what is wrong reaches the user, on stderr)."""
+    if not ctx.find_root().obj.quiet:
+        for line in lines:
+            click.echo(line)
+
+
+def _print(ctx: click.Context, result: StageResult) -> None:
+    """A stage's lines and summary; under -q only its errors, on stderr."""
+    if ctx.find_root().obj.quiet:
+        for error in result.errors:
+            click.echo(f"error: {error}", err=True)
+        return
+    _say(ctx, [*(f"  {line}" for line in result.details), f"{result.stage}: {result.summary}"])
+
+
+def _exit(results: Iterable[StageResult]) -> None:
+    sys.exit(EXIT_ITEM_ERRORS if any(r.errors for r in results) else EXIT_OK)
+
+
+def _industry(config: Config, industry: str | None) -> None:
+    if industry and industry not in {i.slug for i in config.industries}:
+        raise click.UsageError(
+            f"unknown industry {industry!r} (configured: {', '.join(i.slug for i in config.industries)})"
+        )
+
+
+def _default_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or the password database
+        return None
 
 
 @cli.command()
@@ -164,62 +186,43 @@ def _config(ctx: click.Context) -> Config:
     "--name", default="Our Cluster", show_default=True, help="The cluster's name, shown on the site."
 )
 @click.option("--force", is_flag=True, help="Overwrite existing workspace files.")
-def init(directory: Path, name: str, force: bool) -> None:
+@click.pass_context
+def init(ctx: click.Context, directory: Path, name: str, force: bool) -> None:
     """Create a workspace in DIRECTORY: configuration, MkDocs project, site skeleton, database."""
-    written = init_workspace(directory, name, force=force)
-    config = load_config(directory / CONFIG_NAME)
-    open_store(config.storage_url)
-    for path in written:
-        click.echo(f"wrote {path}")
-    click.echo(f"database ready: {config.storage_url}")
-    path = directory / CONFIG_NAME
-    click.echo(f"next: add [[sources]] to {path}, then `trendpapers -c {path} check`")
+    from trendpapers.workspace import create_workspace
+
+    _say(ctx, create_workspace(directory, name, force=force))
 
 
 @cli.command()
 @click.pass_context
 def check(ctx: click.Context) -> None:
     """Validate the configuration file; report every problem at once, then what looks unintended."""
+    from trendpapers.db import check_store
+
     config = _config(ctx)
-    problem = store_problem(config.storage_url)
-    if problem:
-        raise ConfigError([f"storage.url: {problem}"], str(config.path))
+    check_store(config)
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(
-        f"{config.path}: OK ({len(config.industries)} industries, {len(config.sources)} sources, "
-        f"storage {config.storage_url})"
+    _say(
+        ctx,
+        [
+            f"{config.path}: OK ({len(config.industries)} industries, {len(config.sources)} sources, "
+            f"storage {config.storage_url})"
+        ],
     )
-
-
-def _print(result: StageResult) -> None:
-    for line in result.details:
-        click.echo(f"  {line}")
-    click.echo(f"{result.stage}: {result.summary}")
-
-
-def _ingest(config: Config, only: tuple[str, ...]) -> int:
-    unknown = sorted(set(only) - {s.name for s in config.sources})
-    if unknown:
-        raise click.UsageError(f"unknown source(s): {', '.join(unknown)}")
-    with workspace_lock(config.root, "ingest"):
-        engine = open_store(config.storage_url)
-        result = recorded(engine, "ingest", lambda: ingest_stage(config, engine, only))
-    _print(result)
-    return EXIT_ITEM_ERRORS if result.errors else EXIT_OK
 
 
 @cli.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run every stage once, in order, and report what each did."""
-    config = _config(ctx)
-    with workspace_lock(config.root, "run"):
-        engine = open_store(config.storage_url)
-        results = run_all(config, engine)
+    from trendpapers.pipeline import run_locked
+
+    results = run_locked(_config(ctx))
     for result in results:
-        _print(result)
-    sys.exit(EXIT_ITEM_ERRORS if any(r.errors for r in results) else EXIT_OK)
+        _print(ctx, result)
+    _exit(results)
 
 
 @cli.command("backup")
@@ -231,9 +234,9 @@ def backup_command(ctx: click.Context, dest: Path) -> None:
     Restore: stop Trendpapers, copy the files back into the workspace, and put the store back
     (SQLite: store.db becomes the database file; PostgreSQL: pg_restore store.dump).
     """
-    config = _config(ctx)
-    target = backup(config, dest)
-    click.echo(f"backup written to {target}")
+    from trendpapers.backup import backup
+
+    _say(ctx, [f"backup written to {backup(_config(ctx), dest)}"])
 
 
 @cli.command("schedule")
@@ -244,27 +247,13 @@ def schedule_command(ctx: click.Context) -> None:
     Each job runs in a child process, stopped at [schedule] timeout; a failing job is logged,
     recorded and simply comes round again. `trendpapers status` shows the next due times.
     """
+    from trendpapers.scheduler import run_schedule
+
     config = _config(ctx)
     if not config.schedule:
         raise click.UsageError(f"{config.path}: no [schedule.jobs] configured")
-    engine = open_store(config.storage_url)
-
-    def record(outcome: Outcome) -> None:
-        run_id = runs.start(engine, f"job {outcome.job}")
-        errors = [outcome.detail] if outcome.detail else []
-        runs.finish(engine, run_id, outcome.status, {"seconds": round(outcome.seconds)}, errors)
-
-    scheduler = Scheduler(
-        config.schedule,
-        partial(run_job, str(config.path)),
-        record=record,
-        state_file=config.root / STATE_NAME,
-        log_settings=(ctx.obj.log_format, ctx.obj.log_file),
-    )
-    install_signal_handlers(scheduler)
-    for spec in config.schedule:
-        click.echo(f"job {spec.name}: {spec.when} (timeout {spec.timeout:g}s)")
-    scheduler.loop()
+    _say(ctx, [f"job {spec.name}: {spec.when} (timeout {spec.timeout:g}s)" for spec in config.schedule])
+    run_schedule(config, (ctx.obj.log_format, ctx.obj.log_file))
 
 
 @cli.command()
@@ -272,14 +261,17 @@ def schedule_command(ctx: click.Context) -> None:
 @click.pass_context
 def ingest(ctx: click.Context, only: tuple[str, ...]) -> None:
     """Fetch due feeds, store new items, extract their articles and mark duplicates."""
-    sys.exit(_ingest(_config(ctx), only))
+    from trendpapers.pipeline import ingest_stage, locked_stage
 
-
-def _industry(config: Config, industry: str | None) -> None:
-    if industry and industry not in {i.slug for i in config.industries}:
-        raise click.UsageError(
-            f"unknown industry {industry!r} (configured: {', '.join(i.slug for i in config.industries)})"
-        )
+    config = _config(ctx)
+    known = {s.name.lower(): s.name for s in config.sources}
+    unknown = sorted(n for n in only if n.lower() not in known)
+    if unknown:
+        raise click.UsageError(f"unknown source(s): {', '.join(unknown)}")
+    names = tuple(known[n.lower()] for n in only)
+    result = locked_stage(config, "ingest", lambda engine: ingest_stage(config, engine, names))
+    _print(ctx, result)
+    _exit([result])
 
 
 @cli.command()
@@ -295,6 +287,8 @@ def _industry(config: Config, industry: str | None) -> None:
 @click.pass_context
 def analyze(ctx: click.Context, industry: str | None, window: int | None, as_of: datetime | None) -> None:
     """Embed new documents, score industries, group stories; then trends and cited summaries."""
+    from trendpapers.pipeline import analyze_stage, locked_stage
+
     config = _config(ctx)
     _industry(config, industry)
     analysis = config.analysis
@@ -303,10 +297,7 @@ def analyze(ctx: click.Context, industry: str | None, window: int | None, as_of:
     if as_of:
         analysis = replace(analysis, as_of=as_of.date())
     config = replace(config, analysis=analysis)
-    with workspace_lock(config.root, "analyze"):
-        engine = open_store(config.storage_url)
-        result = recorded(engine, "analyze", lambda: analyze_stage(config, engine, industry))
-    _print(result)
+    _print(ctx, locked_stage(config, "analyze", lambda engine: analyze_stage(config, engine, industry)))
 
 
 @cli.command()
@@ -314,29 +305,13 @@ def analyze(ctx: click.Context, industry: str | None, window: int | None, as_of:
 @click.option("--all", "show_all", is_flag=True, help="Also trends not found in the latest analysis.")
 @click.pass_context
 def trends(ctx: click.Context, industry: str | None, show_all: bool) -> None:
-    """List trends with status, growth, documents and sources; for an industry without any, why."""
-    from summarize.explain import why_no_trends
-    from summarize.store import load_trends
+    """List trends with status, growth, documents, sources, name and example; for an industry without
+    any, why."""
+    from trendpapers.listings import trend_lines
 
     config = _config(ctx)
     _industry(config, industry)
-    engine = open_store(config.storage_url, read_only=True)
-    with engine.connect() as conn:
-        found = load_trends(conn, industry, active_only=not show_all)
-        analysis = config.analysis
-        for slug in sorted({i.slug for i in config.industries if industry in (None, i.slug)}):
-            if not any(t.industry == slug for t in found):
-                click.echo(
-                    f"{slug}: no trends: {why_no_trends(conn, slug, analysis.assign, analysis.trends)}"
-                )
-    for t in found:
-        growth = f"{t.growth:+.0%}" if t.growth is not None else "new"
-        weak = " weak signal" if t.weak_signal else ""
-        click.echo(
-            f"{t.trend_id:<18} {t.status:<7} {growth:>6}  {t.current:>3} docs ({t.previous} before), "
-            f"{t.sources} sources, patents {t.patent_share:.0%}{weak}  {t.name}  [{t.label}]"
-        )
-        click.echo(f"{'':<18} example: {t.title}")
+    _say(ctx, trend_lines(config, industry, show_all))
 
 
 @cli.command("rename-trend")
@@ -351,16 +326,12 @@ def rename_trend(ctx: click.Context, trend_id: str, name: str | None, reset: boo
     The next draft, the site and later editions use it. Renaming a trend's heading in a draft paper
     does the same when the paper is drafted again or approved.
     """
-    from summarize.store import rename_trend as rename
+    from trendpapers.listings import rename
 
     if reset == (name is not None):
         raise click.UsageError("give either a NAME or --reset")
-    config = _config(ctx)
-    with workspace_lock(config.root, "rename-trend"):
-        engine = open_store(config.storage_url)
-        with engine.begin() as conn:
-            trend = rename(conn, trend_id, name, by or _default_user(), datetime.now(UTC))
-    click.echo(f"{trend.trend_id}: {trend.name}")
+    trend = rename(_config(ctx), trend_id, name, by or _default_user())
+    _say(ctx, [f"{trend.trend_id}: {trend.name}"])
 
 
 @cli.command()
@@ -370,29 +341,11 @@ def rename_trend(ctx: click.Context, trend_id: str, name: str | None, reset: boo
 @click.pass_context
 def documents(ctx: click.Context, industry: str | None, unassigned: bool, near: bool) -> None:
     """List documents with their industry scores and the reasons, newest first."""
-    from summarize.store import document_scores
+    from trendpapers.listings import document_lines
 
     config = _config(ctx)
     _industry(config, industry)
-    threshold = config.analysis.assign.threshold
-    engine = open_store(config.storage_url, read_only=True)
-    with engine.connect() as conn:
-        rows = document_scores(conn, industry)
-    taken = {r.item_id for r in rows if r.assigned}
-    shown = [
-        r
-        for r in rows
-        if (not unassigned or r.item_id not in taken)
-        and (not near or threshold - 0.05 <= r.score < threshold)
-    ]
-    if not shown:
-        click.echo("no such documents" if rows else "no documents scored yet (run `trendpapers analyze`)")
-    for r in shown:
-        day = r.when.date().isoformat() if r.when else "undated"
-        mark = "assigned" if r.assigned else "-"
-        click.echo(
-            f"{r.item_id:>6} {day} {r.industry:<12} {r.score:.2f} {mark:<8} {r.title[:70]}  ({r.reasons})"
-        )
+    _say(ctx, document_lines(config, industry, unassigned, near))
 
 
 @cli.command()
@@ -407,13 +360,13 @@ def draft(ctx: click.Context, industry: str | None, edition: str | None) -> None
     A paper the editors changed keeps every change; where new data touches the same lines, or the
     paper is approved or published, the new version goes to EDITION.proposed.md beside it.
     """
+    from trendpapers.pipeline import draft_stage, locked_stage
+
     config = _config(ctx)
     _industry(config, industry)
-    with workspace_lock(config.root, "draft"):
-        engine = open_store(config.storage_url)
-        result = recorded(engine, "draft", lambda: draft_stage(config, engine, industry, edition))
-    _print(result)
-    sys.exit(EXIT_ITEM_ERRORS if result.errors else EXIT_OK)
+    result = locked_stage(config, "draft", lambda engine: draft_stage(config, engine, industry, edition))
+    _print(ctx, result)
+    _exit([result])
 
 
 @cli.command("build")
@@ -430,13 +383,12 @@ def build_command(ctx: click.Context, preview: bool, force: bool) -> None:
     MkDocs runs with --strict; the result is checked for scripts, event handlers, javascript:
     links and anything loaded from other hosts. A failed build leaves the previous site in place.
     """
+    from trendpapers.pipeline import build_stage, locked_stage
+
     config = _config(ctx)
-    with workspace_lock(config.root, "build"):
-        engine = open_store(config.storage_url)
-        result = recorded(engine, "build", lambda: build_stage(config, engine, preview, force))
-    _print(result)
+    _print(ctx, locked_stage(config, "build", lambda engine: build_stage(config, engine, preview, force)))
     folder = config.root / "build" / ("preview" if preview else "site")
-    click.echo(f"view it: python -m http.server -d {folder} -b 127.0.0.1 8000")
+    _say(ctx, [f"view it: python -m http.server -d {folder} -b 127.0.0.1 8000"])
 
 
 @cli.command("serve-preview")
@@ -445,6 +397,7 @@ def build_command(ctx: click.Context, preview: bool, force: bool) -> None:
 def serve_preview_command(ctx: click.Context, address: str) -> None:
     """Serve the site with drafts for editors (MkDocs dev server); saved edits appear on reload."""
     from papers.publish import serve_preview
+    from trendpapers.db import open_store
 
     config = _config(ctx)
     serve_preview(open_store(config.storage_url), config.workspace, config.site, address)
@@ -461,30 +414,11 @@ def papers_group() -> None:
 @click.pass_context
 def papers_list(ctx: click.Context, industry: str | None, status: str | None) -> None:
     """List papers with status, edition and file; flags papers edited since drafting, and proposals."""
-    from papers.draft import proposal_path
-    from papers.files import read_paper
-    from papers.store import list_papers
+    from trendpapers.listings import paper_list_lines
 
     config = _config(ctx)
-    engine = open_store(config.storage_url, read_only=True)
-    with engine.connect() as conn:
-        rows = list_papers(conn, industry, status)
-    if not rows:
-        click.echo("no papers yet (run `trendpapers draft`)")
-    for row in rows:
-        path = config.papers_dir / row.path
-        flags = []
-        try:
-            if read_paper(path)[0] != row.base:
-                flags.append("edited")
-        except FileNotFoundError:
-            flags.append("file missing")
-        except InputError as exc:
-            flags.append(str(exc).removeprefix(f"{path}: "))
-        if proposal_path(path).exists():
-            flags.append("proposal waiting")
-        extra = f" [{', '.join(flags)}]" if flags else ""
-        click.echo(f"{row.industry:<16} {row.edition:<8} {row.status:<10} {path}{extra}")
+    _industry(config, industry)
+    _say(ctx, paper_list_lines(config, industry, status))
 
 
 @papers_group.command("show")
@@ -494,37 +428,11 @@ def papers_list(ctx: click.Context, industry: str | None, status: str | None) ->
 @click.pass_context
 def papers_show(ctx: click.Context, industry: str, edition: str | None, text: bool) -> None:
     """Show a paper (default: the industry's latest edition): status, history, file, trends."""
-    from papers.draft import proposal_path
-    from papers.files import read_paper
-    from papers.lifecycle import find_paper
-    from papers.store import events
+    from trendpapers.listings import paper_lines
 
     config = _config(ctx)
-    engine = open_store(config.storage_url, read_only=True)
-    with engine.connect() as conn:
-        row = find_paper(conn, industry, edition)
-        history = events(conn, row.industry, row.edition)
-    path = config.papers_dir / row.path
-    click.echo(f"{row.industry} {row.edition}: {row.status}")
-    click.echo(f"  file: {path}" + ("" if path.exists() else " (missing)"))
-    if proposal_path(path).exists():
-        click.echo(f"  proposal waiting: {proposal_path(path)}")
-    click.echo(f"  generated: {row.generated_at}")
-    for status, by, at in history:
-        click.echo(f"  {at:%Y-%m-%d %H:%M} {status}" + (f" by {by}" if by else ""))
-    click.echo(f"  trends: {len(row.trends)}")
-    for trend in row.trends:
-        click.echo(f"    {trend['id']}: {trend['title']} ({trend['documents']} documents)")
-    if text and path.exists():
-        click.echo("")
-        click.echo(read_paper(path)[0], nl=False)
-
-
-def _default_user() -> str | None:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no user name in the environment or the password database
-        return None
+    _industry(config, industry)
+    _say(ctx, paper_lines(config, industry, edition, text))
 
 
 def _status_command(action: str, help_text: str) -> None:
@@ -545,29 +453,19 @@ def _status_command(action: str, help_text: str) -> None:
     def command(
         ctx: click.Context, industry: str, edition: str | None, by: str | None, no_build: bool, force: bool
     ) -> None:
-        from papers.lifecycle import change_status, undo_status
+        from trendpapers.pipeline import paper_action
 
         config = _config(ctx)
-        with workspace_lock(config.root, f"papers {action}"):
-            engine = open_store(config.storage_url)
-            change = change_status(
-                engine, config.papers_dir, industry, edition, action, by or _default_user(), force=force
-            )
-            for warning in change.warnings:
-                click.echo(f"warning: {warning}", err=True)
-            click.echo(f"{change.row.industry} {change.row.edition}: {change.row.status} ({change.path})")
-            if changes_site and not no_build:  # what members see follows at once
-                try:
-                    _print(recorded(engine, "build", lambda: build_stage(config, engine)))
-                except TrendpapersError:
-                    if action == "publish":  # all or nothing: not on the site, so not published
-                        undo_status(engine, change)
-                        click.echo(
-                            f"{change.row.industry} {change.row.edition}: not published, the site's build "
-                            f"failed; the paper is {change.before.status} again",
-                            err=True,
-                        )
-                    raise
+        _industry(config, industry)
+        done = paper_action(
+            config, industry, edition, action, by or _default_user(), force=force, build=not no_build
+        )
+        for warning in done.change.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        row = done.change.row
+        _say(ctx, [f"{row.industry} {row.edition}: {row.status} ({done.change.path})"])
+        if done.build:
+            _print(ctx, done.build)
 
 
 _status_command("approve", "Approve a draft (default: the industry's latest edition).")
@@ -679,107 +577,36 @@ def import_patents_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 
     Each file is reported: the publications read from it, or why it was not read.
     """
+    from trendpapers.pipeline import import_stage, locked_stage
+
     config = _config(ctx)
-    reports: list[ImportReport] = []
-
-    def work() -> StageResult:
-        report = import_patents(engine, paths)
-        reports.append(report)
-        counts = {"files": len(report.files), "new": report.new, "updated": report.updated}
-        return StageResult("import-patents", counts, report.errors)
-
-    with workspace_lock(config.root, "import-patents"):
-        engine = open_store(config.storage_url)
-        recorded(engine, "import-patents", work)
-    report = reports[0]
-    for file in report.files:
-        if file.error:
-            click.echo(f"  {'unsupported' if file.unsupported else 'failed':<12} {file.path}: {file.error}")
-        else:
-            numbers = ", ".join(str(r.number) for r in file.records[:3]) + (
-                " ..." if len(file.records) > 3 else ""
-            )
-            click.echo(
-                f"  {'imported':<12} {file.path}: {numbers}" + (" (read leniently)" if file.warning else "")
-            )
-    click.echo(
-        f"{len(report.files)} files, {report.new} new patents, {report.updated} updated, "
-        f"{len(report.errors)} not read"
-    )
-    sys.exit(EXIT_ITEM_ERRORS if report.errors else EXIT_OK)
-
-
-def _ago(when: datetime | None) -> str:
-    if when is None:
-        return "never"
-    seconds = int((datetime.now(UTC) - when).total_seconds())
-    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit} ago"
-    return f"{seconds}s ago"
+    result = locked_stage(config, "import-patents", lambda engine: import_stage(config, engine, paths))
+    _print(ctx, result)
+    _exit([result])
 
 
 @cli.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Show each source's fetch state and each stage's last run."""
-    config = _config(ctx)
-    engine = open_store(config.storage_url, read_only=True)
-    with engine.connect() as conn:
-        states = ingest_store.source_states(conn)
-        totals = ingest_store.counts(conn)
-    click.echo("sources:")
-    for s in states:
-        flags = (
-            "inactive"
-            if not s.active
-            else ("PAUSED" if s.paused_reason else "ok" if not s.last_error else "failing")
-        )
-        line = (
-            f"  {s.name}: {flags}, last fetch {_ago(s.last_fetch_at)}, HTTP {s.last_status or '-'}, "
-            f"{s.items} items"
-        )
-        if s.consecutive_failures:
-            line += f", {s.consecutive_failures} failures in a row"
+    """Show each source's fetch state, next try and document health, and each stage's last run."""
+    from trendpapers.status import status_lines
+
+    for line in status_lines(_config(ctx)):  # asked for: printed even under -q
         click.echo(line)
-        for label, text in (
-            ("paused", s.paused_reason),
-            ("error", s.last_error),
-            ("warning", s.last_warning),
-        ):
-            if text and not (label == "error" and s.paused_reason):
-                click.echo(f"      {label}: {text}")
-    click.echo("store: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
-    planned = read_state(config.root)
-    if planned:
-        click.echo("schedule (as last written by `trendpapers schedule`):")
-        for job, state in planned.items():
-            click.echo(f"  {job}: {state['when']}, next {state['next'] or '-'}, last {state['last'] or '-'}")
-    click.echo("last runs:")
-    last = runs.last_runs(engine)
-    if not last:
-        click.echo("  none yet")
-    for run in last:
-        took = f", took {(run.finished_at - run.started_at).total_seconds():.1f}s" if run.finished_at else ""
-        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
-        click.echo(
-            f"  {run.stage}: {run.status}, started {_ago(run.started_at)}{took}; {counts or 'nothing done'}"
-            + (f"; {len(run.errors)} errors" if run.errors else "")
-        )
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--all", "every", is_flag=True, help="Every paused or failing source.")
 @click.pass_context
-def resume(ctx: click.Context, name: str) -> None:
-    """Resume a paused source NAME (clears its failure count and back-off)."""
-    config = _config(ctx)
-    with workspace_lock(config.root, "resume"):
-        engine = open_store(config.storage_url)
-        with engine.begin() as conn:
-            if not ingest_store.resume_source(conn, name):
-                raise click.UsageError(f"no source named {name!r} in the store")
-    click.echo(f"{name}: resumed")
+def resume(ctx: click.Context, names: tuple[str, ...], every: bool) -> None:
+    """Resume paused sources NAME... (any case), or --all: clears failure counts and back-off."""
+    from trendpapers.status import resume as resume_sources
+
+    if bool(names) == every:
+        raise click.UsageError("give source NAMEs or --all")
+    resumed = resume_sources(_config(ctx), None if every else names)
+    _say(ctx, [f"{name}: resumed" for name in resumed] or ["no paused or failing source"])
 
 
 @cli.command()
@@ -791,42 +618,15 @@ def resume(ctx: click.Context, name: str) -> None:
     show_default=True,
     help="Where to create the demo workspace.",
 )
-def demo(directory: Path) -> None:
+@click.pass_context
+def demo(ctx: click.Context, directory: Path) -> None:
     """Run the whole pipeline on the bundled demo sources, served from 127.0.0.1.
 
     Ingest, analyze, draft a paper per industry, approve and publish the first, build the site.
     """
-    import resource
-    import time
+    from trendpapers.demo import run_demo
 
-    from papers.lifecycle import change_status
-    from trendpapers.demo import serve_demo, write_demo_workspace
-
-    started = time.perf_counter()
-    with serve_demo() as base:
-        click.echo(f"demo sources served at {base}")
-        path = write_demo_workspace(directory, base)
-        config = load_config(path)
-        code = _ingest(config, ())
-    first = config.industries[0].slug
-    with workspace_lock(config.root, "demo"):
-        engine = open_store(config.storage_url)
-        _print(recorded(engine, "analyze", lambda: analyze_stage(config, engine)))
-        _print(recorded(engine, "draft", lambda: draft_stage(config, engine)))
-        for action in ("approve", "publish"):
-            change = change_status(engine, config.papers_dir, first, None, action, "demo")
-            click.echo(f"{action}: {change.row.industry} {change.row.edition} is {change.row.status}")
-        _print(recorded(engine, "build", lambda: build_stage(config, engine)))
-    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    click.echo(f"demo took {time.perf_counter() - started:.1f} s, peak memory {peak / 1024:.0f} MB")
-    click.echo(f"demo workspace: {directory}")
-    click.echo(f"  site:    python -m http.server -d {config.root / 'build' / 'site'} -b 127.0.0.1 8000")
-    click.echo(f"  papers:  {config.papers_dir} (Markdown; edit them, then draft again: edits are kept)")
-    click.echo(f"  list:    trendpapers -c {path} papers list")
-    click.echo(f"  approve: trendpapers -c {path} papers approve {config.industries[1].slug}")
-    click.echo(f"  preview: trendpapers -c {path} serve-preview  (drafts too, with a DRAFT banner)")
-    click.echo(f"  again:   trendpapers -c {path} run  (no new data: changes no file)")
-    sys.exit(code)
+    sys.exit(run_demo(directory, lambda line: _say(ctx, [line])))
 
 
 def main() -> None:

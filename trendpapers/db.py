@@ -14,18 +14,21 @@ import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import patentstore
 from ingest import store as ingest_store
-from ingest.errors import StorageError
+from ingest.errors import ConfigError, StorageError
 from ingest.migrations import Migration, UTCDateTime
 from papers import store as papers_store
 from summarize import store as summarize_store
 from trendpapers import runs
+
+if TYPE_CHECKING:
+    from trendpapers.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,13 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _as_storage_error(context: sa.engine.ExceptionContext) -> StorageError:
+    """A database error as the project's ``StorageError`` (the driver's error kept as its cause)."""
+    error = StorageError(f"the store failed: {context.original_exception}")
+    error.__cause__ = context.sqlalchemy_exception
+    return error
+
+
 _OPEN: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 
@@ -69,6 +79,7 @@ def create_engine(url: str) -> sa.Engine:
         raise StorageError(f"cannot use database {url!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+    sa.event.listen(engine, "handle_error", _as_storage_error)
     _OPEN.add(engine)
     return engine
 
@@ -109,7 +120,7 @@ def migrate(engine: sa.Engine, migrations: Sequence[Migration] = ALL_MIGRATIONS)
                 "applied migration %s %d: %s", migration.component, migration.version, migration.description
             )
             applied.append(migration)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, StorageError) as exc:  # the engine's errors come as StorageError
         raise StorageError(f"cannot migrate database {engine.url!r}: {exc}") from exc
     return applied
 
@@ -181,3 +192,11 @@ def store_problem(url: str) -> str | None:
             engine.dispose()
     except (SQLAlchemyError, StorageError) as exc:
         return f"cannot connect: {str(exc).splitlines()[0]}"
+
+
+def check_store(config: Config) -> None:
+    """``trendpapers check``'s look at the store: a ``ConfigError`` naming ``storage.url`` if it
+    cannot be used; changes nothing."""
+    problem = store_problem(config.storage_url)
+    if problem:
+        raise ConfigError([f"storage.url: {problem}"], str(config.path))

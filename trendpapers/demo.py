@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -115,3 +115,50 @@ def write_demo_workspace(directory: Path, base: str) -> Path:
     ]
     write_atomic(path, text + "".join(blocks))
     return path
+
+
+def run_demo(directory: Path, say: Callable[[str], None]) -> int:
+    """The whole pipeline on the demo sources: ingest, analyze, draft, approve and publish the first
+    industry's paper, build the site; ``say`` gets a line per step. Returns the exit code (1 when
+    items had errors)."""
+    import resource
+    import time
+
+    from papers.lifecycle import change_status
+    from trendpapers.config import load_config
+    from trendpapers.db import open_store
+    from trendpapers.lock import workspace_lock
+    from trendpapers.pipeline import STAGES, StageResult, recorded
+
+    def report(result: StageResult) -> None:
+        for line in result.details:
+            say(f"  {line}")
+        say(f"{result.stage}: {result.summary}")
+
+    started = time.perf_counter()
+    with serve_demo() as base:
+        say(f"demo sources served at {base}")
+        path = write_demo_workspace(directory, base)
+        config = load_config(path)
+        with workspace_lock(config.root, "demo"):
+            engine = open_store(config.storage_url)
+            ingested = recorded(engine, "ingest", lambda: STAGES["ingest"](config, engine))
+    report(ingested)
+    first = config.industries[0].slug
+    with workspace_lock(config.root, "demo"):
+        for stage in ("analyze", "draft"):
+            report(recorded(engine, stage, partial(STAGES[stage], config, engine)))
+        for action in ("approve", "publish"):
+            change = change_status(engine, config.papers_dir, first, None, action, "demo")
+            say(f"{action}: {change.row.industry} {change.row.edition} is {change.row.status}")
+        report(recorded(engine, "build", lambda: STAGES["build"](config, engine)))
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    say(f"demo took {time.perf_counter() - started:.1f} s, peak memory {peak / 1024:.0f} MB")
+    say(f"demo workspace: {directory}")
+    say(f"  site:    python -m http.server -d {config.root / 'build' / 'site'} -b 127.0.0.1 8000")
+    say(f"  papers:  {config.papers_dir} (Markdown; edit them, then draft again: edits are kept)")
+    say(f"  list:    trendpapers -c {path} papers list")
+    say(f"  approve: trendpapers -c {path} papers approve {config.industries[1].slug}")
+    say(f"  preview: trendpapers -c {path} serve-preview  (drafts too, with a DRAFT banner)")
+    say(f"  again:   trendpapers -c {path} run  (no new data: changes no file)")
+    return 1 if ingested.errors else 0

@@ -11,15 +11,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from ingest.errors import LockError
+from ingest.errors import LockError, SiteError, TrendpapersError
 from ingest.runner import run_ingest
 from trendpapers import runs
 from trendpapers.config import Config, load_config
 from trendpapers.db import open_store
 from trendpapers.lock import EXIT_LOCKED, workspace_lock
+
+if TYPE_CHECKING:
+    from papers.lifecycle import StatusChange
 
 
 @dataclass(frozen=True)
@@ -162,3 +166,79 @@ def run_job(config_path: str, job: str) -> int:
         logging.getLogger(__name__).warning("%s", exc)
         return EXIT_LOCKED
     return 1 if any(r.errors for r in results) else 0
+
+
+def locked_stage(config: Config, stage: str, work: Callable[[sa.Engine], StageResult]) -> StageResult:
+    """``work`` under the workspace lock, on the opened store, recorded in the runs table."""
+    with workspace_lock(config.root, stage):
+        engine = open_store(config.storage_url)
+        return recorded(engine, stage, lambda: work(engine))
+
+
+def run_locked(config: Config) -> list[StageResult]:
+    """Every stage once, in order, under the workspace lock (``trendpapers run``)."""
+    with workspace_lock(config.root, "run"):
+        return run_all(config, open_store(config.storage_url))
+
+
+def import_stage(config: Config, engine: sa.Engine, paths: Sequence[Path]) -> StageResult:
+    """Patent files imported; a line per file: the publications read from it, or why not."""
+    from ingest.patentimport import import_patents
+
+    report = import_patents(engine, paths)
+    details = []
+    for file in report.files:
+        if file.error:
+            details.append(f"{'unsupported' if file.unsupported else 'failed':<12} {file.path}: {file.error}")
+        else:
+            numbers = ", ".join(str(r.number) for r in file.records[:3]) + (
+                " ..." if len(file.records) > 3 else ""
+            )
+            details.append(
+                f"{'imported':<12} {file.path}: {numbers}" + (" (read leniently)" if file.warning else "")
+            )
+    summary = (
+        f"{len(report.files)} files, {report.new} new patents, {report.updated} updated, "
+        f"{len(report.errors)} not read"
+    )
+    counts = {"files": len(report.files), "new": report.new, "updated": report.updated}
+    return StageResult("import-patents", counts, report.errors, tuple(details), summary)
+
+
+@dataclass(frozen=True)
+class PaperAction:
+    change: StatusChange
+    build: StageResult | None  # the site's rebuild after publishing or withdrawing
+
+
+def paper_action(
+    config: Config,
+    industry: str,
+    edition: str | None,
+    action: str,
+    by: str | None,
+    *,
+    force: bool = False,
+    build: bool = True,
+) -> PaperAction:
+    """Approve, publish or withdraw a paper; publishing and withdrawing rebuild the site at once
+    (unless not ``build``). A publication whose build fails is undone: not on the site, so not
+    published (a ``SiteError`` says so)."""
+    from papers.lifecycle import change_status, undo_status
+
+    with workspace_lock(config.root, f"papers {action}"):
+        engine = open_store(config.storage_url)
+        change = change_status(engine, config.papers_dir, industry, edition, action, by, force=force)
+        if not build or action not in ("publish", "withdraw"):
+            return PaperAction(change, None)
+        try:
+            return PaperAction(change, recorded(engine, "build", lambda: build_stage(config, engine)))
+        except TrendpapersError as exc:
+            if action != "publish":
+                raise
+            undo_status(engine, change)
+            name = f"{change.row.industry} {change.row.edition}"
+            raise SiteError(
+                f"{name}: not published, the site's build failed; the paper is {change.before.status} "
+                f"again: {exc}"
+            ) from exc

@@ -22,12 +22,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import schedule
 
 from trendpapers.lock import EXIT_LOCKED
 from trendpapers.logs import setup_logging
+
+if TYPE_CHECKING:
+    from trendpapers.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -232,3 +235,30 @@ def read_state(directory: Path) -> dict[str, dict[str, Any]]:
 def install_signal_handlers(scheduler: Scheduler) -> None:
     signal.signal(signal.SIGTERM, scheduler.stop)
     signal.signal(signal.SIGINT, scheduler.stop)
+
+
+def run_schedule(config: Config, log_settings: tuple[str, Path | None]) -> None:
+    """``trendpapers schedule``: the workspace's jobs when due, each outcome recorded as a run,
+    until SIGTERM or Ctrl-C."""
+    from functools import partial
+
+    from trendpapers import runs
+    from trendpapers.db import open_store
+    from trendpapers.pipeline import run_job
+
+    engine = open_store(config.storage_url)
+
+    def record(outcome: Outcome) -> None:
+        run_id = runs.start(engine, f"job {outcome.job}")
+        errors = [outcome.detail] if outcome.detail else []
+        runs.finish(engine, run_id, outcome.status, {"seconds": round(outcome.seconds)}, errors)
+
+    scheduler = Scheduler(
+        config.schedule,
+        partial(run_job, str(config.path)),
+        record=record,
+        state_file=config.root / STATE_NAME,
+        log_settings=log_settings,
+    )
+    install_signal_handlers(scheduler)
+    scheduler.loop()

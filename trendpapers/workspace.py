@@ -12,9 +12,9 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-from ingest.errors import TrendpapersError
+from ingest.errors import InputError
 from papers.files import write_atomic
-from trendpapers.config import CONFIG_NAME
+from trendpapers.config import CONFIG_NAME, load_config
 
 _TEMPLATE = resources.files("trendpapers") / "templates" / "workspace"
 
@@ -39,7 +39,7 @@ def init_workspace(directory: Path, name: str, *, force: bool = False) -> list[P
     files = _walk(_TEMPLATE, Path())
     existing = [rel for rel, _ in files if (directory / rel).exists()]
     if existing and not force:
-        raise TrendpapersError(
+        raise InputError(  # a usage error: the command was pointed at the wrong place
             f"{directory}: already holds {', '.join(map(str, existing))}; use --force to overwrite"
         )
     written = []
@@ -58,3 +58,18 @@ def init_workspace(directory: Path, name: str, *, force: bool = False) -> list[P
 
 def config_path(directory: Path) -> Path:
     return directory / CONFIG_NAME
+
+
+def create_workspace(directory: Path, name: str, *, force: bool = False) -> list[str]:
+    """``trendpapers init``: the workspace files and a migrated store; what was done, line by line."""
+    from trendpapers.db import open_store
+
+    written = init_workspace(directory, name, force=force)
+    config = load_config(config_path(directory))
+    open_store(config.storage_url)
+    path = config_path(directory)
+    return [
+        *(f"wrote {p}" for p in written),
+        f"database ready: {config.storage_url}",
+        f"next: add [[sources]] to {path}, then `trendpapers -c {path} check`",
+    ]

@@ -1,0 +1,120 @@
+"""What the commands about trends, documents and papers print, and renaming a trend.
+
+The listing functions read the store (opened read-only) and return lines for people.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from trendpapers.config import Config
+from trendpapers.db import open_store
+from trendpapers.lock import workspace_lock
+from trendpapers.status import plural
+
+if TYPE_CHECKING:
+    from summarize.trends import Trend
+
+
+def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[str]:
+    """Trends with status, growth, documents, sources, name and example; for an industry without
+    any, why."""
+    from summarize.explain import why_no_trends
+    from summarize.store import load_trends
+
+    analysis = config.analysis
+    lines = []
+    with open_store(config.storage_url, read_only=True).connect() as conn:
+        found = load_trends(conn, industry, active_only=not show_all)
+        for slug in sorted({i.slug for i in config.industries if industry in (None, i.slug)}):
+            if not any(t.industry == slug for t in found):
+                lines.append(
+                    f"{slug}: no trends: {why_no_trends(conn, slug, analysis.assign, analysis.trends)}"
+                )
+    for t in found:
+        growth = f"{t.growth:+.0%}" if t.growth is not None else "new"
+        weak = " weak signal" if t.weak_signal else ""
+        lines.append(
+            f"{t.trend_id:<18} {t.status:<7} {growth:>6}  {t.current:>3} docs ({t.previous} before), "
+            f"{plural(t.sources, 'source')}, patents {t.patent_share:.0%}{weak}  {t.name}  [{t.label}]"
+        )
+        lines.append(f"{'':<18} example: {t.title}")
+    return lines
+
+
+def document_lines(config: Config, industry: str | None, unassigned: bool, near: bool) -> list[str]:
+    """Documents with their industry scores and reasons, newest first; ``unassigned``: only those no
+    industry took; ``near``: only scores within 0.05 below the assignment threshold."""
+    from summarize.store import document_scores
+
+    threshold = config.analysis.assign.threshold
+    with open_store(config.storage_url, read_only=True).connect() as conn:
+        rows = document_scores(conn, industry)
+    taken = {r.item_id for r in rows if r.assigned}
+    shown = [
+        r
+        for r in rows
+        if (not unassigned or r.item_id not in taken)
+        and (not near or threshold - 0.05 <= r.score < threshold)
+    ]
+    if not shown:
+        return ["no such documents" if rows else "no documents scored yet (run `trendpapers analyze`)"]
+    return [
+        f"{r.item_id:>6} {r.when.date().isoformat() if r.when else 'undated'} {r.industry:<12} {r.score:.2f} "
+        f"{'assigned' if r.assigned else '-':<8} {r.title[:70]}  ({r.reasons})"
+        for r in shown
+    ]
+
+
+def paper_list_lines(config: Config, industry: str | None, status: str | None) -> list[str]:
+    """Papers with edition, status and file; flags those the editors changed, and proposals."""
+    from papers.lifecycle import paper_flags
+    from papers.store import list_papers
+
+    with open_store(config.storage_url, read_only=True).connect() as conn:
+        rows = list_papers(conn, industry, status)
+    if not rows:
+        return ["no papers yet (run `trendpapers draft`)"]
+    lines = []
+    for row in rows:
+        flags = paper_flags(config.papers_dir, row)
+        extra = f" [{', '.join(flags)}]" if flags else ""
+        lines.append(
+            f"{row.industry:<16} {row.edition:<8} {row.status:<10} {config.papers_dir / row.path}{extra}"
+        )
+    return lines
+
+
+def paper_lines(config: Config, industry: str, edition: str | None, text: bool) -> list[str]:
+    """One paper: status, file, history, trends; with ``text``, its Markdown too."""
+    from papers.draft import proposal_path
+    from papers.files import read_paper
+    from papers.lifecycle import find_paper
+    from papers.store import events
+
+    with open_store(config.storage_url, read_only=True).connect() as conn:
+        row = find_paper(conn, industry, edition)
+        history = events(conn, row.industry, row.edition)
+    path = config.papers_dir / row.path
+    lines = [
+        f"{row.industry} {row.edition}: {row.status}",
+        f"  file: {path}" + ("" if path.exists() else " (missing)"),
+    ]
+    if proposal_path(path).exists():
+        lines.append(f"  proposal waiting: {proposal_path(path)}")
+    lines.append(f"  generated: {row.generated_at}")
+    lines += [f"  {at:%Y-%m-%d %H:%M} {status}" + (f" by {by}" if by else "") for status, by, at in history]
+    lines.append(f"  trends: {len(row.trends)}")
+    lines += [f"    {t.id}: {t.title} ({plural(t.documents, 'document')})" for t in row.trends]
+    if text and path.exists():
+        lines += ["", read_paper(path)[0].rstrip("\n")]
+    return lines
+
+
+def rename(config: Config, trend_id: str, name: str | None, by: str | None) -> Trend:
+    """Give a trend the editors' ``name`` (None: its generated one again), under the workspace lock."""
+    from summarize.store import rename_trend
+
+    with workspace_lock(config.root, "rename-trend"), open_store(config.storage_url).begin() as conn:
+        return rename_trend(conn, trend_id, name, by, datetime.now(UTC))
