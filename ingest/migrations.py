@@ -1,17 +1,22 @@
-"""The record each stage uses to declare its versioned schema migrations.
+"""Versioned schema migrations: the record each stage declares them with, and the runner.
 
 Each stage's ``store`` module owns its tables and exposes ``MIGRATIONS``, a tuple of
-``Migration`` in version order; the application shell applies the ones a database lacks and
-records them in its ``schema_migrations`` table. A migration, once released, never changes:
-a schema change is a new migration (``ALTER TABLE`` ...), never an edit of an old one.
+``Migration`` in version order; ``apply_migrations`` applies the ones a database lacks and
+records them in its ``schema_migrations`` table (the application shell runs all of them; the
+evaluation store, the stages' own). A migration, once released, never changes: a schema change is
+a new migration (``ALTER TABLE`` ...), never an edit of an old one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,3 +50,46 @@ class UTCDateTime(sa.types.TypeDecorator[object]):
         if isinstance(value, datetime):
             return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return value
+
+
+_meta = sa.MetaData()
+schema_migrations = sa.Table(
+    "schema_migrations",
+    _meta,
+    sa.Column("component", sa.String(50), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("applied_at", UTCDateTime, nullable=False),
+)
+
+
+def applied_migrations(conn: sa.Connection) -> set[tuple[str, int]]:
+    """(component, version) of every migration the database has."""
+    return {
+        (c, v) for c, v in conn.execute(sa.select(schema_migrations.c.component, schema_migrations.c.version))
+    }
+
+
+def apply_migrations(engine: sa.Engine, migrations: Sequence[Migration]) -> list[Migration]:
+    """Apply the ``migrations`` the database lacks, in order, each in its own transaction; returns
+    those applied."""
+    with engine.begin() as conn:
+        _meta.create_all(conn)
+        done = applied_migrations(conn)
+    applied: list[Migration] = []
+    for migration in migrations:
+        if (migration.component, migration.version) in done:
+            continue
+        with engine.begin() as conn:
+            migration.apply(conn)
+            conn.execute(
+                schema_migrations.insert().values(
+                    component=migration.component,
+                    version=migration.version,
+                    description=migration.description,
+                    applied_at=datetime.now(UTC),
+                )
+            )
+        log.info("applied migration %s %d: %s", migration.component, migration.version, migration.description)
+        applied.append(migration)
+    return applied

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from ingest.migrations import Migration, UTCDateTime
 from ingest.patents import Party, PatentRecord, PublicationNumber
-from ingest.store import chunks, metadata
+from ingest.store import chunks, documents, items, metadata, sources
 
 patents = sa.Table(
     "patents",
@@ -167,4 +167,14 @@ def patent_evidence(conn: sa.Connection, item_ids: Sequence[int], *, top: int = 
         ),
         top_applicants=tuple((spellings[key].most_common(1)[0][0], n) for key, n in ranked),
         share=len(rows) / len(item_ids) if item_ids else 0.0,
+    )
+
+
+def documents_with_sources() -> sa.Join:
+    """Documents joined to their items, sources and (where they are patents) patent rows: what
+    the analysis and the papers read documents from."""
+    return (
+        documents.join(items, items.c.id == documents.c.item_id)
+        .join(sources, sources.c.id == items.c.source_id)
+        .outerjoin(patents, patents.c.item_id == documents.c.item_id)
     )

@@ -111,12 +111,10 @@ def _trend_pages(
             "| Window ending | Documents | Before | Status |",
             "| --- | ---: | ---: | --- |",
         ]
-        for row in conn.execute(
-            sa.select(analysis.trend_history)
-            .where(analysis.trend_history.c.trend_id == trend_id)
-            .order_by(analysis.trend_history.c.window_end)
-        ):
-            body.append(f"| {row.window_end} | {row.current} | {row.previous} | {md_text(row.status)} |")
+        body += [
+            f"| {end} | {now} | {before} | {md_text(status)} |"
+            for end, now, before, status in analysis.trend_windows(conn, trend_id)
+        ]
         body += ["", "## In the papers", ""]
         body += [f"- {_paper_link(p, '../')}" for p in papers if any(x.id == trend_id for x in p.row.trends)]
         body += ["", "## Stories", ""]

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from ingest import store as ingest_store
 from ingest.migrations import Migration, UTCDateTime
-from ingest.patentstore import patents
+from ingest.patentstore import documents_with_sources, patents
 from ingest.store import chunks, documents, items, sources
 
 metadata = ingest_store.metadata
@@ -200,9 +200,7 @@ def citations(conn: sa.Connection, doc_ids: Sequence[int]) -> dict[int, Citation
                 items.c.first_seen_at,
                 patents.c.number,
             )
-            .join(items, items.c.id == documents.c.item_id)
-            .join(sources, sources.c.id == items.c.source_id)
-            .outerjoin(patents, patents.c.item_id == documents.c.item_id)
+            .select_from(documents_with_sources())
             .where(documents.c.item_id.in_(chunk))
         )
         for r in rows:

@@ -20,7 +20,6 @@ from datetime import time as dtime
 import numpy as np
 import sqlalchemy as sa
 
-from ingest.patentstore import patents
 from summarize import store
 from summarize.abstractive import Rewriter, rewrite_summary
 from summarize.assign import AssignInput, AssignSettings, assign, profile_text
@@ -76,18 +75,6 @@ def _fingerprint(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def _patent_classes(conn: sa.Connection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    out: dict[int, tuple[str, ...]] = {}
-    for chunk in store.chunks(list(ids)):
-        for row in conn.execute(
-            sa.select(patents.c.item_id, patents.c.cpc, patents.c.ipc, patents.c.classes).where(
-                patents.c.item_id.in_(chunk)
-            )
-        ):
-            out[row.item_id] = tuple(dict.fromkeys([*row.cpc, *row.ipc, *row.classes]))
-    return out
-
-
 def _score(
     conn: sa.Connection,
     docs: Sequence[tuple[int, str, str, str]],
@@ -97,7 +84,7 @@ def _score(
     hints: Mapping[str, tuple[str, ...]],
     settings: AssignSettings,
 ) -> None:
-    classes = _patent_classes(conn, [d[0] for d in docs])
+    classes = store.patent_classes(conn, [d[0] for d in docs])
     inputs = [
         AssignInput(i, title, text, vectors[i], hints.get(source, ()), classes.get(i, ()))
         for i, title, text, source in docs
@@ -127,18 +114,7 @@ def profile_vectors(
     if changed:
         fresh = embedder.embed([profile_text(i) for i in changed])
         with engine.begin() as conn:
-            docs = conn.execute(
-                sa.select(
-                    store.documents.c.item_id,
-                    store.documents.c.title,
-                    store.documents.c.text,
-                    store.sources.c.name,
-                )
-                .join(store.items, store.items.c.id == store.documents.c.item_id)
-                .join(store.sources, store.sources.c.id == store.items.c.source_id)
-                .join(store.story_members, store.story_members.c.item_id == store.documents.c.item_id)
-                .order_by(store.documents.c.item_id)
-            ).all()
+            docs = store.grouped_documents(conn)
             for start in range(0, len(docs), settings.batch):
                 part = docs[start : start + settings.batch]
                 vectors, _ = document_vectors(

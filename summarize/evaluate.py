@@ -18,8 +18,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ingest import patentstore
 from ingest import store as ingest_store
 from ingest.errors import InputError
+from ingest.migrations import apply_migrations
 from ingest.records import Document, Item
 from summarize import store
 from summarize.abstractive import Rewriter, rewrite_summary
@@ -111,7 +113,7 @@ def _grouped(
     with tempfile.TemporaryDirectory(prefix="trendpapers-eval-") as folder:
         engine = sa.create_engine(f"sqlite:///{Path(folder) / 'eval.db'}")
         try:
-            store.metadata.create_all(engine)
+            apply_migrations(engine, [*ingest_store.MIGRATIONS, *patentstore.MIGRATIONS, *store.MIGRATIONS])
             now = datetime.now(UTC)
             keys = {_key(a): a for a in articles}
             with engine.begin() as conn:
@@ -140,10 +142,6 @@ def _key(article: _Article) -> str:
     return json.dumps(article.id)
 
 
-def _stories(conn: sa.Connection) -> dict[int, int]:
-    return dict(conn.execute(sa.select(store.story_members.c.item_id, store.story_members.c.story_id)).all())
-
-
 def eval_stories(
     articles: Sequence[_Article], embedder: Embedder, settings: AnalysisSettings
 ) -> list[dict[str, Any]]:
@@ -151,7 +149,7 @@ def eval_stories(
     if not articles:
         return []
     with _grouped(articles, embedder, settings) as (engine, ids), engine.connect() as conn:
-        story = _stories(conn)
+        story = store.story_members_by_item(conn)
     return [{"id": a.id, "story": story[ids[_key(a)]]} for a in articles]
 
 
@@ -173,7 +171,7 @@ def eval_trends(
     window = (last.date() - first.date()).days + 1
     trend_settings = replace(settings.trends, window_days=window, min_documents=1)
     with _grouped(articles, embedder, settings) as (engine, ids), engine.connect() as conn:
-        story = _stories(conn)
+        story = store.story_members_by_item(conn)
         vectors = store.load_embeddings(conn, embedder.model_id, list(ids.values()))
     docs = [
         TrendDoc(

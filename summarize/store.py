@@ -17,7 +17,7 @@ from ingest import store as ingest_store
 from ingest.clean import strip_controls
 from ingest.errors import InputError
 from ingest.migrations import Migration, UTCDateTime
-from ingest.patentstore import patents
+from ingest.patentstore import documents_with_sources, patents
 from ingest.store import chunks, documents, items, sources
 from summarize.assign import Assignment
 from summarize.stories import StoryState
@@ -391,11 +391,11 @@ def industry_documents(conn: sa.Connection, industry: str, since: datetime) -> l
             documents.c.text,
             patents.c.number,
         )
-        .join(items, items.c.id == documents.c.item_id)
-        .join(sources, sources.c.id == items.c.source_id)
-        .join(story_members, story_members.c.item_id == documents.c.item_id)
-        .join(assignments, assignments.c.item_id == documents.c.item_id)
-        .outerjoin(patents, patents.c.item_id == documents.c.item_id)
+        .select_from(
+            documents_with_sources()
+            .join(story_members, story_members.c.item_id == documents.c.item_id)
+            .join(assignments, assignments.c.item_id == documents.c.item_id)
+        )
         .where(assignments.c.industry == industry, assignments.c.assigned.is_(True), when >= since)
         .order_by(documents.c.item_id)
     ).all()
@@ -666,3 +666,46 @@ def document_scores(conn: sa.Connection, industry: str | None = None) -> list[Do
     if industry:
         query = query.where(assignments.c.industry == industry)
     return [DocumentScore(*row) for row in conn.execute(query)]
+
+
+def patent_classes(conn: sa.Connection, ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    """The CPC, IPC and other classes of the documents that are patents."""
+    out: dict[int, tuple[str, ...]] = {}
+    for chunk in chunks(list(ids)):
+        for row in conn.execute(
+            sa.select(patents.c.item_id, patents.c.cpc, patents.c.ipc, patents.c.classes).where(
+                patents.c.item_id.in_(chunk)
+            )
+        ):
+            out[row.item_id] = tuple(dict.fromkeys([*row.cpc, *row.ipc, *row.classes]))
+    return out
+
+
+def grouped_documents(conn: sa.Connection) -> list[tuple[int, str, str, str]]:
+    """(id, title, text, source name) of every grouped document, by id: what a changed industry
+    profile rescores."""
+    rows = conn.execute(
+        sa.select(documents.c.item_id, documents.c.title, documents.c.text, sources.c.name)
+        .select_from(
+            documents.join(items, items.c.id == documents.c.item_id)
+            .join(sources, sources.c.id == items.c.source_id)
+            .join(story_members, story_members.c.item_id == documents.c.item_id)
+        )
+        .order_by(documents.c.item_id)
+    )
+    return [(r.item_id, r.title, r.text, r.name) for r in rows]
+
+
+def story_members_by_item(conn: sa.Connection) -> dict[int, int]:
+    """Every grouped document's story (item id → story id)."""
+    return dict(conn.execute(sa.select(story_members.c.item_id, story_members.c.story_id)).all())
+
+
+def trend_windows(conn: sa.Connection, trend_id: str) -> list[tuple[str, int, int, str]]:
+    """A trend's history: (window end, documents, documents before, status), oldest first."""
+    rows = conn.execute(
+        sa.select(trend_history)
+        .where(trend_history.c.trend_id == trend_id)
+        .order_by(trend_history.c.window_end)
+    )
+    return [(r.window_end, r.current, r.previous, r.status) for r in rows]

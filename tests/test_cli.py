@@ -132,13 +132,9 @@ def test_status_shows_each_sources_document_health_and_why(workspace: Path) -> N
 
 
 def test_quiet_keeps_cron_quiet_unless_something_is_wrong(workspace: Path) -> None:
-    result = CliRunner().invoke(
-        cli, ["-q", "-c", str(workspace), "ingest", "--source", "Good"]
-    )
+    result = CliRunner().invoke(cli, ["-q", "-c", str(workspace), "ingest", "--source", "Good"])
     assert result.exit_code == 0 and result.stdout == ""
-    result = CliRunner().invoke(
-        cli, ["-q", "-c", str(workspace), "ingest", "--source", "Bad"]
-    )
+    result = CliRunner().invoke(cli, ["-q", "-c", str(workspace), "ingest", "--source", "Bad"])
     assert result.exit_code == 1 and result.stdout == "" and "HTTP 404" in result.stderr
 
 

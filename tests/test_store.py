@@ -8,8 +8,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ingest import store
+from ingest.migrations import schema_migrations
 from ingest.records import Item, SourceSpec
-from trendpapers.db import ALL_MIGRATIONS, create_engine, migrate, open_store, schema_migrations
+from trendpapers.db import ALL_MIGRATIONS, create_engine, migrate, open_store
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

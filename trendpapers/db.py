@@ -12,7 +12,6 @@ import logging
 import os
 import weakref
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ingest import patentstore
 from ingest import store as ingest_store
 from ingest.errors import ConfigError, StorageError
-from ingest.migrations import Migration, UTCDateTime
+from ingest.migrations import Migration, applied_migrations, apply_migrations
 from papers import store as papers_store
 from summarize import store as summarize_store
 from trendpapers import runs
@@ -31,16 +30,6 @@ if TYPE_CHECKING:
     from trendpapers.config import Config
 
 log = logging.getLogger(__name__)
-
-_meta = sa.MetaData()
-schema_migrations = sa.Table(
-    "schema_migrations",
-    _meta,
-    sa.Column("component", sa.String(50), primary_key=True),
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("applied_at", UTCDateTime, nullable=False),
-)
 
 # In dependency order: a component's tables may refer to those of the components before it.
 ALL_MIGRATIONS: tuple[Migration, ...] = (
@@ -93,36 +82,10 @@ def close_stores() -> None:
 
 def migrate(engine: sa.Engine, migrations: Sequence[Migration] = ALL_MIGRATIONS) -> list[Migration]:
     """Apply the migrations the database lacks; returns those applied."""
-    applied: list[Migration] = []
     try:
-        with engine.begin() as conn:
-            _meta.create_all(conn)
-            done = {
-                (c, v)
-                for c, v in conn.execute(
-                    sa.select(schema_migrations.c.component, schema_migrations.c.version)
-                )
-            }
-        for migration in migrations:
-            if (migration.component, migration.version) in done:
-                continue
-            with engine.begin() as conn:
-                migration.apply(conn)
-                conn.execute(
-                    schema_migrations.insert().values(
-                        component=migration.component,
-                        version=migration.version,
-                        description=migration.description,
-                        applied_at=datetime.now(UTC),
-                    )
-                )
-            log.info(
-                "applied migration %s %d: %s", migration.component, migration.version, migration.description
-            )
-            applied.append(migration)
+        return apply_migrations(engine, migrations)
     except (SQLAlchemyError, StorageError) as exc:  # the engine's errors come as StorageError
         raise StorageError(f"cannot migrate database {engine.url!r}: {exc}") from exc
-    return applied
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -163,7 +126,7 @@ def _read_only(path: Path) -> sa.Engine:
     _OPEN.add(engine)
     try:
         with engine.connect() as conn:
-            done = set(conn.execute(sa.select(schema_migrations.c.component, schema_migrations.c.version)))
+            done = applied_migrations(conn)
     except SQLAlchemyError as exc:
         raise StorageError(f"{path}: cannot be read: {exc}") from exc
     if {(m.component, m.version) for m in ALL_MIGRATIONS} - done:
