@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import sqlalchemy as sa
 
 from ingest.errors import InputError
@@ -76,12 +78,80 @@ def _keep_footnotes(conn: sa.Connection, text: str) -> str:
     return text.rstrip("\n") + "\n" + "".join(f"{footnote_definition(found[n])}\n" for n in sorted(found))
 
 
+def _taken_proposal(conn: sa.Connection, row: store.PaperRow | None, path: Path) -> store.PaperRow | None:
+    """The row with a deleted proposal's generated side as its base: the editors took what they
+    wanted from the proposal into their file, so the same conflict is not proposed again."""
+    if row is None or row.pending is None or proposal_path(path).exists():
+        return row
+    pending = row.pending
+    row = replace(
+        row,
+        base=pending["base"],
+        generated_at=pending["generated_at"],
+        trends=tuple(store.TrendRef.from_json(t) for t in pending["trends"]),
+        pending=None,
+    )
+    store.save_paper(conn, row)
+    return row
+
+
+def _generated(
+    data: PaperData, row: store.PaperRow | None, env: jinja2.Environment, path: Path, now: datetime
+) -> tuple[str, str] | None:
+    """The new text and its time stamp; None when the data gave nothing new and the file is there."""
+    if row is not None and render_paper(data, row.generated_at, env) == row.base:
+        if path.is_file():
+            read_paper(path)  # nothing to merge, but a file the next merge could not read is reported now
+            return None
+        return row.base, row.generated_at  # the editors deleted the file: the last generated text again
+    generated_at = utc_stamp(now)
+    return render_paper(data, generated_at, env), generated_at
+
+
+def _merged(row: store.PaperRow | None, ours: str | None, theirs: str) -> tuple[str, int]:
+    """The editors' file with the new text merged in, and the number of conflicts."""
+    if ours is None:
+        return theirs, 0
+    # The time stamp is ours to set, not the editors': merged as if always the new one. So a file
+    # written by a draft that was killed before it could commit merges cleanly into the next.
+    stamp = _STAMP.search(theirs)
+    base, ours_now = row.base if row else "", ours
+    if stamp:
+        base, ours_now = (_STAMP.sub(stamp.group(0), text, count=1) for text in (base, ours))
+    result = merge3(base, ours_now, theirs)
+    return result.text, result.conflicts
+
+
+def _propose(
+    conn: sa.Connection,
+    directory: Path,
+    data: PaperData,
+    row: store.PaperRow | None,
+    path: Path,
+    merged: str,
+    newline: str,
+    pending: dict[str, Any],
+) -> Path:
+    """Write the merged text beside the paper as its proposal (unless the same one waits there)."""
+    proposal = proposal_path(path)
+    try:
+        waiting = read_paper(proposal)[0]
+    except FileNotFoundError:
+        waiting = ""
+    if _STAMP.sub("", waiting) != _STAMP.sub("", merged):  # the same proposal again: left as it is
+        write_atomic(proposal, merged, newline)
+    write_charts(directory, data, missing_only=True)  # so that taking the proposal breaks no link
+    if row is not None:
+        store.save_paper(conn, replace(row, pending=pending))
+    return proposal
+
+
 def _draft_one(
     conn: sa.Connection,
     directory: Path,
     cluster: str,
     industry: Industry,
-    edition: Edition | None,
+    wanted: Edition | None,
     settings: PaperSettings,
     templates: Path | None,
     now: datetime,
@@ -91,83 +161,38 @@ def _draft_one(
         return DraftOutcome(
             industry.slug, None, None, "skipped", "no analysis yet (run `trendpapers analyze`)"
         )
-    edition = edition or edition_for(state.as_of, settings.cadence)
+    edition = wanted or edition_for(state.as_of, settings.cadence)
     if not edition.start <= state.as_of <= edition.end:
-        return DraftOutcome(
-            industry.slug,
-            edition.name,
-            None,
-            "skipped",
+        why = (
             f"the latest trends end on {state.as_of}, outside {edition.name}; "
-            f"analyze with --as-of a day in {edition.start}..{edition.end}",
+            f"analyze with --as-of a day in {edition.start}..{edition.end}"
         )
+        return DraftOutcome(industry.slug, edition.name, None, "skipped", why)
     row = store.get_paper(conn, industry.slug, edition.name)
     path = paper_path(directory, industry.slug, edition.name)
     if row is not None and row.status == "draft" and path.is_file():
         for change in take_renames(conn, row.base, read_paper(path)[0], None, now):
             log.info("draft %s %s: %s", industry.slug, edition.name, change)
     data = collect(conn, cluster, industry, edition, state, settings)
-    env = environment(templates)
-    relative = path.relative_to(directory).as_posix()
     snapshot = tuple(
         store.TrendRef(s.trend.trend_id, s.trend.name, s.trend.current)
         for s in (*data.trends, *data.weak_signals)
     )
-    if row is not None and row.pending is not None and not proposal_path(path).exists():
-        # The editors took what they wanted from the proposal into their file and deleted it: what
-        # the proposal was merged from is now the base, so the same conflict is not proposed again.
-        pending = row.pending
-        row = replace(
-            row,
-            base=pending["base"],
-            generated_at=pending["generated_at"],
-            trends=tuple(store.TrendRef.from_json(t) for t in pending["trends"]),
-            pending=None,
-        )
-        store.save_paper(conn, row)
-
-    if row is not None and render_paper(data, row.generated_at, env) == row.base:
-        if path.is_file():
-            read_paper(path)  # nothing to merge, but a file the next merge could not read is reported now
-            return DraftOutcome(industry.slug, edition.name, path, "unchanged")
-        theirs = row.base  # the editors deleted the file: give them the last generated text again
-        generated_at = row.generated_at
-    else:
-        generated_at = utc_stamp(now)
-        theirs = render_paper(data, generated_at, env)
+    row = _taken_proposal(conn, row, path)
+    generated = _generated(data, row, environment(templates), path, now)
+    if generated is None:
+        return DraftOutcome(industry.slug, edition.name, path, "unchanged")
+    theirs, generated_at = generated
 
     try:
         ours, newline = read_paper(path)
     except FileNotFoundError:
         ours, newline = None, "\n"
-    if ours is None:
-        merged, conflicts = theirs, 0
-    else:
-        # The time stamp is ours to set, not the editors': merged as if always the new one. So a file
-        # written by a draft that was killed before it could commit merges cleanly into the next.
-        stamp = _STAMP.search(theirs)
-        base, ours_now = row.base if row else "", ours
-        if stamp:
-            base, ours_now = (_STAMP.sub(stamp.group(0), text, count=1) for text in (base, ours))
-        result = merge3(base, ours_now, theirs)
-        merged, conflicts = result.text, result.conflicts
+    merged, conflicts = _merged(row, ours, theirs)
     status = row.status if row else "draft"
     if status != "draft" or conflicts:
-        proposal = proposal_path(path)
-        try:
-            waiting = read_paper(proposal)[0]
-        except FileNotFoundError:
-            waiting = ""
-        if _STAMP.sub("", waiting) != _STAMP.sub("", merged):  # the same proposal again: left as it is
-            write_atomic(proposal, merged, newline)
-        write_charts(directory, data, missing_only=True)  # so that taking the proposal breaks no link
-        if row is not None:
-            pending = {
-                "base": theirs,
-                "generated_at": generated_at,
-                "trends": [t.to_json() for t in snapshot],
-            }
-            store.save_paper(conn, replace(row, pending=pending))
+        pending = {"base": theirs, "generated_at": generated_at, "trends": [t.to_json() for t in snapshot]}
+        proposal = _propose(conn, directory, data, row, path, merged, newline, pending)
         why = (
             f"{conflicts} conflicting changes" if conflicts else f"the paper is {status} and never rewritten"
         )
@@ -177,6 +202,8 @@ def _draft_one(
     write_charts(directory, data)
     if merged != ours:
         write_atomic(path, merged, newline)
+    relative = path.relative_to(directory).as_posix()
+    kept_status = (row.status_by, row.status_at) if row else (None, None)
     store.save_paper(
         conn,
         store.PaperRow(
@@ -188,8 +215,7 @@ def _draft_one(
             theirs,
             generated_at,
             snapshot,
-            row.status_by if row else None,
-            row.status_at if row else None,
+            *kept_status,
         ),
     )
     if row is None:

@@ -144,27 +144,53 @@ def compose(
     force: bool = False,
 ) -> tuple[dict[str, bytes], list[SitePaper]]:
     """The docs tree of the site, and the papers in it (``force``: see ``included_papers``)."""
+    pages, intro = _hand_written(hand_written, f"# {md_text(cluster)}\n")
+    papers = included_papers(conn, papers_dir, preview, force)
+    pages.update(_paper_files(papers_dir, papers))
+    names = {i.slug: i.name for i in industries}
+    pages.update(_industry_pages(papers, names))
+    # The trends of the papers on the site, as last analysed (also those no longer found).
+    trend_ids = {t.id for p in papers for t in p.row.trends}
+    trends = {t.trend_id: t for t in analysis.load_trends(conn, active_only=False) if t.trend_id in trend_ids}
+    pages.update(_trend_pages(conn, trends, papers))
+    pages["index.md"] = _home(intro, papers, trends, names)
+    pages["trends/index.md"] = _trend_index(trends, names)
+    pages["archive.md"] = _archive(papers)
+    pages["sources.md"] = _sources(conn)
+    pages["tags.md"] = _tags(papers)
+    return pages, papers
+
+
+def _hand_written(folder: Path | None, intro: str) -> tuple[dict[str, bytes], str]:
+    """The workspace's own pages, and the text the home page starts with (its index.md, if any)."""
     pages: dict[str, bytes] = {}
-    intro = f"# {md_text(cluster)}\n"
-    if hand_written and hand_written.is_dir():
-        for path in sorted(hand_written.rglob("*")):
-            rel = path.relative_to(hand_written).as_posix()
+    if folder and folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder).as_posix()
             if path.is_file() and rel != "index.md":
                 pages[rel] = path.read_bytes()
-        if (hand_written / "index.md").is_file():
-            intro = (hand_written / "index.md").read_text(encoding="utf-8")
-    papers = included_papers(conn, papers_dir, preview, force)
+        if (folder / "index.md").is_file():
+            intro = (folder / "index.md").read_text(encoding="utf-8")
+    return pages, intro
+
+
+def _paper_files(papers_dir: Path, papers: Sequence[SitePaper]) -> dict[str, bytes]:
+    """Each paper's Markdown and its charts."""
+    pages: dict[str, bytes] = {}
     for paper in papers:
-        folder = papers_dir / paper.row.industry
         pages[f"papers/{paper.row.path}"] = paper.text.encode("utf-8")
-        charts = folder / "charts" / paper.row.edition
+        charts = papers_dir / paper.row.industry / "charts" / paper.row.edition
         if charts.is_dir():
             for chart in sorted(charts.glob("*.svg")):
                 pages[f"papers/{paper.row.industry}/charts/{paper.row.edition}/{chart.name}"] = (
                     chart.read_bytes()
                 )
+    return pages
 
-    names = {i.slug: i.name for i in industries}
+
+def _industry_pages(papers: Sequence[SitePaper], names: dict[str, str]) -> dict[str, bytes]:
+    """A page per industry listing its papers."""
+    pages = {}
     for slug in sorted({p.row.industry for p in papers}):
         own = [p for p in papers if p.row.industry == slug]
         body = [
@@ -178,11 +204,11 @@ def compose(
         ]
         body += ["", "[Feed of new papers in this industry](feed.xml)"]  # written beside it by publish
         pages[f"papers/{slug}/index.md"] = _page(names.get(slug, slug), body)
+    return pages
 
-    # The trends of the papers on the site, as last analysed (also those no longer found).
-    trend_ids = {t.id for p in papers for t in p.row.trends}
-    trends = {t.trend_id: t for t in analysis.load_trends(conn, active_only=False) if t.trend_id in trend_ids}
-    pages.update(_trend_pages(conn, trends, papers))
+
+def _home(intro: str, papers: Sequence[SitePaper], trends: dict[str, Trend], names: dict[str, str]) -> bytes:
+    """The home page: the workspace's introduction, the latest papers, the fastest-rising trends."""
     rising = sorted(
         (t for t in trends.values() if t.status in ("new", "rising")),
         key=lambda t: (-t.current + t.previous, t.trend_id),
@@ -202,8 +228,10 @@ def compose(
         "[All trends](trends/index.md) · [Archive](archive.md) · [Sources](sources.md) · "
         "[Feed of new papers](feed.xml)",
     ]
-    pages["index.md"] = ("\n".join(home) + "\n").encode("utf-8")
+    return ("\n".join(home) + "\n").encode("utf-8")
 
+
+def _trend_index(trends: dict[str, Trend], names: dict[str, str]) -> bytes:
     body = ["# Trends", ""]
     for slug in sorted({t.industry for t in trends.values()}):
         body += [f"## {md_text(names.get(slug, slug))}", ""]
@@ -213,15 +241,23 @@ def compose(
             if t.industry == slug
         ]
         body.append("")
-    pages["trends/index.md"] = _page("Trends", body if trends else [*body, "No trends yet."])
+    return _page("Trends", body if trends else [*body, "No trends yet."])
 
+
+def _archive(papers: Sequence[SitePaper]) -> bytes:
     body = ["# Archive", ""]
     for edition in sorted({p.row.edition for p in papers}, reverse=True):
-        body += [f"## {edition}", ""]
-        body += [f"- {_paper_link(p)}" for p in papers if p.row.edition == edition]
-        body.append("")
-    pages["archive.md"] = _page("Archive", body)
+        body += [
+            f"## {edition}",
+            "",
+            *(f"- {_paper_link(p)}" for p in papers if p.row.edition == edition),
+            "",
+        ]
+    return _page("Archive", body)
 
+
+def _sources(conn: sa.Connection) -> bytes:
+    """Every source the papers are drawn from, and how its last fetch went."""
     body = [
         "# Sources",
         "",
@@ -242,7 +278,10 @@ def compose(
         )
         when = s.last_success_at.date().isoformat() if s.last_success_at else "never"
         body.append(f"| {md_link(s.name, s.url)} | {md_text(s.kind)} | {state} | {when} | {s.items} |")
-    pages["sources.md"] = _page("Sources", body)
+    return _page("Sources", body)
+
+
+def _tags(papers: Sequence[SitePaper]) -> bytes:
     body = ["# Tags", ""]
     tagged: dict[str, list[SitePaper]] = {}
     for paper in papers:
@@ -250,5 +289,4 @@ def compose(
             tagged.setdefault(tag, []).append(paper)
     for tag in sorted(tagged, key=str.lower):
         body += [f"## {md_text(tag)}", "", *(f"- {_paper_link(p)}" for p in tagged[tag]), ""]
-    pages["tags.md"] = _page("Tags", body)
-    return pages, papers
+    return _page("Tags", body)

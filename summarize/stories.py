@@ -153,21 +153,9 @@ def group_stories(
     doc_story: dict[Hashable, int] = dict(known or {})
     assignments: dict[Hashable, int] = {}
     next_id = next_id or max(stories, default=0) + 1
-    gap = settings.max_days * 86400
 
     def add(story_id: int, members: Sequence[StoryDoc]) -> None:
-        first, last = _span([m.published for m in members])
-        vector_sum = np.asarray(np.sum([m.vector for m in members], axis=0, dtype=np.float64))
-        old = stories.get(story_id)
-        if old is not None:
-            firsts = [d for d in (old.first, first) if d is not None]
-            lasts = [d for d in (old.last, last) if d is not None]
-            if len(old.vector_sum) == len(vector_sum):  # else: grouped with another vector layout
-                vector_sum = vector_sum + old.vector_sum
-            first, last = (min(firsts), max(lasts)) if firsts else (None, None)
-        stories[story_id] = StoryState(
-            story_id, vector_sum, len(members) + (old.size if old else 0), first, last
-        )
+        stories[story_id] = _grown(stories.get(story_id), story_id, members)
         for m in members:
             assignments[m.id] = doc_story[m.id] = story_id
 
@@ -190,37 +178,7 @@ def group_stories(
         labels = _cluster(vectors, [d.published for d in chunk], settings)
         groups = [[chunk[i] for i in np.flatnonzero(labels == lab)] for lab in range(int(labels.max()) + 1)]
         groups.sort(key=lambda g: chunk.index(g[0]))
-        spans = [_span([m.published for m in g]) for g in groups]
-        # Candidates: stories that existed before this chunk and whose dates can reach it.
-        stamps = [s for s in (_stamp(d.published) for d in chunk) if not np.isnan(s)]
-        low, high = (min(stamps) - gap, max(stamps) + gap) if stamps else (-np.inf, np.inf)
-        width = vectors.shape[1]
-        ids = [
-            i
-            for i, st in stories.items()
-            if len(st.vector_sum) == width  # stories grouped with another vector layout cannot be compared
-            and (
-                st.first is None
-                or st.last is None
-                or (st.last.timestamp() >= low and st.first.timestamp() <= high)
-            )
-        ]
-        if ids:
-            # Mean pairwise similarity between a group's and a story's documents: the dot product
-            # of their vector sums over the product of their sizes, as average linkage compares them.
-            sums = np.stack([stories[i].vector_sum for i in ids])
-            sizes = np.array([stories[i].size for i in ids], dtype=np.float64)
-            group_sums = np.stack([np.sum([m.vector for m in g], axis=0, dtype=np.float64) for g in groups])
-            sims = (group_sums @ sums.T) / np.outer([len(g) for g in groups], sizes)
-            gaps = _gap_days(
-                np.array([[_stamp(g[0]), _stamp(g[1])] for g in spans]),
-                np.array([[_stamp(stories[i].first), _stamp(stories[i].last)] for i in ids]),
-            )
-            sims = np.where(gaps > settings.max_days, -1.0, sims - time_penalty(gaps, settings))
-        for k, group in enumerate(groups):
-            target = None
-            if ids and sims[k].max() >= settings.threshold:
-                target = ids[int(sims[k].argmax())]
+        for group, target in zip(groups, _targets(groups, stories, settings), strict=True):
             if target is None:
                 target, next_id = next_id, next_id + 1
             add(target, group)
@@ -239,3 +197,57 @@ def group_stories(
         unplaced = waiting
     touched = sorted(set(assignments.values()))
     return Grouping(assignments, {i: stories[i] for i in touched})
+
+
+def _grown(old: StoryState | None, story_id: int, members: Sequence[StoryDoc]) -> StoryState:
+    """A story's state with ``members`` added (a new story when ``old`` is None)."""
+    first, last = _span([m.published for m in members])
+    vector_sum = np.asarray(np.sum([m.vector for m in members], axis=0, dtype=np.float64))
+    if old is None:
+        return StoryState(story_id, vector_sum, len(members), first, last)
+    firsts = [d for d in (old.first, first) if d is not None]
+    lasts = [d for d in (old.last, last) if d is not None]
+    if len(old.vector_sum) == len(vector_sum):  # else: grouped with another vector layout
+        vector_sum = vector_sum + old.vector_sum
+    first, last = (min(firsts), max(lasts)) if firsts else (None, None)
+    return StoryState(story_id, vector_sum, len(members) + old.size, first, last)
+
+
+def _targets(
+    groups: Sequence[Sequence[StoryDoc]], stories: Mapping[int, StoryState], settings: StorySettings
+) -> list[int | None]:
+    """For each group of new documents, the existing story it joins, or None for a new one.
+
+    Candidates are the stories whose dates can reach the groups'. A group joins the one it is most
+    similar to, if that reaches the threshold: the mean pairwise similarity between the group's and
+    the story's documents (the dot product of their vector sums over the product of their sizes, as
+    average linkage compares them), less the penalty for the time between their date spans.
+    """
+    docs = [d for g in groups for d in g]
+    stamps = [s for s in (_stamp(d.published) for d in docs) if not np.isnan(s)]
+    gap = settings.max_days * 86400
+    low, high = (min(stamps) - gap, max(stamps) + gap) if stamps else (-np.inf, np.inf)
+    width = len(docs[0].vector)
+    ids = [
+        i
+        for i, st in stories.items()
+        if len(st.vector_sum) == width  # stories grouped with another vector layout cannot be compared
+        and (
+            st.first is None
+            or st.last is None
+            or (st.last.timestamp() >= low and st.first.timestamp() <= high)
+        )
+    ]
+    if not ids:
+        return [None] * len(groups)
+    sums = np.stack([stories[i].vector_sum for i in ids])
+    sizes = np.array([stories[i].size for i in ids], dtype=np.float64)
+    group_sums = np.stack([np.sum([m.vector for m in g], axis=0, dtype=np.float64) for g in groups])
+    sims = (group_sums @ sums.T) / np.outer([len(g) for g in groups], sizes)
+    spans = [_span([m.published for m in g]) for g in groups]
+    gaps = _gap_days(
+        np.array([[_stamp(first), _stamp(last)] for first, last in spans]),
+        np.array([[_stamp(stories[i].first), _stamp(stories[i].last)] for i in ids]),
+    )
+    sims = np.where(gaps > settings.max_days, -1.0, sims - time_penalty(gaps, settings))
+    return [ids[int(row.argmax())] if row.max() >= settings.threshold else None for row in sims]

@@ -111,22 +111,7 @@ def build_trends(
     by_story: dict[int, list[TrendDoc]] = {}
     for d in docs:
         by_story.setdefault(d.story_id, []).append(d)
-    story_ids = sorted(by_story, key=lambda s: (-len(by_story[s]), s))
-    centroids = np.stack([_unit(np.sum([d.vector for d in by_story[s]], axis=0)) for s in story_ids])
-    core = min(len(story_ids), settings.max_stories)
-    labels = np.full(len(story_ids), -1)
-    labels[:core] = average_linkage(centroids[:core], settings.threshold)
-    if core < len(story_ids):  # the many small stories join the nearest trend, or none
-        means = np.stack(
-            [_unit(centroids[:core][labels[:core] == k].sum(0)) for k in range(labels[:core].max() + 1)]
-        )
-        sims = centroids[core:] @ means.T
-        best = sims.argmax(1)
-        labels[core:] = np.where(sims[np.arange(len(best)), best] >= settings.threshold, best, -1)
-
-    groups = [[story_ids[i] for i in np.flatnonzero(labels == k)] for k in range(int(labels.max()) + 1)]
-    groups = [g for g in groups if sum(len(by_story[s]) for s in g) >= settings.min_documents]
-    groups.sort(key=lambda g: (-sum(len(by_story[s]) for s in g), min(g)))  # new ids go to big trends first
+    groups = _themes(by_story, settings)
     ids = _match(groups, previous, industry, next_number)
 
     older = [d for d in docs if d.when.date() < start]
@@ -140,46 +125,91 @@ def build_trends(
     )
     first_week = before - timedelta(days=before.weekday())
     weeks = [first_week + timedelta(weeks=w) for w in range((as_of - first_week).days // 7 + 1)]
-    trends = []
-    for group, members, words, trend_id in zip(groups, members_of, keywords, ids, strict=True):
-        centroid = _unit(np.sum([d.vector for d in members], axis=0))
-        central = sorted(members, key=lambda d: (-float(d.vector @ centroid), d.id))
-        # The most central news of the current window names it: a headline from the window before
-        # (or a patent's title) would name a trend by what it was, not what it is.
-        news = [d for d in central if not d.is_patent]
-        title_doc = next((d for d in news if d.when.date() >= start), news[0] if news else central[0])
-        current = sum(1 for d in members if d.when.date() >= start)
-        prior = len(members) - current
-        now_members = [d for d in members if d.when.date() >= start]
-        novelty = 1.0
-        if background is not None and now_members:
-            novelty = 1.0 - float(_unit(np.sum([d.vector for d in now_members], axis=0)) @ background)
-        per_week = Counter(_monday(d.when) for d in members)
-        status = _status(current, prior, settings)
-        trends.append(
-            Trend(
-                trend_id=trend_id,
-                industry=industry,
-                window_start=start,
-                window_end=as_of,
-                label=" · ".join(words),
-                title=title_doc.title,
-                title_doc=title_doc.id,
-                story_ids=tuple(sorted(group, key=lambda s: (-len(by_story[s]), s))),
-                doc_ids=tuple(d.id for d in central),
-                current=current,
-                previous=prior,
-                weekly=tuple((w.isoformat(), per_week.get(w, 0)) for w in weeks),
-                sources=len({d.source for d in members}),
-                patent_share=round(sum(d.is_patent for d in members) / len(members), 4),
-                novelty=round(max(novelty, 0.0), 4),
-                status=status,
-                weak_signal=status == "new" and current <= settings.weak_signal_max,
-                name=", ".join(words).capitalize() if words else title_doc.title,
-            )
+    trends = [
+        _trend(
+            trend_id,
+            industry,
+            (start, as_of),
+            sorted(group, key=lambda s: (-len(by_story[s]), s)),
+            members,
+            words,
+            weeks,
+            background,
+            settings,
         )
+        for group, members, words, trend_id in zip(groups, members_of, keywords, ids, strict=True)
+    ]
     trends.sort(key=lambda t: (-t.current, -len(t.doc_ids), t.trend_id))
     return trends
+
+
+def _themes(by_story: dict[int, list[TrendDoc]], settings: TrendSettings) -> list[list[int]]:
+    """The stories clustered into themes of at least ``min_documents``, largest first: average
+    linkage on the largest stories' centroids; the many small ones join the nearest theme, or none."""
+    story_ids = sorted(by_story, key=lambda s: (-len(by_story[s]), s))
+    centroids = np.stack([_unit(np.sum([d.vector for d in by_story[s]], axis=0)) for s in story_ids])
+    core = min(len(story_ids), settings.max_stories)
+    labels = np.full(len(story_ids), -1)
+    labels[:core] = average_linkage(centroids[:core], settings.threshold)
+    if core < len(story_ids):
+        means = np.stack(
+            [_unit(centroids[:core][labels[:core] == k].sum(0)) for k in range(labels[:core].max() + 1)]
+        )
+        sims = centroids[core:] @ means.T
+        best = sims.argmax(1)
+        labels[core:] = np.where(sims[np.arange(len(best)), best] >= settings.threshold, best, -1)
+    groups = [[story_ids[i] for i in np.flatnonzero(labels == k)] for k in range(int(labels.max()) + 1)]
+    groups = [g for g in groups if sum(len(by_story[s]) for s in g) >= settings.min_documents]
+    groups.sort(key=lambda g: (-sum(len(by_story[s]) for s in g), min(g)))  # new ids go to big trends first
+    return groups
+
+
+def _trend(
+    trend_id: str,
+    industry: str,
+    window: tuple[date, date],
+    story_ids: list[int],
+    members: list[TrendDoc],
+    words: list[str],
+    weeks: list[date],
+    background: np.ndarray | None,
+    settings: TrendSettings,
+) -> Trend:
+    """One theme's trend: its central documents, counts in both windows, weekly volume, status."""
+    start, as_of = window
+    centroid = _unit(np.sum([d.vector for d in members], axis=0))
+    central = sorted(members, key=lambda d: (-float(d.vector @ centroid), d.id))
+    # The most central news of the current window is its example: a headline from the window before
+    # (or a patent's title) would show the trend by what it was, not what it is.
+    news = [d for d in central if not d.is_patent]
+    title_doc = next((d for d in news if d.when.date() >= start), news[0] if news else central[0])
+    now_members = [d for d in members if d.when.date() >= start]
+    current, prior = len(now_members), len(members) - len(now_members)
+    novelty = 1.0
+    if background is not None and now_members:
+        novelty = 1.0 - float(_unit(np.sum([d.vector for d in now_members], axis=0)) @ background)
+    per_week = Counter(_monday(d.when) for d in members)
+    status = _status(current, prior, settings)
+    return Trend(
+        trend_id=trend_id,
+        industry=industry,
+        window_start=start,
+        window_end=as_of,
+        label=" · ".join(words),
+        name=", ".join(words).capitalize() if words else title_doc.title,
+        title=title_doc.title,
+        title_doc=title_doc.id,
+        story_ids=tuple(story_ids),
+        doc_ids=tuple(d.id for d in central),
+        current=current,
+        previous=prior,
+        weekly=tuple((w.isoformat(), per_week.get(w, 0)) for w in weeks),
+        sources=len({d.source for d in members}),
+        patent_share=round(sum(d.is_patent for d in members) / len(members), 4),
+        novelty=round(max(novelty, 0.0), 4),
+        status=status,
+        weak_signal=status == "new" and current <= settings.weak_signal_max,
+    )
 
 
 def _status(current: int, previous: int, settings: TrendSettings) -> str:
