@@ -7,6 +7,8 @@ Library errors are wrapped where they cross into our code (``raise FetchError(..
 
 from __future__ import annotations
 
+from ingest.wording import plural
+
 
 class TrendpapersError(Exception):
     """Base class of every error this project raises on purpose."""
@@ -20,7 +22,7 @@ class ConfigError(TrendpapersError):
         self.path = path
         where = f"{path}: " if path else ""
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{where}{len(self.problems)} configuration problem(s):\n{lines}")
+        super().__init__(f"{where}{plural(len(self.problems), 'configuration problem')}:\n{lines}")
 
 
 class StorageError(TrendpapersError):

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ingest import store as ingest_store
 from ingest.errors import InputError, SiteError
+from ingest.wording import plural
 from papers import frontmatter, store
 from papers.charts import weekly_svg
 from papers.content import cited_id
@@ -96,9 +97,9 @@ def _trend_pages(
         body = [
             f"# {md_text(t.name)}",
             "",
-            f"*{t.status.capitalize()}*: {t.current} documents in the window "
+            f"*{t.status.capitalize()}*: {plural(t.current, 'document')} in the window "
             f"{t.window_start.isoformat()} to {t.window_end.isoformat()}, {t.previous} in the window before; "
-            f"{t.sources} sources; "
+            f"{plural(t.sources, 'source')}; "
             f"keywords: {md_text(t.label)}.",
             f"Most central report: *{md_text(t.title)}*.",
             "",
@@ -220,7 +221,8 @@ def _home(intro: str, papers: Sequence[SitePaper], trends: dict[str, Trend], nam
     ] or ["No paper is published yet."]
     home += ["", "## Fastest-rising trends", ""]
     home += [
-        f"- [{md_text(t.name)}](trends/{t.trend_id}.md): {t.previous} → {t.current} documents ({t.status})"
+        f"- [{md_text(t.name)}](trends/{t.trend_id}.md): "
+        f"{t.previous} → {plural(t.current, 'document')} ({t.status})"
         for t in rising[:5]
     ] or ["None yet."]
     home += [
@@ -236,7 +238,7 @@ def _trend_index(trends: dict[str, Trend], names: dict[str, str]) -> bytes:
     for slug in sorted({t.industry for t in trends.values()}):
         body += [f"## {md_text(names.get(slug, slug))}", ""]
         body += [
-            f"- [{md_text(t.name)}]({t.trend_id}.md) ({md_text(t.status)}, {t.current} documents)"
+            f"- [{md_text(t.name)}]({t.trend_id}.md) ({md_text(t.status)}, {plural(t.current, 'document')})"
             for t in sorted(trends.values(), key=lambda t: (-t.current, t.trend_id))
             if t.industry == slug
         ]

@@ -23,6 +23,7 @@ from ingest import store as ingest_store
 from ingest.errors import InputError
 from ingest.migrations import apply_migrations
 from ingest.records import Document, Item
+from ingest.wording import plural
 from summarize import store
 from summarize.abstractive import Rewriter, rewrite_summary
 from summarize.analyze import AnalysisSettings, group_pending
@@ -264,7 +265,9 @@ def score_summaries(references_path: Path, predicted_path: Path, max_words: int)
         predicted[row["cluster_id"]] = str(row.get("summary", ""))
     missing = sorted(map(str, set(references) - set(predicted)))
     if missing:
-        raise InputError(f"{predicted_path}: no summary for {len(missing)} cluster(s), e.g. {missing[:3]}")
+        raise InputError(
+            f"{predicted_path}: no summary for {plural(len(missing), 'cluster')}, e.g. {missing[:3]}"
+        )
     texts = {c: truncate_words(predicted[c], max_words) for c in references}
     r1 = [rouge_recall(texts[c], refs, 1) for c, refs in references.items()]
     r2 = [rouge_recall(texts[c], refs, 2) for c, refs in references.items()]

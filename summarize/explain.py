@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from ingest.wording import plural
 from summarize import store
 from summarize.assign import AssignSettings
 from summarize.trends import TrendSettings, window_start
@@ -26,11 +27,12 @@ def why_no_trends(conn: sa.Connection, industry: str, assign: AssignSettings, tr
     if counts.assigned == 0:
         best = f"; the best scored {counts.best_unassigned:.2f}" if counts.best_unassigned is not None else ""
         return (
-            f"none of the {counts.scored} documents of {window} reached assign_threshold "
+            f"none of the {plural(counts.scored, 'document')} of {window} reached assign_threshold "
             f"{assign.threshold:.2f}{best}: check the industry's description and keywords"
         )
     return (
-        f"{counts.assigned} documents of {window} in {counts.stories} stories, but no theme reached "
+        f"{plural(counts.assigned, 'document')} of {window} in {plural(counts.stories, 'story', 'stories')}, "
+        "but no theme reached "
         f"min_trend_documents ({trends.min_documents}): more sources, a longer window_days, or a lower "
         f"trend_threshold ({trends.threshold:.2f})"
     )

@@ -97,7 +97,7 @@ def test_ingest_status_and_exit_codes(workspace: Path) -> None:
 
 def test_unknown_source_is_a_usage_error(workspace: Path) -> None:
     code, out = run("-c", str(workspace), "ingest", "--source", "Nope")
-    assert code == 2 and "unknown source(s): Nope" in out
+    assert code == 2 and "unknown source: Nope" in out
 
 
 def test_resume(workspace: Path) -> None:
@@ -347,3 +347,13 @@ def test_the_config_option_goes_before_or_after_the_command_and_may_name_the_fol
         assert result.exit_code == 0 and f"{config}: OK" in result.output, (args, result.output)
     wrong = CliRunner().invoke(cli, ["check", "-c", str(tmp_path / "nowhere")])
     assert wrong.exit_code == 2 and "trendpapers init" in wrong.output
+
+
+def test_counts_read_right(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    run("init", str(workspace))
+    config = workspace / "trendpapers.toml"
+    assert "OK (3 industries, 0 sources" in run("-c", str(config), "check")[1]
+    config.write_text(config.read_text().replace("min_trend_documents = 3", "min_trend_documents = 0"))
+    code, out = run("-c", str(config), "check")
+    assert code == 2 and ": 1 configuration problem:" in out

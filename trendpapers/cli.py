@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ingest.errors import ConfigError, InputError, LockError, TrendpapersError
+from ingest.wording import plural
 from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.lock import EXIT_LOCKED
 from trendpapers.logs import setup_logging
@@ -207,7 +208,8 @@ def check(ctx: click.Context) -> None:
     _say(
         ctx,
         [
-            f"{config.path}: OK ({len(config.industries)} industries, {len(config.sources)} sources, "
+            f"{config.path}: OK ({plural(len(config.industries), 'industry', 'industries')}, "
+            f"{plural(len(config.sources), 'source')}, "
             f"storage {config.storage_url})"
         ],
     )
@@ -267,7 +269,8 @@ def ingest(ctx: click.Context, only: tuple[str, ...]) -> None:
     known = {s.name.lower(): s.name for s in config.sources}
     unknown = sorted(n for n in only if n.lower() not in known)
     if unknown:
-        raise click.UsageError(f"unknown source(s): {', '.join(unknown)}")
+        what = "unknown source" if len(unknown) == 1 else "unknown sources"
+        raise click.UsageError(f"{what}: {', '.join(unknown)}")
     names = tuple(known[n.lower()] for n in only)
     result = locked_stage(config, "ingest", lambda engine: ingest_stage(config, engine, names))
     _print(ctx, result)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from ingest.wording import plural
 from trendpapers.config import Config
 from trendpapers.db import open_store
 from trendpapers.lock import workspace_lock
-from trendpapers.status import plural
 
 if TYPE_CHECKING:
     from summarize.trends import Trend

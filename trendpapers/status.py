@@ -8,16 +8,12 @@ from datetime import UTC, datetime
 
 from ingest import store as ingest_store
 from ingest.errors import InputError
+from ingest.wording import plural
 from trendpapers import runs
 from trendpapers.config import Config
 from trendpapers.db import open_store
 from trendpapers.lock import workspace_lock
 from trendpapers.scheduler import read_state
-
-
-def plural(n: int, noun: str) -> str:
-    """ "1 failure", "3 failures" """
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def ago(when: datetime | None, now: datetime | None = None) -> str:
