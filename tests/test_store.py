@@ -94,3 +94,16 @@ def test_a_failed_backup_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="no SQLite store"):
         backup(config, tmp_path / "backups")
     assert list((tmp_path / "backups").iterdir()) == [] and not (tmp_path / "missing.db").exists()
+
+
+def test_a_new_store_appears_only_once_it_is_whole(tmp_path: Path) -> None:
+    """A run killed while making the store once left an empty file that every later run refused."""
+    path = tmp_path / "trendpapers.db"
+    (tmp_path / ".trendpapers.db.new").write_bytes(b"")  # what a killed creation leaves behind
+    engine = open_store(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        assert {
+            c for c, _ in conn.execute(sa.select(schema_migrations.c.component, schema_migrations.c.version))
+        }
+    engine.dispose()
+    assert path.stat().st_size > 0 and not (tmp_path / ".trendpapers.db.new").exists()

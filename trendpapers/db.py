@@ -99,15 +99,19 @@ def open_store(url: str, *, read_only: bool = False) -> sa.Engine:
     """Engine for ``url`` with every migration applied.
 
     An empty SQLite file is refused: a store that was truncated (a full disk, a bad copy) must not
-    silently start over as a new one (its published papers would leave the site). With
-    ``read_only`` (commands that only look), a SQLite store that cannot be written (a read-only
-    file system, a snapshot) is opened for reading, if its schema is current.
+    silently start over as a new one (its published papers would leave the site). A new SQLite store
+    is made under a temporary name and renamed into place once migrated, so a run killed while
+    making it leaves no empty file behind. With ``read_only`` (commands that only look), a SQLite
+    store that cannot be written (a read-only file system, a snapshot) is opened for reading, if its
+    schema is current.
     """
     path = _sqlite_file(url)
     if path is not None and path.is_file() and path.stat().st_size == 0:
         raise StorageError(
             f"{path}: the database file is empty; restore it from a backup, or delete it to start a new store"
         )
+    if path is not None and not path.exists() and not read_only:
+        _create_sqlite(path)
     engine = create_engine(url)
     try:
         migrate(engine)
@@ -117,6 +121,25 @@ def open_store(url: str, *, read_only: bool = False) -> sa.Engine:
             raise
         return _read_only(path)
     return engine
+
+
+def _create_sqlite(path: Path) -> None:
+    """A new, migrated SQLite store at ``path``, made beside it and renamed into place."""
+    fresh = path.with_name(f".{path.name}.new")
+    for leftover in (fresh, fresh.with_name(fresh.name + "-wal"), fresh.with_name(fresh.name + "-shm")):
+        leftover.unlink(missing_ok=True)  # of a creation that was killed
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{fresh}")
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()  # the last connection's close folds the WAL into the file
+    fresh.replace(path)
+    descriptor = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _read_only(path: Path) -> sa.Engine:
