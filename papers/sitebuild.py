@@ -27,9 +27,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ingest.errors import SiteError
-from papers.feed import atom_feed, industry_feeds
 from papers.files import write_atomic
 from papers.sitecheck import check_and_harden
+from papers.sitefeed import atom_feed, industry_feeds
 from papers.sitepages import SitePaper, compose
 from summarize.records import Industry
 
@@ -322,7 +322,7 @@ def build_site(
             shown = "\n  ".join(problems[:20]) + (
                 f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
             )
-            raise SiteError(f"the built {kind} breaks the safety rules; it was not published:\n  {shown}")
+            raise SiteError(f"the built {kind} breaks the safety rules; it was not put in place:\n  {shown}")
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
