@@ -1,5 +1,5 @@
 """The repository's layout: ``site/`` (the MkDocs side of the members' site) travels with the package
-and is found where it is installed, from a wheel and editable."""
+and is found where it is installed, from a wheel and editable; the top-level ``mkdocs.yml`` previews it."""
 
 from __future__ import annotations
 
@@ -99,3 +99,18 @@ def test_the_installed_package_finds_site(tmp_path: Path) -> None:
         no_site=True,
     )  # fmt: skip
     assert found == [str(src / "papers" / "sitefiles.py"), str(src / "site")]
+
+
+def test_the_repository_mkdocs_yml_previews_the_site(tmp_path: Path) -> None:
+    out = tmp_path / "preview"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert 'type="application/atom+xml"' in home  # site/overrides/main.html
+    assert "assets/stylesheets/trendpapers.css" in home
+    assert (out / "assets" / "stylesheets" / "trendpapers.css").is_file()
+    assert "fonts.googleapis.com" not in home  # the base configuration's font: false
