@@ -40,7 +40,7 @@ if mode == "plain":
     config.plugins.on_startup(command="build", dirty=False)
     build(config)
 else:
-    from papers.publish import build_site
+    from papers.sitebuild import build_site
     from trendpapers.config import load_config as tp_config
     from trendpapers.db import open_store
     config = tp_config(folder / "trendpapers.toml")

@@ -199,7 +199,7 @@ def check_and_harden(
     for path in sorted(site.rglob("*")):
         name = path.relative_to(site).as_posix()
         if path.suffix.lower() in _RUNNABLE:
-            problems.append(f"{name}: a browser would run this file type; publish pages as Markdown")
+            problems.append(f"{name}: a browser would run this file type; write pages as Markdown")
         elif path.suffix.lower() == ".svg" and path.is_file():
             problems += svg_problems(path.read_bytes(), name)
     for path in sorted(site.rglob("*.css")):

@@ -203,7 +203,7 @@ def _industry_pages(papers: Sequence[SitePaper], names: dict[str, str]) -> dict[
         body += [
             f"| {p.row.edition} | [{md_text(p.title)}]({p.row.edition}.md) | {p.row.status} |" for p in own
         ]
-        body += ["", "[Feed of new papers in this industry](feed.xml)"]  # written beside it by publish
+        body += ["", "[Feed of new papers in this industry](feed.xml)"]  # written beside it by sitebuild
         pages[f"papers/{slug}/index.md"] = _page(names.get(slug, slug), body)
     return pages
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from papers.feed import SUMMARY_CHARS, atom_feed, industry_feeds, paper_summary
+from papers.sitefeed import SUMMARY_CHARS, atom_feed, industry_feeds, paper_summary
 from papers.sitepages import SitePaper
 from papers.store import PaperRow, TrendRef
 from trendpapers.cli import cli

@@ -237,7 +237,7 @@ def test_an_empty_paper_is_approved_only_with_force(workspace: Path) -> None:
 def test_a_full_disk_during_a_build_is_a_message_and_leaves_the_site(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import papers.publish
+    import papers.sitebuild
 
     site = (workspace / "build" / "site").resolve()
     before = _files(site)
@@ -245,7 +245,7 @@ def test_a_full_disk_during_a_build_is_a_message_and_leaves_the_site(
     def disk_full(*args: object, **kwargs: object) -> None:  # the disk, not MkDocs, is what is tested
         raise OSError(errno.ENOSPC, "No space left on device", str(workspace / "build"))
 
-    monkeypatch.setattr(papers.publish, "_mkdocs_build", disk_full)
+    monkeypatch.setattr(papers.sitebuild, "_mkdocs_build", disk_full)
     result = _tp(workspace, "build", "--force")
     assert result.exit_code == 3 and "No space left on device" in result.output, result.output
     assert "a bug" not in result.output and "Traceback" not in result.output

@@ -23,7 +23,7 @@ import pytest
 
 from ingest.runner import run_ingest
 from papers import change_status, draft_papers
-from papers.publish import build_site
+from papers.sitebuild import build_site
 from papers.sitecheck import check_page
 from summarize.analyze import run_analysis
 from summarize.embed import EmbedSettings, TransformersEmbedder

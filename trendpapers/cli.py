@@ -399,7 +399,7 @@ def build_command(ctx: click.Context, preview: bool, force: bool) -> None:
 @click.pass_context
 def serve_preview_command(ctx: click.Context, address: str) -> None:
     """Serve the site with drafts for editors (MkDocs dev server); saved edits appear on reload."""
-    from papers.publish import serve_preview
+    from papers.sitebuild import serve_preview
     from trendpapers.db import open_store
 
     config = _config(ctx)

@@ -24,7 +24,7 @@ from ingest.records import SourceSpec
 from ingest.runner import IngestSettings
 from papers.content import PaperSettings
 from papers.editions import CADENCES
-from papers.publish import COLOURS, SiteSettings, Workspace
+from papers.sitebuild import COLOURS, SiteSettings, Workspace
 from papers.sitecheck import svg_problems
 from summarize.analyze import AnalysisSettings
 from summarize.embed import PRECISIONS

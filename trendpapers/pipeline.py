@@ -113,7 +113,7 @@ def draft_stage(
 
 
 def build_stage(config: Config, engine: sa.Engine, preview: bool = False, force: bool = False) -> StageResult:
-    from papers.publish import build_site
+    from papers.sitebuild import build_site
 
     report = build_site(engine, config.workspace, config.site, preview=preview, force=force)
     summary = (

@@ -1,5 +1,8 @@
 """``trendpapers init``: scaffold a workspace for a cluster (config, MkDocs project, site skeleton).
 
+The configuration and the workspace's ``mkdocs.yml`` come from ``templates/workspace/``; the pages
+under ``site/docs/`` are the site's default pages (the package's ``site/docs/``), for editors to change.
+
 A cluster keeps its workspace (configuration, database, papers, site) in a directory of its
 own, under version control if it likes, and never edits this code repository.
 """
@@ -14,6 +17,7 @@ from pathlib import Path
 
 from ingest.errors import InputError
 from papers.files import write_atomic
+from papers.sitefiles import site_folder
 from trendpapers.config import CONFIG_NAME, load_config
 
 _TEMPLATE = resources.files("trendpapers") / "templates" / "workspace"
@@ -36,7 +40,9 @@ def init_workspace(directory: Path, name: str, *, force: bool = False) -> list[P
     string (valid in TOML and YAML alike), ``{title}`` the name as Markdown text.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    files = _walk(_TEMPLATE, Path())
+    files = sorted(
+        _walk(_TEMPLATE, Path()) + _walk(site_folder() / "docs", Path("site", "docs")), key=lambda f: f[0]
+    )
     existing = [rel for rel, _ in files if (directory / rel).exists()]
     if existing and not force:
         raise InputError(  # a usage error: the command was pointed at the wrong place

@@ -2,11 +2,12 @@
 into place atomically.
 
 Steps: compose the Markdown tree (``sitepages``) and the Atom feed into ``build/docs-site``; run
-``mkdocs build --strict`` with the Material theme into a fresh folder under ``build/site-builds``;
-harden and check every page (``sitecheck``); then point the ``build/site`` symlink at the new folder
-with one rename. A failed build or a broken rule raises ``SiteError`` and the previous site is
-untouched. A change to the body of pages only is built incrementally (see ``build_site``). A
-preview (drafts with a DRAFT banner) goes to ``build/preview``, never to the site.
+``mkdocs build --strict`` with the Material theme, from the base configuration in ``site/mkdocs.yml``
+(``sitefiles``), into a fresh folder under ``build/site-builds``; harden and check every page
+(``sitecheck``); then point the ``build/site`` symlink at the new folder with one rename. A failed
+build or a broken rule raises ``SiteError`` and the previous site is untouched. A change to the body
+of pages only is built incrementally (see ``build_site``). A preview (drafts with a DRAFT banner)
+goes to ``build/preview``, never to the site.
 When nothing that goes into the site changed, nothing is built at all.
 """
 
@@ -20,21 +21,21 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from ingest.errors import SiteError
-from papers.feed import atom_feed, industry_feeds
 from papers.files import write_atomic
 from papers.sitecheck import check_and_harden
+from papers.sitefeed import atom_feed, industry_feeds
+from papers.sitefiles import base_config
 from papers.sitepages import SitePaper, compose
 from summarize.records import Industry
 
 log = logging.getLogger(__name__)
-THEME = resources.files("papers") / "theme"
 NAV_EDITIONS = 4  # editions per industry in the navigation; older ones via the industry page and archive
 COLOURS = (
     "red", "pink", "purple", "deep-purple", "indigo", "blue", "light-blue", "cyan", "teal", "green",
@@ -119,37 +120,14 @@ def _nav(papers: Sequence[SitePaper], industries: Sequence[Industry]) -> list[An
 
 
 def _mkdocs_options(ws: Workspace, site: SiteSettings, docs: Path, nav: list[Any]) -> dict[str, Any]:
-    theme: dict[str, Any] = {
-        "name": "material",
-        "custom_dir": str(THEME),
-        "language": site.language,
-        "font": False,  # no Google Fonts: the system fonts, nothing loaded from elsewhere
-        "palette": {"primary": site.primary, "accent": site.accent},
-        "features": ["navigation.sections", "navigation.top", "search.suggest"],
-    }
+    """The base configuration (``site/mkdocs.yml``) with the workspace's settings, pages and navigation."""
+    options = base_config()
+    theme = options["theme"]
+    theme["language"] = site.language
+    theme["palette"] = {"primary": site.primary, "accent": site.accent}
     if site.logo:
         theme["logo"] = f"assets/logo{site.logo.suffix}"
-    return {
-        "site_name": ws.name,
-        "site_url": site.url,
-        "docs_dir": str(docs),
-        "theme": theme,
-        "nav": nav,
-        "not_in_nav": "/trends/*.md\n/papers/*/*.md",  # minor pages: a full nav is quadratic to build
-        "plugins": ["search"],
-        # A mapping, not a list with {"toc": ...} in it: MkDocs pops such items while validating, and
-        # the preview server validates the same options again at every rebuild.
-        "markdown_extensions": {
-            "footnotes": {},
-            "tables": {},
-            "toc": {"permalink": True},
-            "admonition": {},
-            "attr_list": {},  # trend headings carry their id: {#textile-0001}
-        },
-        "extra_css": ["assets/stylesheets/trendpapers.css"],  # from the theme folder
-        "strict": True,
-        "use_directory_urls": True,
-    }
+    return {**options, "site_name": ws.name, "site_url": site.url, "docs_dir": str(docs), "nav": nav}
 
 
 class _DirtyNotice(logging.Filter):
@@ -322,7 +300,7 @@ def build_site(
             shown = "\n  ".join(problems[:20]) + (
                 f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
             )
-            raise SiteError(f"the built {kind} breaks the safety rules; it was not published:\n  {shown}")
+            raise SiteError(f"the built {kind} breaks the safety rules; it was not put in place:\n  {shown}")
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
