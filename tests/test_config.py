@@ -112,13 +112,13 @@ url = "https://a.example:99999/"
         "fetch.host_gap: must be int or float, not str",
         "fetch.allow_networks: not a network",
         "ingest.fetch_articles: must be bool, not int",
-        "ingest.near_duplicate_threshold: must be in (0, 1]",
+        "ingest.near_duplicate_threshold: must be at most 1, not 2.0",
         "industries[0].slug: 'Med Tech' must be lower-case",
         "industries[0].name: is required",
         "industries[0].patent_classes: 'XYZ' is not a CPC/IPC prefix",
         "industries[2].slug: duplicate industry slug 'textile'",
         "sources[0].url: 'ftp://a.example/feed' cannot be fetched: scheme 'ftp' is not allowed",
-        "sources[0].kind: must be 'news' or 'patent'",
+        "sources[0].kind: must be one of news, patent, not 'blog'",
         "sources[0].industries: unknown industry slug 'aviation'",
         "sources[1].name: duplicate source name 'A'",
         "sources[1].url: 'not a url' cannot be fetched: scheme '(none)' is not allowed",
@@ -132,6 +132,38 @@ url = "https://a.example:99999/"
         assert line in problems
     assert len(info.value.problems) == len(expected)
     assert str(tmp_path / "trendpapers.toml") in str(info.value)
+
+
+def test_each_setting_is_checked_the_same_way(tmp_path: Path) -> None:
+    """One reader for every key: types, bounds, choices, required keys, in every section."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(
+            {
+                "ingest": {"near_duplicate_threshold": 0, "max_new_items": 2.5},
+                "site": {"primary": "rainbow"},
+                "schedule": {"timeout": 0, "jobs": {"ingest": 5, "build": "sometimes"}},
+                "industries": [{"name": "No slug"}],
+                "sources": [{"kind": "news"}],
+            },
+            root=tmp_path,
+        )
+    assert caught.value.problems == [
+        "ingest.near_duplicate_threshold: must be more than 0, not 0",
+        "ingest.max_new_items: must be int, not float 2.5",
+        "site.primary: must be one of red, pink, purple, deep-purple, indigo, blue, light-blue, cyan, "
+        "teal, green, light-green, lime, yellow, amber, orange, deep-orange, brown, grey, blue-grey, "
+        "black, white, not 'rainbow'",
+        "schedule.timeout: must be at least 1, not 0",
+        "industries[0].slug: is required",
+        "sources[0].name: is required",
+        "sources[0].url: is required",
+        "schedule.jobs.ingest: must be str, not int 5",
+        "schedule.jobs.build: must be 'every N seconds|minutes|hours|days', 'daily at HH:MM' or "
+        "'weekly on DAY at HH:MM'",
+    ]
+    config = parse_config({"schedule": {"timeout": 60, "jobs": {"run": "daily at 05:00"}}}, root=tmp_path)
+    assert [(j.name, j.when, j.timeout) for j in config.schedule] == [("run", "daily at 05:00", 60.0)]
+    assert parse_config({}, root=tmp_path).schedule == ()
 
 
 def test_toml_syntax_error_names_the_file_and_position(tmp_path: Path) -> None:
