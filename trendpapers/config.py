@@ -1,35 +1,41 @@
 """The one configuration loader: defaults, then ``trendpapers.toml``, then CLI overrides.
 
-``load_config`` validates everything and raises one ``ConfigError`` listing every problem with
-its key path and reason, so an editor fixes the file in one go. The result is a frozen
-``Config`` whose sections are the settings records the stages take as arguments.
+``SETTINGS`` declares every setting the file may hold: its key, the record field it fills (whose
+default it takes; see ``schema``), its limits and a line of explanation. ``load_config`` checks
+the file against it and raises one ``ConfigError`` listing every problem with its key path and
+reason, so an editor fixes the file in one go. The result is a frozen ``Config`` whose sections
+are the settings records the stages take as arguments; the CLI applies its flags to them.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from ingest.clean import has_controls
 from ingest.errors import ConfigError, FetchError
 from ingest.fetch import FetchPolicy, check_url
-from ingest.netguard import parse_networks
-from ingest.records import SourceSpec
+from ingest.netguard import IPNetwork, parse_networks
+from ingest.records import SourceKind, SourceSpec
 from ingest.runner import IngestSettings
 from papers.content import PaperSettings
 from papers.editions import CADENCES
 from papers.sitebuild import COLOURS, SiteSettings, Workspace
 from papers.sitecheck import svg_problems
 from summarize.analyze import AnalysisSettings
-from summarize.embed import PRECISIONS
+from summarize.assign import AssignSettings
+from summarize.embed import PRECISIONS, EmbedSettings
 from summarize.records import Industry
+from summarize.stories import StorySettings
+from summarize.summarizer import SummarySettings
+from summarize.trends import TrendSettings
 from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
+from trendpapers.schema import At, Problems, Setting, Values, build, read_array, read_table
 
 CONFIG_NAME = "trendpapers.toml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -41,12 +47,13 @@ _CLASS_PREFIX = re.compile(r"^[A-HY](\d{2}([A-Z](\d{1,4}(/\d{1,6})?)?)?)?$")
 class Config:
     path: Path | None  # the file read; None when built from defaults only
     root: Path  # the workspace directory: relative paths in the file are relative to it
-    name: str
-    storage_url: str
-    industries: tuple[Industry, ...]
-    sources: tuple[SourceSpec, ...]
-    fetch: FetchPolicy
-    ingest: IngestSettings
+    name: str = "Trendpapers"
+    # The default as a file would write it; the loader makes a relative SQLite path the workspace's.
+    storage_url: str = "sqlite:///trendpapers.db"
+    industries: tuple[Industry, ...] = ()
+    sources: tuple[SourceSpec, ...] = ()
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
     schedule: tuple[JobSpec, ...] = ()
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     papers: PaperSettings = field(default_factory=PaperSettings)
@@ -78,310 +85,85 @@ class Config:
         return folder if folder.is_dir() else None
 
 
-class _Problems:
-    """Collects problems (and warnings) with their key paths instead of stopping at the first."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-        self.warnings: list[str] = []
-
-    def add(self, key: str, reason: str) -> None:
-        self.items.append(f"{key}: {reason}")
-
-    def warn(self, key: str, reason: str) -> None:
-        self.warnings.append(f"{key}: {reason}")
-
-    def table(self, data: Any, key: str, allowed: set[str]) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            self.add(key, f"must be a table, not {type(data).__name__}")
-            return {}
-        for unknown in sorted(set(data) - allowed):
-            hint = f" (known keys: {', '.join(sorted(allowed))})"
-            self.add(f"{key}.{unknown}" if key else unknown, f"unknown key{hint}")
-        return data
-
-    def get(
-        self, data: Mapping[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any
-    ) -> Any:
-        if key not in data:
-            return default
-        value = data[key]
-        # bool is an int in Python; a flag written as 1 or a number written as true is a mistake.
-        wrong_bool = isinstance(value, bool) != (kind is bool or (isinstance(kind, tuple) and bool in kind))
-        if not isinstance(value, kind) or wrong_bool:
-            expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            self.add(path, f"must be {expected}, not {type(value).__name__} {value!r}")
-            return default
-        return value
-
-    def strings(self, data: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
-        value = self.get(data, key, path, list, [])
-        if not all(isinstance(v, str) for v in value):
-            self.add(path, "must be a list of strings")
-            return ()
-        return tuple(value)
+# The rules of settings that a type and a range do not capture.
 
 
-def _check_url(problems: _Problems, path: str, url: str) -> None:
-    try:
-        check_url(url)  # the fetcher's own rules, so that what passes here can be fetched
-    except FetchError as exc:
-        problems.add(path, f"{url!r} cannot be fetched: {exc.reason}")
-
-
-def _number(
-    problems: _Problems,
-    data: Mapping[str, Any],
-    key: str,
-    path: str,
-    default: float,
-    *,
-    minimum: float = 0.0,
-    integer: bool = False,
-) -> Any:
-    value = problems.get(data, key, f"{path}.{key}", int if integer else (int, float), default)
-    if not math.isfinite(value):
-        problems.add(f"{path}.{key}", f"must be a finite number, not {value}")
-        return default
-    if value < minimum:
-        problems.add(f"{path}.{key}", f"must be at least {minimum:g}, not {value}")
-        return default
+def _one_line(value: str, at: At) -> str:
+    value = value.strip()
+    if not value:
+        at.problem("is required")
+    elif has_controls(value):
+        at.problem("may not contain line breaks or control characters")
     return value
 
 
-def _fetch_policy(problems: _Problems, raw: Any) -> FetchPolicy:
-    data = problems.table(raw, "fetch", {f.name for f in fields(FetchPolicy)})
-    default = FetchPolicy()
-    values: dict[str, Any] = {}
-    for f in fields(FetchPolicy):
-        if f.name not in data:
-            continue
-        current = getattr(default, f.name)
-        if f.name == "user_agent":
-            ua = problems.get(data, "user_agent", "fetch.user_agent", str, current)
-            if has_controls(ua):
-                problems.add("fetch.user_agent", "may not contain line breaks or control characters")
-            elif not re.search(r"https?://|@", ua):
-                problems.add(
-                    "fetch.user_agent", "must name a contact (a URL or an e-mail address) for site owners"
-                )
-            values["user_agent"] = ua
-        elif f.name == "allow_networks":
-            cidrs = problems.strings(data, "allow_networks", "fetch.allow_networks")
-            try:
-                values["allow_networks"] = parse_networks(cidrs)
-            except ValueError as exc:
-                problems.add("fetch.allow_networks", f"not a network: {exc}")
-            else:
-                for network in values["allow_networks"]:
-                    if network.prefixlen <= 8:
-                        problems.warn(
-                            "fetch.allow_networks",
-                            f"{network} opens a large part of the address space, private networks "
-                            "included, to any feed or redirect; allow the few hosts you need",
-                        )
-        else:
-            integer = isinstance(current, int)
-            minimum: float = 0
-            if f.name in ("concurrency", "host_concurrency", "max_bytes", "max_page_bytes"):
-                minimum = 1
-            elif f.name in ("connect_timeout", "read_timeout", "deadline"):
-                minimum = 0.001
-            values[f.name] = _number(
-                problems, data, f.name, "fetch", current, minimum=minimum, integer=integer
-            )
-    return replace(default, **values)
+def _user_agent(value: str, at: At) -> str:
+    if has_controls(value):
+        at.problem("may not contain line breaks or control characters")
+    elif not re.search(r"https?://|@", value):
+        at.problem("must name a contact (a URL or an e-mail address) for site owners")
+    return value
 
 
-def _ingest_settings(problems: _Problems, raw: Any) -> IngestSettings:
-    data = problems.table(raw, "ingest", {f.name for f in fields(IngestSettings)})
-    default = IngestSettings()
-    values: dict[str, Any] = {}
-    for f in fields(IngestSettings):
-        if f.name not in data:
-            continue
-        current = getattr(default, f.name)
-        if isinstance(current, bool):
-            values[f.name] = problems.get(data, f.name, f"ingest.{f.name}", bool, current)
-        elif f.name == "near_duplicate_threshold":
-            value = _number(problems, data, f.name, "ingest", current)
-            if not 0 < value <= 1:
-                problems.add("ingest.near_duplicate_threshold", f"must be in (0, 1], not {value}")
-            values[f.name] = value
-        else:
-            minimum = 1 if f.name == "pause_after_failures" else 0
-            values[f.name] = _number(
-                problems, data, f.name, "ingest", current, minimum=minimum, integer=isinstance(current, int)
-            )
-    return replace(default, **values)
-
-
-def _industries(problems: _Problems, raw: Any) -> tuple[Industry, ...]:
-    if not isinstance(raw, list):
-        problems.add("industries", "must be an array of tables ([[industries]])")
+def _networks(value: tuple[str, ...], at: At) -> tuple[IPNetwork, ...]:
+    try:
+        networks = parse_networks(value)
+    except ValueError as exc:
+        at.problem(f"not a network: {exc}")
         return ()
-    result: list[Industry] = []
-    seen: set[str] = set()
-    allowed = {"slug", "name", "description", "keywords", "patent_classes"}
-    for n, entry in enumerate(raw):
-        path = f"industries[{n}]"
-        data = problems.table(entry, path, allowed)
-        slug = problems.get(data, "slug", f"{path}.slug", str, "")
-        if not _SLUG.match(slug):
-            problems.add(
-                f"{path}.slug", f"{slug!r} must be lower-case letters, digits and '-' (e.g. 'medtech')"
+    for network in networks:
+        if network.prefixlen <= 8:
+            at.warn(
+                f"{network} opens a large part of the address space, private networks "
+                "included, to any feed or redirect; allow the few hosts you need"
             )
-        elif slug in seen:
-            problems.add(f"{path}.slug", f"duplicate industry slug {slug!r}")
-        seen.add(slug)
-        name = problems.get(data, "name", f"{path}.name", str, "")
-        if not name.strip():
-            problems.add(f"{path}.name", "is required")
-        elif has_controls(name):
-            problems.add(f"{path}.name", "may not contain line breaks or control characters")
-        classes = problems.strings(data, "patent_classes", f"{path}.patent_classes")
-        for code in classes:
-            if not _CLASS_PREFIX.match(code.replace(" ", "").upper()):
-                problems.add(
-                    f"{path}.patent_classes",
-                    f"{code!r} is not a CPC/IPC prefix such as 'A61B' or 'B64C 1/00'",
-                )
-        keywords = problems.strings(data, "keywords", f"{path}.keywords")
-        if not keywords:
-            problems.warn(
-                f"{path}.keywords",
-                "none given: documents are assigned by the description's meaning alone, "
-                "which misses many; list the words your sector's news uses",
-            )
-        result.append(
-            Industry(
-                slug=slug,
-                name=name,
-                description=problems.get(data, "description", f"{path}.description", str, ""),
-                keywords=keywords,
-                patent_classes=tuple(c.replace(" ", "").upper() for c in classes),
-            )
-        )
-    return tuple(result)
+    return networks
 
 
-def _sources(problems: _Problems, raw: Any, industries: set[str]) -> tuple[SourceSpec, ...]:
-    if not isinstance(raw, list):
-        problems.add("sources", "must be an array of tables ([[sources]])")
-        return ()
-    result: list[SourceSpec] = []
-    names: set[str] = set()
-    allowed = {"name", "url", "kind", "industries", "language"}
-    for n, entry in enumerate(raw):
-        path = f"sources[{n}]"
-        data = problems.table(entry, path, allowed)
-        name = problems.get(data, "name", f"{path}.name", str, "").strip()
-        if not name:
-            problems.add(f"{path}.name", "is required")
-        elif has_controls(name):
-            problems.add(f"{path}.name", "may not contain line breaks or control characters")
-        elif name in names:
-            problems.add(f"{path}.name", f"duplicate source name {name!r}")
-        names.add(name)
-        url = problems.get(data, "url", f"{path}.url", str, "")
-        _check_url(problems, f"{path}.url", url)
-        kind = problems.get(data, "kind", f"{path}.kind", str, "news")
-        if kind not in ("news", "patent"):
-            problems.add(f"{path}.kind", f"must be 'news' or 'patent', not {kind!r}")
-        hints = problems.strings(data, "industries", f"{path}.industries")
-        for slug in hints:
-            if slug not in industries:
-                problems.add(
-                    f"{path}.industries",
-                    f"unknown industry slug {slug!r} (configured: {', '.join(sorted(industries)) or 'none'})",
-                )
-        language = problems.get(data, "language", f"{path}.language", str, None)
-        if language is not None and not _LANGUAGE.match(language):
-            problems.add(f"{path}.language", f"{language!r} is not a language code such as 'de' or 'en'")
-        result.append(SourceSpec(name=name, url=url, kind=kind, industries=hints, language=language))
-    return tuple(result)
+def _fetchable(url: str, at: At) -> str:
+    try:
+        check_url(url)  # the fetcher's own rules, so that what passes here can be fetched
+    except FetchError as exc:
+        at.problem(f"{url!r} cannot be fetched: {exc.reason}")
+    return url
 
 
-def _schedule(problems: _Problems, raw: Any) -> tuple[JobSpec, ...]:
-    data = problems.table(raw, "schedule", {"timeout", "jobs"})
-    timeout = _number(problems, data, "timeout", "schedule", 3600.0, minimum=1)
-    jobs = problems.table(data.get("jobs", {}), "schedule.jobs", set(KNOWN_JOBS))
-    specs = []
-    for name, when in jobs.items():
-        if name not in KNOWN_JOBS:
-            continue  # reported as an unknown key above
-        reason = check_when(when) if isinstance(when, str) else "must be a string"
-        if reason:
-            problems.add(f"schedule.jobs.{name}", reason)
-            continue
-        specs.append(JobSpec(name, when, float(timeout)))
-    return tuple(specs)
+def _slug(slug: str, at: At) -> str:
+    if not _SLUG.match(slug):
+        at.problem(f"{slug!r} must be lower-case letters, digits and '-' (e.g. 'medtech')")
+    return slug
 
 
-# [analysis] key → (settings section, field, minimum, maximum); the kind follows the default's type.
-_ANALYSIS_KEYS: dict[str, tuple[str, str, float, float]] = {
-    "max_tokens": ("embed", "max_tokens", 8, 512),
-    "threads": ("embed", "threads", 1, 64),
-    "batch_size": ("embed", "batch_size", 1, 4096),
-    "assign_threshold": ("assign", "threshold", -1, 2),
-    "story_threshold": ("stories", "threshold", 0.01, 1),
-    "story_days": ("stories", "max_days", 0, 365),
-    "window_days": ("trends", "window_days", 7, 3650),
-    "trend_threshold": ("trends", "threshold", 0.01, 1),
-    "min_trend_documents": ("trends", "min_documents", 1, 1000),
-    "summary_words": ("summary", "max_words", 20, 1000),
-}
+def _language(code: str, at: At) -> str:
+    if not _LANGUAGE.match(code):
+        at.problem(f"{code!r} is not a language code such as 'de' or 'en'")
+    return code
 
 
-def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
-    data = problems.table(raw, "analysis", {"model", "precision", "as_of", "abstractive", *_ANALYSIS_KEYS})
-    settings = AnalysisSettings()
-    model = problems.get(data, "model", "analysis.model", str, settings.embed.model)
-    if (root / model).is_dir():  # a local folder, relative to the workspace
-        model = str((root / model).resolve())
-    precision = problems.get(data, "precision", "analysis.precision", str, settings.embed.precision)
-    if precision not in PRECISIONS:
-        problems.add("analysis.precision", f"must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-        precision = settings.embed.precision
-    as_of = problems.get(data, "as_of", "analysis.as_of", date, None)  # TOML has dates: as_of = 2026-11-20
-    if isinstance(as_of, datetime):  # a TOML date-time is a date too, but the window ends on a day
-        problems.add("analysis.as_of", f"must be a date (YYYY-MM-DD) without a time, not {as_of}")
-        as_of = None
-    abstractive = problems.get(data, "abstractive", "analysis.abstractive", str, None) or None
-    if abstractive and (root / abstractive).exists():  # a local folder or .gguf file
-        abstractive = str((root / abstractive).resolve())
-    sections: dict[str, dict[str, Any]] = {"embed": {"model": model, "precision": precision}}
-    for key, (section, name, low, high) in _ANALYSIS_KEYS.items():
-        if key not in data:
-            continue
-        current = getattr(getattr(settings, section), name)
-        value = _number(
-            problems, data, key, "analysis", current, minimum=low, integer=isinstance(current, int)
-        )
-        if value > high:
-            problems.add(f"analysis.{key}", f"must be at most {high:g}, not {value}")
-        sections.setdefault(section, {})[name] = value
-    return replace(
-        settings,
-        as_of=as_of,
-        abstractive=abstractive,
-        **{k: replace(getattr(settings, k), **v) for k, v in sections.items()},
-    )
+def _patent_classes(codes: tuple[str, ...], at: At) -> tuple[str, ...]:
+    normal = tuple(code.replace(" ", "").upper() for code in codes)
+    for code, prefix in zip(codes, normal, strict=True):
+        if not _CLASS_PREFIX.match(prefix):
+            at.problem(f"{code!r} is not a CPC/IPC prefix such as 'A61B' or 'B64C 1/00'")
+    return normal
 
 
-def _papers(problems: _Problems, raw: Any) -> PaperSettings:
-    data = problems.table(raw, "papers", {f.name for f in fields(PaperSettings)})
-    default = PaperSettings()
-    cadence = problems.get(data, "cadence", "papers.cadence", str, default.cadence)
-    if cadence not in CADENCES:
-        problems.add("papers.cadence", f"must be one of {', '.join(CADENCES)}, not {cadence!r}")
-        cadence = default.cadence
-    numbers = {
-        name: _number(problems, data, name, "papers", getattr(default, name), minimum=1, integer=True)
-        for name in ("max_trends", "evidence", "patents")
-        if name in data
-    }
-    return replace(default, cadence=cadence, **numbers)
+def _local_model(name: str, at: At) -> str:
+    if (at.root / name).is_dir():  # a local folder, relative to the workspace
+        return str((at.root / name).resolve())
+    return name
+
+
+def _abstractive(name: str, at: At) -> str | None:
+    if name and (at.root / name).exists():  # a local folder or .gguf file
+        return str((at.root / name).resolve())
+    return name or None
+
+
+def _site_url(url: str, at: At) -> str:
+    if not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
+        at.problem(f"{url!r} must be an http(s) URL such as 'https://cluster.example/papers/'")
+    return url
 
 
 # Image types a logo may have, by their first bytes; SVG is checked as the site checks it (an SVG
@@ -395,110 +177,227 @@ _IMAGES = {
 }
 
 
-def _logo(problems: _Problems, root: Path, value: str) -> Path | None:
+def _logo(value: str, at: At) -> Path | None:
     """The logo file: inside the workspace (it is published) and an image of a known type."""
-    path = (root / value).resolve()
-    if not path.is_relative_to(root.resolve()):
-        problems.add("site.logo", f"{value!r} is outside the workspace {root}; put the logo in the workspace")
+    path = (at.root / value).resolve()
+    if not path.is_relative_to(at.root.resolve()):
+        at.problem(f"{value!r} is outside the workspace {at.root}; put the logo in the workspace")
         return None
     if not path.is_file():
-        problems.add("site.logo", f"no such file: {path}")
+        at.problem(f"no such file: {path}")
         return None
-    if path.suffix.lower() == ".svg":
+    suffix = path.suffix.lower()
+    if suffix == ".svg":
         svg = svg_problems(path.read_bytes(), value)
         for problem in svg:
-            problems.add("site.logo", problem)
+            at.problem(problem)
         return None if svg else path
-    if path.suffix.lower() not in _IMAGES:
-        problems.add("site.logo", f"{value!r} must be an image: {', '.join(['.svg', *_IMAGES])}")
+    if suffix not in _IMAGES:
+        at.problem(f"{value!r} must be an image: {', '.join(['.svg', *_IMAGES])}")
         return None
     with path.open("rb") as f:
         head = f.read(12)
-    if not head.startswith(_IMAGES[path.suffix.lower()]) or (
-        path.suffix.lower() == ".webp" and head[8:12] != b"WEBP"
-    ):
-        problems.add("site.logo", f"{value!r} is not a {path.suffix.lower()[1:].upper()} image")
+    if not head.startswith(_IMAGES[suffix]) or (suffix == ".webp" and head[8:12] != b"WEBP"):
+        at.problem(f"{value!r} is not a {suffix[1:].upper()} image")
         return None
     return path
 
 
-def _site(problems: _Problems, raw: Any, root: Path) -> SiteSettings:
-    data = problems.table(raw, "site", {"language", "primary", "accent", "logo", "url"})
-    default = SiteSettings()
-    language = problems.get(data, "language", "site.language", str, default.language)
-    if not _LANGUAGE.match(language):
-        problems.add("site.language", f"{language!r} is not a language code such as 'de' or 'en'")
-        language = default.language
-    colours = {}
-    for key in ("primary", "accent"):
-        colour = problems.get(data, key, f"site.{key}", str, getattr(default, key))
-        if colour not in COLOURS:
-            problems.add(f"site.{key}", f"{colour!r} is not a Material colour ({', '.join(COLOURS)})")
-            colour = getattr(default, key)
-        colours[key] = colour
-    logo = None
-    if "logo" in data:
-        logo = _logo(problems, root, problems.get(data, "logo", "site.logo", str, ""))
-    url = problems.get(data, "url", "site.url", str, None)
-    if url is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", url):
-        problems.add("site.url", f"{url!r} must be an http(s) URL such as 'https://cluster.example/papers/'")
-        url = None
-    return SiteSettings(language=language, logo=logo, url=url, **colours)
-
-
-def _storage_url(problems: _Problems, raw: Any, root: Path) -> str:
-    data = problems.table(raw, "storage", {"url"})
-    url = problems.get(data, "url", "storage.url", str, "sqlite:///trendpapers.db")
+def _storage_url(url: str, at: At) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        problems.add("storage.url", f"not a SQLAlchemy database URL: {exc}")
+        at.problem(f"not a SQLAlchemy database URL: {exc}")
         return url
     if parsed.drivername.startswith("sqlite") and parsed.database and parsed.database != ":memory:":
         db = Path(parsed.database)
         if not db.is_absolute():  # relative to the workspace, not to wherever the command runs
-            url = parsed.set(database=str(root / db)).render_as_string(hide_password=False)
+            url = parsed.set(database=str(at.root / db)).render_as_string(hide_password=False)
     return url
+
+
+def _when(text: str, at: At) -> str:
+    reason = check_when(text)
+    if reason:
+        at.problem(reason)
+    return text
+
+
+# Every setting of trendpapers.toml, in the template's order: key, the record its value fills (the
+# field of the same name unless ``field`` says otherwise), limits, and the help that the template
+# shows beside the key. A test holds the template to this table: keys, defaults and help.
+# Laid out by hand: a table reads best with one setting per row.
+# fmt: off
+SETTINGS: tuple[Setting, ...] = (
+    Setting("workspace.name", Config, "the cluster's name, as the site and the papers show it"),
+    Setting("storage.url", Config, "Any SQLAlchemy URL. The default is a SQLite file in this workspace",
+            field="storage_url", rule=_storage_url, rule_on_default=True),
+    # [fetch]
+    Setting("fetch.user_agent", FetchPolicy, rule=_user_agent,
+            help="Site owners see this in their logs: name a contact URL or e-mail address."),
+    Setting("fetch.connect_timeout", FetchPolicy, "seconds to open a connection", low=0.001),
+    Setting("fetch.deadline", FetchPolicy, "seconds for one whole fetch: redirects and the full body",
+            low=0.001),
+    Setting("fetch.max_bytes", FetchPolicy, "decompressed size cap for a feed", low=1),
+    Setting("fetch.max_page_bytes", FetchPolicy, "decompressed size cap for an article page", low=1),
+    Setting("fetch.host_gap", FetchPolicy, "seconds between two requests to the same host", low=0),
+    Setting("fetch.host_concurrency", FetchPolicy, "requests in flight to one host", low=1),
+    Setting("fetch.concurrency", FetchPolicy, "requests in flight over all hosts", low=1),
+    Setting("fetch.allow_networks", FetchPolicy, "Private, loopback and link-local addresses are refused.",
+            kind=list, rule=_networks),
+    Setting("fetch.read_timeout", FetchPolicy, "longest silence, in seconds, while reading", low=0.001),
+    Setting("fetch.max_redirects", FetchPolicy, "redirects followed per fetch", low=0),
+    Setting("fetch.max_retries", FetchPolicy, "retries of a failed request within a run", low=0),
+    Setting("fetch.backoff_base", FetchPolicy, "seconds before the first retry; doubles per retry", low=0),
+    Setting("fetch.retry_after_max_wait", FetchPolicy, low=0,
+            help="seconds of a Retry-After waited out within a run; a longer one gives up for now"),
+    Setting("fetch.retry_after_cap", FetchPolicy, "seconds; a longer Retry-After is not believed", low=0),
+    # [ingest]
+    Setting("ingest.fetch_articles", IngestSettings, "fetch each new item's page and extract its text"),
+    Setting("ingest.respect_robots", IngestSettings, "obey robots.txt for article pages"),
+    Setting("ingest.workers", IngestSettings, low=0,
+            help="processes for parsing and extraction (one per CPU core; 0: in the command's own)"),
+    Setting("ingest.near_duplicate_threshold", IngestSettings, above=0, high=1,
+            help="share of word sequences two texts have in common to count as one"),
+    Setting("ingest.max_new_items", IngestSettings, low=0,
+            help="new entries per source per run, newest first; the rest wait for later runs"),
+    Setting("ingest.pause_after_failures", IngestSettings, low=1,
+            help="pause a source after this many failed fetches in a row"),
+    Setting("ingest.failure_backoff", IngestSettings, low=0,
+            help="seconds before a failed source is tried again; doubles per failure"),
+    Setting("ingest.max_failure_backoff", IngestSettings, low=0,
+            help="seconds: the longest wait before a failed source is tried again"),
+    # [analysis]
+    Setting("analysis.model", EmbedSettings, rule=_local_model,
+            help="the embedding model: the bundled default, or a local model folder"),
+    Setting("analysis.max_tokens", EmbedSettings, low=8, high=512,
+            help="tokens of title + lead embedded per document (64 kept story quality)"),
+    Setting("analysis.threads", EmbedSettings, low=1, high=64,
+            help="torch threads (one per process was fastest on a busy machine)"),
+    Setting("analysis.batch_size", EmbedSettings, "documents embedded at once", low=1, high=4096),
+    Setting("analysis.precision", EmbedSettings, choices=PRECISIONS,
+            help='auto: "bfloat16" where the CPU has native bf16 (2x faster), else "float32"'),
+    Setting("analysis.assign_threshold", AssignSettings, field="threshold", low=-1, high=2,
+            help="industry score at which a document serves an industry"),
+    Setting("analysis.story_threshold", StorySettings, field="threshold", low=0.01, high=1,
+            help="mean similarity (embedding, words, names) for documents to report the same event"),
+    Setting("analysis.story_days", StorySettings, field="max_days", low=0, high=365,
+            help="documents further apart never share a story (closer ones: time apart lowers similarity)"),
+    Setting("analysis.window_days", TrendSettings, low=7, high=3650,
+            help="trend window, compared with the window before it"),
+    Setting("analysis.trend_threshold", TrendSettings, field="threshold", low=0.01, high=1,
+            help="similarity for stories to form one trend"),
+    Setting("analysis.min_trend_documents", TrendSettings, field="min_documents", low=1, high=1000,
+            help="fewer documents are no trend"),
+    Setting("analysis.summary_words", SummarySettings, field="max_words", low=20, high=1000,
+            help="words of a trend's summary, at most"),
+    Setting("analysis.as_of", AnalysisSettings, "fixed last day of the trend window (default: today)",
+            kind=date),
+    Setting("analysis.abstractive", AnalysisSettings, kind=str, rule=_abstractive,
+            help="an instruct model that may rewrite summary sentences, each checked against its source"),
+    # [papers]
+    Setting("papers.cadence", PaperSettings, choices=CADENCES,
+            help='editions are named 2026-Q4 ("quarterly") or 2026-11 ("monthly")'),
+    Setting("papers.max_trends", PaperSettings, low=1,
+            help="key trends per paper (the largest); weak signals come on top"),
+    Setting("papers.evidence", PaperSettings, "sources listed per trend", low=1),
+    Setting("papers.patents", PaperSettings, "related patents listed per trend", low=1),
+    # [site]
+    Setting("site.language", SiteSettings, """of the theme's texts: "de", "fr", ...""", rule=_language),
+    Setting("site.primary", SiteSettings, "a Material colour name", choices=COLOURS),
+    Setting("site.accent", SiteSettings, "a Material colour name", choices=COLOURS),
+    Setting("site.logo", SiteSettings, "an image in this workspace", kind=str, rule=_logo),
+    Setting("site.url", SiteSettings, "where the site is served: absolute links in the feed",
+            kind=str, rule=_site_url),
+    # [schedule]; its free-form [schedule.jobs] table (a job's name, and when) is read with ``_JOB``
+    Setting("schedule.timeout", JobSpec, "seconds a job may take before it is stopped", low=1),
+    # [[industries]]
+    Setting("industries.slug", Industry, kind=str, rule=_slug,
+            help="lower-case letters, digits and '-': the industry's folder and page names"),
+    Setting("industries.name", Industry, "as papers and the site show it", kind=str, rule=_one_line),
+    Setting("industries.description", Industry,
+            "what the industry covers: documents are assigned by its meaning and the keywords"),
+    Setting("industries.keywords", Industry, "words the sector's news uses", kind=list),
+    Setting("industries.patent_classes", Industry, "CPC/IPC prefixes that mark a patent as relevant",
+            kind=list, rule=_patent_classes),
+    # [[sources]]
+    Setting("sources.name", SourceSpec, "unique; reports and `ingest --source` use it",
+            kind=str, rule=_one_line),
+    Setting("sources.url", SourceSpec, "the feed's http(s) address", kind=str, rule=_fetchable),
+    Setting("sources.kind", SourceSpec, "news or patent", choices=get_args(SourceKind)),
+    Setting("sources.industries", SourceSpec, "hints: slugs of the industries this source serves",
+            kind=list),
+    Setting("sources.language", SourceSpec, "of its texts: a hint where a page does not declare its own",
+            kind=str, rule=_language),
+)
+# fmt: on
+_JOB = Setting("schedule.jobs.NAME", JobSpec, "when the job runs", field="when", kind=str, rule=_when)
+_ARRAYS = ("industries", "sources")  # arrays of tables; the other sections are tables
+
+
+def _section(name: str) -> list[Setting]:
+    return [s for s in SETTINGS if s.section == name]
+
+
+def _industries(problems: Problems, raw: Any, root: Path) -> tuple[Industry, ...]:
+    result: list[Industry] = []
+    for n, values in enumerate(read_array(problems, raw, "industries", _section("industries"), root)):
+        industry = build(Industry, values)
+        if _SLUG.match(industry.slug) and industry.slug in {i.slug for i in result}:
+            problems.add(f"industries[{n}].slug", f"duplicate industry slug {industry.slug!r}")
+        if not industry.keywords:
+            problems.warn(
+                f"industries[{n}].keywords",
+                "none given: documents are assigned by the description's meaning alone, "
+                "which misses many; list the words your sector's news uses",
+            )
+        result.append(industry)
+    return tuple(result)
+
+
+def _sources(problems: Problems, raw: Any, root: Path, industries: set[str]) -> tuple[SourceSpec, ...]:
+    result: list[SourceSpec] = []
+    for n, values in enumerate(read_array(problems, raw, "sources", _section("sources"), root)):
+        source = build(SourceSpec, values)
+        if source.name and source.name in {s.name for s in result}:
+            problems.add(f"sources[{n}].name", f"duplicate source name {source.name!r}")
+        for slug in source.industries:
+            if slug not in industries:
+                problems.add(
+                    f"sources[{n}].industries",
+                    f"unknown industry slug {slug!r} (configured: {', '.join(sorted(industries)) or 'none'})",
+                )
+        result.append(source)
+    return tuple(result)
+
+
+def _schedule(problems: Problems, raw: Any, root: Path, values: Values) -> tuple[JobSpec, ...]:
+    """[schedule.jobs]: a job's name, and when it runs; each with the [schedule] settings in ``values``."""
+    jobs = problems.table(raw, "schedule.jobs", KNOWN_JOBS)
+    specs = []
+    for name, when in jobs.items():
+        if name in KNOWN_JOBS:  # others are reported as unknown keys
+            at = At(problems, f"schedule.jobs.{name}", root)
+            specs.append(build(JobSpec, {**values, (JobSpec, "when"): _JOB.read(when, at)}, name=name))
+    return tuple(specs)
 
 
 def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Path | None = None) -> Config:
     """Validate a parsed TOML document. Raises ``ConfigError`` with every problem found."""
     root = root or (path.parent if path else Path.cwd())
-    problems = _Problems()
-    sections = {
-        "workspace",
-        "storage",
-        "fetch",
-        "ingest",
-        "industries",
-        "sources",
-        "schedule",
-        "analysis",
-        "papers",
-        "site",
-    }
-    top = problems.table(dict(data), "", sections)
-    workspace = problems.table(top.get("workspace", {}), "workspace", {"name"})
-    name = problems.get(workspace, "name", "workspace.name", str, "Trendpapers")
-    industries = _industries(problems, top.get("industries", []))
-    sources = _sources(problems, top.get("sources", []), {i.slug for i in industries})
-    config = Config(
-        path=path,
-        root=root,
-        name=name,
-        storage_url=_storage_url(problems, top.get("storage", {}), root),
-        industries=industries,
-        sources=sources,
-        fetch=_fetch_policy(problems, top.get("fetch", {})),
-        ingest=_ingest_settings(problems, top.get("ingest", {})),
-        schedule=_schedule(problems, top.get("schedule", {})),
-        analysis=_analysis(problems, top.get("analysis", {}), root),
-        papers=_papers(problems, top.get("papers", {})),
-        site=_site(problems, top.get("site", {}), root),
-    )
+    problems = Problems()
+    top = problems.table(dict(data), "", (s.section for s in SETTINGS))
+    values: Values = {}
+    for section in dict.fromkeys(s.section for s in SETTINGS if s.section not in _ARRAYS):
+        extra = ("jobs",) if section == "schedule" else ()
+        values |= read_table(problems, top.get(section, {}), section, _section(section), root, extra=extra)
+    industries = _industries(problems, top.get("industries", []), root)
+    sources = _sources(problems, top.get("sources", []), root, {i.slug for i in industries})
+    schedule = top.get("schedule", {})
+    jobs = _schedule(problems, schedule.get("jobs", {}) if isinstance(schedule, dict) else {}, root, values)
     if not industries or not sources:
         problems.warn(
             "industries" if not industries else "sources",
@@ -513,10 +412,18 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
             f"{mkdocs_yml}: site_dir",
             "is build/site, the live site: a plain `mkdocs build` would empty it; set site_dir: build/mkdocs",
         )
-    config = replace(config, warnings=tuple(problems.warnings))
     if problems.items:
         raise ConfigError(problems.items, str(path) if path else None)
-    return config
+    return build(
+        Config,
+        values,
+        path=path,
+        root=root,
+        industries=industries,
+        sources=sources,
+        schedule=jobs,
+        warnings=tuple(problems.warnings),
+    )
 
 
 def _text_of(path: Path) -> str:

@@ -52,7 +52,7 @@ class JobSpec:
 
     name: str
     when: str  # "every 60 minutes", "daily at 05:00", "weekly on monday at 06:30"
-    timeout: float
+    timeout: float = 3600.0  # seconds before the job is stopped
 
 
 def check_when(text: str) -> str | None:
