@@ -67,7 +67,7 @@ _EXPORTS = {
     "ParsedFeed": "ingest.records",
     "SourceSpec": "ingest.records",
     "IngestReport": "ingest.runner",
-    "IngestSettings": "ingest.runner",
+    "IngestSettings": "ingest.records",
     "run_ingest": "ingest.runner",
     "refuse_entity_declarations": "ingest.xmlsafety",
 }

@@ -78,3 +78,20 @@ class Document:
     content_hash: str | None
     duplicate_of: int | None = None  # item_id of the document this one duplicates
     duplicate_reason: str | None = None  # "content-hash" or "near-duplicate (jaccard 0.87)"
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """The ``[ingest]`` config section plus the failure policy from ``[fetch]``."""
+
+    fetch_articles: bool = True  # off: documents are made from the feed's own text
+    respect_robots: bool = True
+    workers: int = 2  # processes for parsing and extraction; 0 runs them in this process
+    near_duplicate_threshold: float = 0.7  # estimated Jaccard of word 3-shingles
+    # New entries taken from one source in one run, newest first; the rest wait for later runs. A
+    # feed of 20,000 entries (an archive, a misconfigured export) would otherwise hold the
+    # workspace lock for hours of polite page fetches, and keep the editors' commands waiting.
+    max_new_items: int = 100
+    pause_after_failures: int = 5
+    failure_backoff: float = 300.0  # seconds before a failed source is tried again; doubles per failure
+    max_failure_backoff: float = 86_400.0

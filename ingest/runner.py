@@ -43,7 +43,7 @@ from ingest.extract import detect_language, extract_page
 from ingest.feeds import parse_feed
 from ingest.fetch import Fetcher, FetchPolicy
 from ingest.patentimport import insert_patent_entries
-from ingest.records import Document, Extracted, ExtractionStatus, Item, ParsedFeed, SourceSpec
+from ingest.records import Document, Extracted, ExtractionStatus, IngestSettings, Item, ParsedFeed, SourceSpec
 from ingest.robots import RobotsCache
 
 log = logging.getLogger(__name__)
@@ -55,23 +55,6 @@ MIN_WORDS_NEAR_DUPLICATE = 30
 # A page that failed for a passing reason (timeout, 5xx, rate limit, robots.txt unavailable) is
 # tried again in later runs; after this many attempts the feed's own text is used instead.
 MAX_PAGE_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class IngestSettings:
-    """The ``[ingest]`` config section plus the failure policy from ``[fetch]``."""
-
-    fetch_articles: bool = True  # off: documents are made from the feed's own text
-    respect_robots: bool = True
-    workers: int = 2  # processes for parsing and extraction; 0 runs them in this process
-    near_duplicate_threshold: float = 0.7  # estimated Jaccard of word 3-shingles
-    # New entries taken from one source in one run, newest first; the rest wait for later runs. A
-    # feed of 20,000 entries (an archive, a misconfigured export) would otherwise hold the
-    # workspace lock for hours of polite page fetches, and keep the editors' commands waiting.
-    max_new_items: int = 100
-    pause_after_failures: int = 5
-    failure_backoff: float = 300.0  # seconds before a failed source is tried again; doubles per failure
-    max_failure_backoff: float = 86_400.0
 
 
 @dataclass(frozen=True)

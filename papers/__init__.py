@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 from ingest.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from papers.content import PaperSettings
     from papers.draft import DraftOutcome, draft_papers, paper_path, proposal_path
-    from papers.editions import CADENCES, Edition, edition_for, parse_edition
+    from papers.editions import CADENCES, Edition, PaperSettings, edition_for, parse_edition
     from papers.lifecycle import TRANSITIONS, StatusChange, change_status, find_paper
     from papers.merge import MergeResult, merge3
 
 _EXPORTS = {
-    "PaperSettings": "papers.content",
+    "PaperSettings": "papers.editions",
     "DraftOutcome": "papers.draft",
     "draft_papers": "papers.draft",
     "paper_path": "papers.draft",

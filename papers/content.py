@@ -13,20 +13,12 @@ from datetime import time as dtime
 import sqlalchemy as sa
 
 from papers import store
-from papers.editions import Edition
+from papers.editions import Edition, PaperSettings
 from papers.store import Citation
 from summarize import store as analysis
 from summarize.records import Industry
 from summarize.summarizer import CitedSentence, SourceDoc, Summary, lead_sentence
 from summarize.trends import Trend, window_start
-
-
-@dataclass(frozen=True)
-class PaperSettings:
-    cadence: str = "quarterly"  # or "monthly": one edition per quarter or month
-    max_trends: int = 8  # key trends in a paper (the largest); weak signals come on top
-    evidence: int = 6  # sources listed per trend
-    patents: int = 5  # related patents listed per trend
 
 
 @dataclass(frozen=True)

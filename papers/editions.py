@@ -38,3 +38,11 @@ def parse_edition(name: str) -> Edition:
     start = date(year, first_month, 1)
     after = date(year + (first_month + months - 1) // 12, (first_month + months - 1) % 12 + 1, 1)
     return Edition(start, after - timedelta(days=1), name)
+
+
+@dataclass(frozen=True)
+class PaperSettings:
+    cadence: str = "quarterly"  # or "monthly": one edition per quarter or month
+    max_trends: int = 8  # key trends in a paper (the largest); weak signals come on top
+    evidence: int = 6  # sources listed per trend
+    patents: int = 5  # related patents listed per trend

@@ -31,45 +31,12 @@ from ingest.errors import SiteError
 from papers.files import write_atomic
 from papers.sitecheck import check_and_harden
 from papers.sitefeed import atom_feed, industry_feeds
-from papers.sitefiles import base_config
+from papers.sitefiles import SiteSettings, Workspace, base_config
 from papers.sitepages import SitePaper, compose
 from summarize.records import Industry
 
 log = logging.getLogger(__name__)
 NAV_EDITIONS = 4  # editions per industry in the navigation; older ones via the industry page and archive
-COLOURS = (
-    "red", "pink", "purple", "deep-purple", "indigo", "blue", "light-blue", "cyan", "teal", "green",
-    "light-green", "lime", "yellow", "amber", "orange", "deep-orange", "brown", "grey", "blue-grey",
-    "black", "white",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SiteSettings:
-    language: str = "en"  # of the theme's own texts (search, navigation), e.g. "de"
-    primary: str = "indigo"  # Material colour names
-    accent: str = "indigo"
-    logo: Path | None = None  # an image file of the cluster's
-    url: str | None = None  # where the site is served, for absolute feed links
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """What a site build reads and where it writes, all inside one workspace."""
-
-    root: Path
-    name: str
-    papers_dir: Path
-    industries: tuple[Industry, ...]
-    mkdocs_file: Path | None  # the workspace's mkdocs.yml, for whatever the cluster added to it
-
-    @property
-    def hand_written(self) -> Path:
-        return self.root / "site" / "docs"
-
-    @property
-    def build_dir(self) -> Path:
-        return self.root / "build"
 
 
 @dataclass(frozen=True)

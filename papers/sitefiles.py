@@ -11,12 +11,14 @@ beside its packages, so a checkout on ``PYTHONPATH`` never mixes its code with a
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ingest.errors import SiteError
+from summarize.records import Industry
 
 PACKAGE = "trendpapers_site"
 _CHECKOUT = Path(__file__).resolve().parent.parent / "site"
@@ -47,3 +49,38 @@ def base_config() -> dict[str, Any]:
     theme = config["theme"]
     theme["custom_dir"] = str(folder / theme["custom_dir"])
     return config
+
+
+COLOURS = (
+    "red", "pink", "purple", "deep-purple", "indigo", "blue", "light-blue", "cyan", "teal", "green",
+    "light-green", "lime", "yellow", "amber", "orange", "deep-orange", "brown", "grey", "blue-grey",
+    "black", "white",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    language: str = "en"  # of the theme's own texts (search, navigation), e.g. "de"
+    primary: str = "indigo"  # Material colour names
+    accent: str = "indigo"
+    logo: Path | None = None  # an image file of the cluster's
+    url: str | None = None  # where the site is served, for absolute feed links
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """What a site build reads and where it writes, all inside one workspace."""
+
+    root: Path
+    name: str
+    papers_dir: Path
+    industries: tuple[Industry, ...]
+    mkdocs_file: Path | None  # the workspace's mkdocs.yml, for whatever the cluster added to it
+
+    @property
+    def hand_written(self) -> Path:
+        return self.root / "site" / "docs"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "AnalysisReport": "summarize.analyze",
-    "AnalysisSettings": "summarize.analyze",
+    "AnalysisSettings": "summarize.settings",
     "run_analysis": "summarize.analyze",
     "DEFAULT_MODEL": "summarize.embed",
     "Embedder": "summarize.embed",

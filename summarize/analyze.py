@@ -25,39 +25,21 @@ from summarize.abstractive import Rewriter, rewrite_summary
 from summarize.assign import AssignInput, AssignSettings, assign, profile_text
 from summarize.embed import Embedder, EmbedSettings, document_text
 from summarize.lexical import names, story_vectors, terms, word_and_name_vectors
-from summarize.names import NameSettings, NamingInput, name_trends, text_of
+from summarize.names import NamingInput, name_trends, text_of
 from summarize.records import Industry
-from summarize.stories import StoryDoc, StorySettings, group_stories
-from summarize.summarizer import SourceDoc, Summary, SummarySettings, summarize
+from summarize.settings import AnalysisSettings
+from summarize.stories import StoryDoc, group_stories
+from summarize.summarizer import SourceDoc, Summary, summarize
 from summarize.trends import (
     PreviousTrend,
     Trend,
     TrendDoc,
-    TrendSettings,
     build_trends,
     trend_number,
     window_start,
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AnalysisSettings:
-    embed: EmbedSettings = field(default_factory=EmbedSettings)
-    assign: AssignSettings = field(default_factory=AssignSettings)
-    stories: StorySettings = field(default_factory=StorySettings)
-    trends: TrendSettings = field(default_factory=TrendSettings)
-    summary: SummarySettings = field(default_factory=SummarySettings)
-    names: NameSettings = field(default_factory=NameSettings)
-    # Documents per committed step. Those of one step are clustered together; a later step's join
-    # existing stories by the same rule, which comes close to but not always to the same grouping,
-    # so the step is large enough to hold a usual run (and the evaluation sets) whole.
-    batch: int = 2000
-    summary_documents: int = 10  # the most central documents of a trend that its summary reads
-    stories_summarized: int = 5  # per trend, the largest stories get a summary of their own
-    as_of: date | None = None  # the day the trend window ends; None: today (UTC)
-    abstractive: str | None = None  # a model that may rewrite summary sentences (see ``abstractive``)
 
 
 @dataclass(frozen=True)

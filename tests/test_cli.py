@@ -357,3 +357,15 @@ def test_counts_read_right(tmp_path: Path) -> None:
     config.write_text(config.read_text().replace("min_trend_documents = 3", "min_trend_documents = 0"))
     code, out = run("-c", str(config), "check")
     assert code == 2 and ": 1 configuration problem:" in out
+
+
+def test_the_command_line_starts_without_the_heavy_modules() -> None:
+    """`--help`, `check` and the listings start fast: the store, the model and the extractor load
+    only in the commands that use them (importing them took over a second)."""
+    code = (
+        "import sys, trendpapers.cli; "
+        "print(sorted(m for m in ('sqlalchemy', 'torch', 'transformers', 'trafilatura', 'scipy', 'mkdocs') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

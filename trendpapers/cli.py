@@ -483,7 +483,7 @@ def eval_group() -> None:
 
 def _analysis_settings(ctx: click.Context) -> Any:
     """The workspace's analysis settings if a configuration file exists, else the defaults."""
-    from summarize.analyze import AnalysisSettings
+    from summarize.settings import AnalysisSettings
 
     path = ctx.find_root().obj.config_file
     return load_config(path).analysis if path.exists() else AnalysisSettings()

@@ -21,16 +21,14 @@ from ingest.clean import has_controls
 from ingest.errors import ConfigError, FetchError
 from ingest.fetch import FetchPolicy, check_url
 from ingest.netguard import IPNetwork, parse_networks
-from ingest.records import SourceKind, SourceSpec
-from ingest.runner import IngestSettings
-from papers.content import PaperSettings
-from papers.editions import CADENCES
-from papers.sitebuild import COLOURS, SiteSettings, Workspace
+from ingest.records import IngestSettings, SourceKind, SourceSpec
+from papers.editions import CADENCES, PaperSettings
 from papers.sitecheck import svg_problems
-from summarize.analyze import AnalysisSettings
+from papers.sitefiles import COLOURS, SiteSettings, Workspace
 from summarize.assign import AssignSettings
 from summarize.embed import PRECISIONS, EmbedSettings
 from summarize.records import Industry
+from summarize.settings import AnalysisSettings
 from summarize.stories import StorySettings
 from summarize.summarizer import SummarySettings
 from summarize.trends import TrendSettings
