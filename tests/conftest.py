@@ -1,4 +1,5 @@
-"""Shared fixtures: a real local HTTP server, the shared corpora, test workspaces."""
+"""Shared fixtures and helpers: a real local HTTP server and what it serves, the shared corpora, test
+workspaces (the demo's among them), the model, and the CLI run in this process."""
 
 from __future__ import annotations
 
@@ -9,19 +10,26 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from ingest.fetch import FetchPolicy
 from ingest.netguard import parse_networks
-from ingest.runner import IngestSettings
-from trendpapers.config import CONFIG_NAME
+from ingest.runner import IngestSettings, run_ingest
+from trendpapers.cli import cli
+from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
+from trendpapers.demo import serve_demo, write_demo_workspace
 from trendpapers.workspace import init_workspace
+
+if TYPE_CHECKING:
+    from summarize.embed import TransformersEmbedder
 
 DATA = Path(__file__).parent / "data"
 CORPORA = Path(os.environ.get("TRENDPAPERS_CORPORA", Path(__file__).parents[1] / ".." / "shared" / "corpora"))
@@ -258,3 +266,74 @@ def local_settings(**overrides: object) -> IngestSettings:
     values: dict[str, object] = {"workers": 0, "failure_backoff": 0.0}
     values.update(overrides)
     return IngestSettings(**values)  # type: ignore[arg-type]
+
+
+# What the local server serves in the ingest, CLI and crash tests: article pages and feeds.
+TOPICS = {
+    "loom": "A weaving mill in Valmark doubled the output of its sensor fabric line after installing four new "
+    "jacquard looms; the fabrics monitor heat stress in firefighter jackets and go to three buyers.",
+    "port": "The port of Hallsund started a digital twin that simulates berth planning, crane moves and truck "
+    "arrivals; terminal operators expect shorter waiting times for container ships this winter.",
+    "implant": "A medical technology startup received CE marking for a bioresorbable bone screw made of magnesium "
+    "alloy; surgeons in two university hospitals will use it for ankle fractures from January.",
+}
+
+
+def page(title: str, body: str) -> bytes:
+    paragraphs = "".join(
+        f"<p>{body} Paragraph {n} adds detail number {n * 7} about {title.lower()}.</p>" for n in range(4)
+    )
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><title>{title}</title></head><body>'
+        f'<nav><a href="/">Home</a> <a href="/about">About us</a></nav>'
+        f"<article><h1>{title}</h1>{paragraphs}</article>"
+        f"<footer>Copyright 2026 Example Media. Imprint. Privacy.</footer></body></html>"
+    ).encode()
+
+
+def rss(base: str, entries: list[tuple[str, str]], title: str = "Test feed", extra: str = "") -> bytes:
+    """An RSS feed of (slug, title) entries linking to ``base``/a/slug, plus ``extra`` raw items."""
+    items = "".join(
+        f'<item><title>{t}</title><link>{base}/a/{slug}</link><guid isPermaLink="false">{slug}</guid>'
+        f"<pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate><description>Summary of {t}.</description></item>"
+        for slug, t in entries
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>{items}{extra}</channel></rss>'.encode()
+
+
+def serve_articles(server: LocalServer) -> None:
+    for slug, body in TOPICS.items():
+        server.static(f"/a/{slug}", page(slug.title() + " news", body), "text/html; charset=utf-8")
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    """``trendpapers ARGS`` in this process: (exit code, output). A bug's traceback is raised, not
+    hidden in the output."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def ingest_demo(directory: Path, engine: sa.Engine | None = None) -> tuple[Config, sa.Engine]:
+    """A demo workspace in ``directory`` filled by the real ingest from the demo server, into
+    ``engine`` or else the workspace's SQLite file. Pages are extracted in this process (no worker
+    processes to start: what they do is the ingest tests' subject, not this helper's)."""
+    with serve_demo() as base:
+        config = load_config(write_demo_workspace(directory, base))
+        engine = engine or open_store(config.storage_url)
+        report = run_ingest(engine, config.sources, config.fetch, replace(config.ingest, workers=0))
+    assert not report.errors, report.errors
+    return config, engine
+
+
+def hints(config: Config) -> dict[str, tuple[str, ...]]:
+    """Source name → the industries it serves, as the analysis takes them."""
+    return {s.name: s.industries for s in config.sources}
+
+
+@pytest.fixture(scope="session")
+def embedder() -> TransformersEmbedder:
+    """The real model (all-MiniLM-L6-v2 from its wheel), loaded once, for tests whose subject it is;
+    ``calls`` grows over the session, so compare it before and after."""
+    from summarize.embed import TransformersEmbedder
+
+    return TransformersEmbedder()

@@ -10,14 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import LocalServer
-from tests.test_ingest import TOPICS, rss, serve_articles
+from tests.conftest import TOPICS, LocalServer, rss, serve_articles
+from tests.conftest import run_cli as run
 from trendpapers.cli import cli
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
 
 
 @pytest.mark.parametrize(

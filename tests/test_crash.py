@@ -15,8 +15,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from tests.conftest import LocalServer, make_workspace, respond
-from tests.test_ingest import page, rss
+from tests.conftest import LocalServer, make_workspace, page, respond, rss
 
 KILLS = 20
 FEEDS, ENTRIES = 6, 8
