@@ -1,9 +1,12 @@
 """Shared fixtures and helpers: a real local HTTP server and what it serves, the shared corpora, test
-workspaces (the demo's among them), the model, and the CLI run in this process."""
+workspaces (the demo's, and the hand-written newsroom analysed with the fake embedder), the model, and
+the CLI run in this process."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import ssl
 import threading
@@ -11,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,9 +23,14 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from ingest import store as ingest_store
 from ingest.fetch import FetchPolicy
 from ingest.netguard import parse_networks
+from ingest.patents import PatentRecord, PublicationNumber
+from ingest.patentstore import save_patent
+from ingest.records import Document, Item, SourceSpec
 from ingest.runner import IngestSettings, run_ingest
+from tests.fakes import HashingEmbedder
 from trendpapers.cli import cli
 from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
@@ -29,6 +38,7 @@ from trendpapers.demo import serve_demo, write_demo_workspace
 from trendpapers.workspace import init_workspace
 
 if TYPE_CHECKING:
+    from summarize.analyze import AnalysisReport
     from summarize.embed import TransformersEmbedder
 
 DATA = Path(__file__).parent / "data"
@@ -337,3 +347,89 @@ def embedder() -> TransformersEmbedder:
     from summarize.embed import TransformersEmbedder
 
     return TransformersEmbedder()
+
+
+@pytest.fixture
+def fake_embedder() -> HashingEmbedder:
+    """A deterministic stand-in for the model, for tests whose subject the model is not."""
+    return HashingEmbedder()
+
+
+# The newsroom: hand-written news (tests/data/newsroom.jsonl) on three themes of textile (one with a
+# patent), one of logistics and one off-topic report, dated June to November 2026; the fake embedder
+# groups them. As of EARLY the analysis finds two textile trends and one of logistics; by LATE a
+# third textile theme (waterless dyeing) came in as a weak signal. Medical technology has nothing.
+NEWSROOM = DATA / "newsroom.jsonl"
+NEWSROOM_SOURCES = (
+    SourceSpec("Fibre Weekly", "https://fibre-weekly.example/feed.xml", industries=("textile",)),
+    SourceSpec("Textile Times", "https://textile-times.example/rss", industries=("textile",)),
+    SourceSpec("Freight Journal", "https://freight-journal.example/feed", industries=("logistics",)),
+    SourceSpec("Regional Digest", "https://digest.example/atom.xml"),
+    SourceSpec("Patent Watch", "https://patents.example/textile.atom", "patent", ("textile",)),
+)
+EARLY, LATE = date(2026, 10, 2), date(2026, 11, 20)  # both in edition 2026-Q4
+
+
+def add_news(engine: sa.Engine, up_to: date) -> dict[str, int]:
+    """Store the newsroom's news dated up to ``up_to`` that is not stored yet, as ingest stores what it
+    fetched (items, then their documents), through ingest's own store; key → item id of the new ones."""
+    news = [json.loads(line) for line in NEWSROOM.read_text(encoding="utf-8").splitlines()]
+    added = {}
+    with engine.begin() as conn:
+        ingest_store.sync_sources(conn, NEWSROOM_SOURCES)
+        ids = {s.name: s.id for s in ingest_store.source_states(conn)}
+        for n in news:
+            when = datetime.fromisoformat(n["published"])
+            if when.date() > up_to:
+                continue
+            url = f"https://{n['source'].lower().replace(' ', '-')}.example/{n['key']}"
+            item = Item(n["key"], n["key"], url, url, n["title"], "", n["text"], None, when, None)
+            if not ingest_store.insert_items(conn, ids[n["source"]], [item], when):
+                continue
+            item_id = ingest_store.item_ids(conn, ids[n["source"]], [n["key"]])[n["key"]]
+            digest = hashlib.sha256(n["text"].encode()).hexdigest()
+            document = Document(
+                item_id, "ok", None, url, n["title"], n["text"], None, when, "en", None, digest
+            )
+            ingest_store.save_document(conn, document, minhash=None, now=when)
+            if "patent" in n:  # a patent publication, as a patent feed brings it
+                number = PublicationNumber(n["patent"]["country"], n["patent"]["number"], n["patent"]["kind"])
+                record = PatentRecord(number, n["title"], n["text"], cpc=tuple(n["patent"]["cpc"]))
+                save_patent(conn, record, item_id, f"feed: {n['source']}", when)
+            added[n["key"]] = item_id
+    return added
+
+
+@dataclass
+class Newsroom:
+    """A workspace from the real template whose store holds the newsroom's news, analysed by the real
+    analysis with the fake embedder: trends in a second, the same in every run."""
+
+    config: Config
+    engine: sa.Engine
+    embedder: HashingEmbedder
+
+    @property
+    def papers(self) -> Path:
+        return self.config.papers_dir
+
+    def analyse(self, as_of: date) -> AnalysisReport:
+        """Store the news up to ``as_of`` and analyse it with the trend window ending that day."""
+        from summarize.analyze import run_analysis  # scipy and the summarizer: only where used
+
+        add_news(self.engine, as_of)
+        specs = {s.name: s.industries for s in NEWSROOM_SOURCES}
+        settings = replace(self.config.analysis, as_of=as_of)
+        return run_analysis(self.engine, self.embedder, self.config.industries, specs, settings)
+
+
+@pytest.fixture
+def newsroom(tmp_path: Path, fake_embedder: HashingEmbedder) -> Iterator[Newsroom]:
+    """The newsroom's workspace, its news stored and analysed as of EARLY."""
+    init_workspace(tmp_path / "ws", "Test Cluster")
+    config = load_config(tmp_path / "ws" / CONFIG_NAME)
+    engine = open_store(config.storage_url)
+    room = Newsroom(config, engine, fake_embedder)
+    room.analyse(EARLY)
+    yield room
+    engine.dispose()
