@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import ssl
 import threading
 import time
@@ -423,13 +424,23 @@ class Newsroom:
         return run_analysis(self.engine, self.embedder, self.config.industries, specs, settings)
 
 
+@pytest.fixture(scope="session")
+def analysed_newsroom(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The newsroom's workspace folder, its news stored and analysed as of EARLY; made once, copied."""
+    directory = tmp_path_factory.mktemp("newsroom") / "ws"
+    init_workspace(directory, "Test Cluster")
+    config = load_config(directory / CONFIG_NAME)
+    engine = open_store(config.storage_url)
+    Newsroom(config, engine, HashingEmbedder()).analyse(EARLY)
+    engine.dispose()
+    return directory
+
+
 @pytest.fixture
-def newsroom(tmp_path: Path, fake_embedder: HashingEmbedder) -> Iterator[Newsroom]:
-    """The newsroom's workspace, its news stored and analysed as of EARLY."""
-    init_workspace(tmp_path / "ws", "Test Cluster")
+def newsroom(tmp_path: Path, analysed_newsroom: Path, fake_embedder: HashingEmbedder) -> Iterator[Newsroom]:
+    """A copy of the newsroom's workspace, its news stored and analysed as of EARLY."""
+    shutil.copytree(analysed_newsroom, tmp_path / "ws")
     config = load_config(tmp_path / "ws" / CONFIG_NAME)
     engine = open_store(config.storage_url)
-    room = Newsroom(config, engine, fake_embedder)
-    room.analyse(EARLY)
-    yield room
+    yield Newsroom(config, engine, fake_embedder)
     engine.dispose()
