@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from ingest import store as ingest_store
@@ -17,6 +18,9 @@ from summarize import store
 from summarize.analyze import AnalysisSettings, run_analysis
 from summarize.embed import TransformersEmbedder, default_model_path
 from tests.conftest import hints, ingest_demo
+
+# The whole demo through the real ingest and the real model: the full suite's (`make test`).
+pytestmark = pytest.mark.slow
 
 AS_OF = date(2026, 11, 20)  # the demo feeds end in November 2026
 SETTINGS = AnalysisSettings(as_of=AS_OF)

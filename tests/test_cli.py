@@ -123,6 +123,7 @@ def test_resume(workspace: Path) -> None:
     assert "Bad: PAUSED" not in run("-c", str(workspace), "status")[1]
 
 
+@pytest.mark.slow  # the whole pipeline on the demo, real model
 def test_demo(tmp_path: Path) -> None:
     code, out = run("demo", "--dir", str(tmp_path / "demo"))
     assert code == 0

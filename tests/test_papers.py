@@ -37,6 +37,9 @@ from trendpapers.config import Config, load_config
 from trendpapers.db import open_store
 from trendpapers.demo import DATA
 
+# The demo through the real ingest and the real model, and rounds of killed writes: the full suite's.
+pytestmark = pytest.mark.slow
+
 EARLY, LATE = date(2026, 10, 2), date(2026, 11, 20)  # both in edition 2026-Q4
 # The smart-textiles trend that the late demo data brings in, by its most central report.
 HOLLIN = "Most central report: *Hollin Textil weaves touch-sensitive panels for electric car interiors*"
