@@ -26,12 +26,12 @@ def room(newsroom: Newsroom) -> Newsroom:
     return newsroom
 
 
-def _collect(room: Newsroom, industry: str = "textile", **settings: int) -> PaperData:
+def _collect(room: Newsroom, industry: str = "textile", settings: PaperSettings | None = None) -> PaperData:
     (found,) = [i for i in room.config.industries if i.slug == industry]
     with room.engine.connect() as conn:
         state = analysis.load_analysis_state(conn, industry)
         assert state is not None
-        return collect(conn, "Test Cluster", found, Q4, state, PaperSettings(**settings))
+        return collect(conn, "Test Cluster", found, Q4, state, settings or PaperSettings())
 
 
 def _texts(room: Newsroom) -> dict[int, str]:
@@ -75,7 +75,7 @@ def test_a_paper_holds_its_window_documents_and_sources_and_the_largest_trends_f
 
 
 def test_evidence_is_the_most_central_news_newest_first_and_patents_are_listed_apart(room: Newsroom) -> None:
-    data = _collect(room, evidence=2)
+    data = _collect(room, settings=PaperSettings(evidence=2))
     recycling, dyeing = data.trends[0], data.weak_signals[0]
     assert [c.title for c in recycling.evidence] == [  # the two most central, the newer first
         "Nordweave doubles textile recycling capacity",
@@ -96,11 +96,11 @@ def test_evidence_is_the_most_central_news_newest_first_and_patents_are_listed_a
     )
     assert patent.doc_id not in {c.doc_id for c in dyeing.evidence}
     assert all(c.patent is None for c in dyeing.evidence)
-    assert _collect(room, patents=0).weak_signals[0].patents == ()
+    assert _collect(room, settings=PaperSettings(patents=0)).weak_signals[0].patents == ()
 
 
 def test_max_trends_caps_the_key_trends_and_leaves_the_weak_signals(room: Newsroom) -> None:
-    data = _collect(room, max_trends=1)
+    data = _collect(room, settings=PaperSettings(max_trends=1))
     assert [s.trend.trend_id for s in data.trends] == ["textile-0001"]
     assert [s.trend.trend_id for s in data.weak_signals] == ["textile-0003"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -25,13 +26,13 @@ INDUSTRIES = ("textile", "medtech", "logistics")
 SVG = "{http://www.w3.org/2000/svg}svg"
 
 
-def _draft(room: Newsroom, day: int = 1, **options: object) -> dict[str, str]:
+def _draft(room: Newsroom, day: int = 1, **options: Any) -> dict[str, str]:
     """Draft every paper on 2026-11-``day`` at 09:00 UTC: industry → action."""
     now = datetime(2026, 11, day, 9, 0, tzinfo=UTC)
     config = room.config
     outcomes = draft_papers(
         room.engine, room.papers, config.name, config.industries, config.papers, now=now, **options
-    )  # type: ignore[arg-type]
+    )
     return {o.industry: o.action for o in outcomes}
 
 

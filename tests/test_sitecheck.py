@@ -96,7 +96,7 @@ def test_every_page_gets_a_policy_that_allows_its_own_inline_scripts_and_externa
         outside='<div role="dialog"><input aria-label="Search"></div>',
     )
     harden_page(doc, "cluster.example")
-    meta = doc.find("head")[0]  # type: ignore[index]
+    meta = doc.find("head")[0]
     assert meta.get("http-equiv") == "Content-Security-Policy"
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     policy = meta.get("content")
