@@ -78,6 +78,9 @@ def test_a_citation_links_the_best_url_known_and_dates_the_document(engine: sa.E
         docs, items = ingest_store.documents, ingest_store.items
         conn.execute(docs.update().where(docs.c.item_id.in_([r2, e0])).values(url=None, published_at=None))
         conn.execute(
+            items.update().where(items.c.id == r2).values(link="https://textile-times.example/r2?from=rss")
+        )
+        conn.execute(
             items.update().where(items.c.id == e0).values(canonical_url=None, link="https://e0.example/")
         )
         found = store.citations(conn, [r1, r2, e0, patent, r1, 99_999])

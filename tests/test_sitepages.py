@@ -50,6 +50,7 @@ def _html(page: str) -> lxml.html.HtmlElement:
 
 
 def test_only_published_papers_are_on_the_site_and_a_preview_adds_the_others(room: Newsroom) -> None:
+    change_status(room.engine, room.papers, "logistics", None, "approve", "Ann", AT)  # not yet published
     pages, papers = _compose(room)
     assert [(p.row.industry, p.row.status) for p in papers] == [("textile", "published")]
     textile = room.papers / "textile" / "2026-Q4.md"
@@ -67,7 +68,7 @@ def test_only_published_papers_are_on_the_site_and_a_preview_adds_the_others(roo
     assert [(p.row.industry, p.row.status) for p in shown] == [
         ("textile", "published"),
         ("medtech", "draft"),
-        ("logistics", "draft"),
+        ("logistics", "approved"),
     ]
     assert "papers/logistics/2026-Q4.md" in preview and "trends/logistics-0001.md" in preview
 
@@ -135,6 +136,10 @@ def test_a_trend_page_tells_the_trend_its_history_papers_stories_and_sources(roo
         "Textile Times",
     ]
     assert pages["trends/textile-0001.svg"].startswith("<svg")
+    previewed = _compose(room, preview=True)[0]["trends/textile-0001.md"]  # all three papers on the site
+    assert previewed.split("## In the papers\n\n", 1)[1].startswith(
+        "- [Textile: trends 2026-Q4](../papers/textile/2026-Q4.md)\n\n## Stories"
+    )  # the papers that show the trend, not every paper
 
 
 def test_the_sources_page_tells_how_each_sources_last_fetch_went(room: Newsroom) -> None:

@@ -140,13 +140,13 @@ def test_scores_of_the_given_documents_and_industries_are_replaced_and_explain_a
 def test_industry_documents_are_the_assigned_grouped_ones_of_the_window(
     engine: sa.Engine, news: dict[str, int]
 ) -> None:
-    r0, r5, patent, e1 = news["r0"], news["r5"], news["EP4100001A1"], news["e1"]
+    r0, r5, patent, e4 = news["r0"], news["r5"], news["EP4100001A1"], news["e4"]
     with engine.begin() as conn:
         store.save_assignments(
             conn,
-            [_assignment(i, "textile", 0.6) for i in (r0, r5, patent)] + [_assignment(e1, "textile", 0.2)],
+            [_assignment(i, "textile", 0.6) for i in (r0, r5, patent)] + [_assignment(e4, "textile", 0.2)],
         )
-        members = {r0: 1, r5: 1, patent: 2, e1: 3}
+        members = {r0: 1, r5: 1, patent: 2, e4: 3}  # r0: too old; e4: scored, not assigned
         states = {s: StoryState(s, np.ones(2), 1, AT, AT) for s in (1, 2, 3)}
         store.save_stories(conn, "m", states, members)
         found = store.industry_documents(conn, "textile", datetime(2026, 8, 23, tzinfo=UTC))
