@@ -419,9 +419,9 @@ class Newsroom:
         from summarize.analyze import run_analysis  # scipy and the summarizer: only where used
 
         add_news(self.engine, as_of)
-        specs = {s.name: s.industries for s in NEWSROOM_SOURCES}
+        served = {s.name: s.industries for s in NEWSROOM_SOURCES}  # the industries each source serves
         settings = replace(self.config.analysis, as_of=as_of)
-        return run_analysis(self.engine, self.embedder, self.config.industries, specs, settings)
+        return run_analysis(self.engine, self.embedder, self.config.industries, served, settings)
 
 
 @pytest.fixture(scope="session")
