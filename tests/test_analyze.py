@@ -14,32 +14,16 @@ import sqlalchemy as sa
 
 from ingest import store as ingest_store
 from ingest.records import Document, Item
-from ingest.runner import run_ingest
 from summarize import store
 from summarize.analyze import AnalysisSettings, run_analysis
 from summarize.embed import TransformersEmbedder, default_model_path
-from trendpapers.config import Config, load_config
-from trendpapers.demo import serve_demo, write_demo_workspace
+from tests.conftest import hints, ingest_demo
+
+# The whole demo through the real ingest and the real model: the full suite's (`make test`).
+pytestmark = pytest.mark.slow
 
 AS_OF = date(2026, 11, 20)  # the demo feeds end in November 2026
 SETTINGS = AnalysisSettings(as_of=AS_OF)
-
-
-@pytest.fixture(scope="module")
-def embedder() -> TransformersEmbedder:
-    return TransformersEmbedder(SETTINGS.embed)
-
-
-def _ingest_demo(engine: sa.Engine, directory: Path) -> Config:
-    with serve_demo() as base:
-        config = load_config(write_demo_workspace(directory, base))
-        report = run_ingest(engine, config.sources, config.fetch, config.ingest)
-    assert not report.errors
-    return config
-
-
-def _hints(config: Config) -> dict[str, tuple[str, ...]]:
-    return {s.name: s.industries for s in config.sources}
 
 
 def _members(engine: sa.Engine) -> dict[int, int]:
@@ -53,8 +37,8 @@ def _titles(engine: sa.Engine) -> dict[int, str]:
 
 
 def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder, tmp_path: Path) -> None:
-    config = _ingest_demo(engine, tmp_path / "demo")
-    report = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    config, _ = ingest_demo(tmp_path / "demo", engine)
+    report = run_analysis(engine, embedder, config.industries, hints(config), SETTINGS)
 
     titles = _titles(engine)
     members = _members(engine)
@@ -90,7 +74,7 @@ def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder,
                 _check_summary(conn, f"story:{trend.industry}:{story_id}", story_docs)
 
     # A second run with nothing new: no model call, nothing rewritten, the same trends.
-    again = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    again = run_analysis(engine, embedder, config.industries, hints(config), SETTINGS)
     assert (again.documents, again.model_calls, again.summaries) == (0, 0, 0)
     with engine.connect() as conn:
         assert store.load_trends(conn) == trends
@@ -116,8 +100,8 @@ def _check_summary(conn: sa.Connection, subject: str, allowed: set[int]) -> None
 def test_new_documents_never_move_old_ones(
     engine: sa.Engine, embedder: TransformersEmbedder, tmp_path: Path
 ) -> None:
-    config = _ingest_demo(engine, tmp_path / "demo")
-    run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    config, _ = ingest_demo(tmp_path / "demo", engine)
+    run_analysis(engine, embedder, config.industries, hints(config), SETTINGS)
     before = _members(engine)
     with engine.connect() as conn:
         trends_before = {t.trend_id: set(t.story_ids) for t in store.load_trends(conn)}
@@ -150,7 +134,7 @@ def test_new_documents_never_move_old_ones(
             minhash=None,
             now=now,
         )
-    report = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    report = run_analysis(engine, embedder, config.industries, hints(config), SETTINGS)
     assert report.documents == 1 and report.embedded == 1
     titles = _titles(engine)
     original = next(
@@ -195,7 +179,7 @@ def test_new_documents_never_move_old_ones(
             duplicate_of=root,
         )
         ingest_store.save_document(conn, doc, minhash=None, now=later)
-    report = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    report = run_analysis(engine, embedder, config.industries, hints(config), SETTINGS)
     assert report.documents == 1 and report.embedded == 0  # the copy borrows its original's vector
     after = _members(engine)
     assert after[copy_id] == before[original]
@@ -214,13 +198,13 @@ def test_new_documents_never_move_old_ones(
 def test_changing_an_industry_profile_rescores_without_embedding_documents(
     engine: sa.Engine, embedder: TransformersEmbedder, tmp_path: Path
 ) -> None:
-    config = _ingest_demo(engine, tmp_path / "demo")
-    run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    config, _ = ingest_demo(tmp_path / "demo", engine)
+    run_analysis(engine, embedder, config.industries, hints(config), SETTINGS)
     calls = embedder.calls
     industries = tuple(
         replace(i, keywords=(*i.keywords, "party")) if i.slug == "logistics" else i for i in config.industries
     )
-    report = run_analysis(engine, embedder, industries, _hints(config), SETTINGS)
+    report = run_analysis(engine, embedder, industries, hints(config), SETTINGS)
     # No document embedded: one call for the changed profile, one for the phrases that name the
     # logistics trends, whose documents changed with the new keyword.
     assert report.embedded == 0 and embedder.calls == calls + 2
@@ -237,15 +221,15 @@ def test_changing_an_industry_profile_rescores_without_embedding_documents(
 
 
 def test_a_new_model_reembeds_instead_of_dropping_history(engine: sa.Engine, tmp_path: Path) -> None:
-    config = _ingest_demo(engine, tmp_path / "demo")
+    config, _ = ingest_demo(tmp_path / "demo", engine)
     first = TransformersEmbedder(SETTINGS.embed)
-    run_analysis(engine, first, config.industries, _hints(config), SETTINGS)
+    run_analysis(engine, first, config.industries, hints(config), SETTINGS)
     with engine.connect() as conn:
         before = {t.trend_id: t.current + t.previous for t in store.load_trends(conn)}
     # The same weights under another id (a local folder): to the store, a different model.
     other = replace(SETTINGS, embed=replace(SETTINGS.embed, model=str(default_model_path())))
     second = TransformersEmbedder(other.embed)
-    report = run_analysis(engine, second, config.industries, _hints(config), other)
+    report = run_analysis(engine, second, config.industries, hints(config), other)
     assert report.documents == 0 and second.calls > 0  # nothing new to group, old documents re-embedded
     with engine.connect() as conn:
         after = {t.trend_id: t.current + t.previous for t in store.load_trends(conn)}

@@ -11,14 +11,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import LocalServer
-from tests.test_ingest import TOPICS, rss, serve_articles
+from tests.conftest import TOPICS, LocalServer, rss, serve_articles
+from tests.conftest import run_cli as run
 from trendpapers.cli import cli
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.output
 
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
@@ -155,6 +150,7 @@ def test_a_wrong_industry_is_the_same_usage_error_everywhere(workspace: Path, co
     assert code == 2 and "unknown industry 'nope' (configured: textile, medtech, logistics)" in out
 
 
+@pytest.mark.slow  # the whole pipeline on the demo, real model
 def test_demo(tmp_path: Path) -> None:
     code, out = run("demo", "--dir", str(tmp_path / "demo"))
     assert code == 0

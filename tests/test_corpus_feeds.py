@@ -22,7 +22,7 @@ from ingest.runner import IngestReport, run_ingest
 from tests.conftest import LocalServer, local_policy, local_settings
 from trendpapers.db import open_store
 
-pytestmark = pytest.mark.corpus
+pytestmark = [pytest.mark.corpus, pytest.mark.slow]  # every feed of the corpora
 
 # The files that must fail, and why. Everything else must be ingested.
 EXPECTED_FAILURES = {

@@ -15,8 +15,9 @@ import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from tests.conftest import LocalServer, make_workspace, respond
-from tests.test_ingest import page, rss
+import pytest
+
+from tests.conftest import LocalServer, make_workspace, page, respond, rss
 
 KILLS = 20
 FEEDS, ENTRIES = 6, 8
@@ -112,6 +113,7 @@ def _stopped_midway(workspace: Path) -> bool:
     return stored > 0 and not (workspace / "build" / "site" / "index.html").exists()
 
 
+@pytest.mark.slow  # twenty rounds of whole runs, killed and resumed
 def test_killed_runs_end_in_the_same_store_as_an_uninterrupted_one(
     tmp_path: Path, server: LocalServer
 ) -> None:

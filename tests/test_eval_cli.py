@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from trendpapers.cli import cli
+from tests.conftest import run_cli
 
 DATA = Path(__file__).parent / "data" / "analysis"
 
 
 def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["-c", "/nonexistent/trendpapers.toml", *args], catch_exceptions=False)
-    return result.exit_code, result.output
+    return run_cli("-c", "/nonexistent/trendpapers.toml", *args)
 
 
 def _lines(path: Path) -> list[dict]:

@@ -78,6 +78,7 @@ def aeb_score(predictions: dict[str, str], gold: dict[str, str]) -> tuple[float,
 
 
 @pytest.mark.corpus
+@pytest.mark.slow  # every page of the corpus
 def test_extraction_quality_gate_on_aeb(corpora: Path) -> None:
     root = corpora / "articles" / "aeb"
     gold = {k: v["articleBody"] for k, v in json.loads((root / "ground-truth.json").read_text()).items()}

@@ -15,44 +15,19 @@ import sqlalchemy as sa
 from ingest import store
 from ingest.records import SourceSpec
 from ingest.runner import IngestReport, run_ingest
-from tests.conftest import LocalServer, endless, local_policy, local_settings, respond, trickle
+from tests.conftest import (
+    TOPICS,
+    LocalServer,
+    endless,
+    local_policy,
+    local_settings,
+    page,
+    respond,
+    rss,
+    serve_articles,
+    trickle,
+)
 from tests.test_feeds import BILLION_LAUGHS, XXE, quadratic_blowup
-
-TOPICS = {
-    "loom": "A weaving mill in Valmark doubled the output of its sensor fabric line after installing four new "
-    "jacquard looms; the fabrics monitor heat stress in firefighter jackets and go to three buyers.",
-    "port": "The port of Hallsund started a digital twin that simulates berth planning, crane moves and truck "
-    "arrivals; terminal operators expect shorter waiting times for container ships this winter.",
-    "implant": "A medical technology startup received CE marking for a bioresorbable bone screw made of magnesium "
-    "alloy; surgeons in two university hospitals will use it for ankle fractures from January.",
-}
-
-
-def page(title: str, body: str) -> bytes:
-    paragraphs = "".join(
-        f"<p>{body} Paragraph {n} adds detail number {n * 7} about {title.lower()}.</p>" for n in range(4)
-    )
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><title>{title}</title></head><body>'
-        f'<nav><a href="/">Home</a> <a href="/about">About us</a></nav>'
-        f"<article><h1>{title}</h1>{paragraphs}</article>"
-        f"<footer>Copyright 2026 Example Media. Imprint. Privacy.</footer></body></html>"
-    ).encode()
-
-
-def rss(base: str, entries: list[tuple[str, str]], title: str = "Test feed", extra: str = "") -> bytes:
-    """An RSS feed of (slug, title) entries linking to ``base``/a/slug, plus ``extra`` raw items."""
-    items = "".join(
-        f'<item><title>{t}</title><link>{base}/a/{slug}</link><guid isPermaLink="false">{slug}</guid>'
-        f"<pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate><description>Summary of {t}.</description></item>"
-        for slug, t in entries
-    )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>{items}{extra}</channel></rss>'.encode()
-
-
-def serve_articles(server: LocalServer) -> None:
-    for slug, body in TOPICS.items():
-        server.static(f"/a/{slug}", page(slug.title() + " news", body), "text/html; charset=utf-8")
 
 
 def ingest(engine: sa.Engine, sources: list[SourceSpec], **settings: object) -> IngestReport:

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import LocalServer, make_workspace, trickle
 from trendpapers.cli import EXIT_LOCKED
 
@@ -22,6 +24,7 @@ def trendpapers(config: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow  # three CLI processes, one of them killed
 def test_second_writer_exits_at_once_and_a_killed_holder_frees_the_lock(
     tmp_path: Path, server: LocalServer
 ) -> None:

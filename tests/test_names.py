@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from summarize.embed import TransformersEmbedder
 from summarize.names import NameSettings, NamingInput, candidates, name_trends, text_of
@@ -36,11 +35,6 @@ ROBOTS = [
         "Valmark Foods installs mobile robots for order picking in its frozen-goods warehouse.",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def embedder() -> TransformersEmbedder:
-    return TransformersEmbedder()
 
 
 def _input(trend_id: str, docs: list[tuple[str, str]], embedder: TransformersEmbedder) -> NamingInput:

@@ -31,6 +31,9 @@ from trendpapers.demo import DATA, serve_demo, serve_folder, write_demo_workspac
 from trendpapers.pipeline import STAGES
 from trendpapers.workspace import init_workspace
 
+# Real saved feeds and the demo through the real pipeline and model: the full suite's.
+pytestmark = pytest.mark.slow
+
 AS_OF = date(2026, 11, 20)
 FEEDS = {  # file → the industry its source serves
     "guardian.rss": "public",

@@ -25,17 +25,20 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from ingest.runner import run_ingest
 from papers import draft_papers, proposal_path
 from papers.frontmatter import split
 from papers.store import get_paper
 from summarize import store as analysis
 from summarize.analyze import run_analysis
-from summarize.embed import EmbedSettings, TransformersEmbedder
+from summarize.embed import TransformersEmbedder
+from tests.conftest import hints, ingest_demo
 from trendpapers.cli import cli
 from trendpapers.config import Config, load_config
 from trendpapers.db import open_store
-from trendpapers.demo import DATA, serve_demo, write_demo_workspace
+from trendpapers.demo import DATA
+
+# The demo through the real ingest and the real model, and rounds of killed writes: the full suite's.
+pytestmark = pytest.mark.slow
 
 EARLY, LATE = date(2026, 10, 2), date(2026, 11, 20)  # both in edition 2026-Q4
 # The smart-textiles trend that the late demo data brings in, by its most central report.
@@ -50,23 +53,8 @@ SECTIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def embedder() -> TransformersEmbedder:
-    return TransformersEmbedder(EmbedSettings())
-
-
-def _ingest_demo(directory: Path, engine: sa.Engine | None = None) -> tuple[Config, sa.Engine]:
-    """A demo workspace filled by the real ingest, into ``engine`` or else the workspace's SQLite file."""
-    with serve_demo() as base:
-        config = load_config(write_demo_workspace(directory, base))
-        engine = engine or open_store(config.storage_url)
-        assert not run_ingest(engine, config.sources, config.fetch, config.ingest).errors
-    return config, engine
-
-
 def _analyze(engine: sa.Engine, config: Config, embedder: TransformersEmbedder, as_of: date) -> None:
-    hints = {s.name: s.industries for s in config.sources}
-    run_analysis(engine, embedder, config.industries, hints, replace(config.analysis, as_of=as_of))
+    run_analysis(engine, embedder, config.industries, hints(config), replace(config.analysis, as_of=as_of))
 
 
 def _draft(engine: sa.Engine, config: Config, day: int = 1) -> dict[str, str]:
@@ -79,7 +67,7 @@ def _draft(engine: sa.Engine, config: Config, day: int = 1) -> dict[str, str]:
 def early_workspace(tmp_path_factory: pytest.TempPathFactory, embedder: TransformersEmbedder) -> Path:
     """A demo workspace (SQLite) after ingest and an analysis as of EARLY; each test copies it."""
     directory = tmp_path_factory.mktemp("papers") / "demo"
-    config, engine = _ingest_demo(directory)
+    config, engine = ingest_demo(directory)
     _analyze(engine, config, embedder, EARLY)
     engine.dispose()
     return directory
@@ -135,7 +123,7 @@ def _check_structure(path: Path, industry: str) -> lxml.html.HtmlElement:
 def test_drafts_keep_every_edit_when_new_data_arrives(
     engine: sa.Engine, embedder: TransformersEmbedder, tmp_path: Path
 ) -> None:
-    config, _ = _ingest_demo(tmp_path / "demo", engine)
+    config, _ = ingest_demo(tmp_path / "demo", engine)
     _analyze(engine, config, embedder, EARLY)
     assert _draft(engine, config) == dict.fromkeys(("textile", "medtech", "logistics"), "created")
     textile = config.papers_dir / "textile" / "2026-Q4.md"

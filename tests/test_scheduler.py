@@ -29,6 +29,7 @@ def job(marks: str, name: str) -> int:
     return 0
 
 
+@pytest.mark.slow  # jobs in child processes, every second, until each was seen
 def test_failing_job_runs_again_others_keep_time_hung_job_is_stopped(tmp_path: Path) -> None:
     marks = tmp_path / "marks"
     outcomes: list[Outcome] = []
@@ -80,6 +81,7 @@ def test_every_stage_can_be_scheduled() -> None:
     assert set(KNOWN_JOBS) == {"run", *STAGES}
 
 
+@pytest.mark.slow  # the schedule command in its own process, for some seconds
 def test_schedule_command_reports_next_times_and_stops_on_sigterm(
     tmp_path: Path, server: LocalServer
 ) -> None:
@@ -122,6 +124,7 @@ def orphan_maker(marks: str, name: str) -> int:
     return 0
 
 
+@pytest.mark.slow  # a job and its worker in child processes, stopped by the timeout
 def test_a_stopped_job_takes_its_own_processes_with_it(tmp_path: Path) -> None:
     marks = tmp_path / "worker.pid"
     outcomes: list[Outcome] = []

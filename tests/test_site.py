@@ -20,6 +20,10 @@ from click.testing import CliRunner, Result
 
 from trendpapers.cli import cli
 
+# The demo through the real pipeline, then MkDocs builds: the full suite's (the pages and checks
+# themselves: test_sitepages, test_sitecheck).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:

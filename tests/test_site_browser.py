@@ -31,6 +31,9 @@ from trendpapers.config import load_config
 from trendpapers.db import open_store
 from trendpapers.demo import serve_demo, serve_folder, write_demo_workspace
 
+# Headless Chromium over the site the real pipeline built: the full suite's.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(os.environ.get("TRENDPAPERS_AXE_JS", ROOT / "build" / "axe-core" / "axe.min.js"))

@@ -1,0 +1,207 @@
+"""The site's Markdown pages (``papers.sitepages.compose``), generated from the newsroom's store and
+papers: what reaches the site, the home, industry, trend, archive, sources and tags pages, and feed
+text that stays text. Building them into HTML (MkDocs) is the slow ``test_site``'s subject."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import lxml.html
+import markdown
+import pytest
+
+from ingest import store as ingest_store
+from ingest.errors import SiteError
+from papers import change_status, draft_papers
+from papers.frontmatter import split
+from papers.sitepages import SitePaper, compose
+from summarize import store as analysis
+from tests.conftest import NEWSROOM_SOURCES, Newsroom
+
+AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+EXTENSIONS = ["footnotes", "tables", "toc", "attr_list", "md_in_html"]
+
+
+@pytest.fixture
+def room(newsroom: Newsroom) -> Newsroom:
+    """Every paper of 2026-Q4 drafted; textile's approved and published."""
+    config = newsroom.config
+    draft_papers(newsroom.engine, newsroom.papers, config.name, config.industries, config.papers, now=AT)
+    for action in ("approve", "publish"):
+        change_status(newsroom.engine, newsroom.papers, "textile", None, action, "Ann", AT)
+    return newsroom
+
+
+def _compose(
+    room: Newsroom, preview: bool = False, force: bool = False, hand_written: Path | None = None
+) -> tuple[dict[str, str], list[SitePaper]]:
+    config = room.config
+    with room.engine.connect() as conn:
+        pages, papers = compose(
+            conn, room.papers, hand_written, config.industries, config.name, preview, force
+        )
+    return {path: data.decode("utf-8") for path, data in pages.items()}, papers
+
+
+def _html(page: str) -> lxml.html.HtmlElement:
+    body = split(page, "page")[1] if page.startswith("---\n") else page
+    return lxml.html.fromstring(f"<div>{markdown.markdown(body, extensions=EXTENSIONS)}</div>")
+
+
+def test_only_published_papers_are_on_the_site_and_a_preview_adds_the_others(room: Newsroom) -> None:
+    change_status(room.engine, room.papers, "logistics", None, "approve", "Ann", AT)  # not yet published
+    pages, papers = _compose(room)
+    assert [(p.row.industry, p.row.status) for p in papers] == [("textile", "published")]
+    textile = room.papers / "textile" / "2026-Q4.md"
+    assert pages["papers/textile/2026-Q4.md"] == textile.read_text(encoding="utf-8")  # as the editors left it
+    assert {p for p in pages if p.startswith("papers/")} == {
+        "papers/textile/2026-Q4.md",
+        "papers/textile/charts/2026-Q4/textile-0001.svg",
+        "papers/textile/charts/2026-Q4/textile-0002.svg",
+        "papers/textile/index.md",
+    }
+    assert (papers[0].title, papers[0].tags) == ("Textile: trends 2026-Q4", ("Textile", "2026-Q4"))
+    assert not any("logistics" in p for p in pages)  # its trend pages neither
+
+    preview, shown = _compose(room, preview=True)
+    assert [(p.row.industry, p.row.status) for p in shown] == [
+        ("textile", "published"),
+        ("medtech", "draft"),
+        ("logistics", "approved"),
+    ]
+    assert "papers/logistics/2026-Q4.md" in preview and "trends/logistics-0001.md" in preview
+
+
+def test_a_published_paper_that_cannot_be_read_stops_the_site_unless_previewed_or_forced(
+    room: Newsroom,
+) -> None:
+    path = room.papers / "textile" / "2026-Q4.md"
+    path.unlink()
+    with pytest.raises(
+        SiteError, match=r"textile 2026-Q4 is published but the file is missing; restore .*withdraw"
+    ):
+        _compose(room)
+    assert _compose(room, preview=True)[1][0].row.industry == "medtech"  # left out of the preview
+    assert _compose(room, force=True)[1] == []
+    path.write_text("no front matter\n", encoding="utf-8")
+    with pytest.raises(SiteError, match=r"is published but .*: no front matter"):
+        _compose(room)
+
+
+def test_the_home_page_lists_the_latest_papers_and_the_fastest_rising_trends(room: Newsroom) -> None:
+    pages, _ = _compose(room)
+    home = pages["index.md"]
+    assert home.startswith("# Test Cluster\n\n## Latest papers\n\n")
+    assert "- [Textile: trends 2026-Q4](papers/textile/2026-Q4.md) (2026-Q4, Textile)\n" in home
+    rising = [a.get("href") for a in _html(home).xpath("//h2[.='Fastest-rising trends']/following::ul[1]//a")]
+    assert rising == ["trends/textile-0001.md", "trends/textile-0002.md"]
+    assert "1 → 3 documents (rising)" in home
+    for link in ("trends/index.md", "archive.md", "sources.md", "feed.xml"):
+        assert f"]({link})" in home
+    industry = pages["papers/textile/index.md"]
+    assert "| 2026-Q4 | [Textile: trends 2026-Q4](2026-Q4.md) | published |" in industry
+    assert "[Feed of new papers in this industry](feed.xml)" in industry
+    assert "## 2026-Q4\n\n- [Textile: trends 2026-Q4](papers/textile/2026-Q4.md)" in pages["archive.md"]
+    tags = pages["tags.md"]
+    assert "## 2026-Q4\n\n- [Textile" in tags and "## Textile\n\n- [Textile" in tags
+    trends = pages["trends/index.md"]
+    assert "## Textile" in trends and "(textile-0001.md) (rising, 3 documents)" in trends
+
+
+def test_a_trend_page_tells_the_trend_its_history_papers_stories_and_sources(room: Newsroom) -> None:
+    pages, _ = _compose(room)
+    with room.engine.connect() as conn:
+        trend = next(t for t in analysis.load_trends(conn, "textile") if t.trend_id == "textile-0001")
+        summary = analysis.load_summary(conn, "trend:textile-0001")
+    assert summary is not None
+    page = pages["trends/textile-0001.md"]
+    meta, body = split(page, "trend page")
+    assert meta == {"title": trend.name, "tags": ["textile"]}
+    assert body.startswith(
+        f"\n# {trend.name}\n\n*Rising*: 3 documents in the window 2026-07-05 to 2026-10-02"
+    )
+    assert f"Most central report: *{trend.title}*." in body
+    html = _html(page)
+    notes = {li.get("id"): li.text_content() for li in html.xpath("//div[@class='footnote']//li")}
+    for sentence in summary[1].sentences:  # each summary sentence, cited, its source defined
+        assert f"{sentence.text}[^doc-{sentence.source_id}]" in body
+        assert f"fn:doc-{sentence.source_id}" in notes
+    assert "| 2026-10-02 | 3 | 1 | rising |" in body  # the history: one row per analysis
+    assert "## In the papers\n\n- [Textile: trends 2026-Q4](../papers/textile/2026-Q4.md)" in body
+    stories = html.xpath("//h2[.='Stories']/following::ol[1]/li")
+    assert len(stories) == len(trend.story_ids)
+    assert sorted(li.text_content() for li in html.xpath("//h2[.='Sources']/following::ul[1]/li")) == [
+        "Fibre Weekly",
+        "Textile Times",
+    ]
+    assert pages["trends/textile-0001.svg"].startswith("<svg")
+    previewed = _compose(room, preview=True)[0]["trends/textile-0001.md"]  # all three papers on the site
+    assert previewed.split("## In the papers\n\n", 1)[1].startswith(
+        "- [Textile: trends 2026-Q4](../papers/textile/2026-Q4.md)\n\n## Stories"
+    )  # the papers that show the trend, not every paper
+
+
+def test_the_sources_page_tells_how_each_sources_last_fetch_went(room: Newsroom) -> None:
+    with room.engine.begin() as conn:
+        ids = {s.name: s.id for s in ingest_store.source_states(conn)}
+        ingest_store.record_fetch_success(
+            conn, ids["Fibre Weekly"], status=200, etag=None, last_modified=None, warning=None, now=AT
+        )
+        ingest_store.record_fetch_failure(
+            conn, ids["Freight Journal"], error="HTTP 500", status=500, now=AT, retry_in=None, pause_after=5
+        )
+        ingest_store.record_fetch_failure(
+            conn, ids["Regional Digest"], error="timeout", status=None, now=AT, retry_in=None, pause_after=1
+        )
+        ingest_store.sync_sources(conn, [s for s in NEWSROOM_SOURCES if s.name != "Patent Watch"])
+    page = _compose(room)[0]["sources.md"]
+    assert "| [Fibre Weekly](https://fibre-weekly.example/feed.xml) | news | ok | 2026-11-02 | 4 |" in page
+    assert "| [Freight Journal](https://freight-journal.example/feed) | news | failing | never | 3 |" in page
+    assert "| [Regional Digest](https://digest.example/atom.xml) | news | paused | never | 2 |" in page
+    assert "| [Patent Watch](https://patents.example/textile.atom) | patent | inactive | never | 0 |" in page
+    assert "| [Textile Times](https://textile-times.example/rss) | news | ok | never | 4 |" in page
+
+
+def test_text_from_feeds_and_editors_stays_text_on_the_generated_pages(room: Newsroom) -> None:
+    hostile = '<script>alert("x")</script> [click](javascript:alert(1)) **Watch**'
+    with room.engine.begin() as conn:
+        conn.execute(
+            ingest_store.sources.update()
+            .where(ingest_store.sources.c.name == "Fibre Weekly")
+            .values(name=hostile, url="javascript:alert(2)")
+        )
+        docs = ingest_store.documents
+        first = analysis.load_trends(conn, "textile")[0]
+        conn.execute(docs.update().where(docs.c.item_id == first.doc_ids[0]).values(title=hostile))
+        analysis.rename_trend(conn, first.trend_id, "<img src=x onerror=alert(3)> Fibres", "Ann", AT)
+    pages, _ = _compose(room)
+    for name in ("index.md", "sources.md", "trends/index.md", f"trends/{first.trend_id}.md"):
+        html = _html(pages[name])
+        assert not html.xpath("//script | //img[@onerror] | //a[starts-with(@href, 'javascript:')]"), name
+    assert (
+        '<script>alert("x")</script> [click](javascript:alert(1)) **Watch**'
+        in _html(pages["sources.md"]).text_content()
+    )
+    assert "<img src=x onerror=alert(3)> Fibres" in _html(pages["trends/index.md"]).text_content()
+
+
+def test_hand_written_pages_are_on_the_site_and_their_index_opens_the_home_page(
+    room: Newsroom, tmp_path: Path
+) -> None:
+    own = tmp_path / "docs"
+    (own / "img").mkdir(parents=True)
+    (own / "index.md").write_text(
+        "# Welcome to the cluster\n\nOur members' view of the market.\n", encoding="utf-8"
+    )
+    (own / "about.md").write_text("# About us\n", encoding="utf-8")
+    (own / "img" / "logo.png").write_bytes(b"\x89PNG\r\n")
+    config = room.config
+    with room.engine.connect() as conn:
+        pages, _ = compose(conn, room.papers, own, config.industries, config.name, False)
+    assert pages["about.md"] == b"# About us\n" and pages["img/logo.png"] == b"\x89PNG\r\n"
+    assert (
+        pages["index.md"]
+        .decode()
+        .startswith("# Welcome to the cluster\n\nOur members' view of the market.\n\n## Latest papers")
+    )
