@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ingest.errors import ConfigError
-from trendpapers.config import load_config, parse_config
+from trendpapers.config import CONFIG_NAME, SETTINGS, load_config, parse_config
+from trendpapers.schema import At, Problems, read_table
 from trendpapers.workspace import init_workspace
 
 VALID = """
@@ -323,3 +328,92 @@ def test_what_is_allowed_but_probably_not_meant_is_a_warning(tmp_path: Path) -> 
     assert "192.168.10.0/24" not in warnings
     assert "industries[0].keywords: none given" in warnings
     assert "sources: none configured" in warnings
+
+
+def _value_and_comment(text: str) -> tuple[Any, str]:
+    """The TOML value at the start of ``text`` and the comment after it (a '#' may be in a string)."""
+    for cut in [i for i, char in enumerate(text) if char == "#"] + [len(text)]:
+        try:
+            value = tomllib.loads(f"v = {text[:cut]}")["v"]
+        except tomllib.TOMLDecodeError:
+            continue
+        return value, text[cut + 1 :].strip()
+    raise ValueError(f"no TOML value in {text!r}")
+
+
+@dataclass(frozen=True)
+class Documented:
+    key: str  # "fetch.deadline"; "sources.url" in any [[sources]] table
+    value: Any
+    commented: bool  # shown as an example to uncomment
+    comments: str  # the line's own comment and the comment lines just above it
+
+
+def documented(text: str) -> list[Documented]:
+    """Every setting the template shows, commented out or not, in order."""
+    section = ""
+    above: list[str] = []  # comment lines since the last setting, header or blank line
+    found: list[Documented] = []
+    for line in text.splitlines():
+        header = re.match(r"^(?:#\s*)?\[\[?([a-z_.]+)\]\]?\s*$", line)
+        setting = re.match(r"^(#\s*)?([a-z_]+)\s*=\s*(.*)$", line)
+        if header:
+            section, above = header.group(1), []
+        elif setting:
+            value, comment = _value_and_comment(setting.group(3))
+            key = f"{section}.{setting.group(2)}"
+            found.append(Documented(key, value, bool(setting.group(1)), " ".join([*above, comment])))
+            above = []
+        elif line.startswith("#"):
+            above.append(line.lstrip("#").strip())
+        else:
+            above = []
+    return found
+
+
+# What the template writes instead of a setting's default, for the cluster to replace.
+EXAMPLES = {
+    "workspace.name": "`init` writes the cluster's name",
+    "fetch.user_agent": "the contact must be the cluster's, not the project's",
+}
+FREE_FORM = ("schedule.jobs.",)  # job name = when: checked by loading the template
+
+
+def test_the_template_shows_every_setting_with_its_default_and_help(tmp_path: Path) -> None:
+    """The template and the schema cannot drift: the same keys, defaults and explanations."""
+    init_workspace(tmp_path, "Test Cluster")
+    (tmp_path / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    shown = [d for d in documented((tmp_path / CONFIG_NAME).read_text()) if not d.key.startswith(FREE_FORM)]
+    settings = {s.key: s for s in SETTINGS}
+    assert sorted({d.key for d in shown} - set(settings)) == []  # shown, but the loader would refuse it
+    assert sorted(set(settings) - {d.key for d in shown}) == []  # settable, but not shown
+    for d in shown:
+        setting, problems = settings[d.key], Problems()
+        read = read_table(problems, {setting.name: d.value}, setting.section, [setting], tmp_path)
+        assert problems.items == [], d  # every value shown is valid, examples included
+        if setting.section in ("industries", "sources") or d.key in EXAMPLES:
+            continue  # examples, not defaults
+        if d.commented and setting.default is None:
+            continue  # an optional setting, with an example of a value
+        # The value the loader takes when the key is left out (made absolute where it is a path).
+        default = read_table(problems, {}, setting.section, [setting], tmp_path)
+        assert read[setting.target] == default.get(setting.target, setting.default), d
+    for key, setting in settings.items():
+        first = next(d for d in shown if d.key == key)
+        assert " ".join(setting.help.lower().split()) in " ".join(first.comments.lower().split()), (
+            f"{key}: the template should say {setting.help!r} beside or above it, not {first.comments!r}"
+        )
+
+
+def test_the_schema_is_sound(tmp_path: Path) -> None:
+    """Each setting fills a field of its own, and its default passes its own limits."""
+    assert len({s.key for s in SETTINGS}) == len(SETTINGS)
+    assert len({s.target for s in SETTINGS}) == len(SETTINGS)
+    for setting in SETTINGS:
+        assert setting.type in (str, int, float, bool, list, date), setting.key  # TOML types
+        if setting.default is None or setting.required:
+            continue
+        default = list(setting.default) if isinstance(setting.default, tuple) else setting.default
+        problems = Problems()
+        setting.read(default, At(problems, setting.key, tmp_path))
+        assert problems.items == [], setting.key
