@@ -81,13 +81,13 @@ def _real_feeds_workspace(root: Path, feeds: Path) -> Iterator[Drafted]:
     with serve_folder(feeds) as base:
         init_workspace(root, "Real Feeds Cluster")
         path = root / "trendpapers.toml"
-        text = path.read_text(encoding="utf-8")
-        text = text.replace("allow_networks = []", 'allow_networks = ["127.0.0.1/32"]')
-        text = text.replace("host_gap = 1.0 ", "host_gap = 0.0 ")
-        text = text.replace("fetch_articles = true ", "fetch_articles = false ")
-        text = text.replace("# as_of = 2026-11-20 ", f"as_of = {AS_OF} ")
-        start, end = text.index("# Target industries."), text.index("# Sources:")
-        text = text[:start] + INDUSTRIES + "\n" + text[end:]
+        # The workspace's own file, written whole: the defaults for everything not named here.
+        text = (
+            '[workspace]\nname = "Real Feeds Cluster"\n\n'
+            '[fetch]\nallow_networks = ["127.0.0.1/32"]\nhost_gap = 0.0\n\n'
+            "[ingest]\nfetch_articles = false\n\n"
+            f"[analysis]\nas_of = {AS_OF}\n" + INDUSTRIES
+        )
         text += "".join(
             f'\n[[sources]]\nname = "{name}"\nurl = "{base}/{name}"\nkind = "news"\nindustries = ["{slug}"]\n'
             for name, slug in FEEDS.items()
