@@ -48,16 +48,19 @@ def serve(server: LocalServer) -> dict[str, str]:
 
 
 def run(config: Path, kill_after: float | None = None) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "trendpapers", "-q", "-c", str(config), "run"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    errors = config.parent / "run-stderr.txt"  # what a failed run said, for the assertion message
+    with errors.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "trendpapers", "-q", "-c", str(config), "run"],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
     try:
         if kill_after is None:
             # Generous: a run of a few seconds took minutes on a 2-core machine under load.
-            assert process.wait(timeout=1200) in (0, 1)
+            code = process.wait(timeout=1200)
+            assert code in (0, 1), errors.read_text()[-3000:]
             return
         time.sleep(kill_after)
     finally:  # killed and reaped, whatever happened: no process outlives the test
