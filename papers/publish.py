@@ -12,6 +12,7 @@ When nothing that goes into the site changed, nothing is built at all.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -41,6 +42,17 @@ COLOURS = (
     "light-green", "lime", "yellow", "amber", "orange", "deep-orange", "brown", "grey", "blue-grey",
     "black", "white",
 )  # fmt: skip
+
+
+# The Python-Markdown extensions (and their settings) the site renders pages with; MkDocs adds its
+# built-ins (toc, tables, fenced_code). The editors' desk previews papers with the same.
+MARKDOWN_EXTENSIONS: dict[str, dict[str, Any]] = {
+    "footnotes": {},
+    "tables": {},
+    "toc": {"permalink": True},
+    "admonition": {},
+    "attr_list": {},  # trend headings carry their id: {#textile-0001}
+}
 
 
 @dataclass(frozen=True)
@@ -138,14 +150,8 @@ def _mkdocs_options(ws: Workspace, site: SiteSettings, docs: Path, nav: list[Any
         "not_in_nav": "/trends/*.md\n/papers/*/*.md",  # minor pages: a full nav is quadratic to build
         "plugins": ["search"],
         # A mapping, not a list with {"toc": ...} in it: MkDocs pops such items while validating, and
-        # the preview server validates the same options again at every rebuild.
-        "markdown_extensions": {
-            "footnotes": {},
-            "tables": {},
-            "toc": {"permalink": True},
-            "admonition": {},
-            "attr_list": {},  # trend headings carry their id: {#textile-0001}
-        },
+        # the preview server validates the same options again at every rebuild. A copy: it may edit it.
+        "markdown_extensions": copy.deepcopy(MARKDOWN_EXTENSIONS),
         "extra_css": ["assets/stylesheets/trendpapers.css"],  # from the theme folder
         "strict": True,
         "use_directory_urls": True,
