@@ -28,6 +28,7 @@ _MKDOCS_BUILTINS = ("toc", "tables", "fenced_code")
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp"}  # fmt: skip
 
+ID_PREFIX = "paper-"  # before every id in a preview (the desk's own ids start with "desk-")
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details",
     "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
@@ -116,7 +117,11 @@ def render_preview(text: str, name: str, folder: Path, file_url: Callable[[str],
         if tag == "img" and attribute == "src":
             rel = local_file(folder, value)
             return file_url(rel) if rel is not None else None
+        if attribute == "id":  # never the same as one of the desk's own ids (its labels, headings)
+            return ID_PREFIX + value
         if attribute == "href":
+            if value.startswith("#"):
+                return f"#{ID_PREFIX}{value[1:]}"
             scheme = urlsplit(value.strip()).scheme.lower()
             return value if scheme in ("", "http", "https", "mailto") else None
         return value

@@ -104,6 +104,7 @@ def _paper_page(
         look=look,
         saved=saved,
         yours=yours,
+        differ=work.diff_lines(yours, saved.current) if saved is not None and yours is not None else (),
         message=message,
         notice=_notice(),
         actions=work.allowed_actions(row.status),

@@ -160,7 +160,8 @@ class Look:
     history: tuple[tuple[str, str | None, datetime], ...]  # status changes since then
 
 
-def _diff(old: str, new: str) -> tuple[tuple[str, str], ...]:
+def diff_lines(old: str, new: str) -> tuple[tuple[str, str], ...]:
+    """A unified diff of two texts as (kind: add, del, ctx, at; line) pairs, for showing."""
     out = []
     for line in list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2))[2:]:
         kind = {"+": "add", "-": "del", "@": "at"}.get(line[:1], "ctx")
@@ -179,7 +180,7 @@ def look(desk: Desk, editor: str, industry: str, edition: str, now: datetime) ->
         if view is not None:
             if view.text_sha != opened.sha:
                 old = store.get_snapshot(conn, view.text_sha)
-                diff = _diff(old, opened.text or "") if old is not None else ()
+                diff = diff_lines(old, opened.text or "") if old is not None else ()
             history = tuple(e for e in papers_store.events(conn, industry, edition) if e[2] > view.at)
         result = Look(view is None, view.at if view else None, _news(opened, view), diff, history)
         _seen(conn, editor, opened, now)

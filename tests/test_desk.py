@@ -322,7 +322,11 @@ def test_a_save_over_a_newer_version_is_refused_with_both_versions_and_nothing_l
     assert refused.status_code == 409
     assert text_of(config) == bobs  # bob's save stands
     page = lxml.html.fromstring(refused.text)
-    yours, current = (p.text_content() for p in page.xpath("//section[@class='desk-conflict']//pre"))
+    yours, current = (
+        p.text_content() for p in page.xpath("//section[@class='desk-conflict']//pre[@class='desk-text']")
+    )
+    differ = page.xpath("string(//section[@class='desk-conflict']//pre[@class='desk-diff'])")
+    assert "-Alice's closing words." in differ and "+Bob was here first." in differ
     assert yours == alices and current == bobs  # both versions shown in full
     assert "bob saved this paper" in page.xpath("string(//section[@class='desk-conflict'])")
     merged = page.get_element_by_id("desk-text").text_content()
@@ -396,6 +400,8 @@ HOSTILE = """
 ![remote](https://evil.example/pixel.png) ![out](../../trendpapers.toml) <b onmouseover="alert('b')">bold</b>
 [click](javascript:alert('md')) <a href="data:text/html,<script>alert('data')</script>">data</a>
 <div class="desk-notice desk-ok">You have been signed out</div>
+
+### A heading that wants the editor's id {#desk-text}
 """
 
 
@@ -407,10 +413,17 @@ def test_the_preview_renders_like_the_site_and_nothing_in_it_runs(app: Flask, co
     assert read_paper(paper_file(config))[0] == text_of(config)  # a preview saves nothing
     page = lxml.html.fromstring(response.text)
     preview = page.xpath("//div[@class='desk-preview']")[0]
-    assert preview.xpath(".//h3[@id='medtech-0001']")  # the trend heading's id (attr_list), as on the site
-    assert preview.xpath(".//sup[starts-with(@id,'fnref')]/a[@class='footnote-ref']")  # citations
+    assert preview.xpath(".//h3[@id='paper-medtech-0001']")  # the trend heading's id (attr_list), prefixed
+    citations = (
+        ".//sup[starts-with(@id,'paper-fnref')]/a[@class='footnote-ref'][starts-with(@href,'#paper-fn')]"
+    )
+    assert preview.xpath(citations)
     assert preview.xpath(".//div[@class='footnote']//a[starts-with(@href,'http')]")
-    assert preview.xpath(".//h2[@id='hostile']") and preview.xpath(".//b[text()='bold']")
+    assert preview.xpath(".//h2[@id='paper-hostile']") and preview.xpath(".//b[text()='bold']")
+    own = set(lxml.html.fromstring(alice.open()[0]).xpath("//@id"))
+    assert {i for i in page.xpath("//@id") if not i.startswith("paper-")} <= own  # no id of the desk's own
+    ids = page.xpath("//@id")
+    assert len(ids) == len(set(ids)) and "paper-desk-text" in ids
     for element in page.iter():
         if not isinstance(element.tag, str):
             continue
