@@ -128,7 +128,10 @@ def paper_lines(desk: Desk, editor: str) -> list[PaperLine]:
     """Every paper, by industry (in the configured order) and edition (newest first)."""
     order = {i.slug: n for n, i in enumerate(desk.config.industries)}
     with desk.engine.connect() as conn:
-        rows = papers_store.list_papers(conn)
+        rows = sorted(
+            papers_store.list_papers(conn),
+            key=lambda r: (order.get(r.industry, len(order)), r.industry, -r.edition_start.toordinal()),
+        )
         seen = store.get_views(conn, editor)
         lines = []
         for row in rows:
@@ -144,9 +147,7 @@ def paper_lines(desk: Desk, editor: str) -> list[PaperLine]:
                     _news(opened, seen.get((row.industry, row.edition))),
                 )
             )
-    return sorted(
-        lines, key=lambda p: (order.get(p.industry, len(order)), p.industry, p.edition), reverse=False
-    )
+    return lines
 
 
 @dataclass(frozen=True)

@@ -155,8 +155,12 @@ def notice(html: str) -> str:
 
 
 def events(config: Config) -> list[store.Event]:
-    with open_store(config.storage_url).connect() as conn:
-        return store.recent_events(conn, 500)
+    engine = open_store(config.storage_url)
+    try:
+        with engine.connect() as conn:
+            return store.recent_events(conn, 500)
+    finally:
+        engine.dispose()
 
 
 # --- signing in, sessions, headers ----------------------------------------------------------------
@@ -712,13 +716,14 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def test_serve_editor_behind_a_tls_proxy(served: Served, config: Config) -> None:
-    plain = _get(f"{served.base}/login", {})
-    assert plain.status == 200 and "default-src 'none'" in plain.headers["Content-Security-Policy"]
-    assert "Secure" not in plain.headers["Set-Cookie"]
-    via_tls = _get(f"{served.base}/login", {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"})
-    cookie = via_tls.headers["Set-Cookie"]
+    with _get(f"{served.base}/login", {}) as plain:
+        assert plain.status == 200 and "default-src 'none'" in plain.headers["Content-Security-Policy"]
+        assert "Secure" not in plain.headers["Set-Cookie"]
+    tls = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    with _get(f"{served.base}/login", tls) as via_tls:
+        cookie = via_tls.headers["Set-Cookie"]
+        token = csrf_of(via_tls.read().decode())
     assert cookie.startswith("__Host-trendpapers-desk=") and "Secure" in cookie and "HttpOnly" in cookie
-    token = csrf_of(via_tls.read().decode())
     form = urllib.parse.urlencode({"csrf": token, "name": "alice", "password": "wrong password!"}).encode()
     request = urllib.request.Request(
         f"{served.base}/login",
