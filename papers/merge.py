@@ -74,3 +74,30 @@ def _ended(lines: list[str]) -> list[str]:
     if lines and not lines[-1].endswith("\n"):
         return [*lines[:-1], lines[-1] + "\n"]
     return lines
+
+
+@dataclass(frozen=True)
+class Region:
+    """A stretch of a three-way merge: base lines both sides kept (``stable``), or the base's lines
+    and what each side made of them."""
+
+    base: tuple[str, ...]
+    ours: tuple[str, ...]
+    theirs: tuple[str, ...]
+    stable: bool
+
+
+def regions3(base: str, ours: str, theirs: str) -> list[Region]:
+    """The merge of base→ours and base→theirs as ``merge3`` sees it, region by region (lines with
+    their ends), for callers that decide each change themselves (the editors' desk)."""
+    b, a, t = base.splitlines(keepends=True), ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
+    out: list[Region] = []
+    zb = za = zt = 0
+    for base_start, base_end, a_start, t_start in _sync_regions(b, a, t):
+        if (zb, za, zt) != (base_start, a_start, t_start):
+            out.append(Region(tuple(b[zb:base_start]), tuple(a[za:a_start]), tuple(t[zt:t_start]), False))
+        if base_end > base_start:
+            kept = tuple(b[base_start:base_end])
+            out.append(Region(kept, kept, kept, True))
+        zb, za, zt = base_end, a_start + base_end - base_start, t_start + base_end - base_start
+    return out

@@ -108,7 +108,10 @@ def snapshot(workspace: Path) -> tuple[object, ...]:
 
 def _stopped_midway(workspace: Path) -> bool:
     """Whether a killed run had stored some of its work (documents) but not all of it (the site)."""
-    with sqlite3.connect(workspace / "trendpapers.db") as conn:
+    store = workspace / "trendpapers.db"
+    if not store.exists():  # killed before it made its store (connecting would create an empty file,
+        return False  # which the next run rightly refuses as a truncated store)
+    with sqlite3.connect(store) as conn:
         try:
             stored = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
         except sqlite3.OperationalError:  # killed before the migrations had run

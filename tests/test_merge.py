@@ -57,3 +57,20 @@ def test_empty_base_and_missing_final_newline() -> None:
     result = merge3("", "mine", "theirs")  # no common history: everything differs
     assert result.conflicts == 1
     assert result.text == "<<<<<<< yours\nmine\n=======\ntheirs\n>>>>>>> new\n"
+
+
+def test_regions_rebuild_each_side_and_mark_what_both_kept() -> None:
+    from papers.merge import regions3
+
+    ours = BASE.replace("intro one", "intro one, edited by hand")
+    theirs = BASE.replace("a1\n", "a1 new data\n").replace("intro one", "intro 1")
+    regions = regions3(BASE, ours, theirs)
+    assert "".join(line for r in regions for line in r.base) == BASE
+    assert "".join(line for r in regions for line in r.ours) == ours
+    assert "".join(line for r in regions for line in r.theirs) == theirs
+    changed = [(r.base, r.ours, r.theirs) for r in regions if not r.stable]
+    assert changed == [
+        (("intro one\n",), ("intro one, edited by hand\n",), ("intro 1\n",)),
+        (("a1\n",), ("a1\n",), ("a1 new data\n",)),
+    ]
+    assert all(r.base == r.ours == r.theirs for r in regions if r.stable)

@@ -632,5 +632,94 @@ def demo(ctx: click.Context, directory: Path) -> None:
     sys.exit(run_demo(directory, lambda line: _say(ctx, [line])))
 
 
+@cli.command("serve-editor")
+@click.option(
+    "--address",
+    default="127.0.0.1:8001",
+    show_default=True,
+    help="Where to serve, HOST:PORT ([::1]:8001 for IPv6; port 0: any free port, printed).",
+)
+@click.option(
+    "--trusted-proxy",
+    metavar="IP",
+    help="The address of the TLS proxy in front (nginx, Caddy): only from it are X-Forwarded-For "
+    "and X-Forwarded-Proto believed.",
+)
+@click.pass_context
+def serve_editor_command(ctx: click.Context, address: str, trusted_proxy: str | None) -> None:
+    """Serve the editors' desk in the browser: the papers and what changed, editing with a preview,
+    proposals change by change, trend names, approving, publishing and withdrawing.
+
+    Accounts come from `trendpapers editors add NAME`. Runs until SIGTERM or Ctrl-C; see
+    docs/operations.md for running it under systemd behind nginx or Caddy with TLS.
+    """
+    from desk.serve import serve_editor
+
+    serve_editor(_config(ctx), address, trusted_proxy, click.echo)
+
+
+@cli.group("editors")
+def editors_group() -> None:
+    """Manage the accounts of the editors' desk: add, remove, list, and set passwords."""
+
+
+_PASSWORD_STDIN = click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (scripts).",
+)
+
+
+def _password(from_stdin: bool) -> str:
+    """The password typed twice without echo, or the first line of standard input."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@editors_group.command("add")
+@click.argument("name")
+@_PASSWORD_STDIN
+@click.pass_context
+def editors_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Create an account NAME for the desk; asks for its password (at least 12 characters)."""
+    from desk.commands import add
+
+    config = _config(ctx)
+    _say(ctx, [add(config, name, _password(password_stdin), _default_user() or "unknown")])
+
+
+@editors_group.command("remove")
+@click.argument("name")
+@click.pass_context
+def editors_remove(ctx: click.Context, name: str) -> None:
+    """Delete the account NAME and end its sessions; what it did stays in the record."""
+    from desk.commands import remove
+
+    _say(ctx, [remove(_config(ctx), name, _default_user() or "unknown")])
+
+
+@editors_group.command("list")
+@click.pass_context
+def editors_list(ctx: click.Context) -> None:
+    """List the desk's accounts: when each was added, last signed in, and its open sessions."""
+    from desk.commands import listing
+
+    for line in listing(_config(ctx)):  # asked for: printed even under -q
+        click.echo(line)
+
+
+@editors_group.command("passwd")
+@click.argument("name")
+@_PASSWORD_STDIN
+@click.pass_context
+def editors_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Set a new password for the account NAME; every session of it ends."""
+    from desk.commands import passwd
+
+    config = _config(ctx)
+    _say(ctx, [passwd(config, name, _password(password_stdin), _default_user() or "unknown")])
+
+
 def main() -> None:
     cli(prog_name="trendpapers")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from desk import store as desk_store
 from ingest import patentstore
 from ingest import store as ingest_store
 from ingest.errors import ConfigError, StorageError
@@ -38,6 +39,7 @@ ALL_MIGRATIONS: tuple[Migration, ...] = (
     *summarize_store.MIGRATIONS,
     *papers_store.MIGRATIONS,
     *runs.MIGRATIONS,
+    *desk_store.MIGRATIONS,
 )
 
 

@@ -160,5 +160,9 @@ def run_demo(directory: Path, say: Callable[[str], None]) -> int:
     say(f"  list:    trendpapers -c {path} papers list")
     say(f"  approve: trendpapers -c {path} papers approve {config.industries[1].slug}")
     say(f"  preview: trendpapers -c {path} serve-preview  (drafts too, with a DRAFT banner)")
+    say(
+        f"  desk:    trendpapers -c {path} editors add NAME, then trendpapers -c {path} serve-editor "
+        "(the editors' desk on http://127.0.0.1:8001)"
+    )
     say(f"  again:   trendpapers -c {path} run  (no new data: changes no file)")
     return 1 if ingested.errors else 0

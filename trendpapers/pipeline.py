@@ -220,14 +220,16 @@ def paper_action(
     *,
     force: bool = False,
     build: bool = True,
+    engine: sa.Engine | None = None,
 ) -> PaperAction:
     """Approve, publish or withdraw a paper; publishing and withdrawing rebuild the site at once
     (unless not ``build``). A publication whose build fails is undone: not on the site, so not
-    published (a ``SiteError`` says so)."""
+    published (a ``SiteError`` says so). ``engine``: the store already opened (a long-running
+    process such as the editors' desk), else it is opened from the configuration."""
     from papers.lifecycle import change_status, undo_status
 
     with workspace_lock(config.root, f"papers {action}"):
-        engine = open_store(config.storage_url)
+        engine = engine or open_store(config.storage_url)
         change = change_status(engine, config.papers_dir, industry, edition, action, by, force=force)
         if not build or action not in ("publish", "withdraw"):
             return PaperAction(change, None)

@@ -1,0 +1,493 @@
+"""What the editors do at the desk, as functions of typed records: the papers and what changed since
+an editor last looked, a paper opened and saved (never over a newer version), a proposal decided
+change by change, a paper approved, published or withdrawn (the commands' own code), a trend renamed.
+
+Every change to a paper file is made under the workspace lock, as the commands make theirs, so a
+draft running meanwhile cannot merge into a file the desk is writing (nor the other way round).
+Every action is recorded in the desk's events with who, from where and when.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from desk import store
+from desk.proposals import Proposal, apply_decisions, read_proposal
+from ingest.errors import InputError, LockError, SiteError, TrendpapersError
+from papers import store as papers_store
+from papers.draft import proposal_path
+from papers.files import read_paper, write_atomic
+from papers.lifecycle import TRANSITIONS
+from papers.merge import MergeResult, merge3
+from summarize import store as analysis
+from trendpapers.config import Config
+from trendpapers.lock import workspace_lock
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something at the desk, and from which address."""
+
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
+class Desk:
+    """The workspace the desk serves, and its opened store."""
+
+    config: Config
+    engine: sa.Engine
+
+    def industry_name(self, slug: str) -> str:
+        return next((i.name for i in self.config.industries if i.slug == slug), slug)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A paper as the desk shows it: its row, its file's text (None when the file is missing or
+    unreadable, with the problem in words) and the proposal waiting beside it."""
+
+    row: papers_store.PaperRow
+    path: Path
+    text: str | None
+    newline: str
+    problem: str | None
+    proposal: str | None  # the proposal file's text, if there is one
+    missing: bool = False  # the file is not there (saving writes it again)
+
+    @property
+    def sha(self) -> str:
+        return store.sha(self.text or "")
+
+    @property
+    def proposal_sha(self) -> str | None:
+        return store.sha(self.proposal) if self.proposal is not None else None
+
+
+def _row(conn: sa.Connection, industry: str, edition: str) -> papers_store.PaperRow:
+    row = papers_store.get_paper(conn, industry, edition)
+    if row is None:
+        raise InputError(f"no paper {industry} {edition}")
+    return row
+
+
+def open_paper(desk: Desk, conn: sa.Connection, industry: str, edition: str) -> Opened:
+    """The paper ``industry`` ``edition`` as it is now (an ``InputError`` if there is no such paper)."""
+    row = _row(conn, industry, edition)
+    path = desk.config.papers_dir / row.path
+    text, newline, problem, missing = None, "\n", None, False
+    try:
+        text, newline = read_paper(path)
+    except FileNotFoundError:
+        problem, missing = f"{path}: the file is missing (saving here writes it again)", True
+    except InputError as exc:
+        problem = str(exc)
+    try:
+        proposal: str | None = read_paper(proposal_path(path))[0]
+    except (FileNotFoundError, InputError):
+        proposal = None
+    return Opened(row, path, text, newline, problem, proposal, missing)
+
+
+# --- the papers, and what changed since an editor last looked --------------------------------------
+
+
+@dataclass(frozen=True)
+class PaperLine:
+    """A paper in the desk's list, with what is new to this editor."""
+
+    industry: str
+    industry_name: str
+    edition: str
+    status: str
+    problem: str | None
+    proposal: bool
+    news: tuple[str, ...]  # e.g. "new to you", "text changed", "approved since you looked"
+
+
+def _news(opened: Opened, view: store.View | None) -> tuple[str, ...]:
+    if view is None:
+        return ("new to you",)
+    news = []
+    if opened.row.status != view.status:
+        news.append(f"{opened.row.status} since you looked")
+    if opened.sha != view.text_sha:
+        news.append("text changed")
+    if opened.proposal_sha is not None and opened.proposal_sha != view.proposal_sha:
+        news.append("new proposal")
+    return tuple(news)
+
+
+def paper_lines(desk: Desk, editor: str) -> list[PaperLine]:
+    """Every paper, by industry (in the configured order) and edition (newest first)."""
+    order = {i.slug: n for n, i in enumerate(desk.config.industries)}
+    with desk.engine.connect() as conn:
+        rows = sorted(
+            papers_store.list_papers(conn),
+            key=lambda r: (order.get(r.industry, len(order)), r.industry, -r.edition_start.toordinal()),
+        )
+        seen = store.get_views(conn, editor)
+        lines = []
+        for row in rows:
+            opened = open_paper(desk, conn, row.industry, row.edition)
+            lines.append(
+                PaperLine(
+                    row.industry,
+                    desk.industry_name(row.industry),
+                    row.edition,
+                    row.status,
+                    opened.problem,
+                    opened.proposal is not None,
+                    _news(opened, seen.get((row.industry, row.edition))),
+                )
+            )
+    return lines
+
+
+@dataclass(frozen=True)
+class Look:
+    """What changed in a paper since the editor last opened it."""
+
+    first: bool  # never opened it before
+    since: datetime | None
+    news: tuple[str, ...]
+    diff: tuple[tuple[str, str], ...]  # (kind: add, del, ctx, at; line) of the text
+    history: tuple[tuple[str, str | None, datetime], ...]  # status changes since then
+
+
+def diff_lines(old: str, new: str) -> tuple[tuple[str, str], ...]:
+    """A unified diff of two texts as (kind: add, del, ctx, at; line) pairs, for showing."""
+    out = []
+    for line in list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2))[2:]:
+        kind = {"+": "add", "-": "del", "@": "at"}.get(line[:1], "ctx")
+        out.append((kind, line))
+    return tuple(out)
+
+
+def look(desk: Desk, editor: str, industry: str, edition: str, now: datetime) -> tuple[Opened, Look]:
+    """Open a paper for ``editor``: the paper, and what changed since their last look, which is
+    then recorded as this one (with the text seen, so the next look and a save can compare)."""
+    with desk.engine.begin() as conn:
+        opened = open_paper(desk, conn, industry, edition)
+        view = store.get_views(conn, editor).get((industry, edition))
+        diff: tuple[tuple[str, str], ...] = ()
+        history: tuple[tuple[str, str | None, datetime], ...] = ()
+        if view is not None:
+            if view.text_sha != opened.sha:
+                old = store.get_snapshot(conn, view.text_sha)
+                diff = diff_lines(old, opened.text or "") if old is not None else ()
+            history = tuple(e for e in papers_store.events(conn, industry, edition) if e[2] > view.at)
+        result = Look(view is None, view.at if view else None, _news(opened, view), diff, history)
+        _seen(conn, editor, opened, now)
+    return opened, result
+
+
+def _seen(conn: sa.Connection, editor: str, opened: Opened, now: datetime) -> None:
+    """Record that ``editor`` has seen the paper as ``opened`` (its texts kept for later comparison)."""
+    text_sha = store.keep_snapshot(conn, opened.text or "", now)
+    proposal_sha = store.keep_snapshot(conn, opened.proposal, now) if opened.proposal is not None else None
+    row = opened.row
+    store.save_view(
+        conn, editor, row.industry, row.edition, store.View(text_sha, proposal_sha, row.status, now)
+    )
+
+
+# --- saving -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The outcome of a save: ``saved``, ``unchanged`` or ``conflict``. On a conflict the file
+    changed since the editor opened it: ``current`` is what is there now (kept), ``merged`` the
+    editor's text merged with it against the version opened (None if that is no longer known),
+    ``kept_as`` the sha under which the editor's text is kept in the store, and ``by`` who saved
+    the newer version, if it was saved at the desk."""
+
+    outcome: str
+    event: int
+    current: str
+    current_sha: str
+    merged: MergeResult | None = None
+    kept_as: str | None = None
+    by: store.Event | None = None
+
+
+def _last_save(conn: sa.Connection, industry: str, edition: str, sha: str) -> store.Event | None:
+    """The desk's save that wrote the version ``sha`` (its event's detail ends with the short sha)."""
+    for event in store.recent_events(conn, 50, industry, edition):
+        if event.action == "saved" and event.detail.endswith(f"[{sha[:12]}]"):
+            return event
+    return None
+
+
+def save_text(
+    desk: Desk, actor: Actor, industry: str, edition: str, text: str, opened_sha: str, now: datetime
+) -> Saved:
+    """Write ``text`` as the paper, unless its file changed since the editor opened the version
+    ``opened_sha``: then nothing is written and both versions come back, with a merge to offer.
+    A ``LockError`` when a command is writing to the workspace."""
+    text = text.replace("\r\n", "\n")
+    lock = workspace_lock(desk.config.root, f"desk: {actor.name} saves {industry} {edition}")
+    with lock, desk.engine.begin() as conn:
+        opened = open_paper(desk, conn, industry, edition)
+        if opened.problem and not opened.missing:  # unreadable: not to be overwritten blindly
+            raise InputError(opened.problem)
+        current = opened.text or ""
+        name = f"{industry} {edition}"
+        if opened.sha != opened_sha:
+            base = store.get_snapshot(conn, opened_sha)
+            merged = (
+                merge3(base, text, current, ours_label="yours", theirs_label="saved meanwhile")
+                if base is not None
+                else None
+            )
+            kept = store.keep_snapshot(conn, text, now)
+            by = _last_save(conn, industry, edition, opened.sha)
+            event = store.add_event(
+                conn,
+                now,
+                actor.name,
+                actor.address,
+                "save refused",
+                f"{name} changed since {actor.name} opened it; nothing was overwritten, "
+                f"and their text is kept [{kept[:12]}]",
+                industry,
+                edition,
+            )
+            return Saved("conflict", event, current, opened.sha, merged, kept, by)
+        if text == current and opened.text is not None:
+            event = store.add_event(
+                conn,
+                now,
+                actor.name,
+                actor.address,
+                "save",
+                f"{name}: no changes to save",
+                industry,
+                edition,
+            )
+            return Saved("unchanged", event, current, opened.sha)
+        write_atomic(opened.path, text, opened.newline)
+        digest = store.keep_snapshot(conn, text, now)
+        store.save_view(
+            conn,
+            actor.name,
+            industry,
+            edition,
+            store.View(digest, opened.proposal_sha, opened.row.status, now),
+        )
+        warnings = []
+        if any(line.startswith("<<<<<<< ") for line in text.splitlines()):
+            warnings.append("it holds conflict markers ('<<<<<<<'): approving needs them resolved")
+        if opened.row.status in ("approved", "published"):
+            warnings.append(
+                f"the paper is {opened.row.status}: "
+                + (
+                    "the site shows the change at its next build"
+                    if opened.row.status == "published"
+                    else "it was approved as it was before"
+                )
+            )
+        detail = f"{name} saved" + (f" ({'; '.join(warnings)})" if warnings else "") + f" [{digest[:12]}]"
+        event = store.add_event(conn, now, actor.name, actor.address, "saved", detail, industry, edition)
+        return Saved("saved", event, text, digest)
+
+
+# --- proposals --------------------------------------------------------------------------------------
+
+
+def proposal_of(desk: Desk, industry: str, edition: str) -> tuple[Opened, Proposal] | None:
+    """The waiting proposal of a paper as changes to its text now; None if there is none."""
+    with desk.engine.connect() as conn:
+        opened = open_paper(desk, conn, industry, edition)
+        if opened.proposal is None or opened.text is None:
+            return None
+        earlier = store.last_decisions(conn, industry, edition)
+        proposal = read_proposal(opened.text, opened.proposal, opened.row.pending, opened.row.base, earlier)
+    return opened, proposal
+
+
+@dataclass(frozen=True)
+class Decided:
+    event: int
+    accepted: int
+    rejected: int
+
+
+class StaleError(TrendpapersError):
+    """The paper or its proposal changed since the editor's page showed it."""
+
+
+def decide_proposal(
+    desk: Desk,
+    actor: Actor,
+    industry: str,
+    edition: str,
+    paper_sha: str,
+    proposal_sha: str,
+    accept: dict[str, bool],
+    now: datetime,
+) -> Decided:
+    """Apply the editor's decisions (change key → accept?) to a proposal: the paper gets the accepted
+    changes, the proposal file is deleted (the next draft takes its generated side as the merge
+    base, so a rejected change is not proposed again), and every decision is recorded.
+
+    A ``StaleError`` if the paper or the proposal is no longer what the editor decided on; an
+    ``InputError`` if a change has no decision."""
+    lock = workspace_lock(
+        desk.config.root, f"desk: {actor.name} decides the proposal of {industry} {edition}"
+    )
+    with lock, desk.engine.begin() as conn:
+        opened = open_paper(desk, conn, industry, edition)
+        if opened.text is None or opened.proposal is None:
+            raise StaleError(f"{industry} {edition}: there is no proposal waiting (any more)")
+        if opened.sha != paper_sha or opened.proposal_sha != proposal_sha:
+            raise StaleError(
+                f"{industry} {edition}: the paper or its proposal changed since your page showed it; "
+                "here are the changes as they are now"
+            )
+        earlier = store.last_decisions(conn, industry, edition)
+        proposal = read_proposal(opened.text, opened.proposal, opened.row.pending, opened.row.base, earlier)
+        missing = [c.number for c in proposal.changes if c.key not in accept]
+        if missing:
+            raise InputError(
+                f"choose accept or reject for every change (not decided: {', '.join(map(str, missing))})"
+            )
+        accepted = {c.number for c in proposal.changes if accept[c.key]}
+        result = apply_decisions(proposal, opened.text, accepted)
+        if result != opened.text:
+            write_atomic(opened.path, result, opened.newline)
+        proposal_path(opened.path).unlink()
+        store.add_decisions(
+            conn,
+            industry,
+            edition,
+            [
+                (
+                    c.key,
+                    "accept" if c.number in accepted else "reject",
+                    "".join(c.current),
+                    "".join(c.proposed),
+                )
+                for c in proposal.changes
+            ],
+            actor.name,
+            now,
+        )
+        digest = store.keep_snapshot(conn, result, now)
+        store.save_view(conn, actor.name, industry, edition, store.View(digest, None, opened.row.status, now))
+        rejected = len(proposal.changes) - len(accepted)
+        detail = (
+            f"{industry} {edition}: proposal decided, {len(accepted)} change(s) accepted, {rejected} "
+            f"rejected; the proposal file was removed [{digest[:12]}]"
+        )
+        event = store.add_event(
+            conn, now, actor.name, actor.address, "proposal decided", detail, industry, edition
+        )
+    return Decided(event, len(accepted), rejected)
+
+
+# --- approve, publish, withdraw --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusOutcome:
+    event: int
+    ok: bool
+    message: str  # in words: what happened, the warnings, the site's build or its error
+
+
+def allowed_actions(status: str) -> list[str]:
+    """The lifecycle actions a paper in ``status`` allows (the commands' rules)."""
+    return [action for action, (starts, _) in TRANSITIONS.items() if status in starts]
+
+
+def change_status(
+    desk: Desk, actor: Actor, industry: str, edition: str, action: str, force: bool, now: datetime
+) -> StatusOutcome:
+    """Approve, publish or withdraw a paper exactly as ``trendpapers papers ACTION`` does
+    (``trendpapers.pipeline.paper_action``: same rules and guards, the site rebuilt after publishing
+    or withdrawing, a publication undone when the build fails); the outcome in words."""
+    from trendpapers.pipeline import paper_action
+
+    if action not in TRANSITIONS:
+        raise InputError(f"unknown action {action!r} (approve, publish or withdraw)")
+    name = f"{industry} {edition}"
+    try:
+        done = paper_action(
+            desk.config, industry, edition, action, actor.name, force=force, engine=desk.engine
+        )
+    except (InputError, LockError, SiteError) as exc:
+        ok, message = False, f"{name}: not {TRANSITIONS[action][1]}: {exc}"
+    except TrendpapersError as exc:
+        ok, message = False, f"{name}: not {TRANSITIONS[action][1]}: {type(exc).__name__}: {exc}"
+    else:
+        ok = True
+        parts = [f"{name} is {done.change.row.status}."]
+        parts += [f"Warning: {w}." for w in done.change.warnings]
+        if done.build is not None:
+            parts.append(f"The site: {done.build.summary}.")
+        message = " ".join(parts)
+    with desk.engine.begin() as conn:
+        event = store.add_event(
+            conn,
+            now,
+            actor.name,
+            actor.address,
+            action if ok else f"{action} refused",
+            message,
+            industry,
+            edition,
+        )
+        if ok:  # the editor's own change (status, front matter) is nothing new to them
+            _seen(conn, actor.name, open_paper(desk, conn, industry, edition), now)
+    return StatusOutcome(event, ok, message)
+
+
+# --- trends -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    trend_id: str
+    industry: str
+    name: str
+    status: str
+    current: int
+    example: str  # the most central headline: feed text, shown as text
+    active: bool
+
+
+def trend_lines(desk: Desk) -> list[TrendLine]:
+    with desk.engine.connect() as conn:
+        active = {t.trend_id for t in analysis.load_trends(conn)}
+        found = analysis.load_trends(conn, active_only=False)
+    return [
+        TrendLine(t.trend_id, t.industry, t.name, t.status, t.current, t.title, t.trend_id in active)
+        for t in found
+    ]
+
+
+def rename_trend(desk: Desk, actor: Actor, trend_id: str, name: str | None, now: datetime) -> StatusOutcome:
+    """Give a trend the editors' ``name`` (None: its generated name again), as ``rename-trend``."""
+    try:
+        lock = workspace_lock(desk.config.root, f"desk: {actor.name} renames {trend_id}")
+        with lock, desk.engine.begin() as conn:
+            trend = analysis.rename_trend(conn, trend_id, name, actor.name, now)
+    except (InputError, LockError) as exc:
+        ok, message = False, f"{trend_id}: not renamed: {exc}"
+    else:
+        ok = True
+        message = f"{trend_id} is now called {trend.name!r}" + ("" if name else " (its generated name)")
+        message += "; the next draft uses it"
+    with desk.engine.begin() as conn:
+        event = store.add_event(
+            conn, now, actor.name, actor.address, "trend renamed" if ok else "rename refused", message
+        )
+    return StatusOutcome(event, ok, message)
