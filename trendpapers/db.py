@@ -108,6 +108,10 @@ def open_store(url: str, *, read_only: bool = False) -> sa.Engine:
     schema is current.
     """
     path = _sqlite_file(url)
+    if path is not None and path.is_file() and path.stat().st_size == 0 and _fresh(path).is_file():
+        # An empty file beside our unfinished new store: a creation that was killed, not a store that
+        # held anything (seen under load in the crash test, though a rename should not leave one).
+        path.unlink()
     if path is not None and path.is_file() and path.stat().st_size == 0:
         raise StorageError(
             f"{path}: the database file is empty; restore it from a backup, or delete it to start a new store"
@@ -125,9 +129,14 @@ def open_store(url: str, *, read_only: bool = False) -> sa.Engine:
     return engine
 
 
+def _fresh(path: Path) -> Path:
+    """Where a new SQLite store is made before it is renamed to ``path``."""
+    return path.with_name(f".{path.name}.new")
+
+
 def _create_sqlite(path: Path) -> None:
     """A new, migrated SQLite store at ``path``, made beside it and renamed into place."""
-    fresh = path.with_name(f".{path.name}.new")
+    fresh = _fresh(path)
     for leftover in (fresh, fresh.with_name(fresh.name + "-wal"), fresh.with_name(fresh.name + "-shm")):
         leftover.unlink(missing_ok=True)  # of a creation that was killed
     path.parent.mkdir(parents=True, exist_ok=True)
