@@ -10,8 +10,6 @@ order): each works on its own paper or account where it can. Screenshots go to
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +17,13 @@ import pytest
 from click.testing import CliRunner
 
 from desk import commands
-from ingest.runner import run_ingest
-from papers.draft import draft_papers, proposal_path
+from papers.draft import proposal_path
 from papers.files import read_paper
-from summarize.analyze import run_analysis
-from summarize.embed import EmbedSettings, TransformersEmbedder
 from tests.test_desk import PASSWORD, Served, start_desk, stop_desk
-from tests.test_site_browser import AXE, CHROMIUM, XSS, _screenshot, _Watched
+from tests.test_site_browser import AXE, CHROMIUM, _screenshot, _Watched, hostile_demo
 from trendpapers.cli import cli
-from trendpapers.config import CONFIG_NAME, Config, load_config
-from trendpapers.db import open_store
-from trendpapers.demo import serve_demo, serve_folder, write_demo_workspace
+from trendpapers.config import CONFIG_NAME, Config
+from trendpapers.demo import serve_folder
 
 EDITORS = ("alice", "bob", "carol")
 SOURCE = 'Fibre <script>alert("source")</script> Watch'
@@ -39,21 +33,7 @@ SOURCE = 'Fibre <script>alert("source")</script> Watch'
 def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """The demo plus the hostile feed, through ingest, analysis and draft; three editors."""
     directory = tmp_path_factory.mktemp("desk-browser") / "demo"
-    with serve_folder(XSS) as hostile, serve_demo() as base:
-        path = write_demo_workspace(directory, base)
-        with path.open("a", encoding="utf-8") as config_file:
-            config_file.write(
-                f'\n[[sources]]\nname = "Fibre <script>alert(\\"source\\")</script> Watch"\n'
-                f'url = "{hostile}/feed.xml"\nkind = "news"\nindustries = ["textile"]\n'
-            )
-        loaded = load_config(path)
-        engine = open_store(loaded.storage_url)
-        report = run_ingest(engine, loaded.sources, loaded.fetch, loaded.ingest)
-    assert report.new_items == 41, report.errors
-    hints = {s.name: s.industries for s in loaded.sources}
-    analysis = replace(loaded.analysis, as_of=date(2026, 11, 20))
-    run_analysis(engine, TransformersEmbedder(EmbedSettings()), loaded.industries, hints, analysis)
-    draft_papers(engine, loaded.papers_dir, loaded.name, loaded.industries, loaded.papers)
+    loaded, engine = hostile_demo(directory)
     engine.dispose()
     for name in EDITORS:
         commands.add(loaded, name, PASSWORD, "tests")

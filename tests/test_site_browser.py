@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import feedparser
 import lxml.html
 import pytest
+import sqlalchemy as sa
 
 from ingest.runner import run_ingest
 from papers import change_status, draft_papers
@@ -27,7 +28,7 @@ from papers.sitebuild import build_site
 from papers.sitecheck import check_page
 from summarize.analyze import run_analysis
 from summarize.embed import EmbedSettings, TransformersEmbedder
-from trendpapers.config import load_config
+from trendpapers.config import Config, load_config
 from trendpapers.db import open_store
 from trendpapers.demo import serve_demo, serve_folder, write_demo_workspace
 
@@ -42,10 +43,8 @@ XSS = Path(__file__).parent / "data" / "xss"
 INDUSTRIES = ("textile", "medtech", "logistics")
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo plus the hostile feed, through ingest, analysis, draft, approve, publish and build."""
-    directory = tmp_path_factory.mktemp("site") / "demo"
+def hostile_demo(directory: Path) -> tuple[Config, sa.Engine]:
+    """The demo plus the hostile feed in ``directory``, through ingest, analysis and draft."""
     with serve_folder(XSS) as hostile, serve_demo() as base:
         path = write_demo_workspace(directory, base)
         with path.open("a", encoding="utf-8") as config_file:
@@ -61,6 +60,14 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     analysis = replace(config.analysis, as_of=date(2026, 11, 20))
     run_analysis(engine, TransformersEmbedder(EmbedSettings()), config.industries, hints, analysis)
     draft_papers(engine, config.papers_dir, config.name, config.industries, config.papers)
+    return config, engine
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo plus the hostile feed, through ingest, analysis, draft, approve, publish and build."""
+    directory = tmp_path_factory.mktemp("site") / "demo"
+    config, engine = hostile_demo(directory)
     for industry in INDUSTRIES:
         for action in ("approve", "publish"):
             change_status(engine, config.papers_dir, industry, None, action, "Test Editor")
