@@ -20,7 +20,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +41,9 @@ CSP = (
 )
 MAX_BODY = 8 * 1024 * 1024  # a paper's text is tens of kilobytes; a proposal form a little more
 _TOUCH_EVERY = 60  # seconds: a session's last use is written at most this often
+# Texts the desk kept (versions seen, saves refused) are forgotten after this long when no editor's
+# last look refers to them; each start of the desk tidies up.
+KEEP_TEXTS = timedelta(days=90)
 
 
 class _SessionCookies(SecureCookieSessionInterface):
@@ -71,8 +74,10 @@ def create_app(config: Config, *, clock: Callable[[], datetime] | None = None) -
     from trendpapers.db import open_store
 
     engine = open_store(config.storage_url)
+    tick = clock or (lambda: datetime.now(UTC))
     with engine.begin() as conn:
         key = store.signing_key(conn)
+        store.drop_old_snapshots(conn, tick() - KEEP_TEXTS)
     app = Flask("desk")  # the package: its templates/ and static/ folders
     app.config.update(
         SECRET_KEY=key,
@@ -89,7 +94,6 @@ def create_app(config: Config, *, clock: Callable[[], datetime] | None = None) -
     app.session_interface = _SessionCookies()
     app.jinja_env.undefined = jinja2.StrictUndefined  # a template naming something missing is a bug
     app.extensions["trendpapers-desk"] = Desk(config, engine)
-    tick = clock or (lambda: datetime.now(UTC))
     app.before_request(lambda: _before(tick))
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _error)
