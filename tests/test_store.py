@@ -86,9 +86,7 @@ def test_backup_of_either_store(engine: sa.Engine, tmp_path: Path) -> None:
 
 
 def test_a_failed_backup_leaves_nothing(tmp_path: Path) -> None:
-    import pytest
 
-    from ingest.errors import StorageError
     from trendpapers.backup import backup
     from trendpapers.config import parse_config
 
@@ -110,13 +108,3 @@ def test_a_new_store_appears_only_once_it_is_whole(tmp_path: Path) -> None:
     engine.dispose()
     assert path.stat().st_size > 0 and not (tmp_path / ".trendpapers.db.new").exists()
 
-
-def test_an_empty_file_beside_an_unfinished_new_store_is_a_killed_creation(tmp_path: Path) -> None:
-    path = tmp_path / "trendpapers.db"
-    path.write_bytes(b"")
-    (tmp_path / ".trendpapers.db.new").write_bytes(b"half a store")
-    open_store(f"sqlite:///{path}").dispose()
-    assert path.stat().st_size > 0
-    (tmp_path / "other.db").write_bytes(b"")  # alone, an empty file is a truncated store: refused
-    with pytest.raises(StorageError, match="the database file is empty"):
-        open_store(f"sqlite:///{tmp_path / 'other.db'}")

@@ -108,10 +108,6 @@ def open_store(url: str, *, read_only: bool = False) -> sa.Engine:
     schema is current.
     """
     path = _sqlite_file(url)
-    if path is not None and path.is_file() and path.stat().st_size == 0 and _fresh(path).is_file():
-        # An empty file beside our unfinished new store: a creation that was killed, not a store that
-        # held anything (seen under load in the crash test, though a rename should not leave one).
-        path.unlink()
     if path is not None and path.is_file() and path.stat().st_size == 0:
         raise StorageError(
             f"{path}: the database file is empty; restore it from a backup, or delete it to start a new store"
