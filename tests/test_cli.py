@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -365,3 +366,22 @@ def test_the_command_line_starts_without_the_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_reader_that_stops_reading_is_no_bug(tmp_path: Path) -> None:
+    """`trendpapers status | head` once ended in a traceback and "a bug; please report it"."""
+    run("init", str(tmp_path / "ws"))
+    read, write = os.pipe()
+    os.close(read)  # nobody will read: the first write fails with EPIPE
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "trendpapers", "-c", str(tmp_path / "ws"), "status"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert result.returncode == 0 and "Traceback" not in result.stderr and "bug" not in result.stderr

@@ -107,4 +107,3 @@ def test_a_new_store_appears_only_once_it_is_whole(tmp_path: Path) -> None:
         }
     engine.dispose()
     assert path.stat().st_size > 0 and not (tmp_path / ".trendpapers.db.new").exists()
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import getpass
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Iterable
@@ -82,6 +83,11 @@ class _Group(click.Group):
             sys.exit(EXIT_FATAL)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise  # usage errors and their exit codes are click's
+        except BrokenPipeError:
+            # The reader went away (`trendpapers status | head`): stop quietly, as Unix tools do. The
+            # rest of the output goes nowhere, so that flushing it at exit raises nothing either.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_OK)
         except Exception as exc:  # a bug: show where, and exit as a fatal error, never as "item errors"
             if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_ERRORS:
                 # Not a bug but the machine: a full disk, a read-only file system, missing rights.
