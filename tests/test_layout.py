@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -18,7 +19,13 @@ import pytest
 from papers.sitefiles import base_config, site_folder
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("pyproject.toml", "README.md", "trendpapers", "ingest", "summarize", "papers", "site")
+# What a wheel is built from: the project file, the readme, and every package folder it names.
+_PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+SOURCES = (
+    "pyproject.toml",
+    "README.md",
+    *(_PROJECT.get("package-dir", {}).get(name, name) for name in _PROJECT["packages"]),
+)
 
 
 def _files(folder: Path) -> set[str]:
