@@ -20,7 +20,7 @@ from desk import commands
 from papers.draft import proposal_path
 from papers.files import read_paper
 from tests.test_desk import PASSWORD, Served, start_desk, stop_desk
-from tests.test_site_browser import AXE, CHROMIUM, _screenshot, _Watched, hostile_demo
+from tests.test_site_browser import AXE, _screenshot, _Watched, chromium, hostile_demo
 from trendpapers.cli import cli
 from trendpapers.config import CONFIG_NAME, Config
 from trendpapers.demo import serve_folder
@@ -51,16 +51,7 @@ def desk(config: Config) -> Iterator[str]:
 def browser(desk: str) -> Iterator[Any]:
     """Chromium, started after the workspace is made (ingest runs its own event loop, which cannot
     run inside playwright's)."""
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install chromium chromium-driver, as .ci/run does)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+    yield from chromium()
 
 
 def go(page: Any, selector: str) -> None:

@@ -107,8 +107,8 @@ def test_the_built_site_has_no_active_content_from_feeds(workspace: Path) -> Non
     assert 'Fibre <script>alert("source")</script> Watch' in everything
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium through playwright, closed at the end (skips when either is missing)."""
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium (apt-get install chromium chromium-driver, as .ci/run does)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -119,6 +119,11 @@ def browser() -> Iterator[Any]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from chromium()
 
 
 class _Watched:
