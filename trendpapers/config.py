@@ -27,11 +27,12 @@ from papers.editions import CADENCES
 from papers.publish import COLOURS, SiteSettings, Workspace
 from papers.sitecheck import svg_problems
 from summarize.analyze import AnalysisSettings
-from summarize.embed import PRECISIONS
+from summarize.embed import AUTO, PRECISIONS, choose_model
 from summarize.records import Industry
 from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
 
 CONFIG_NAME = "trendpapers.toml"
+WORKSPACE_LANGUAGES = ("en", "de")  # those the papers' and site's texts are translated to
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _CLASS_PREFIX = re.compile(r"^[A-HY](\d{2}([A-Z](\d{1,4}(/\d{1,6})?)?)?)?$")
@@ -53,6 +54,8 @@ class Config:
     site: SiteSettings = field(default_factory=SiteSettings)
     # What is allowed but probably not meant; `check` prints these.
     warnings: tuple[str, ...] = ()
+    # [workspace] language: of the papers, the site's pages and the CLI's paper output.
+    language: str = "en"
 
     @property
     def papers_dir(self) -> Path:
@@ -333,12 +336,14 @@ _ANALYSIS_KEYS: dict[str, tuple[str, str, float, float]] = {
 }
 
 
-def _analysis(problems: _Problems, raw: Any, root: Path) -> AnalysisSettings:
+def _analysis(problems: _Problems, raw: Any, root: Path, languages: list[str | None]) -> AnalysisSettings:
+    """``languages``: the workspace's and its sources' (for ``model = "auto"``, the default)."""
     data = problems.table(raw, "analysis", {"model", "precision", "as_of", "abstractive", *_ANALYSIS_KEYS})
     settings = AnalysisSettings()
-    model = problems.get(data, "model", "analysis.model", str, settings.embed.model)
+    model = problems.get(data, "model", "analysis.model", str, AUTO)
     if (root / model).is_dir():  # a local folder, relative to the workspace
         model = str((root / model).resolve())
+    model = choose_model(model, languages)
     precision = problems.get(data, "precision", "analysis.precision", str, settings.embed.precision)
     if precision not in PRECISIONS:
         problems.add("analysis.precision", f"must be one of {', '.join(PRECISIONS)}, not {precision!r}")
@@ -422,13 +427,25 @@ def _logo(problems: _Problems, root: Path, value: str) -> Path | None:
     return path
 
 
-def _site(problems: _Problems, raw: Any, root: Path) -> SiteSettings:
+def _workspace_language(problems: _Problems, workspace: Mapping[str, Any]) -> str:
+    """[workspace] language: one the papers and site have texts in."""
+    language = problems.get(workspace, "language", "workspace.language", str, "en")
+    if language not in WORKSPACE_LANGUAGES:
+        problems.add(
+            "workspace.language", f"must be one of {', '.join(WORKSPACE_LANGUAGES)}, not {language!r}"
+        )
+        return "en"
+    return language
+
+
+def _site(problems: _Problems, raw: Any, root: Path, workspace_language: str) -> SiteSettings:
+    """[site]; its language (the theme's texts) is the workspace's unless given."""
     data = problems.table(raw, "site", {"language", "primary", "accent", "logo", "url"})
     default = SiteSettings()
-    language = problems.get(data, "language", "site.language", str, default.language)
+    language = problems.get(data, "language", "site.language", str, workspace_language)
     if not _LANGUAGE.match(language):
         problems.add("site.language", f"{language!r} is not a language code such as 'de' or 'en'")
-        language = default.language
+        language = workspace_language
     colours = {}
     for key in ("primary", "accent"):
         colour = problems.get(data, key, f"site.{key}", str, getattr(default, key))
@@ -481,10 +498,12 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         "site",
     }
     top = problems.table(dict(data), "", sections)
-    workspace = problems.table(top.get("workspace", {}), "workspace", {"name"})
+    workspace = problems.table(top.get("workspace", {}), "workspace", {"name", "language"})
     name = problems.get(workspace, "name", "workspace.name", str, "Trendpapers")
+    language = _workspace_language(problems, workspace)
     industries = _industries(problems, top.get("industries", []))
     sources = _sources(problems, top.get("sources", []), {i.slug for i in industries})
+    languages = [language, *(s.language for s in sources)]
     config = Config(
         path=path,
         root=root,
@@ -495,9 +514,10 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         fetch=_fetch_policy(problems, top.get("fetch", {})),
         ingest=_ingest_settings(problems, top.get("ingest", {})),
         schedule=_schedule(problems, top.get("schedule", {})),
-        analysis=_analysis(problems, top.get("analysis", {}), root),
+        analysis=_analysis(problems, top.get("analysis", {}), root, languages),
         papers=_papers(problems, top.get("papers", {})),
-        site=_site(problems, top.get("site", {}), root),
+        site=_site(problems, top.get("site", {}), root, language),
+        language=language,
     )
     if not industries or not sources:
         problems.warn(

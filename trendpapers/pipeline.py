@@ -54,11 +54,11 @@ def ingest_stage(config: Config, engine: sa.Engine, only: Sequence[str] = ()) ->
 def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None) -> StageResult:
     from summarize.abstractive import TransformersRewriter
     from summarize.analyze import run_analysis  # torch and scipy load only when analysing
-    from summarize.embed import TransformersEmbedder
+    from summarize.embed import load_embedder
     from summarize.explain import why_no_trends
 
     hints = {s.name: s.industries for s in config.sources}
-    embedder = TransformersEmbedder(config.analysis.embed)
+    embedder = load_embedder(config.analysis.embed)
     model = config.analysis.abstractive
     rewriter = TransformersRewriter(model) if model else None
     report = run_analysis(
