@@ -337,7 +337,7 @@ _ANALYSIS_KEYS: dict[str, tuple[str, str, float, float]] = {
 
 
 def _analysis(problems: _Problems, raw: Any, root: Path, languages: list[str | None]) -> AnalysisSettings:
-    """``languages``: the workspace's and its sources' (for ``model = "auto"``, the default)."""
+    """``languages``: the workspace's, then its sources' (for ``model = "auto"``, the default)."""
     data = problems.table(raw, "analysis", {"model", "precision", "as_of", "abstractive", *_ANALYSIS_KEYS})
     settings = AnalysisSettings()
     model = problems.get(data, "model", "analysis.model", str, AUTO)
@@ -355,7 +355,10 @@ def _analysis(problems: _Problems, raw: Any, root: Path, languages: list[str | N
     abstractive = problems.get(data, "abstractive", "analysis.abstractive", str, None) or None
     if abstractive and (root / abstractive).exists():  # a local folder or .gguf file
         abstractive = str((root / abstractive).resolve())
-    sections: dict[str, dict[str, Any]] = {"embed": {"model": model, "precision": precision}}
+    sections: dict[str, dict[str, Any]] = {
+        "embed": {"model": model, "precision": precision},
+        "summary": {"language": languages[0]},  # the papers' language is quoted first
+    }
     for key, (section, name, low, high) in _ANALYSIS_KEYS.items():
         if key not in data:
             continue
