@@ -7,7 +7,7 @@ BIN = $(VENV)/bin
 AXE_VERSION = 4.14.1
 AXE = build/axe-core/axe.min.js
 
-.PHONY: demo test lint bench
+.PHONY: demo test lint bench catalogs
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ $(AXE):
 
 test: lint $(AXE)
 	$(BIN)/python -m pytest
+
+# The gettext catalogs of papers and site (papers/i18n.py): extract the texts, merge them into each
+# language's .po (translate what is new there), compile the .mo files that are committed.
+CATALOG_KEYWORDS = -k md -k nmd:1,2
+catalogs: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(CATALOG_KEYWORDS) --no-location --omit-header --sort-output \
+		-o papers/locale/trendpapers.pot .
+	$(BIN)/pybabel update -i papers/locale/trendpapers.pot -d papers/locale -D trendpapers --no-fuzzy-matching
+	$(BIN)/pybabel compile -d papers/locale -D trendpapers --statistics
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -24,6 +24,7 @@ from ingest.records import SourceSpec
 from ingest.runner import IngestSettings
 from papers.content import PaperSettings
 from papers.editions import CADENCES
+from papers.i18n import LANGUAGES as WORKSPACE_LANGUAGES
 from papers.publish import COLOURS, SiteSettings, Workspace
 from papers.sitecheck import svg_problems
 from summarize.analyze import AnalysisSettings
@@ -32,7 +33,7 @@ from summarize.records import Industry
 from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
 
 CONFIG_NAME = "trendpapers.toml"
-WORKSPACE_LANGUAGES = ("en", "de")  # those the papers' and site's texts are translated to
+
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _CLASS_PREFIX = re.compile(r"^[A-HY](\d{2}([A-Z](\d{1,4}(/\d{1,6})?)?)?)?$")
@@ -377,9 +378,10 @@ def _analysis(problems: _Problems, raw: Any, root: Path, languages: list[str | N
     )
 
 
-def _papers(problems: _Problems, raw: Any) -> PaperSettings:
-    data = problems.table(raw, "papers", {f.name for f in fields(PaperSettings)})
-    default = PaperSettings()
+def _papers(problems: _Problems, raw: Any, language: str) -> PaperSettings:
+    # "language" is the workspace's ([workspace] language), not a key of [papers].
+    data = problems.table(raw, "papers", {f.name for f in fields(PaperSettings)} - {"language"})
+    default = PaperSettings(language=language)
     cadence = problems.get(data, "cadence", "papers.cadence", str, default.cadence)
     if cadence not in CADENCES:
         problems.add("papers.cadence", f"must be one of {', '.join(CADENCES)}, not {cadence!r}")
@@ -518,7 +520,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         ingest=_ingest_settings(problems, top.get("ingest", {})),
         schedule=_schedule(problems, top.get("schedule", {})),
         analysis=_analysis(problems, top.get("analysis", {}), root, languages),
-        papers=_papers(problems, top.get("papers", {})),
+        papers=_papers(problems, top.get("papers", {}), language),
         site=_site(problems, top.get("site", {}), root, language),
         language=language,
     )
