@@ -145,6 +145,11 @@ def _runs(text: str, language: str | None = None) -> Iterator[list[str]]:
         yield run
 
 
+def _names_only(phrase: str, german: bool) -> bool:
+    words = phrase.split()
+    return all(_is_name(w) for w in words) and (len(words) > 1 or not german)
+
+
 def _is_name(word: str) -> bool:
     """Capitalized but not an acronym: "Hollin", not "AI" or "EPR"."""
     return word[0].isupper() and not word.isupper()
@@ -227,8 +232,10 @@ def candidates(
             if n >= needed
         ]
         chosen = _closed(chosen)
-        if not german:  # a theme is not a company or a place: phrases of names only go when there are others
-            chosen = [p for p in chosen if not all(_is_name(w) for w in p.text.split())] or chosen
+        # A theme is not a company or a place: phrases of names only go when there are others. In German,
+        # where every noun is capitalised, only capitalised words in a row count as a name ("Hollin
+        # Textil"), not one noun ("Recycling").
+        chosen = [p for p in chosen if not _names_only(p.text, german)] or chosen
         chosen.sort(key=lambda p: (-p.score, -len(p.key), p.text))
         out.append(chosen[: settings.candidates])
     return out

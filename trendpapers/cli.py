@@ -629,15 +629,22 @@ def resume(ctx: click.Context, names: tuple[str, ...], every: bool) -> None:
     show_default=True,
     help="Where to create the demo workspace.",
 )
+@click.option(
+    "--language",
+    type=click.Choice(["en", "de"]),
+    default="en",
+    show_default=True,
+    help="The workspace's language: de is a German cluster with German and English sources.",
+)
 @click.pass_context
-def demo(ctx: click.Context, directory: Path) -> None:
+def demo(ctx: click.Context, directory: Path, language: str) -> None:
     """Run the whole pipeline on the bundled demo sources, served from 127.0.0.1.
 
     Ingest, analyze, draft a paper per industry, approve and publish the first, build the site.
     """
     from trendpapers.demo import run_demo
 
-    sys.exit(run_demo(directory, lambda line: _say(ctx, [line])))
+    sys.exit(run_demo(directory, lambda line: _say(ctx, [line]), language))
 
 
 def main() -> None:
