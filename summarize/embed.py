@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -79,6 +79,21 @@ def choose_model(requested: str, languages: Iterable[str | None]) -> str:
         return requested
     english = all(lang is None or lang.lower().split("-")[0] == "en" for lang in languages)
     return DEFAULT_MODEL if english else USE_MODEL
+
+
+def english_model_warning(model: str, languages: Mapping[str, int]) -> str | None:
+    """What to say when the English model embeds documents in other languages (``languages``: grouped
+    documents per detected language), or None."""
+    if model != DEFAULT_MODEL:
+        return None
+    others = {lang: n for lang, n in languages.items() if lang.split("-")[0].lower() != "en"}
+    if not others:
+        return None
+    found = ", ".join(f"{lang}: {n}" for lang, n in sorted(others.items(), key=lambda x: (-x[1], x[0])))
+    return (
+        f"{sum(others.values())} documents are not in English ({found}) but the English model embeds them: "
+        'give their [[sources]] a language, or set [analysis] model = "multilingual"'
+    )
 
 
 def load_embedder(settings: EmbedSettings) -> Embedder:

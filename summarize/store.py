@@ -239,6 +239,17 @@ def add_document_frequencies(
         conn.execute(sa.insert(lexicon), inserts)
 
 
+def grouped_languages(conn: sa.Connection) -> dict[str, int]:
+    """How many grouped documents ingest found in each language (those it could not tell left out)."""
+    rows = conn.execute(
+        sa.select(documents.c.language, sa.func.count())
+        .join(story_members, story_members.c.item_id == documents.c.item_id)
+        .where(documents.c.language.is_not(None))
+        .group_by(documents.c.language)
+    ).all()
+    return {str(language): int(n) for language, n in rows}
+
+
 def grouped_count(conn: sa.Connection) -> int:
     return int(conn.execute(sa.select(sa.func.count()).select_from(story_members)).scalar_one())
 

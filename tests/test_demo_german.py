@@ -58,6 +58,8 @@ def test_the_german_workspace_uses_the_multilingual_model(demo: Path) -> None:
     assert config.language == "de" and config.site.language == "de" and config.papers.language == "de"
     assert config.analysis.embed.model == USE_MODEL
     assert {s.language for s in config.sources} == {"de", "en"}
+    with open_store(config.storage_url).connect() as conn:
+        assert analysis.grouped_languages(conn) == {"de": 13, "en": 10}
 
 
 def test_a_german_and_an_english_report_of_one_event_join_one_story(demo: Path, engine: sa.Engine) -> None:

@@ -12,7 +12,14 @@ import pytest
 
 from ingest.errors import ModelError
 from summarize import multilingual
-from summarize.embed import DEFAULT_MODEL, EmbedSettings, TransformersEmbedder, choose_model, load_embedder
+from summarize.embed import (
+    DEFAULT_MODEL,
+    EmbedSettings,
+    TransformersEmbedder,
+    choose_model,
+    english_model_warning,
+    load_embedder,
+)
 from summarize.multilingual import USE_MODEL, UseEmbedder, uncapitalised, use_resources
 from trendpapers.config import parse_config
 
@@ -112,3 +119,11 @@ def test_german_patent_titles_find_their_english_titles(corpora: Path, use: UseE
     english = use.embed([e for _, e in pairs])
     found = (german @ english.T).argmax(axis=1) == np.arange(len(pairs))
     assert found.mean() >= 0.9, [pairs[i] for i in np.flatnonzero(~found)]
+
+
+def test_the_english_model_on_other_languages_is_named() -> None:
+    warning = english_model_warning(DEFAULT_MODEL, {"en": 10, "de": 13, "fr": 1})
+    assert warning is not None and warning.startswith("14 documents are not in English (de: 13, fr: 1)")
+    assert 'model = "multilingual"' in warning
+    assert english_model_warning(DEFAULT_MODEL, {"en": 10, "en-GB": 2}) is None
+    assert english_model_warning(USE_MODEL, {"de": 13}) is None

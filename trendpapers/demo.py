@@ -51,7 +51,10 @@ _GERMAN_INDUSTRIES = {
     'description = "Technical textiles, fibres, yarns, fabrics, textile machinery, dyeing and finishing, '
     'textile recycling."\n': 'description = "Technische Textilien, Fasern, Garne, Gewebe, Textilmaschinen, '
     'Färben und Veredeln, Textilrecycling und Kreislaufwirtschaft."\n',
-    'keywords = ["textile", "fibre", "yarn", "fabric", "weaving", "knitting", "nonwoven", "dyeing", "apparel"]': (
+    (
+        'keywords = ["textile", "fibre", "yarn", "fabric", '
+        '"weaving", "knitting", "nonwoven", "dyeing", "apparel"]'
+    ): (
         'keywords = ["Textil", "Faser", "Garn", "Gewebe", "Weberei", "Färberei", "Alttextilien", "textile", '
         '"fibre", "yarn", "fabric", "dyeing"]'
     ),
@@ -59,7 +62,10 @@ _GERMAN_INDUSTRIES = {
     'description = "Medical devices, diagnostics, surgical instruments and robotics, implants, imaging, '
     'digital health."\n': 'description = "Medizinprodukte, Diagnostik, Wearables und digitale Gesundheit, '
     'KI in der Bildgebung, chirurgische Instrumente und Robotik, Implantate."\n',
-    'keywords = ["medical device", "surgery", "implant", "diagnostics", "imaging", "MDR", "patient", "clinical"]': (
+    (
+        'keywords = ["medical device", "surgery", "implant", '
+        '"diagnostics", "imaging", "MDR", "patient", "clinical"]'
+    ): (
         'keywords = ["Medizinprodukt", "Klinik", "Diagnostik", "Bildgebung", "MDR", "Patienten", '
         '"medical device", "imaging", "patient", "clinical"]'
     ),
@@ -67,7 +73,10 @@ _GERMAN_INDUSTRIES = {
     'description = "Freight transport, warehousing, intralogistics, supply chains, ports, last-mile '
     'delivery."\n': 'description = "Güterverkehr und Speditionen, Lkw und Elektromobilität im Transport, '
     'Lagerhaltung, Intralogistik, Lieferketten, Häfen, letzte Meile."\n',
-    'keywords = ["logistics", "warehouse", "freight", "supply chain", "truck", "port", "shipping", "parcel"]': (
+    (
+        'keywords = ["logistics", "warehouse", "freight", '
+        '"supply chain", "truck", "port", "shipping", "parcel"]'
+    ): (
         'keywords = ["Logistik", "Lager", "Spedition", "Lkw", "Hafen", "Lieferkette", "logistics", '
         '"warehouse", "freight", "truck"]'
     ),
