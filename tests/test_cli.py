@@ -296,6 +296,17 @@ def test_check_reports_an_unusable_store_and_prints_warnings(tmp_path: Path) -> 
     assert result.exit_code == 2 and "storage.url: cannot connect" in result.output, result.output
 
 
+def test_a_new_store_file_appears_whole(tmp_path: Path) -> None:
+    """SQLite creates its file empty and writes it later: a run killed in between once left an empty
+    file that the next run refused (the crash test found it). A new file is put in place whole."""
+    from trendpapers.db import open_store
+
+    database = tmp_path / "new.db"
+    open_store(f"sqlite:///{database}").dispose()
+    assert database.stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no leftovers
+
+
 def test_an_empty_database_file_is_not_taken_for_a_new_store(tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     assert CliRunner().invoke(cli, ["init", str(workspace)]).exit_code == 0

@@ -108,6 +108,8 @@ def open_store(url: str, *, read_only: bool = False) -> sa.Engine:
         raise StorageError(
             f"{path}: the database file is empty; restore it from a backup, or delete it to start a new store"
         )
+    if path is not None and not read_only and not path.exists() and path.parent.is_dir():
+        _create_sqlite(path)
     engine = create_engine(url)
     try:
         migrate(engine)
@@ -117,6 +119,26 @@ def open_store(url: str, *, read_only: bool = False) -> sa.Engine:
             raise
         return _read_only(path)
     return engine
+
+
+def _create_sqlite(path: Path) -> None:
+    """A new SQLite file, put in place whole: SQLite creates its file empty and writes the header
+    later, so a process killed in between left an empty file, which the next run must refuse."""
+    import sqlite3
+
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}")
+    try:
+        with sqlite3.connect(tmp) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")  # writes the header; the engine sets it too
+        conn.close()
+        os.link(tmp, path)  # never over a file another process made meanwhile
+    except FileExistsError:
+        pass
+    except (OSError, sqlite3.Error) as exc:
+        raise StorageError(f"{path}: cannot be created: {exc}") from exc
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
 
 
 def _read_only(path: Path) -> sa.Engine:
