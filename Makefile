@@ -8,7 +8,7 @@ BIN = $(VENV)/bin
 AXE_VERSION = 4.14.1
 AXE = build/axe-core/axe.min.js
 
-.PHONY: demo test check lint bench
+.PHONY: demo test check lint bench catalogs
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ test: lint $(AXE)
 # The fast tier, for every change: lint, then the tests not marked slow (about a minute).
 check: lint
 	$(BIN)/python -m pytest -m "not slow"
+
+# The gettext catalogs of papers and site (papers/i18n.py): extract the texts, merge them into each
+# language's .po (translate what is new there), compile the .mo files that are committed.
+CATALOG_KEYWORDS = -k md -k nmd:1,2
+catalogs: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(CATALOG_KEYWORDS) --no-location --omit-header --sort-output \
+		-o papers/locale/trendpapers.pot .
+	$(BIN)/pybabel update -i papers/locale/trendpapers.pot -d papers/locale -D trendpapers --no-fuzzy-matching
+	$(BIN)/pybabel compile -d papers/locale -D trendpapers --statistics
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

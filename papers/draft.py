@@ -179,7 +179,7 @@ def _draft_one(
         for s in (*data.trends, *data.weak_signals)
     )
     row = _taken_proposal(conn, row, path)
-    generated = _generated(data, row, environment(templates), path, now)
+    generated = _generated(data, row, environment(templates, settings.language), path, now)
     if generated is None:
         return DraftOutcome(industry.slug, edition.name, path, "unchanged")
     theirs, generated_at = generated

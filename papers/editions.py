@@ -46,3 +46,4 @@ class PaperSettings:
     max_trends: int = 8  # key trends in a paper (the largest); weak signals come on top
     evidence: int = 6  # sources listed per trend
     patents: int = 5  # related patents listed per trend
+    language: str = "en"  # of the paper's own texts: the workspace's ([workspace] language)

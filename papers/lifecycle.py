@@ -16,6 +16,7 @@ from ingest.errors import InputError
 from papers import frontmatter, store
 from papers.draft import proposal_path
 from papers.files import read_paper, utc_stamp, write_atomic
+from papers.i18n import all_translations
 from papers.renames import take_renames
 
 # action → (statuses it may start from, status it leads to)
@@ -24,7 +25,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "publish": (frozenset({"approved"}), "published"),
     "withdraw": (frozenset({"draft", "approved", "published"}), "withdrawn"),
 }
-EDITOR_PROMPT = "**To fill in by the editors.**"
+EDITOR_PROMPT = "**To fill in by the editors.**"  # the paper template's mark, in any of its languages
 CONFLICT = "<<<<<<< "
 
 
@@ -111,7 +112,7 @@ def change_status(
                 raise InputError(
                     f"{path}: holds unresolved merge conflict markers ('<<<<<<<'); resolve them first"
                 )
-            if EDITOR_PROMPT in text:
+            if any(prompt in text for prompt in all_translations(EDITOR_PROMPT)):
                 if _documents(text, path) == 0 and not force:
                     raise InputError(
                         f"{path}: is empty (no documents in its window, and the editors' prompts are "

@@ -3,6 +3,11 @@
 Every ``{{ value }}`` a template prints is escaped as Markdown text unless our code made it (``Md``):
 a template cannot forget to escape a feed title, and a workspace's own template gets the same
 protection. Output is deterministic: the same data and ``generated_at`` give the same bytes.
+
+Templates are written in English and translated with Jinja2's i18n extension (``{% trans %}``,
+``_()``, ``ngettext``) from the workspace language's gettext catalog (``papers.i18n``); values put
+into a translated text are escaped like any other. A quoted sentence in another language than the
+paper's is marked with it: ``*text*{lang=de} (de)`` (an attribute list: inert, read by screen readers).
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import jinja2
 
 from papers.content import PaperData, cited_id
 from papers.escape import Md, md_link, md_text
+from papers.i18n import Texts, language_mark
 from papers.store import Citation
+from summarize.summarizer import CitedSentence
 
 TEMPLATE = "paper.md.j2"
 
@@ -48,10 +55,16 @@ def citation_link(c: Citation) -> Md:
     return md_link(title, url)
 
 
-def footnote_definition(c: Citation) -> Md:
+def footnote_definition(c: Citation, texts: Texts | None = None) -> Md:
     """The footnote a cited sentence points to: the linked document, its source and date."""
-    day = c.day.isoformat() if c.day else "undated"
-    return Md(f"{footnote(c.doc_id)}: {citation_link(c)}, {md_text(c.source)}, {day}")
+    day = (texts or Texts()).date(c.day)
+    return Md(f"{footnote(c.doc_id)}: {citation_link(c)}, {md_text(c.source)}, {md_text(day)}")
+
+
+def quoted(text: str, language: str | None, paper_language: str) -> Md:
+    """A sentence quoted from a source, marked with its language when that is not the paper's."""
+    mark = language_mark(language, paper_language)
+    return Md(f"*{md_text(text)}*{{lang={mark}}} ({mark})") if mark else md_text(text)
 
 
 def anchor(trend_id: str) -> Md:
@@ -60,8 +73,9 @@ def anchor(trend_id: str) -> Md:
     return Md(f"{{#{trend_id}}}")
 
 
-def _percent(value: float | None) -> Md:
-    return Md("new" if value is None else f"{value:+.0%}")
+def _percent(value: float | None, texts: Texts | None = None) -> Md:
+    texts = texts or Texts()
+    return Md(texts.status("new") if value is None else texts.percent(value, signed=True))  # our own text
 
 
 def _count(n: int, noun: str) -> Md:
@@ -69,8 +83,9 @@ def _count(n: int, noun: str) -> Md:
     return Md(f"{n} {noun}" if n == 1 else f"{n} {noun}s")
 
 
-def environment(workspace_templates: Path | None = None) -> jinja2.Environment:
-    """Templates from ``workspace_templates`` first (a cluster's own ``paper.md.j2``), then the package's."""
+def environment(workspace_templates: Path | None = None, language: str = "en") -> jinja2.Environment:
+    """Templates from ``workspace_templates`` first (a cluster's own ``paper.md.j2``), then the package's;
+    their texts in ``language``."""
     loaders: list[jinja2.BaseLoader] = []
     if workspace_templates is not None:
         loaders.append(jinja2.FileSystemLoader(workspace_templates))
@@ -82,9 +97,25 @@ def environment(workspace_templates: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters.update(yaml=yaml_value, percent=_percent, link=citation_link, count=_count)
-    env.globals.update(anchor=anchor, cite=footnote, footnote_definition=footnote_definition, text=md_text)
+    texts = Texts(language)
+    env.install_gettext_callables(gettext=texts.md, ngettext=texts.nmd, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        yaml=yaml_value,
+        percent=lambda value: _percent(value, texts),
+        link=citation_link,
+        count=_count,
+        status=lambda value: md_text(texts.status(value)),
+    )
+    env.globals.update(
+        anchor=anchor,
+        cite=footnote,
+        footnote_definition=lambda c: footnote_definition(c, texts),
+        text=md_text,
+        day=lambda d: md_text(texts.date(d)),
+        language=language,
+    )
     return env
 
 
@@ -101,11 +132,20 @@ def render_paper(data: PaperData, generated_at: str, env: jinja2.Environment | N
         cited = sorted({cited_id(s) for s in sentences if s} - defined)
         defined.update(cited)
         footnotes[section.trend.trend_id] = [data.citations[i] for i in cited]
+    language = env.globals.get("language", "en")
+    texts = Texts(language if isinstance(language, str) else "en")
+
+    def quote(sentence: CitedSentence) -> Md:
+        cited = data.citations.get(cited_id(sentence))
+        return quoted(sentence.text, cited.language if cited else None, texts.language)
+
     text = env.get_template(TEMPLATE).render(
         data=data,
-        title=f"{data.industry.name}: trends {data.edition.name}",
+        title=texts.gettext("%(industry)s: trends %(edition)s")
+        % {"industry": data.industry.name, "edition": data.edition.name},
         generated_at=generated_at,
         footnotes=footnotes,
+        quote=quote,
     )
     # One blank line at most, one newline at the end: templates stay readable, output stays tidy.
     lines = [line.rstrip() for line in text.splitlines()]

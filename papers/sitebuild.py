@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from ingest.errors import SiteError
 from papers.files import write_atomic
+from papers.i18n import Texts
 from papers.sitecheck import check_and_harden
 from papers.sitefeed import atom_feed, industry_feeds
 from papers.sitefiles import SiteSettings, Workspace, base_config
@@ -69,21 +70,48 @@ def _sync(folder: Path, pages: dict[str, bytes]) -> None:
             path.rmdir()
 
 
-def _nav(papers: Sequence[SitePaper], industries: Sequence[Industry]) -> list[Any]:
-    nav: list[Any] = [{"Home": "index.md"}]
+def _nav(papers: Sequence[SitePaper], industries: Sequence[Industry], tr: Texts) -> list[Any]:
+    nav: list[Any] = [{tr.gettext("Home"): "index.md"}]
     for industry in industries:
         own = [p for p in papers if p.row.industry == industry.slug]
         if own:
             editions = [{p.row.edition: f"papers/{p.row.path}"} for p in own[:NAV_EDITIONS]]
             # Titles here, not from the pages: an incremental build does not read unchanged pages.
-            nav.append({industry.name: [{"All editions": f"papers/{industry.slug}/index.md"}, *editions]})
+            all_editions = {tr.gettext("All editions"): f"papers/{industry.slug}/index.md"}
+            nav.append({industry.name: [all_editions, *editions]})
     nav += [
-        {"Trends": "trends/index.md"},
-        {"Archive": "archive.md"},
-        {"Sources": "sources.md"},
-        {"Tags": "tags.md"},
+        {tr.gettext("Trends"): "trends/index.md"},
+        {tr.gettext("Archive"): "archive.md"},
+        {tr.gettext("Sources"): "sources.md"},
+        {tr.gettext("Tags"): "tags.md"},
     ]
     return nav
+
+
+def _theme_texts(ws: Workspace, tr: Texts) -> dict[str, Any]:
+    """What the theme's overrides (``site/overrides/main.html``) say, in the site's language."""
+    return {
+        "feed": tr.gettext("%(site)s: new papers") % {"site": ws.name},
+        "draft": tr.gettext("DRAFT: not published (status: %(status)s)"),
+        "published": tr.gettext("Published %(date)s"),
+        "approved_by": tr.gettext(", approved by %(name)s"),
+        "statuses": {s: tr.paper_status(s) for s in ("draft", "approved", "published", "withdrawn")},
+    }
+
+
+def _workspace_extra(config_file: Path | None) -> dict[str, Any]:
+    """The ``extra`` of the workspace's mkdocs.yml (ours is added to it, not put in its place)."""
+    if config_file is None or not config_file.is_file():
+        return {}
+    from mkdocs.utils.yaml import yaml_load
+
+    try:
+        with config_file.open("rb") as fh:
+            loaded = yaml_load(fh)
+    except Exception:  # MkDocs reports a broken file itself when it loads it
+        return {}
+    extra = loaded.get("extra") if isinstance(loaded, dict) else None
+    return dict(extra) if isinstance(extra, dict) else {}
 
 
 def _mkdocs_options(ws: Workspace, site: SiteSettings, docs: Path, nav: list[Any]) -> dict[str, Any]:
@@ -94,6 +122,13 @@ def _mkdocs_options(ws: Workspace, site: SiteSettings, docs: Path, nav: list[Any
     theme["palette"] = {"primary": site.primary, "accent": site.accent}
     if site.logo:
         theme["logo"] = f"assets/logo{site.logo.suffix}"
+    # The theme's own words (overrides/main.html) in the site's language, beside what the workspace's
+    # mkdocs.yml keeps in ``extra`` (the options given here replace the file's keys whole).
+    options["extra"] = {
+        **options.get("extra", {}),
+        **_workspace_extra(ws.mkdocs_file),
+        "trendpapers": _theme_texts(ws, site.texts),
+    }
     return {**options, "site_name": ws.name, "site_url": site.url, "docs_dir": str(docs), "nav": nav}
 
 
@@ -140,16 +175,20 @@ def stage_docs(
     engine: sa.Engine, ws: Workspace, site: SiteSettings, preview: bool, force: bool = False
 ) -> tuple[dict[str, bytes], list[SitePaper], dict[str, Any]]:
     """Compose the Markdown tree into ``build/docs-site`` (``-preview``); returns it and MkDocs' options."""
+    tr = site.texts
     with engine.connect() as conn:
-        pages, papers = compose(conn, ws.papers_dir, ws.hand_written, ws.industries, ws.name, preview, force)
+        pages, papers = compose(
+            conn, ws.papers_dir, ws.hand_written, ws.industries, ws.name, preview, force, tr
+        )
     if site.logo:
         pages[f"assets/logo{site.logo.suffix}"] = site.logo.read_bytes()
-    pages["feed.xml"] = atom_feed(papers, ws.name, site.url)  # MkDocs copies the feeds as they are
-    pages.update(industry_feeds(papers, ws.name, site.url, {i.slug: i.name for i in ws.industries}))
+    pages["feed.xml"] = atom_feed(papers, ws.name, site.url, texts=tr)  # MkDocs copies the feeds as they are
+    names = {i.slug: i.name for i in ws.industries}
+    pages.update(industry_feeds(papers, ws.name, site.url, names, texts=tr))
     docs = ws.build_dir / f"docs-{'preview' if preview else 'site'}"
     docs.mkdir(parents=True, exist_ok=True)
     _sync(docs, pages)
-    return pages, papers, _mkdocs_options(ws, site, docs, _nav(papers, ws.industries))
+    return pages, papers, _mkdocs_options(ws, site, docs, _nav(papers, ws.industries, tr))
 
 
 def serve_preview(engine: sa.Engine, ws: Workspace, site: SiteSettings, address: str) -> None:

@@ -21,6 +21,7 @@ from ingest.clean import strip_controls
 from ingest.errors import InputError
 from papers import frontmatter
 from papers.files import utc_stamp
+from papers.i18n import Texts, all_translations
 from papers.sitepages import SitePaper
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -74,7 +75,8 @@ def plain_text(md: str) -> str:
     md = "\n".join(line for line in md.splitlines() if not _FOOTNOTE_DEFINITION.match(line))
     md = _FOOTNOTE_MARK.sub("", md)
     parser = _Text()
-    parser.feed(markdown.markdown(md[:_MARKDOWN_CHARS]))
+    # attr_list: a quotation's language mark ({lang=de}) is an attribute, not text.
+    parser.feed(markdown.markdown(md[:_MARKDOWN_CHARS], extensions=["attr_list"]))
     parser.close()
     return _line("".join(parser.parts))
 
@@ -98,7 +100,10 @@ def paper_summary(text: str, limit: int = SUMMARY_CHARS) -> str:
     lines = body.splitlines()
     heads = [(n, len(m[1]), m[2]) for n, line in enumerate(lines) if (m := _HEADING.match(line))]
     for k, (n, level, heading) in enumerate(heads):
-        if plain_text(heading).rstrip(":").casefold() == "executive summary":
+        # The executive summary's heading in any language the papers are written in.
+        if plain_text(heading).rstrip(":").casefold() in {
+            h.casefold() for h in all_translations("Executive summary")
+        }:
             end = next((h for h, lv, _ in heads[k + 1 :] if lv <= level), len(lines))
             if summary := plain_text("\n".join(lines[n + 1 : end])):
                 return _cap(summary, limit)
@@ -124,7 +129,12 @@ def _newest(papers: Sequence[SitePaper], limit: int) -> list[SitePaper]:
 
 
 def _feed(
-    papers: Sequence[SitePaper], name: str, feed_title: str, site_url: str | None, industry: str | None
+    papers: Sequence[SitePaper],
+    name: str,
+    feed_title: str,
+    site_url: str | None,
+    industry: str | None,
+    tr: Texts,
 ) -> bytes:
     """One feed; ``industry`` None: the site's, at its root, else that industry's, in its folder.
     Links are absolute when the site's URL is configured, else relative to the feed."""
@@ -153,15 +163,20 @@ def _feed(
         )
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=link)
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = _stamp(row.status_at)
-        ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = (
-            paper_summary(paper.text) or f"Edition {_line(row.edition)}."
-        )
+        ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = paper_summary(
+            paper.text
+        ) or tr.gettext("Edition %(edition)s.") % {"edition": _line(row.edition)}
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def atom_feed(papers: Sequence[SitePaper], title: str, site_url: str | None, limit: int = 50) -> bytes:
-    """The site's feed (``feed.xml``): the newest ``limit`` published papers of all industries."""
-    return _feed(_newest(papers, limit), title, f"{title}: new papers", site_url, None)
+def atom_feed(
+    papers: Sequence[SitePaper], title: str, site_url: str | None, limit: int = 50, texts: Texts | None = None
+) -> bytes:
+    """The site's feed (``feed.xml``): the newest ``limit`` published papers of all industries; its
+    own texts in the language of ``texts`` (default English)."""
+    tr = texts or Texts()
+    feed_title = tr.gettext("%(site)s: new papers") % {"site": title}
+    return _feed(_newest(papers, limit), title, feed_title, site_url, None, tr)
 
 
 def _industry_name(papers: Sequence[SitePaper], slug: str, names: Mapping[str, str]) -> str:
@@ -178,16 +193,21 @@ def _industry_name(papers: Sequence[SitePaper], slug: str, names: Mapping[str, s
 
 
 def industry_feeds(
-    papers: Sequence[SitePaper], title: str, site_url: str | None, names: Mapping[str, str], limit: int = 50
+    papers: Sequence[SitePaper],
+    title: str,
+    site_url: str | None,
+    names: Mapping[str, str],
+    limit: int = 50,
+    texts: Texts | None = None,
 ) -> dict[str, bytes]:
     """{``papers/<industry>/feed.xml``: feed} for every industry with a paper on the site (each has an
     index page there), holding that industry's newest ``limit`` published papers; ``names``: the
     industries' names by slug."""
+    tr = texts or Texts()
     feeds = {}
     for slug in sorted({p.row.industry for p in papers}):
         own = [p for p in papers if p.row.industry == slug]
         name = _industry_name(own, slug, names)
-        feeds[f"papers/{slug}/feed.xml"] = _feed(
-            _newest(own, limit), title, f"{title}: {name} papers", site_url, slug
-        )
+        feed_title = tr.gettext("%(site)s: %(industry)s papers") % {"site": title, "industry": name}
+        feeds[f"papers/{slug}/feed.xml"] = _feed(_newest(own, limit), title, feed_title, site_url, slug, tr)
     return feeds

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from ingest.errors import SiteError
+from papers.i18n import LANGUAGES, Texts
 from summarize.records import Industry
 
 PACKAGE = "trendpapers_site"
@@ -60,11 +61,19 @@ COLOURS = (
 
 @dataclass(frozen=True)
 class SiteSettings:
-    language: str = "en"  # of the theme's own texts (search, navigation), e.g. "de"
+    # Of the theme's own texts (search, navigation), e.g. "de"; the site's pages are in it too where
+    # Trendpapers has their texts in it (papers.i18n.LANGUAGES), else in English. The loader makes
+    # it the workspace's language unless [site] gives one.
+    language: str = "en"
     primary: str = "indigo"  # Material colour names
     accent: str = "indigo"
     logo: Path | None = None  # an image file of the cluster's
     url: str | None = None  # where the site is served, for absolute feed links
+
+    @property
+    def texts(self) -> Texts:
+        """The site's own texts: in its language where there is a catalog for it, else English."""
+        return Texts(self.language if self.language in LANGUAGES else "en")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The site's Markdown pages, generated from the store and the papers: home, industries, trend pages,
 archive, sources and tags (ours, not the theme's plugin: it must work in incremental builds).
-Everything that came from a feed goes through ``md_text``/``md_link``.
+Everything that came from a feed goes through ``md_text``/``md_link``. The pages' own texts are in
+the site's language (``papers.i18n``).
 
 ``compose`` returns the whole docs tree as {relative path: bytes}; the caller syncs it to disk.
 """
@@ -16,13 +17,13 @@ import sqlalchemy as sa
 
 from ingest import store as ingest_store
 from ingest.errors import InputError, SiteError
-from ingest.wording import plural
 from papers import frontmatter, store
 from papers.charts import weekly_svg
 from papers.content import cited_id
 from papers.escape import Md, md_link, md_text
 from papers.files import read_paper
-from papers.render import citation_link, footnote, footnote_definition, yaml_value
+from papers.i18n import Texts
+from papers.render import citation_link, footnote, footnote_definition, quoted, yaml_value
 from summarize import store as analysis
 from summarize.records import Industry
 from summarize.trends import Trend
@@ -77,16 +78,21 @@ def included_papers(
     return sorted(found, key=lambda p: (p.row.edition_start, p.row.industry), reverse=True)
 
 
+def _row(cells: Sequence[str]) -> str:
+    """A table row of Markdown cells."""
+    return "| " + " | ".join(cells) + " |"
+
+
 def _paper_link(paper: SitePaper, relative_to: str = "") -> Md:
     return Md(f"[{md_text(paper.title)}]({relative_to}papers/{paper.row.industry}/{paper.row.edition}.md)")
 
 
-def _cited(c: store.Citation) -> str:
-    return f"{citation_link(c)} ({md_text(c.source)}, {c.day.isoformat() if c.day else 'undated'})"
+def _cited(c: store.Citation, tr: Texts) -> str:
+    return f"{citation_link(c)} ({md_text(c.source)}, {md_text(tr.date(c.day))})"
 
 
 def _trend_pages(
-    conn: sa.Connection, trends: dict[str, Trend], papers: Sequence[SitePaper]
+    conn: sa.Connection, trends: dict[str, Trend], papers: Sequence[SitePaper], tr: Texts
 ) -> dict[str, bytes]:
     pages: dict[str, bytes] = {}
     refs = store.citations(conn, [i for t in trends.values() for i in t.doc_ids])
@@ -94,43 +100,59 @@ def _trend_pages(
     for trend_id, t in sorted(trends.items()):
         stored = analysis.load_summary(conn, f"trend:{trend_id}")
         summary = [s for s in stored[1].sentences if s.source_id in refs] if stored else []
+        status = tr.status(t.status)
+        counts = {
+            "current": tr.nmd("%(num)d document", "%(num)d documents", t.current) % {"num": t.current},
+            "start": tr.short_date(t.window_start),
+            "end": tr.short_date(t.window_end),
+            "previous": t.previous,
+            "sources": tr.nmd("%(num)d source", "%(num)d sources", t.sources) % {"num": t.sources},
+            "label": t.label,
+        }
         body = [
             f"# {md_text(t.name)}",
             "",
-            f"*{t.status.capitalize()}*: {plural(t.current, 'document')} in the window "
-            f"{t.window_start.isoformat()} to {t.window_end.isoformat()}, {t.previous} in the window before; "
-            f"{plural(t.sources, 'source')}; "
-            f"keywords: {md_text(t.label)}.",
-            f"Most central report: *{md_text(t.title)}*.",
+            f"*{md_text(status[:1].upper() + status[1:])}*: "
+            + tr.md(
+                "%(current)s in the window %(start)s to %(end)s, %(previous)s in the window before; "
+                "%(sources)s; keywords: %(label)s."
+            )
+            % counts,
+            tr.md("Most central report: *%(title)s*.") % {"title": t.title},
             "",
-            *(f"{md_text(s.text)}{footnote(cited_id(s))}" for s in summary),
+            *(
+                f"{quoted(s.text, refs[cited_id(s)].language, tr.language)}{footnote(cited_id(s))}"
+                for s in summary
+            ),
             "",
-            f"![Documents per week]({trend_id}.svg)",
+            "![" + tr.md("Documents per week") + f"]({trend_id}.svg)",
             "",
-            "## History",
+            "## " + tr.md("History"),
             "",
-            "| Window ending | Documents | Before | Status |",
+            _row([tr.md("Window ending"), tr.md("Documents"), tr.md("Before"), tr.md("Status")]),
             "| --- | ---: | ---: | --- |",
         ]
         body += [
-            f"| {end} | {now} | {before} | {md_text(status)} |"
+            f"| {end} | {now} | {before} | {md_text(tr.status(status))} |"
             for end, now, before, status in analysis.trend_windows(conn, trend_id)
         ]
-        body += ["", "## In the papers", ""]
+        body += ["", "## " + tr.md("In the papers"), ""]
         body += [f"- {_paper_link(p, '../')}" for p in papers if any(x.id == trend_id for x in p.row.trends)]
-        body += ["", "## Stories", ""]
+        body += ["", "## " + tr.md("Stories"), ""]
         by_story: dict[int, list[int]] = {}
         for doc_id in t.doc_ids:
             if doc_id in refs:
                 by_story.setdefault(stories.get(doc_id, -doc_id), []).append(doc_id)
         for n, (_, ids) in enumerate(sorted(by_story.items(), key=lambda s: -len(s[1])), start=1):
-            body.append(f"{n}. " + "; ".join(_cited(refs[i]) for i in ids))
+            body.append(f"{n}. " + "; ".join(_cited(refs[i], tr) for i in ids))
         sources = sorted({refs[i].source for i in t.doc_ids if i in refs})
-        body += ["", "## Sources", "", *(f"- {md_text(s)}" for s in sources), ""]
-        body += [footnote_definition(refs[i]) for i in sorted({cited_id(s) for s in summary})]
+        body += ["", "## " + tr.md("Sources"), "", *(f"- {md_text(s)}" for s in sources), ""]
+        body += [footnote_definition(refs[i], tr) for i in sorted({cited_id(s) for s in summary})]
         pages[f"trends/{trend_id}.md"] = _page(t.name, body, tags=[t.industry])
         pages[f"trends/{trend_id}.svg"] = weekly_svg(
-            t.weekly, f"Documents per week: {t.name}", t.window_start.isoformat()
+            t.weekly,
+            tr.gettext("Documents per week: %(name)s") % {"name": t.name},
+            t.window_start.isoformat(),
         ).encode("utf-8")
     return pages
 
@@ -143,22 +165,25 @@ def compose(
     cluster: str,
     preview: bool,
     force: bool = False,
+    texts: Texts | None = None,
 ) -> tuple[dict[str, bytes], list[SitePaper]]:
-    """The docs tree of the site, and the papers in it (``force``: see ``included_papers``)."""
+    """The docs tree of the site, and the papers in it (``force``: see ``included_papers``); the
+    pages' texts in the language of ``texts`` (default English)."""
+    tr = texts or Texts()
     pages, intro = _hand_written(hand_written, f"# {md_text(cluster)}\n")
     papers = included_papers(conn, papers_dir, preview, force)
     pages.update(_paper_files(papers_dir, papers))
     names = {i.slug: i.name for i in industries}
-    pages.update(_industry_pages(papers, names))
+    pages.update(_industry_pages(papers, names, tr))
     # The trends of the papers on the site, as last analysed (also those no longer found).
     trend_ids = {t.id for p in papers for t in p.row.trends}
     trends = {t.trend_id: t for t in analysis.load_trends(conn, active_only=False) if t.trend_id in trend_ids}
-    pages.update(_trend_pages(conn, trends, papers))
-    pages["index.md"] = _home(intro, papers, trends, names)
-    pages["trends/index.md"] = _trend_index(trends, names)
-    pages["archive.md"] = _archive(papers)
-    pages["sources.md"] = _sources(conn)
-    pages["tags.md"] = _tags(papers)
+    pages.update(_trend_pages(conn, trends, papers, tr))
+    pages["index.md"] = _home(intro, papers, trends, names, tr)
+    pages["trends/index.md"] = _trend_index(trends, names, tr)
+    pages["archive.md"] = _archive(papers, tr)
+    pages["sources.md"] = _sources(conn, tr)
+    pages["tags.md"] = _tags(papers, tr)
     return pages, papers
 
 
@@ -189,7 +214,7 @@ def _paper_files(papers_dir: Path, papers: Sequence[SitePaper]) -> dict[str, byt
     return pages
 
 
-def _industry_pages(papers: Sequence[SitePaper], names: dict[str, str]) -> dict[str, bytes]:
+def _industry_pages(papers: Sequence[SitePaper], names: dict[str, str], tr: Texts) -> dict[str, bytes]:
     """A page per industry listing its papers."""
     pages = {}
     for slug in sorted({p.row.industry for p in papers}):
@@ -197,57 +222,78 @@ def _industry_pages(papers: Sequence[SitePaper], names: dict[str, str]) -> dict[
         body = [
             f"# {md_text(names.get(slug, slug))}",
             "",
-            "| Edition | Paper | Status |",
+            _row([tr.md("Edition"), tr.md("Paper"), tr.md("Status")]),
             "| --- | --- | --- |",
         ]
         body += [
-            f"| {p.row.edition} | [{md_text(p.title)}]({p.row.edition}.md) | {p.row.status} |" for p in own
+            f"| {p.row.edition} | [{md_text(p.title)}]({p.row.edition}.md) "
+            f"| {md_text(tr.paper_status(p.row.status))} |"
+            for p in own
         ]
-        body += ["", "[Feed of new papers in this industry](feed.xml)"]  # written beside it by sitebuild
+        # The feed is written beside the page by sitebuild.
+        body += ["", "[" + tr.md("Feed of new papers in this industry") + "](feed.xml)"]
         pages[f"papers/{slug}/index.md"] = _page(names.get(slug, slug), body)
     return pages
 
 
-def _home(intro: str, papers: Sequence[SitePaper], trends: dict[str, Trend], names: dict[str, str]) -> bytes:
+def _home(
+    intro: str, papers: Sequence[SitePaper], trends: dict[str, Trend], names: dict[str, str], tr: Texts
+) -> bytes:
     """The home page: the workspace's introduction, the latest papers, the fastest-rising trends."""
     rising = sorted(
         (t for t in trends.values() if t.status in ("new", "rising")),
         key=lambda t: (-t.current + t.previous, t.trend_id),
     )
-    home = [intro.rstrip("\n"), "", "## Latest papers", ""]
+    home = [intro.rstrip("\n"), "", "## " + tr.md("Latest papers"), ""]
     home += [
         f"- {_paper_link(p)} ({p.row.edition}, {md_text(names.get(p.row.industry, p.row.industry))})"
         for p in papers[:10]
-    ] or ["No paper is published yet."]
-    home += ["", "## Fastest-rising trends", ""]
+    ] or [tr.md("No paper is published yet.")]
+    home += ["", "## " + tr.md("Fastest-rising trends"), ""]
     home += [
         f"- [{md_text(t.name)}](trends/{t.trend_id}.md): "
-        f"{t.previous} → {plural(t.current, 'document')} ({t.status})"
+        + tr.nmd(
+            "%(before)s → %(num)d document (%(status)s)",
+            "%(before)s → %(num)d documents (%(status)s)",
+            t.current,
+        )
+        % {"before": t.previous, "num": t.current, "status": tr.status(t.status)}
         for t in rising[:5]
-    ] or ["None yet."]
+    ] or [tr.md("None yet.")]
     home += [
         "",
-        "[All trends](trends/index.md) · [Archive](archive.md) · [Sources](sources.md) · "
-        "[Feed of new papers](feed.xml)",
+        " · ".join(
+            [
+                "[" + tr.md("All trends") + "](trends/index.md)",
+                "[" + tr.md("Archive") + "](archive.md)",
+                "[" + tr.md("Sources") + "](sources.md)",
+                "[" + tr.md("Feed of new papers") + "](feed.xml)",
+            ]
+        ),
     ]
     return ("\n".join(home) + "\n").encode("utf-8")
 
 
-def _trend_index(trends: dict[str, Trend], names: dict[str, str]) -> bytes:
-    body = ["# Trends", ""]
+def _trend_index(trends: dict[str, Trend], names: dict[str, str], tr: Texts) -> bytes:
+    title = tr.gettext("Trends")
+    body = [f"# {md_text(title)}", ""]
     for slug in sorted({t.industry for t in trends.values()}):
         body += [f"## {md_text(names.get(slug, slug))}", ""]
         body += [
-            f"- [{md_text(t.name)}]({t.trend_id}.md) ({md_text(t.status)}, {plural(t.current, 'document')})"
+            f"- [{md_text(t.name)}]({t.trend_id}.md) ("
+            + tr.nmd("%(status)s, %(num)d document", "%(status)s, %(num)d documents", t.current)
+            % {"status": tr.status(t.status), "num": t.current}
+            + ")"
             for t in sorted(trends.values(), key=lambda t: (-t.current, t.trend_id))
             if t.industry == slug
         ]
         body.append("")
-    return _page("Trends", body if trends else [*body, "No trends yet."])
+    return _page(title, body if trends else [*body, tr.md("No trends yet.")])
 
 
-def _archive(papers: Sequence[SitePaper]) -> bytes:
-    body = ["# Archive", ""]
+def _archive(papers: Sequence[SitePaper], tr: Texts) -> bytes:
+    title = tr.gettext("Archive")
+    body = [f"# {md_text(title)}", ""]
     for edition in sorted({p.row.edition for p in papers}, reverse=True):
         body += [
             f"## {edition}",
@@ -255,40 +301,46 @@ def _archive(papers: Sequence[SitePaper]) -> bytes:
             *(f"- {_paper_link(p)}" for p in papers if p.row.edition == edition),
             "",
         ]
-    return _page("Archive", body)
+    return _page(title, body)
 
 
-def _sources(conn: sa.Connection) -> bytes:
+def _sources(conn: sa.Connection, tr: Texts) -> bytes:
     """Every source the papers are drawn from, and how its last fetch went."""
+    title = tr.gettext("Sources")
     body = [
-        "# Sources",
+        f"# {md_text(title)}",
         "",
-        "Every source the papers are drawn from, and how its last fetch went.",
+        tr.md("Every source the papers are drawn from, and how its last fetch went."),
         "",
-        "| Source | Kind | State | Last success | Items |",
+        _row([tr.md("Source"), tr.md("Kind"), tr.md("State"), tr.md("Last success"), tr.md("Items")]),
         "| --- | --- | --- | --- | ---: |",
     ]
     for s in ingest_store.source_states(conn):
         state = (
-            "inactive"
+            tr.pgettext("source state", "inactive")
             if not s.active
-            else "paused"
+            else tr.pgettext("source state", "paused")
             if s.paused_reason
-            else "failing"
+            else tr.pgettext("source state", "failing")
             if s.last_error
-            else "ok"
+            else tr.pgettext("source state", "ok")
         )
-        when = s.last_success_at.date().isoformat() if s.last_success_at else "never"
-        body.append(f"| {md_link(s.name, s.url)} | {md_text(s.kind)} | {state} | {when} | {s.items} |")
-    return _page("Sources", body)
+        kind = {"news": tr.pgettext("source kind", "news"), "patent": tr.pgettext("source kind", "patent")}
+        when = tr.short_date(s.last_success_at.date()) if s.last_success_at else tr.gettext("never")
+        body.append(
+            f"| {md_link(s.name, s.url)} | {md_text(kind.get(s.kind, s.kind))} | {md_text(state)} "
+            f"| {md_text(when)} | {s.items} |"
+        )
+    return _page(title, body)
 
 
-def _tags(papers: Sequence[SitePaper]) -> bytes:
-    body = ["# Tags", ""]
+def _tags(papers: Sequence[SitePaper], tr: Texts) -> bytes:
+    title = tr.gettext("Tags")
+    body = [f"# {md_text(title)}", ""]
     tagged: dict[str, list[SitePaper]] = {}
     for paper in papers:
         for tag in paper.tags:
             tagged.setdefault(tag, []).append(paper)
     for tag in sorted(tagged, key=str.lower):
         body += [f"## {md_text(tag)}", "", *(f"- {_paper_link(p)}" for p in tagged[tag]), ""]
-    return _page("Tags", body)
+    return _page(title, body)

@@ -184,6 +184,7 @@ class Citation:
     source: str
     day: date | None
     patent: str | None  # publication number, for patents
+    language: str | None = None  # of its text, as ingest detected it
 
 
 def citations(conn: sa.Connection, doc_ids: Sequence[int]) -> dict[int, Citation]:
@@ -199,6 +200,7 @@ def citations(conn: sa.Connection, doc_ids: Sequence[int]) -> dict[int, Citation
                 documents.c.published_at,
                 items.c.first_seen_at,
                 patents.c.number,
+                documents.c.language,
             )
             .select_from(documents_with_sources())
             .where(documents.c.item_id.in_(chunk))
@@ -206,6 +208,6 @@ def citations(conn: sa.Connection, doc_ids: Sequence[int]) -> dict[int, Citation
         for r in rows:
             when = r.published_at or r.first_seen_at
             out[r.item_id] = Citation(
-                r.item_id, r.title, r.url, r.name, when.date() if when else None, r.number
+                r.item_id, r.title, r.url, r.name, when.date() if when else None, r.number, r.language
             )
     return out

@@ -167,10 +167,10 @@ def story_docs(
     return [StoryDoc(d.id, combined[k], d.when, d.duplicate_of) for k, d in enumerate(docs)]
 
 
-def story_terms(title: str, text: str) -> Counter[str]:
+def story_terms(title: str, text: str, language: str | None = None) -> Counter[str]:
     """The words and names of a document's title and whole text, as the grouping counts them."""
     whole = f"{title}\n{text}" if title else text
-    return terms(whole) + names(whole)
+    return terms(whole, language) + names(whole, language)
 
 
 def group_batch(
@@ -189,7 +189,7 @@ def group_batch(
             conn, embedder, settings.embed, [(d.id, d.title, d.text) for d in batch]
         )
 
-    counts = [story_terms(d.title, d.text) for d in batch]
+    counts = [story_terms(d.title, d.text, d.language) for d in batch]
     with engine.begin() as conn:
         df = store.document_frequencies(conn, {t for c in counts for t in c})
         docs = story_docs(batch, vectors, counts, df, store.grouped_count(conn), settings)
@@ -265,7 +265,7 @@ def _summaries_for(
         stored = store.load_summary(conn, subject)
         if stored is not None and stored[0] == fingerprint:
             continue
-        sources = [SourceDoc(i, docs[i].title, docs[i].text) for i in ids]
+        sources = [SourceDoc(i, docs[i].title, docs[i].text, docs[i].language) for i in ids]
         summary: Summary = summarize(sources, settings.summary)
         if rewriter is not None:
             summary = rewrite_summary(summary, sources, rewriter)
@@ -307,18 +307,20 @@ def _named(
         inputs.append(
             NamingInput(
                 t.trend_id,
-                tuple(text_of(d.title, d.text, settings.names.lead_chars) for d in named_from),
+                tuple(text_of(d.title, d.text, settings.names.lead_chars, d.language) for d in named_from),
                 summed / (np.linalg.norm(summed) or 1.0),
                 t.name,
+                tuple(d.language for d in named_from),
             )
         )
     background = [d for d in current if d.id not in in_trends]
     names = name_trends(
         inputs,
-        [(text_of(d.title, d.text, settings.names.lead_chars), d.vector) for d in background],
+        [(text_of(d.title, d.text, settings.names.lead_chars, d.language), d.vector) for d in background],
         {d.title.lower() for d in docs},
         embedder.embed,
         settings.names,
+        [d.language for d in background],
     )
     return [replace(t, name=n) for t, n in zip(found, names, strict=True)], fingerprint
 
@@ -348,7 +350,9 @@ def industry_trends(
             PreviousTrend(tid, stories) for tid, stories in store.previous_trends(conn, industry.slug)
         ]
         trend_docs = [
-            TrendDoc(d.id, d.story_id, d.when, d.source, d.title, d.text, vectors[d.id], d.is_patent)
+            TrendDoc(
+                d.id, d.story_id, d.when, d.source, d.title, d.text, vectors[d.id], d.is_patent, d.language
+            )
             for d in docs.values()
             if d.id in vectors and d.when.date() <= as_of
         ]

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from summarize.text import content_words
 
 
-def group_terms(texts: Sequence[str]) -> Counter[str]:
-    """Content words and two-word phrases of a group's texts, counted once per text."""
+def group_terms(texts: Sequence[tuple[str, str | None]]) -> Counter[str]:
+    """Content words (without the stop words of each text's language) and two-word phrases of a
+    group's (text, language) pairs, counted once per text."""
     counts: Counter[str] = Counter()
-    for text in texts:
-        tokens = content_words(text)
+    for text, language in texts:
+        tokens = content_words(text, language)
         counts.update(set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)})
     return counts
 

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from summarize.text import STOPWORDS, content_words, stem
+from summarize.text import content_words, stem, stopwords
 
 MAX_TERM = 40  # characters; the lexicon stores terms of up to 200
 # Measured on ECB+ and the Gun Violence Corpus (benchmarks/analysis_bench.py): pairwise F1 within
@@ -37,22 +37,23 @@ NAME_PREFIX = "@"  # names in the document-frequency table: "@boston" is not the
 _NAME = re.compile(r"\b(?:[A-ZÄÖÜ][^\W_]*(?:[-'’][^\W_]+)*|\d[\d.,]*\d|\d)")
 
 
-def terms(text: str) -> Counter[str]:
-    """Stemmed content words of a text, counted."""
+def terms(text: str, language: str | None = None) -> Counter[str]:
+    """Stemmed content words of a text, counted (stop words and stems of its language)."""
     # Longer "words" are codes, URLs or encoded blobs: no use for telling events apart.
-    return Counter(stem(w) for w in content_words(text[:MAX_CHARS]) if len(w) <= MAX_TERM)
+    return Counter(stem(w, language) for w in content_words(text[:MAX_CHARS], language) if len(w) <= MAX_TERM)
 
 
-def names(text: str) -> Counter[str]:
+def names(text: str, language: str | None = None) -> Counter[str]:
     """Capitalised words and figures of a text, lower-cased and prefixed with ``NAME_PREFIX``.
 
     Sentence-initial words count too: a name often opens a sentence, and a capitalised common word
     ("The") is a stop word or weighs little through its document frequency.
     """
     out: Counter[str] = Counter()
+    stop = stopwords(language)
     for match in _NAME.finditer(text[:MAX_CHARS]):
         word = match.group().lower()
-        if len(word) > 1 and word not in STOPWORDS and len(word) <= MAX_TERM:
+        if len(word) > 1 and word not in stop and len(word) <= MAX_TERM:
             out[NAME_PREFIX + word] += 1
     return out
 

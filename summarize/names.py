@@ -7,6 +7,9 @@ the likeness of the phrase's embedding to the trend's centroid, less its likenes
 other trends (a name sets its trend apart), plus how many of the trend's documents use it. When the
 best phrase is short, a second one chosen by maximal marginal relevance joins it ("Textile recycling
 and extended producer responsibility").
+
+German texts have their own stop words, stems and event words; since German capitalises every noun,
+capitals say nothing there about names, and a German trend's two phrases are joined by "und".
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from summarize.text import STOPWORDS, is_boilerplate, sentences, stem
+from summarize.text import base_language, is_boilerplate, sentences, stem, stopwords
 
 # Words, each punctuation mark, and line breaks (a heading or kicker ends there).
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*|[^\w\s]|\n", re.UNICODE)
@@ -39,7 +42,21 @@ _EVENT_WORDS = frozenset(
     first last latest next today yesterday week weeks month months day days million billion euro
     euros eur usd dollars monday tuesday wednesday thursday friday saturday sunday january february
     march april june july august september october november december""".split()
+) | frozenset(
+    """eröffnet eröffnen eröffnete startet starten startete plant planen plante kündigt kündigen kündigte
+    stellt stellen stellte präsentiert präsentieren präsentierte übernimmt übernehmen übernahm kauft kaufen
+    kaufte verkauft verkaufen verkaufte gewinnt gewinnen gewann erhält erhalten erhielt sichert sichern
+    sicherte investiert investieren investierte baut bauen baute bringt bringen brachte setzt setzen setzte
+    meldet melden meldete zeigt zeigen zeigte nimmt nehmen nahm geht gehen ging kommt kommen kam nutzt
+    nutzen nutzte will wollen wollte soll sollen sollte beginnt beginnen begann erreicht erreichen
+    erreichte schließt schließen schloss testet testen testete führt führen führte liefert liefern
+    lieferte entwickelt entwickeln entwickelte eingeführt gestartet eröffnet vorgestellt angekündigt
+    erste ersten erster letzte letzten nächste nächsten heute gestern morgen woche wochen monat monate
+    monaten tag tage tagen millionen milliarden euro prozent montag dienstag mittwoch donnerstag freitag
+    samstag sonntag januar februar märz april mai juni juli august september oktober november
+    dezember""".split()
 )
+_JOINER = {"de": "und"}  # joins a short name's two phrases; "and" elsewhere
 
 
 _CONNECTORS = frozenset({"of", "the"})
@@ -74,6 +91,12 @@ class NamingInput:
     texts: tuple[str, ...]  # title and text of each of its documents in the current window
     centroid: np.ndarray  # unit mean embedding of those documents
     fallback: str  # the name when no phrase qualifies (its keywords)
+    languages: tuple[str | None, ...] = ()  # of each text (empty or None: unknown)
+
+    def language(self) -> str | None:
+        """The language most of its texts are in (None: unknown)."""
+        known = [base_language(x) for x in self.languages]
+        return max(set(known), key=lambda x: (known.count(x), x or "")) if known else None
 
 
 @dataclass(frozen=True)
@@ -84,9 +107,12 @@ class Phrase:
     score: float  # lexical: coverage times rarity in the industry
 
 
-def _runs(text: str) -> Iterator[list[str]]:
+def _runs(text: str, language: str | None = None) -> Iterator[list[str]]:
     """Runs of content words: stop words, event words, numbers and punctuation end a run, and so does
-    a name after a common word ("technical textiles | Hollin Textil"). "of" and "of the" join words."""
+    a name after a common word ("technical textiles | Hollin Textil"; not in German, where every noun
+    is capitalised). "of" and "of the" join words."""
+    stop = stopwords(language)
+    german = base_language(language) == "de"
     run: list[str] = []
     for match in _TOKEN.finditer(text):
         token = match.group()
@@ -98,7 +124,7 @@ def _runs(text: str) -> Iterator[list[str]]:
             continue
         if (
             not word[0].isalnum()
-            or lower in STOPWORDS
+            or lower in stop
             or lower in _EVENT_WORDS
             or len(word) < 2
             or word.isdigit()
@@ -108,7 +134,7 @@ def _runs(text: str) -> Iterator[list[str]]:
                 yield run
             run = []
             continue
-        if run and run[-1][0].islower() and run[-1] not in _CONNECTORS and _is_name(word):
+        if not german and run and run[-1][0].islower() and run[-1] not in _CONNECTORS and _is_name(word):
             yield run
             run = []
         run.append(word)
@@ -119,16 +145,21 @@ def _runs(text: str) -> Iterator[list[str]]:
         yield run
 
 
+def _names_only(phrase: str, german: bool) -> bool:
+    words = phrase.split()
+    return all(_is_name(w) for w in words) and (len(words) > 1 or not german)
+
+
 def _is_name(word: str) -> bool:
     """Capitalized but not an acronym: "Hollin", not "AI" or "EPR"."""
     return word[0].isupper() and not word.isupper()
 
 
-def _document_phrases(text: str, max_words: int) -> dict[tuple[str, ...], str]:
+def _document_phrases(text: str, max_words: int, language: str | None = None) -> dict[tuple[str, ...], str]:
     """Each phrase (key → spelling) that a text uses, once: up to ``max_words`` words besides "of the",
     which neither starts nor ends one."""
     found: dict[tuple[str, ...], str] = {}
-    for run in _runs(text):
+    for run in _runs(text, language):
         for start in range(len(run)):
             if run[start] in _CONNECTORS:
                 continue
@@ -136,7 +167,7 @@ def _document_phrases(text: str, max_words: int) -> dict[tuple[str, ...], str]:
                 words = run[start:end]
                 if words[-1] in _CONNECTORS or sum(w not in _CONNECTORS for w in words) > max_words:
                     continue
-                found.setdefault(tuple(stem(w.lower()) for w in words), " ".join(words))
+                found.setdefault(tuple(stem(w.lower(), language) for w in words), " ".join(words))
     return found
 
 
@@ -147,38 +178,50 @@ def _spelling(forms: Counter[str], lower_words: set[str]) -> str:
     return " ".join(w.lower() if w.lower() in lower_words else w for w in best.split())
 
 
-def text_of(title: str, text: str, lead_chars: int) -> str:
+def text_of(title: str, text: str, lead_chars: int, language: str | None = None) -> str:
     """What a document is named from: its title and the lead of its text, without its boilerplate
     (a byline's "Security Engineers" is no theme)."""
-    lead = [s for s in sentences(text[:lead_chars]) if not is_boilerplate(s)]
+    lead = [s for s in sentences(text[:lead_chars], language) if not is_boilerplate(s)]
     return "\n".join([f"{title}.", *lead])
 
 
 def candidates(
-    trends: Sequence[Sequence[str]], background: Sequence[str], settings: NameSettings
+    trends: Sequence[Sequence[str]],
+    background: Sequence[str],
+    settings: NameSettings,
+    languages: Sequence[Sequence[str | None]] = (),
+    background_languages: Sequence[str | None] = (),
 ) -> list[list[Phrase]]:
     """For each trend (its texts), the phrases worth ranking, best lexical score first.
 
     A phrase must come from two of the trend's texts (from its only one, if it has one); its score is
     the share of the trend's texts that use it times log(1 + N / n), N counting every text of the
-    industry (``background`` are those in no trend) and n those that use the phrase.
+    industry (``background`` are those in no trend) and n those that use the phrase. ``languages``
+    (per trend, per text) and ``background_languages`` give the texts' languages (None: unknown).
     """
-    per_text = [[_document_phrases(t, settings.max_words) for t in texts] for texts in trends]
-    per_text.append([_document_phrases(t, settings.max_words) for t in background])
+
+    def phrases(texts: Sequence[str], langs: Sequence[str | None]) -> list[dict[tuple[str, ...], str]]:
+        langs = list(langs) + [None] * (len(texts) - len(langs))
+        return [_document_phrases(t, settings.max_words, lang) for t, lang in zip(texts, langs, strict=True)]
+
+    per_text = [phrases(texts, languages[k] if k < len(languages) else ()) for k, texts in enumerate(trends)]
+    per_text.append(phrases(background, background_languages))
     everywhere: Counter[tuple[str, ...]] = Counter(k for group in per_text for found in group for k in found)
     total = sum(len(group) for group in per_text)
     lower_words = {
         w for texts in (*trends, background) for t in texts for w in _TOKEN.findall(t) if w[0].islower()
     }
     out = []
-    for group in per_text[:-1]:
+    for index, group in enumerate(per_text[:-1]):
+        langs = [base_language(x) for x in (languages[index] if index < len(languages) else ())]
+        german = langs.count("de") * 2 > len(group)  # capitals tell no names in mostly German texts
         counts: Counter[tuple[str, ...]] = Counter(k for found in group for k in found)
         spellings: dict[tuple[str, ...], Counter[str]] = {}
         for found in group:
             for key, text in found.items():
                 spellings.setdefault(key, Counter())[text] += 1
         needed = min(2, len(group))
-        phrases = [
+        chosen = [
             Phrase(
                 key,
                 _spelling(spellings[key], lower_words),
@@ -188,11 +231,13 @@ def candidates(
             for key, n in counts.items()
             if n >= needed
         ]
-        phrases = _closed(phrases)
-        # A theme is not a company or a place: phrases of names only go when there are others.
-        phrases = [p for p in phrases if not all(_is_name(w) for w in p.text.split())] or phrases
-        phrases.sort(key=lambda p: (-p.score, -len(p.key), p.text))
-        out.append(phrases[: settings.candidates])
+        chosen = _closed(chosen)
+        # A theme is not a company or a place: phrases of names only go when there are others. In German,
+        # where every noun is capitalised, only capitalised words in a row count as a name ("Hollin
+        # Textil"), not one noun ("Recycling").
+        chosen = [p for p in chosen if not _names_only(p.text, german)] or chosen
+        chosen.sort(key=lambda p: (-p.score, -len(p.key), p.text))
+        out.append(chosen[: settings.candidates])
     return out
 
 
@@ -233,7 +278,9 @@ def choose_names(
         scored = ranked(item, found, vectors, np.delete(centroids, k, axis=0), settings)
         name = ""
         for rank, first in scored:
-            name = _with_second(first, rank, scored, vectors, settings)
+            name = _with_second(
+                first, rank, scored, vectors, settings, _JOINER.get(item.language() or "", "and")
+            )
             if name.lower() not in titles and name.lower() not in taken:
                 break
             name = ""
@@ -272,6 +319,7 @@ def _with_second(
     scored: Sequence[tuple[float, Phrase]],
     vectors: dict[str, np.ndarray],
     settings: NameSettings,
+    joiner: str = "and",
 ) -> str:
     """``first`` as a name, joined by the best second phrase (MMR) when it is short."""
     words = len(first.text.split())
@@ -287,7 +335,7 @@ def _with_second(
         ]
         if options:
             second = max(options, key=lambda o: (o[0], o[1].text))[1]
-            return _capitalized(f"{first.text} and {second.text}")
+            return _capitalized(f"{first.text} {joiner} {second.text}")
     return _capitalized(first.text)
 
 
@@ -301,13 +349,21 @@ def name_trends(
     titles: set[str],
     embed: Callable[[Sequence[str]], np.ndarray],
     settings: NameSettings | None = None,
+    background_languages: Sequence[str | None] = (),
 ) -> list[str]:
-    """Names for an industry's trends; ``background`` holds the (text, vector) of its other documents.
+    """Names for an industry's trends; ``background`` holds the (text, vector) of its other documents
+    (and ``background_languages`` their languages).
 
     ``embed`` gives unit vectors of phrases; it is called once, for every candidate of every trend.
     """
     settings = settings or NameSettings()
-    phrases = candidates([i.texts for i in inputs], [t for t, _ in background], settings)
+    phrases = candidates(
+        [i.texts for i in inputs],
+        [t for t, _ in background],
+        settings,
+        [i.languages for i in inputs],
+        background_languages,
+    )
     unique = sorted({p.text for found in phrases for p in found})
     vectors = dict(zip(unique, embed(unique), strict=True)) if unique else {}
     centre = None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from summarize.assign import AssignSettings
-from summarize.embed import EmbedSettings
+from summarize.embed import AUTO, EmbedSettings
 from summarize.names import NameSettings
 from summarize.stories import StorySettings
 from summarize.summarizer import SummarySettings
@@ -16,6 +16,11 @@ from summarize.trends import TrendSettings
 
 @dataclass(frozen=True)
 class AnalysisSettings:
+    # What [analysis] model asks for: "auto" (the English model where the workspace and every source
+    # are English, else the multilingual one), "english", "multilingual", a model id or a local
+    # folder. The loader resolves it into ``embed.model`` (``embed.choose_model``); code that runs
+    # without a file uses ``embed`` as it is.
+    model: str = AUTO
     embed: EmbedSettings = field(default_factory=EmbedSettings)
     assign: AssignSettings = field(default_factory=AssignSettings)
     stories: StorySettings = field(default_factory=StorySettings)

@@ -163,6 +163,7 @@ class PendingDocument:
     when: datetime | None  # published; None if the source gave no date (no time limit on its story)
     source: str
     duplicate_of: int | None
+    language: str | None = None  # as ingest detected it
 
 
 def pending_documents(conn: sa.Connection, limit: int) -> list[PendingDocument]:
@@ -176,6 +177,7 @@ def pending_documents(conn: sa.Connection, limit: int) -> list[PendingDocument]:
             documents.c.published_at,
             sources.c.name,
             sa.func.coalesce(documents.c.duplicate_of, items.c.duplicate_of).label("duplicate_of"),
+            documents.c.language,
         )
         .join(items, items.c.id == documents.c.item_id)
         .join(sources, sources.c.id == items.c.source_id)
@@ -184,7 +186,10 @@ def pending_documents(conn: sa.Connection, limit: int) -> list[PendingDocument]:
         .order_by(when, documents.c.item_id)
         .limit(limit)
     ).all()
-    return [PendingDocument(r.item_id, r.title, r.text, r.published_at, r.name, r.duplicate_of) for r in rows]
+    return [
+        PendingDocument(r.item_id, r.title, r.text, r.published_at, r.name, r.duplicate_of, r.language)
+        for r in rows
+    ]
 
 
 def _vector(blob: bytes, dtype: Any = np.float32) -> np.ndarray:
@@ -232,6 +237,17 @@ def add_document_frequencies(
         )
     if inserts:
         conn.execute(sa.insert(lexicon), inserts)
+
+
+def grouped_languages(conn: sa.Connection) -> dict[str, int]:
+    """How many grouped documents ingest found in each language (those it could not tell left out)."""
+    rows = conn.execute(
+        sa.select(documents.c.language, sa.func.count())
+        .join(story_members, story_members.c.item_id == documents.c.item_id)
+        .where(documents.c.language.is_not(None))
+        .group_by(documents.c.language)
+    ).all()
+    return {str(language): int(n) for language, n in rows}
 
 
 def grouped_count(conn: sa.Connection) -> int:
@@ -375,6 +391,7 @@ class IndustryDocument:
     title: str
     text: str
     is_patent: bool
+    language: str | None = None  # as ingest detected it
 
 
 def industry_documents(conn: sa.Connection, industry: str, since: datetime) -> list[IndustryDocument]:
@@ -390,6 +407,7 @@ def industry_documents(conn: sa.Connection, industry: str, since: datetime) -> l
             documents.c.title,
             documents.c.text,
             patents.c.number,
+            documents.c.language,
         )
         .select_from(
             documents_with_sources()
@@ -408,6 +426,7 @@ def industry_documents(conn: sa.Connection, industry: str, since: datetime) -> l
             r.title,
             r.text,
             r.number is not None,
+            r.language,
         )
         for r in rows
     ]

@@ -7,6 +7,10 @@ of an article (news puts the event first); a summary is worth the concepts it co
 once, so a sentence that repeats what is already chosen gains nothing. The best set of sentences
 within the word budget is found exactly, as an integer program (scipy's HiGHS solver), not
 greedily. Every chosen sentence is an exact substring of its document and carries its id.
+
+Words, stems, stop words and sentences follow each document's language. Given a language to prefer
+(the paper's), the summary takes its sentences from documents in that language (or of unknown
+language) first, and fills what budget remains from the others, whose sentences follow.
 """
 
 from __future__ import annotations
@@ -17,7 +21,16 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from summarize.text import STOPWORDS, balanced, is_boilerplate, needs_antecedent, sentences, stem, words
+from summarize.text import (
+    balanced,
+    base_language,
+    is_boilerplate,
+    needs_antecedent,
+    sentences,
+    stem,
+    stopwords,
+    words,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +38,7 @@ class SourceDoc:
     id: Hashable
     title: str
     text: str
+    language: str | None = None  # as ingest detected it
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,7 @@ class SummarySettings:
     max_sentence_words: int = 55  # longer ones are usually run-ons from lists or bad splits
     position_bonus: float = 1.0  # weight added to a concept in an article's first sentence, halving after
     max_sentences_per_doc: int = 40  # deep sentences rarely carry the event; bounds the work
+    language: str | None = None  # the paper's: its sentences are taken first (None: no preference)
 
 
 @dataclass(frozen=True)
@@ -62,10 +77,13 @@ class _Candidate:
     dependent: bool = False  # reads right only after the sentence before it in its document
 
 
-def _concepts(text: str) -> frozenset[tuple[str, str]]:
+def _concepts(text: str, language: str | None = None) -> frozenset[tuple[str, str]]:
     tokens = words(text)
+    stop = stopwords(language)
     return frozenset(
-        (stem(a), stem(b)) for a, b in itertools.pairwise(tokens) if not (a in STOPWORDS and b in STOPWORDS)
+        (stem(a, language), stem(b, language))
+        for a, b in itertools.pairwise(tokens)
+        if not (a in stop and b in stop)
     )
 
 
@@ -73,7 +91,9 @@ def _candidates(docs: Sequence[SourceDoc], settings: SummarySettings) -> list[_C
     out: list[_Candidate] = []
     for d, doc in enumerate(docs):
         seen: set[str] = set()
-        for position, sentence in enumerate(sentences(doc.text)[: settings.max_sentences_per_doc]):
+        for position, sentence in enumerate(
+            sentences(doc.text, doc.language)[: settings.max_sentences_per_doc]
+        ):
             length = len(sentence.split())
             key = " ".join(words(sentence))
             if not settings.min_sentence_words <= length <= settings.max_sentence_words or key in seen:
@@ -84,7 +104,14 @@ def _candidates(docs: Sequence[SourceDoc], settings: SummarySettings) -> list[_C
                 continue  # a call to action, legal text; half a quotation
             seen.add(key)
             out.append(
-                _Candidate(d, position, sentence, length, _concepts(sentence), needs_antecedent(sentence))
+                _Candidate(
+                    d,
+                    position,
+                    sentence,
+                    length,
+                    _concepts(sentence, doc.language),
+                    needs_antecedent(sentence, doc.language),
+                )
             )
     return out
 
@@ -146,7 +173,7 @@ def _rows(fitting: Sequence[_Candidate], index: dict[tuple[str, str], int]) -> A
 
 
 def _best_cover(
-    candidates: Sequence[_Candidate], weights: dict[tuple[str, str], float], settings: SummarySettings
+    candidates: Sequence[_Candidate], weights: dict[tuple[str, str], float], max_words: int
 ) -> list[_Candidate]:
     """The sentences that together cover the most concept weight within the word budget:
     max sum(w_i c_i) subject to sum(l_j s_j) <= budget, a concept counted (c_i = 1) only if a
@@ -155,7 +182,7 @@ def _best_cover(
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    fitting = [c for c in candidates if c.length <= settings.max_words]
+    fitting = [c for c in candidates if c.length <= max_words]
     if not fitting:
         return []
     concepts = sorted({k for c in fitting for k in c.concepts if k in weights})
@@ -171,7 +198,7 @@ def _best_cover(
         bounds=Bounds(0, 1),
         constraints=[
             LinearConstraint(_rows(fitting, index), -np.inf, 0),
-            LinearConstraint(length[None, :], 0, settings.max_words),
+            LinearConstraint(length[None, :], 0, max_words),
         ],
         options={"time_limit": 20.0},
     )
@@ -186,7 +213,9 @@ def lead_sentence(
     """The sentence of ``doc`` that stands beside its trend's name on its own: its first in
     ``summary`` that needs nothing before it, else its first such sentence a summary could take."""
     settings = settings or SummarySettings()
-    chosen = [s for s in summary.sentences if s.source_id == doc.id and not needs_antecedent(s.text)]
+    chosen = [
+        s for s in summary.sentences if s.source_id == doc.id and not needs_antecedent(s.text, doc.language)
+    ]
     if chosen:
         return chosen[0]
     fit = next((c for c in _candidates([doc], settings) if not c.dependent), None)
@@ -199,6 +228,18 @@ def summarize(docs: Sequence[SourceDoc], settings: SummarySettings | None = None
     candidates = _candidates(docs, settings)
     if not candidates:
         return Summary(())
-    chosen = _best_cover(candidates, _weights(candidates, len(docs), settings.position_bonus), settings)
-    chosen.sort(key=lambda c: (c.doc, c.position))
+    weights = _weights(candidates, len(docs), settings.position_bonus)
+    preferred = base_language(settings.language)
+    own = {
+        d
+        for d, doc in enumerate(docs)
+        if preferred is None or base_language(doc.language) in (preferred, None)
+    }
+    chosen = _best_cover([c for c in candidates if c.doc in own], weights, settings.max_words)
+    others = [c for c in candidates if c.doc not in own]
+    left = settings.max_words - sum(c.length for c in chosen)
+    if others and left > 0:  # the budget the paper's language left: other languages, new concepts only
+        covered = set().union(*(c.concepts for c in chosen))
+        chosen += _best_cover(others, {k: w for k, w in weights.items() if k not in covered}, left)
+    chosen.sort(key=lambda c: (c.doc not in own, c.doc, c.position))
     return Summary(tuple(CitedSentence(c.text, docs[c.doc].id) for c in chosen))

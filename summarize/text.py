@@ -16,14 +16,25 @@ _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 # A sentence ends at . ! ? and the closing quotes/brackets after it (group 1, kept with the sentence)
 # before white space and an upper-case letter, digit or opening quote; or at a line break (extracted
 # text has one paragraph, heading or list item per line).
-_BOUNDARY = re.compile(r"([.!?][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-ZÄÖÜ0-9])|\s*\n\s*")
+_BOUNDARY = re.compile(r"([.!?][\"'”’)\]]*)\s+(?=[\"'“‘(\[„‚]?[A-ZÄÖÜ0-9])|\s*\n\s*")
 # Words that end with a period without ending the sentence ("Dr. Smith", "U.S. Army", "Jan. 5").
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr inc ltd co corp plc no vs etc fig jan feb mar apr jun jul aug sep sept "
     "oct nov dec gen gov sen rep rev lt col capt sgt mt ft u.s u.k e.g i.e z.b bzw ca dipl nr".split()
 )
+# German ones: "z. B." and "u. a." are initials already (one letter before the period).
+_GERMAN_ABBREVIATIONS = _ABBREVIATIONS | frozenset(
+    "abs abt bspw bzgl d.h dgl dipl.-ing evtl gegr ggf hrsg inkl insb jh jhd max min mind mio mrd o.ä "
+    "rd s.o sog str tel tsd u.a u.ä u.u usw v.a vgl z.t zzgl zit okt dez mär mrz ing geb vs".split()
+)
+# "am 3. Oktober", "der 2. Platz": in German a number with a period before these is an ordinal.
+_GERMAN_ORDINAL_NEXT = re.compile(
+    r"(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+    r"|Jan|Feb|Mär|Apr|Jun|Jul|Aug|Sep|Sept|Okt|Nov|Dez|Platz|Quartal|Halbjahr|Jahrhundert|Stock"
+    r"|Generation|Auflage|Klasse|Liga|Runde|Tag|Woche|Mal|Ausgabe|Bauabschnitt|Lauf)\b"
+)
 
-STOPWORDS = frozenset(
+ENGLISH_STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
     below between both but by can could did do does doing down during each few for from further had has
     have having he her here hers herself him himself his how i if in into is it its itself just me more
@@ -31,28 +42,70 @@ STOPWORDS = frozenset(
     should so some such than that the their theirs them themselves then there these they this those
     through to too under until up very was we were what when where which while who whom why will with
     would you your yours yourself yourselves said says say new one two three year years per cent
-    percent mln dlrs pct told according could may might must shall us it's its also via s t
-    der die das und oder ein eine einer eines einem einen ist sind war waren wird werden wurde wurden
-    mit von vom zu zum zur im in am an auf aus bei für über unter nach vor durch als auch nicht noch nur
-    sich sie er es wir ihr den dem des dass daß wie so um bis seit gegen ohne hat haben hatte kann
-    können soll sollen mehr sehr schon jetzt hier dort diese dieser dieses diesen aber alle allem allen
-    aller alles andere anderen anderer bereits beim bin bist da dabei damit dann daran darauf darin
-    davon dazu denn deren dessen doch du etwa etwas ganz gibt habe hatten ihm ihn ihre ihren ihrer
-    immer ja jede jeder jedes jedoch kein keine keinen man mich mir nun ob oft sein seine seinen
-    seiner selbst sowie uns unser unsere viel viele vielen wann warum was weil welche welcher wenn wer
-    wieder will wo zwar zwischen neue neuen neuer""".split()
+    percent mln dlrs pct told according could may might must shall us it's its also via s t""".split()
 )
+# The Snowball project's German stop words (BSD), with "dass" in today's spelling, and the words news
+# repeats without meaning as the English list has them ("said", "per cent", "mln").
+GERMAN_STOPWORDS = frozenset(
+    """aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
+    anderm andern anderr anders auch auf aus bei bin bis bist da damit dann der den des dem die das
+    daß dass du er es ein eine einem einen einer eines euer eure eurem euren eurer eures für gegen
+    gewesen hab habe haben hat hatte hatten hier hin hinter ich mich mir ihr ihre ihrem ihren ihrer
+    ihres euch im in indem ins ist jede jedem jeden jeder jedes jene jenem jenen jener jenes jetzt kann
+    kein keine keinem keinen keiner keines können könnte machen man manche manchem manchen mancher
+    manches mein meine meinem meinen meiner meines mit muss musste nach nicht nichts noch nun nur ob
+    oder ohne sehr sein seine seinem seinen seiner seines selbst sich sie ihnen sind so solche solchem
+    solchen solcher solches soll sollte sondern sonst über um und uns unsere unserem unseren unser
+    unseres unter viel vom von vor während war waren warst was weg weil weiter welche welchem welchen
+    welcher welches wenn werde werden wie wieder will wir wird wirst wo wollen wollte würde würden zu
+    zum zur zwar zwischen
+    beim bereits dabei daran darauf darin davon dazu denn deren dessen diese diesem diesen dieser dieses
+    doch dort durch eins etwa etwas ganz gibt ihm ihn immer ja mehr neu neue neuen neuer neues oft rund
+    schon seit sowie soll sollen wann warum wer wurde wurden zwei drei jahr jahre jahren jahres prozent
+    mio mrd millionen milliarden euro sagte sagt sagen laut heißt hieß zudem""".split()
+)
+_STOPWORDS = {"en": ENGLISH_STOPWORDS, "de": GERMAN_STOPWORDS | ENGLISH_STOPWORDS}
+# Where the language is unknown: both lists (German news quotes English, and the reverse is rare).
+STOPWORDS = ENGLISH_STOPWORDS | GERMAN_STOPWORDS
+_STEMMERS = {"en": "porter", "de": "german"}
 
 
-def sentences(text: str) -> list[str]:
-    """The sentences of ``text``, each an exact substring of it (stripped of outer white space)."""
+def base_language(language: str | None) -> str | None:
+    """ "de" of "de-AT" or "DE"; None for a language without its own rules here (or none given)."""
+    if not language:
+        return None
+    code = language.split("-")[0].split("_")[0].lower()
+    return code if code in _STEMMERS else None
+
+
+def stopwords(language: str | None = None) -> frozenset[str]:
+    """The stop words of ``language``; of English and German together when it is unknown."""
+    return _STOPWORDS.get(base_language(language) or "", STOPWORDS)
+
+
+def sentences(text: str, language: str | None = None) -> list[str]:
+    """The sentences of ``text``, each an exact substring of it (stripped of outer white space).
+
+    German text (``language`` "de") knows its abbreviations ("Mio.", "vgl.", "u.a.") and ordinal
+    numbers ("am 3. Oktober").
+    """
+    german = base_language(language) == "de"
+    abbreviations = _GERMAN_ABBREVIATIONS if german else _ABBREVIATIONS
     out: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
         piece = text[start : match.end(1) if match.group(1) else match.start()].strip()
-        last = piece.rsplit(maxsplit=1)[-1].rstrip("\"'”’)]").rstrip(".").lower() if piece else ""
-        abbreviated = last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())
-        if piece and abbreviated and "\n" not in match.group():
+        last = piece.rsplit(maxsplit=1)[-1] if piece else ""
+        last = last.rstrip("\"'”’)]").rstrip(".").lstrip("\"'“‘„‚([").lower()
+        abbreviated = last in abbreviations or (len(last) == 1 and last.isalpha())
+        abbreviated = abbreviated or (german and last.endswith("str"))  # "Industriestr. 12": a street
+        ordinal = (
+            german
+            and last.isdigit()
+            and len(last) <= 2
+            and bool(_GERMAN_ORDINAL_NEXT.match(text, match.end()))
+        )
+        if piece and (abbreviated or ordinal) and "\n" not in match.group():
             continue  # "Dr." or an initial: the sentence goes on
         if piece:
             out.append(piece)
@@ -68,20 +121,23 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("porter")
+@lru_cache(maxsize=4)
+def _stemmer(algorithm: str) -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer(algorithm)
 
 
 @lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """The Porter stem of a lower-case word (the stemmer ROUGE-1.5.5 uses)."""
-    return str(_stemmer().stemWord(word))
+def stem(word: str, language: str | None = None) -> str:
+    """The stem of a lower-case word: Snowball's German stemmer for German, else Porter's (the
+    stemmer ROUGE-1.5.5 uses)."""
+    return str(_stemmer(_STEMMERS.get(base_language(language) or "", "porter")).stemWord(word))
 
 
-def content_words(text: str) -> list[str]:
-    """Words that carry meaning: no stop words, no pure numbers, at least two characters."""
-    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1 and not w.isdigit()]
+def content_words(text: str, language: str | None = None) -> list[str]:
+    """Words that carry meaning: no stop words (of ``language``), no pure numbers, at least two
+    characters."""
+    stop = stopwords(language)
+    return [w for w in words(text) if w not in stop and len(w) > 1 and not w.isdigit()]
 
 
 # What a page says to its reader rather than about the news. Always: legal and cookie text, series
@@ -125,7 +181,21 @@ _NEEDS_ANTECEDENT = re.compile(
     r"|\b(?:also|however|too)\b|^(?:\S+\s+){0,4}the (?:company|firm|group|move|deal|plan|project|plant)\b",
     re.I,
 )
+# The same in German: "Er", "Das Unternehmen", "Außerdem", "Zudem", "Dabei", "auch" early on.
+_GERMAN_NEEDS_ANTECEDENT = re.compile(
+    r"^[\"'„‚“‘(\[]*(?:er|sie|es|ihr|ihre|ihren|ihrem|ihrer|sein|seine|seinen|seinem|seiner|dies|diese|dieser"
+    r"|dieses|diesen|diesem|dort|damit|dabei|dafür|dazu|davon|daher|deshalb|deswegen|darüber|darauf"
+    r"|außerdem|zudem|ebenfalls|auch|aber|doch|jedoch|allerdings|trotzdem|dennoch|also|somit|folglich"
+    r"|stattdessen|gleichzeitig|zugleich|ebenso|beide|beiden|andere|anderen|letztere|ersterer|sodass"
+    r"|und|oder|denn)\b"
+    r"|^(?:\S+\s+){0,4}(?:das|die|der|dem|den) (?:unternehmen|firma|konzern|gruppe|projekt|vorhaben|anlage"
+    r"|werk|schritt|plan)\b"
+    r"|^(?:\S+\s+){0,3}(?:auch|ebenfalls|zudem|außerdem)\b",
+    re.I,
+)
 _PAIRS = (("“", "”"), ("‘", "’"), ("(", ")"), ("[", "]"))
+# German quotations (low opening marks; the closing ones are the English opening ones), innermost first.
+_GERMAN_QUOTE = re.compile(r"„[^„“”]*[“”]|‚[^‚‘’]*[‘’]")
 
 
 # A byline: "By Oliver Chang, Abhishek Arya (Security Engineers)", "Posted by Jane Doe".
@@ -135,22 +205,48 @@ _BYLINE = re.compile(
 )
 
 
+# The same in German: legal and page text always, calls to action where they address the reader
+# ("Sie", "Ihr": capitalised, the polite "you").
+_GERMAN_PAGE_TEXT = re.compile(
+    r"\b(?:alle rechte vorbehalten|datenschutz(?:erklärung|hinweise?)?|impressum"
+    r"|lesen sie (?:auch|mehr|hier)|mehr zum thema|hier klicken|weiterlesen)\b"
+    r"|\b(?:foto|bild|bildquelle|grafik):|^(?:anzeige|werbung)$",
+    re.I,
+)
+_GERMAN_CALL_TO_ACTION = re.compile(
+    r"\b(?:abonnier|anmeld|melden sie sich|registrier|herunterlad|folgen sie|teilen sie|kontaktier"
+    r"|besuchen sie|kommentier|schreiben sie uns|bewerben sie)",
+    re.I,
+)
+_GERMAN_READER = re.compile(r"\b(?:Sie|Ihr|Ihre|Ihren|Ihrem|Ihrer|Ihnen)\b|\b(?:uns|unser\w*)\b")
+
+
 def is_boilerplate(sentence: str) -> bool:
     """Whether a sentence speaks to the page's reader (subscribe, comment, cookies, ...) or credits
-    its writers (a byline), not news."""
-    if _PAGE_TEXT.search(sentence) or _BYLINE.match(sentence):
+    its writers (a byline), not news; in English or German."""
+    if _PAGE_TEXT.search(sentence) or _BYLINE.match(sentence) or _GERMAN_PAGE_TEXT.search(sentence):
+        return True
+    if _GERMAN_CALL_TO_ACTION.search(sentence) and _GERMAN_READER.search(sentence):
         return True
     return bool(_CALL_TO_ACTION.search(sentence)) and bool(_READER.search(sentence))
 
 
-def needs_antecedent(sentence: str) -> bool:
-    """Whether a sentence depends on what came before it (a pronoun, "also", "the company", ...)."""
-    return _NEEDS_ANTECEDENT.search(sentence) is not None
+def needs_antecedent(sentence: str, language: str | None = None) -> bool:
+    """Whether a sentence depends on what came before it (a pronoun, "also", "the company", ...;
+    in German "er", "zudem", "das Unternehmen", ...: German patterns where the language is German or
+    unknown)."""
+    if _NEEDS_ANTECEDENT.search(sentence) is not None:
+        return True
+    return base_language(language) in ("de", None) and _GERMAN_NEEDS_ANTECEDENT.search(sentence) is not None
 
 
 def balanced(sentence: str) -> bool:
     """Whether its quotes and brackets are closed within it (no quotation cut in half)."""
     if sentence.count('"') % 2:
+        return False
+    while (closed := _GERMAN_QUOTE.sub("", sentence)) != sentence:
+        sentence = closed
+    if "„" in sentence or "‚" in sentence:
         return False
     # A right single quote is also an apostrophe ("it\u2019s"): it closes only what a left one opened.
     for opening, closing in _PAIRS:

@@ -43,6 +43,7 @@ class TrendDoc:
     text: str
     vector: np.ndarray  # unit embedding
     is_patent: bool = False
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,8 @@ def build_trends(
     members_of = [[d for s in g for d in by_story[s]] for g in groups]
     in_trends = {d.id for m in members_of for d in m}
     keywords = distinctive_keywords(
-        [group_terms([f"{d.title}. {d.text[:500]}" for d in m]) for m in members_of],
-        group_terms([f"{d.title}. {d.text[:500]}" for d in docs if d.id not in in_trends]),
+        [group_terms([(f"{d.title}. {d.text[:500]}", d.language) for d in m]) for m in members_of],
+        group_terms([(f"{d.title}. {d.text[:500]}", d.language) for d in docs if d.id not in in_trends]),
         [len(m) for m in members_of],
     )
     first_week = before - timedelta(days=before.weekday())

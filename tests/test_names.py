@@ -65,3 +65,41 @@ def test_candidates_come_from_two_documents_and_stop_at_names_and_event_words() 
     assert not any(p.startswith("weaves") or "textiles Hollin" in p for p in found)
     single = candidates([["The State of the Union address was long."]], [], NameSettings())[0]
     assert "State of the Union address" in {p.text for p in single}  # "of the" joins inside a phrase
+
+
+LKW = [
+    (
+        "Hafen Hallsund bestellt 40 elektrische Lkw",
+        "Der Hafen Hallsund hat 40 elektrische Lkw für den Containerverkehr bestellt. Das Laden beginnt im Mai.",
+    ),
+    (
+        "Spedition Fenmark stellt ihre Flotte um",
+        "Fenmark Logistik will ab 2027 auf allen Hafenrouten elektrische Lkw einsetzen, aber nicht im Fernverkehr.",
+    ),
+    (
+        "Megawatt-Ladepark für elektrische Lkw eröffnet",
+        "Der erste Megawatt-Ladepark für elektrische Lkw hat an der A7 bei Kalvstad eröffnet.",
+    ),
+]
+
+
+def test_german_candidates_keep_adjective_and_noun_together_without_stop_words() -> None:
+    texts = [text_of(title, text, 400, "de") for title, text in LKW]
+    found = candidates([texts], [], NameSettings(), [["de"] * 3])[0]
+    phrases = {p.text for p in found}
+    assert "elektrische Lkw" in phrases  # a capitalised noun after an adjective is no name in German
+    stop = {"aber", "der", "für", "im", "ab", "auf", "nicht", "an", "bei", "hat"}
+    assert not any(set(p.lower().split()) & stop for p in phrases)
+    assert not any(p.split()[0].lower() in {"eröffnet", "bestellt", "stellt"} for p in phrases)
+
+
+def test_a_german_trend_is_named_in_german() -> None:
+    from summarize.multilingual import UseEmbedder
+
+    use = UseEmbedder()
+    texts = tuple(text_of(title, text, 400, "de") for title, text in LKW)
+    centroid = use.embed(list(texts)).sum(0)
+    item = NamingInput("logistik-0001", texts, centroid / np.linalg.norm(centroid), "fallback", ("de",) * 3)
+    assert item.language() == "de"
+    (name,) = name_trends([item], [], {t.lower() for t, _ in LKW}, use.embed)
+    assert "elektrische lkw" in name.lower() and " and " not in name

@@ -92,6 +92,7 @@ def test_a_citation_links_the_best_url_known_and_dates_the_document(engine: sa.E
         "Fibre Weekly",
         date(2026, 8, 10),
         None,
+        "en",  # as ingest detected it: a quotation in another language than the paper's is marked
     )
     assert (found[r2].url, found[r2].day) == (
         "https://textile-times.example/r2",

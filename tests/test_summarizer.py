@@ -130,3 +130,27 @@ def test_a_summary_reads_as_a_narrative() -> None:
             order = sentences(doc.text)
             before = order[order.index(cited.text) - 1]
             assert k > 0 and texts[k - 1] == before and summary.sentences[k - 1].source_id == cited.source_id
+
+
+def test_the_papers_language_is_quoted_first_and_others_fill_the_budget() -> None:
+    german = (
+        "Nordweave Fibres hat in Kalvstad eine Anlage für Faser-zu-Faser-Recycling eröffnet. "
+        "Die Anlage verarbeitet jährlich 5000 Tonnen Alttextilien zu neuen Fasern."
+    )
+    english = (
+        "Nordweave Fibres opened a fibre-to-fibre recycling line in Kalvstad on Tuesday. "
+        "The line turns 5,000 tonnes of textile waste a year into fibre for new yarn."
+    )
+    docs = [
+        SourceDoc(1, "", english, "en"),
+        SourceDoc(2, "", english.replace("on Tuesday", "this week"), "en"),
+        SourceDoc(3, "", german, "de"),
+        SourceDoc(4, "", german.replace("hat in Kalvstad", "hat diese Woche in Kalvstad"), "de"),
+    ]
+    for language, own in (("de", {3, 4}), ("en", {1, 2})):
+        summary = summarize(docs, SummarySettings(max_words=60, language=language))
+        cited = [s.source_id for s in summary.sentences]
+        # The paper's own language first; the other language only fills what budget remains.
+        assert cited[0] in own and cited == sorted(cited, key=lambda c: c not in own), cited
+    only_german = summarize(docs[2:], SummarySettings(max_words=60, language="en"))
+    assert only_german.sentences  # nothing in the paper's language: the others still speak

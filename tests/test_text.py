@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
-from summarize.text import content_words, sentences, stem, words
+import html
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from summarize.keywords import group_terms
+from summarize.text import (
+    GERMAN_STOPWORDS,
+    balanced,
+    content_words,
+    is_boilerplate,
+    needs_antecedent,
+    sentences,
+    stem,
+    stopwords,
+    words,
+)
 
 
 def test_sentences_are_exact_substrings() -> None:
@@ -50,3 +67,83 @@ def test_words_and_content_words() -> None:
 
 def test_porter_stems() -> None:
     assert [stem(w) for w in ("recycling", "recycled", "fibres")] == ["recycl", "recycl", "fibr"]
+
+
+GERMAN = Path(__file__).parent / "data" / "german" / "abkuerzungen.txt"
+
+
+def test_german_sentences_keep_abbreviations_and_ordinals_inside() -> None:
+    text = GERMAN.read_text(encoding="utf-8")
+    found = sentences(text, "de")
+    assert found == [
+        "Die Nordweave Fibres GmbH & Co. KG aus Kalvstad eröffnet am 3. Oktober 2026 ihre neue "
+        "Recyclinganlage.",
+        "Sie verarbeitet u. a. Alttextilien aus Baumwolle, z. B. Jeans und Hemden, bzw. Mischgewebe mit "
+        "max. 20 Prozent Elastan.",
+        "Die Investition beträgt rd. 14 Mio. Euro.",
+        "„Wir schließen damit den Kreislauf“, sagte Geschäftsführerin Dr. Anna Berg.",
+        "Die Anlage in der Industriestr. 12 ist nach der Nr. 4 in Valmark die zweite ihrer Art.",
+        "Der 2. Bauabschnitt folgt im 1. Quartal 2027 (vgl. Seite 3).",
+        "Im Jahr 2025 lag der Umsatz bei 40.",  # a number ending a sentence still ends it
+        "Das Unternehmen plant zudem eine Linie für Wolle.",
+    ]
+    assert all(s in text for s in found)
+    # English text keeps the English rules: "3. October" is no German date there.
+    assert sentences("Sales rose by 3. October was quiet.", "en") == [
+        "Sales rose by 3.",
+        "October was quiet.",
+    ]
+
+
+def _heise(corpora: Path) -> list[str]:
+    """The summaries of the heise developer feed (German, real)."""
+    feed = feedparser.parse((corpora / "feeds" / "real-sites" / "heise.atom").read_bytes())
+    return [html.unescape(e.summary) for e in feed.entries]
+
+
+@pytest.mark.corpus
+def test_heise_sentences_are_whole_german_sentences(corpora: Path) -> None:
+    summaries = _heise(corpora)
+    assert len(summaries) == 15
+    for summary in summaries:
+        found = sentences(summary, "de")
+        assert all(s in summary for s in found) and all(s[-1] in ".?!" for s in found), found
+    architect = next(s for s in summaries if s.startswith("Wie entwirft"))
+    assert len(sentences(architect, "de")) == 4
+    weekly = next(s for s in summaries if "u.a." in s)
+    assert len(sentences(weekly, "de")) == 1  # "u.a." and "Co." end nothing
+
+
+@pytest.mark.corpus
+def test_german_content_words_have_no_german_stop_words(corpora: Path) -> None:
+    words_found = [w for s in _heise(corpora) for w in content_words(s, "de")]
+    assert not set(words_found) & GERMAN_STOPWORDS
+    assert {"aber", "doch", "nun", "dass", "dafür"} - {"dafür"} <= set(words(" ".join(_heise(corpora))))
+    assert "softwarearchitekt" in words_found and "entwickler" in words_found
+    # The keywords of a group of German texts: no stop words ("aber" came out as one before).
+    group = group_terms([(s, "de") for s in _heise(corpora)])
+    assert not {t for t in group if set(t.split()) & GERMAN_STOPWORDS}
+
+
+def test_stop_words_and_stems_follow_the_language() -> None:
+    assert "war" in content_words("The war ended", "en")  # an English word, a German stop word
+    assert "war" not in content_words("Das war gut", "de")
+    assert content_words("Die Anlagen der Firma", "de") == ["anlagen", "firma"]
+    assert stem("anwendungen", "de") == stem("anwendung", "de") != stem("anwendungen", "en")
+    assert stem("entwicklern", "de") == stem("entwickler", "de")
+    assert stem("recycling", "en") == stem("recycling") == "recycl"  # Porter where not German
+    assert (
+        stopwords("de-AT") == stopwords("de") and "aber" in stopwords(None) and "aber" not in stopwords("en")
+    )
+
+
+def test_german_quotations_antecedents_and_boilerplate() -> None:
+    assert balanced("„Wir schließen den Kreislauf“, sagte sie.")
+    assert not balanced("„Wir schließen den Kreislauf, sagte sie.")
+    assert balanced("“It works,” she said.")
+    assert needs_antecedent("Das Unternehmen plant zudem eine Linie für Wolle.", "de")
+    assert needs_antecedent("Außerdem sollen 40 Stellen entstehen.", "de")
+    assert not needs_antecedent("Nordweave eröffnet in Kalvstad eine Recyclinganlage.", "de")
+    assert is_boilerplate("Abonnieren Sie unseren Newsletter.")
+    assert is_boilerplate("Foto: Nordweave Fibres")
+    assert not is_boilerplate("Die Firma will sich um Fördermittel bewerben.")

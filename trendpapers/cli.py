@@ -495,14 +495,23 @@ def _analysis_settings(ctx: click.Context) -> Any:
     return load_config(path).analysis if path.exists() else AnalysisSettings()
 
 
-def _group_corpus(ctx: click.Context, corpus: Path, output: Path, trends: bool) -> None:
+_MODEL_HELP = (
+    'Embedding model: "multilingual", "english", a model id or a local folder (default: the workspace\'s).'
+)
+
+
+def _group_corpus(ctx: click.Context, corpus: Path, output: Path, trends: bool, model: str | None) -> None:
     """Stories (and trends) of a JSONL corpus written to ``output``, with a one-line summary."""
+    from dataclasses import replace
+
     from summarize import evaluate
-    from summarize.embed import TransformersEmbedder
+    from summarize.embed import choose_model, load_embedder
 
     settings = _analysis_settings(ctx)
+    if model:
+        settings = replace(settings, embed=replace(settings.embed, model=choose_model(model, ["en"])))
     grouping = evaluate.eval_trends if trends else evaluate.eval_stories
-    rows = grouping(evaluate.read_articles(corpus), TransformersEmbedder(settings.embed), settings)
+    rows = grouping(evaluate.read_articles(corpus), load_embedder(settings.embed), settings)
     evaluate.write_jsonl(output, rows)
     found = [f"{len({r['story'] for r in rows})} stories"]
     if trends:
@@ -513,19 +522,21 @@ def _group_corpus(ctx: click.Context, corpus: Path, output: Path, trends: bool) 
 @eval_group.command("stories")
 @click.argument("corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--model", help=_MODEL_HELP)
 @click.pass_context
-def eval_stories_command(ctx: click.Context, corpus: Path, output: Path) -> None:
+def eval_stories_command(ctx: click.Context, corpus: Path, output: Path, model: str | None) -> None:
     """Group CORPUS lines {"id","title","text","published"} into stories: lines {"id","story"}."""
-    _group_corpus(ctx, corpus, output, trends=False)
+    _group_corpus(ctx, corpus, output, trends=False, model=model)
 
 
 @eval_group.command("trends")
 @click.argument("corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--model", help=_MODEL_HELP)
 @click.pass_context
-def eval_trends_command(ctx: click.Context, corpus: Path, output: Path) -> None:
+def eval_trends_command(ctx: click.Context, corpus: Path, output: Path, model: str | None) -> None:
     """Group CORPUS lines into stories and trends (one industry, one window): lines {"id","story","trend"}."""
-    _group_corpus(ctx, corpus, output, trends=True)
+    _group_corpus(ctx, corpus, output, trends=True, model=model)
 
 
 @eval_group.command("summarize")
@@ -627,15 +638,22 @@ def resume(ctx: click.Context, names: tuple[str, ...], every: bool) -> None:
     show_default=True,
     help="Where to create the demo workspace.",
 )
+@click.option(
+    "--language",
+    type=click.Choice(["en", "de"]),
+    default="en",
+    show_default=True,
+    help="The workspace's language: de is a German cluster with German and English sources.",
+)
 @click.pass_context
-def demo(ctx: click.Context, directory: Path) -> None:
+def demo(ctx: click.Context, directory: Path, language: str) -> None:
     """Run the whole pipeline on the bundled demo sources, served from 127.0.0.1.
 
     Ingest, analyze, draft a paper per industry, approve and publish the first, build the site.
     """
     from trendpapers.demo import run_demo
 
-    sys.exit(run_demo(directory, lambda line: _say(ctx, [line])))
+    sys.exit(run_demo(directory, lambda line: _say(ctx, [line]), language))
 
 
 @cli.command("serve-editor")

@@ -23,10 +23,11 @@ from ingest.fetch import FetchPolicy, check_url
 from ingest.netguard import IPNetwork, parse_networks
 from ingest.records import IngestSettings, SourceKind, SourceSpec
 from papers.editions import CADENCES, PaperSettings
+from papers.i18n import LANGUAGES
 from papers.sitecheck import svg_problems
 from papers.sitefiles import COLOURS, SiteSettings, Workspace
 from summarize.assign import AssignSettings
-from summarize.embed import PRECISIONS, EmbedSettings
+from summarize.embed import PRECISIONS, EmbedSettings, choose_model
 from summarize.records import Industry
 from summarize.settings import AnalysisSettings
 from summarize.stories import StorySettings
@@ -46,6 +47,9 @@ class Config:
     path: Path | None  # the file read; None when built from defaults only
     root: Path  # the workspace directory: relative paths in the file are relative to it
     name: str = "Trendpapers"
+    # Of the papers, the site's pages and the CLI's paper output; the loader passes it on to the
+    # papers' and the site's settings and to the summaries (their own language is quoted first).
+    language: str = "en"
     # The default as a file would write it; the loader makes a relative SQLite path the workspace's.
     storage_url: str = "sqlite:///trendpapers.db"
     industries: tuple[Industry, ...] = ()
@@ -231,6 +235,8 @@ def _when(text: str, at: At) -> str:
 # fmt: off
 SETTINGS: tuple[Setting, ...] = (
     Setting("workspace.name", Config, "the cluster's name, as the site and the papers show it"),
+    Setting("workspace.language", Config, "of the papers, the site and the CLI's paper output",
+            choices=LANGUAGES),
     Setting("storage.url", Config, "Any SQLAlchemy URL. The default is a SQLite file in this workspace",
             field="storage_url", rule=_storage_url, rule_on_default=True),
     # [fetch]
@@ -269,8 +275,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ingest.max_failure_backoff", IngestSettings, low=0,
             help="seconds: the longest wait before a failed source is tried again"),
     # [analysis]
-    Setting("analysis.model", EmbedSettings, rule=_local_model,
-            help="the embedding model: the bundled default, or a local model folder"),
+    Setting("analysis.model", AnalysisSettings, rule=_local_model,
+            help='"auto": all-MiniLM-L6-v2 where the workspace and every source are English, else the '
+                 'multilingual model (both bundled); or "english", "multilingual", a local model folder'),
     Setting("analysis.max_tokens", EmbedSettings, low=8, high=512,
             help="tokens of title + lead embedded per document (64 kept story quality)"),
     Setting("analysis.threads", EmbedSettings, low=1, high=64,
@@ -304,7 +311,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("papers.evidence", PaperSettings, "sources listed per trend", low=1),
     Setting("papers.patents", PaperSettings, "related patents listed per trend", low=1),
     # [site]
-    Setting("site.language", SiteSettings, """of the theme's texts: "de", "fr", ...""", rule=_language),
+    Setting("site.language", SiteSettings, rule=_language,
+            help="of the theme's texts (search, navigation); default: the workspace's language"),
     Setting("site.primary", SiteSettings, "a Material colour name", choices=COLOURS),
     Setting("site.accent", SiteSettings, "a Material colour name", choices=COLOURS),
     Setting("site.logo", SiteSettings, "an image in this workspace", kind=str, rule=_logo),
@@ -383,6 +391,20 @@ def _schedule(problems: Problems, raw: Any, root: Path, values: Values) -> tuple
     return tuple(specs)
 
 
+def _workspace_language(values: Values, sources: tuple[SourceSpec, ...]) -> Values:
+    """What follows from the workspace's language (and its sources'): the papers' language, the
+    site's unless it has its own, the language a summary quotes first, and the embedding model
+    that ``[analysis] model = "auto"`` stands for."""
+    language = values.get((Config, "language"), "en")
+    requested = values.get((AnalysisSettings, "model"), AnalysisSettings.model)
+    return {
+        (PaperSettings, "language"): language,
+        (SiteSettings, "language"): values.get((SiteSettings, "language"), language),
+        (SummarySettings, "language"): language,
+        (EmbedSettings, "model"): choose_model(requested, [language, *(s.language for s in sources)]),
+    }
+
+
 def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Path | None = None) -> Config:
     """Validate a parsed TOML document. Raises ``ConfigError`` with every problem found."""
     root = root or (path.parent if path else Path.cwd())
@@ -394,6 +416,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         values |= read_table(problems, top.get(section, {}), section, _section(section), root, extra=extra)
     industries = _industries(problems, top.get("industries", []), root)
     sources = _sources(problems, top.get("sources", []), root, {i.slug for i in industries})
+    values |= _workspace_language(values, sources)
     schedule = top.get("schedule", {})
     jobs = _schedule(problems, schedule.get("jobs", {}) if isinstance(schedule, dict) else {}, root, values)
     if not industries or not sources:

@@ -3,6 +3,10 @@
 ``trendpapers demo`` starts a local HTTP server over ``demo/data`` (feeds and article pages
 written for this project), creates a workspace whose sources point at it, and runs the
 pipeline on it. Loopback is allowed in that workspace's fetch policy and nowhere else.
+
+``trendpapers demo --language de`` is a German workspace: German feeds (``demo/data/de``) for
+textiles, medical technology and logistics, and the English textile feed beside them, so that
+German papers, site pages and feeds show stories that join German and English reports.
 """
 
 from __future__ import annotations
@@ -31,6 +35,57 @@ DEMO_SOURCES: tuple[tuple[str, str, list[str]], ...] = (
     ("Logistics Today", "feeds/logistics-today.xml", ["logistics"]),
     ("Cluster Digest", "feeds/cluster-digest.rdf", []),
 )
+# The German demo: (name, feed path, industry hints, language).
+GERMAN_SOURCES: tuple[tuple[str, str, list[str], str], ...] = (
+    ("Textil-Nachrichten Valmark", "de/feeds/textil-nachrichten.xml", ["textile"], "de"),
+    ("Medizintechnik-Report", "de/feeds/medizintechnik-report.atom", ["medtech"], "de"),
+    ("Logistik Aktuell", "de/feeds/logistik-aktuell.xml", ["logistics"], "de"),
+    ("Textile News Network", "feeds/textile-news.xml", ["textile"], "en"),
+)
+LANGUAGES = ("en", "de")
+# The German demo's industries: names and descriptions in German, keywords in both languages (its
+# sources are German and English).
+_GERMAN_INDUSTRIES = {
+    # The workspace template's industry (name, description and keywords lines) → the German demo's.
+    'name = "Textile"': 'name = "Textil"',
+    'description = "Technical textiles, fibres, yarns, fabrics, textile machinery, dyeing and finishing, '
+    'textile recycling."\n': 'description = "Technische Textilien, Fasern, Garne, Gewebe, Textilmaschinen, '
+    'Färben und Veredeln, Textilrecycling und Kreislaufwirtschaft."\n',
+    (
+        'keywords = ["textile", "fibre", "yarn", "fabric", '
+        '"weaving", "knitting", "nonwoven", "dyeing", "apparel"]'
+    ): (
+        'keywords = ["Textil", "Faser", "Garn", "Gewebe", "Weberei", "Färberei", "Alttextilien", "textile", '
+        '"fibre", "yarn", "fabric", "dyeing"]'
+    ),
+    'name = "Medical technology"': 'name = "Medizintechnik"',
+    'description = "Medical devices, diagnostics, surgical instruments and robotics, implants, imaging, '
+    'digital health."\n': 'description = "Medizinprodukte, Diagnostik, Wearables und digitale Gesundheit, '
+    'KI in der Bildgebung, chirurgische Instrumente und Robotik, Implantate."\n',
+    (
+        'keywords = ["medical device", "surgery", "implant", '
+        '"diagnostics", "imaging", "MDR", "patient", "clinical"]'
+    ): (
+        'keywords = ["Medizinprodukt", "Klinik", "Diagnostik", "Bildgebung", "MDR", "Patienten", '
+        '"medical device", "imaging", "patient", "clinical"]'
+    ),
+    'name = "Logistics"': 'name = "Logistik"',
+    'description = "Freight transport, warehousing, intralogistics, supply chains, ports, last-mile '
+    'delivery."\n': 'description = "Güterverkehr und Speditionen, Lkw und Elektromobilität im Transport, '
+    'Lagerhaltung, Intralogistik, Lieferketten, Häfen, letzte Meile."\n',
+    (
+        'keywords = ["logistics", "warehouse", "freight", '
+        '"supply chain", "truck", "port", "shipping", "parcel"]'
+    ): (
+        'keywords = ["Logistik", "Lager", "Spedition", "Lkw", "Hafen", "Lieferkette", "logistics", '
+        '"warehouse", "freight", "truck"]'
+    ),
+}
+_GERMAN_HOME = """# Demo-Cluster
+
+Trendpapiere für unsere Mitglieder, entworfen aus Branchennachrichten und Patenten und von der
+Geschäftsstelle des Clusters redigiert. Veröffentlichte Trendpapiere erscheinen hier.
+"""
 
 
 class _DemoHandler(SimpleHTTPRequestHandler):
@@ -87,17 +142,20 @@ MARKER = ".trendpapers-demo"  # marks a directory the demo made, and may therefo
 DEMO_AS_OF = "2026-11-20"
 
 
-def write_demo_workspace(directory: Path, base: str) -> Path:
+def write_demo_workspace(directory: Path, base: str, language: str = "en") -> Path:
     """A fresh workspace in ``directory`` whose sources are the demo feeds at ``base``; returns its config.
+    ``language`` "de": the German demo (German workspace, German and English sources).
 
     A directory left by an earlier demo is replaced (the demo server's port, and so every URL,
     changes per run); any other existing directory is refused, never deleted.
     """
+    if language not in LANGUAGES:
+        raise TrendpapersError(f"no demo in {language!r} (there are: {', '.join(LANGUAGES)})")
     if directory.exists():
         if not (directory / MARKER).is_file():
             raise TrendpapersError(f"{directory} exists and was not made by the demo; choose another --dir")
         shutil.rmtree(directory)
-    init_workspace(directory, "Demo Cluster")
+    init_workspace(directory, "Demo-Cluster" if language == "de" else "Demo Cluster")
     (directory / MARKER).write_text(
         "made by `trendpapers demo`; replaced on the next demo run\n", encoding="utf-8"
     )
@@ -108,19 +166,27 @@ def write_demo_workspace(directory: Path, base: str) -> Path:
     text = text.replace("host_gap = 1.0 ", "host_gap = 0.0 ")
     # The demo feeds are dated up to November 2026: the trend window ends there, not today.
     text = text.replace("# as_of = 2026-11-20 ", f"as_of = {DEMO_AS_OF} ")
+    sources = [(*s, "en") for s in DEMO_SOURCES] if language == "en" else list(GERMAN_SOURCES)
+    if language == "de":
+        replacements = {'language = "en"            # of the papers': 'language = "de"  # of the papers'}
+        for english, german in {**replacements, **_GERMAN_INDUSTRIES}.items():
+            if english not in text:  # the workspace template changed: this demo must follow it
+                raise TrendpapersError(f"the workspace template no longer holds {english.splitlines()[0]!r}")
+            text = text.replace(english, german)
+        write_atomic(directory / "site" / "docs" / "index.md", _GERMAN_HOME)
     blocks = [
         f'\n[[sources]]\nname = "{name}"\nurl = "{base}/{feed}"\nkind = "news"\n'
-        f'industries = {industries!r}\nlanguage = "en"\n'.replace("'", '"')
-        for name, feed, industries in DEMO_SOURCES
+        f'industries = {industries!r}\nlanguage = "{lang}"\n'.replace("'", '"')
+        for name, feed, industries, lang in sources
     ]
     write_atomic(path, text + "".join(blocks))
     return path
 
 
-def run_demo(directory: Path, say: Callable[[str], None]) -> int:
+def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") -> int:
     """The whole pipeline on the demo sources: ingest, analyze, draft, approve and publish the first
     industry's paper, build the site; ``say`` gets a line per step. Returns the exit code (1 when
-    items had errors)."""
+    items had errors). ``language`` "de": the German demo."""
     import resource
     import time
 
@@ -138,7 +204,7 @@ def run_demo(directory: Path, say: Callable[[str], None]) -> int:
     started = time.perf_counter()
     with serve_demo() as base:
         say(f"demo sources served at {base}")
-        path = write_demo_workspace(directory, base)
+        path = write_demo_workspace(directory, base, language)
         config = load_config(path)
         with workspace_lock(config.root, "demo"):
             engine = open_store(config.storage_url)

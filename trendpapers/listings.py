@@ -1,6 +1,8 @@
 """What the commands about trends, documents and papers print, and renaming a trend.
 
-The listing functions read the store (opened read-only) and return lines for people.
+The listing functions read the store (opened read-only) and return lines for people. What they say
+about trends and papers is in the workspace's language (``papers.i18n``); identifiers, file paths
+and status codes a script may read stay as they are.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ingest.wording import plural
+from papers.i18n import Texts
 from trendpapers.config import Config
 from trendpapers.db import open_store
 from trendpapers.lock import workspace_lock
@@ -24,6 +26,7 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
     from summarize.store import load_trends
 
     analysis = config.analysis
+    tr = Texts(config.language)
     lines = []
     with open_store(config.storage_url, read_only=True).connect() as conn:
         found = load_trends(conn, industry, active_only=not show_all)
@@ -33,13 +36,19 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
                     f"{slug}: no trends: {why_no_trends(conn, slug, analysis.assign, analysis.trends)}"
                 )
     for t in found:
-        growth = f"{t.growth:+.0%}" if t.growth is not None else "new"
-        weak = " weak signal" if t.weak_signal else ""
+        growth = tr.percent(t.growth, signed=True) if t.growth is not None else tr.status("new")
+        weak = " " + tr.gettext("weak signal") if t.weak_signal else ""
+        counts = tr.gettext("%(current)3d docs (%(previous)d before)") % {
+            "current": t.current,
+            "previous": t.previous,
+        }
+        sources = tr.ngettext("%(num)d source", "%(num)d sources", t.sources) % {"num": t.sources}
+        patents = tr.gettext("patents %(share)s") % {"share": tr.percent(t.patent_share)}
         lines.append(
-            f"{t.trend_id:<18} {t.status:<7} {growth:>6}  {t.current:>3} docs ({t.previous} before), "
-            f"{plural(t.sources, 'source')}, patents {t.patent_share:.0%}{weak}  {t.name}  [{t.label}]"
+            f"{t.trend_id:<18} {tr.status(t.status):<7} {growth:>6}  {counts}, {sources}, {patents}{weak}  "
+            f"{t.name}  [{t.label}]"
         )
-        lines.append(f"{'':<18} example: {t.title}")
+        lines.append(f"{'':<18} " + tr.gettext("example: %(title)s") % {"title": t.title})
     return lines
 
 
@@ -74,14 +83,16 @@ def paper_list_lines(config: Config, industry: str | None, status: str | None) -
 
     with open_store(config.storage_url, read_only=True).connect() as conn:
         rows = list_papers(conn, industry, status)
+    tr = Texts(config.language)
     if not rows:
-        return ["no papers yet (run `trendpapers draft`)"]
+        return [tr.gettext("no papers yet (run `trendpapers draft`)")]
     lines = []
     for row in rows:
         flags = paper_flags(config.papers_dir, row)
         extra = f" [{', '.join(flags)}]" if flags else ""
         lines.append(
-            f"{row.industry:<16} {row.edition:<8} {row.status:<10} {config.papers_dir / row.path}{extra}"
+            f"{row.industry:<16} {row.edition:<8} {tr.paper_status(row.status):<10} "
+            f"{config.papers_dir / row.path}{extra}"
         )
     return lines
 
@@ -93,20 +104,32 @@ def paper_lines(config: Config, industry: str, edition: str | None, text: bool) 
     from papers.lifecycle import find_paper
     from papers.store import events
 
+    tr = Texts(config.language)
     with open_store(config.storage_url, read_only=True).connect() as conn:
         row = find_paper(conn, industry, edition)
         history = events(conn, row.industry, row.edition)
     path = config.papers_dir / row.path
     lines = [
-        f"{row.industry} {row.edition}: {row.status}",
-        f"  file: {path}" + ("" if path.exists() else " (missing)"),
+        f"{row.industry} {row.edition}: {tr.paper_status(row.status)}",
+        "  "
+        + tr.gettext("file: %(path)s") % {"path": path}
+        + ("" if path.exists() else tr.gettext(" (missing)")),
     ]
     if proposal_path(path).exists():
-        lines.append(f"  proposal waiting: {proposal_path(path)}")
-    lines.append(f"  generated: {row.generated_at}")
-    lines += [f"  {at:%Y-%m-%d %H:%M} {status}" + (f" by {by}" if by else "") for status, by, at in history]
-    lines.append(f"  trends: {len(row.trends)}")
-    lines += [f"    {t.id}: {t.title} ({plural(t.documents, 'document')})" for t in row.trends]
+        lines.append("  " + tr.gettext("proposal waiting: %(path)s") % {"path": proposal_path(path)})
+    lines.append("  " + tr.gettext("generated: %(when)s") % {"when": row.generated_at})
+    lines += [
+        f"  {at:%Y-%m-%d %H:%M} {tr.paper_status(status)}"
+        + (tr.gettext(" by %(name)s") % {"name": by} if by else "")
+        for status, by, at in history
+    ]
+    lines.append("  " + tr.gettext("trends: %(count)d") % {"count": len(row.trends)})
+    lines += [
+        f"    {t.id}: {t.title} ("
+        + tr.ngettext("%(num)d document", "%(num)d documents", t.documents) % {"num": t.documents}
+        + ")"
+        for t in row.trends
+    ]
     if text and path.exists():
         lines += ["", read_paper(path)[0].rstrip("\n")]
     return lines

@@ -54,11 +54,12 @@ def ingest_stage(config: Config, engine: sa.Engine, only: Sequence[str] = ()) ->
 def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None) -> StageResult:
     from summarize.abstractive import TransformersRewriter
     from summarize.analyze import run_analysis  # torch and scipy load only when analysing
-    from summarize.embed import TransformersEmbedder
+    from summarize.embed import english_model_warning, load_embedder
     from summarize.explain import why_no_trends
+    from summarize.store import grouped_languages
 
     hints = {s.name: s.industries for s in config.sources}
-    embedder = TransformersEmbedder(config.analysis.embed)
+    embedder = load_embedder(config.analysis.embed)
     model = config.analysis.abstractive
     rewriter = TransformersRewriter(model) if model else None
     report = run_analysis(
@@ -70,6 +71,9 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
             + ("" if n else f" ({why_no_trends(conn, slug, config.analysis.assign, config.analysis.trends)})")
             for slug, n in report.trends.items()
         )
+        warning = english_model_warning(embedder.model_id, grouped_languages(conn))
+    if warning:
+        details += (f"warning: {warning}",)
     summary = (
         f"{report.documents} documents grouped ({report.embedded} embedded, {report.model_calls} model "
         f"calls), {report.new_stories} new stories, {sum(report.trends.values())} trends, "

@@ -1,0 +1,178 @@
+"""The German demo end to end (``trendpapers demo --language de``): German and English sources, the
+multilingual model, German papers, site pages, feeds and CLI output, read in a browser too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from papers.lifecycle import change_status
+from summarize import store as analysis
+from summarize.embed import document_text
+from summarize.multilingual import USE_MODEL, UseEmbedder
+from tests.test_site_browser import AXE, _screenshot, _Watched, browser  # noqa: F401 - the browser fixture
+from trendpapers.cli import cli
+from trendpapers.config import load_config
+from trendpapers.db import open_store
+from trendpapers.demo import run_demo, serve_folder
+
+NORDWEAVE = {
+    "de": "Nordweave Fibres eröffnet Faser-zu-Faser-Recyclinganlage in Kalvstad",
+    "en": "Nordweave Fibres opens fibre-to-fibre recycling line in Kalvstad",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("demo-de") / "demo"
+    said: list[str] = []
+    assert run_demo(directory, said.append, "de") == 0, said
+    return directory
+
+
+@pytest.fixture(scope="module")
+def engine(demo: Path) -> sa.Engine:
+    return open_store(load_config(demo / "trendpapers.toml").storage_url)
+
+
+def _documents(engine: sa.Engine) -> dict[str, tuple[int, str, str, datetime]]:
+    """title → (item id, text, language, published) of every document."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT item_id, title, text, language, published_at FROM documents")
+        ).all()
+    return {
+        r.title: (r.item_id, r.text, r.language, datetime.fromisoformat(r.published_at).replace(tzinfo=UTC))
+        for r in rows
+    }
+
+
+def test_the_german_workspace_uses_the_multilingual_model(demo: Path) -> None:
+    config = load_config(demo / "trendpapers.toml")
+    assert config.language == "de" and config.site.language == "de" and config.papers.language == "de"
+    assert config.analysis.embed.model == USE_MODEL
+    assert {s.language for s in config.sources} == {"de", "en"}
+    with open_store(config.storage_url).connect() as conn:
+        assert analysis.grouped_languages(conn) == {"de": 13, "en": 10}
+
+
+def test_a_german_and_an_english_report_of_one_event_join_one_story(demo: Path, engine: sa.Engine) -> None:
+    docs = _documents(engine)
+    assert docs[NORDWEAVE["de"]][2] == "de" and docs[NORDWEAVE["en"]][2] == "en"
+    ids = [docs[NORDWEAVE[lang]][0] for lang in ("de", "en")]
+    with engine.connect() as conn:
+        stories = analysis.story_of(conn, ids)
+    assert stories[ids[0]] == stories[ids[1]]
+    with engine.connect() as conn:
+        members = conn.execute(
+            sa.text("SELECT COUNT(*) FROM story_members WHERE story_id = :s"), {"s": stories[ids[0]]}
+        ).scalar()
+    assert members == 2  # the two reports, nothing else
+    # Their embeddings meet across the languages (the names they share do the rest of the join).
+    use = UseEmbedder()
+    german, english = use.embed([document_text(t, docs[t][1], 1000) for t in NORDWEAVE.values()])
+    assert float(german @ english) > 0.6
+
+
+def test_german_papers_quote_german_first_and_mark_english(demo: Path) -> None:
+    text = (demo / "papers" / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
+    for heading in ("## Zusammenfassung", "## Schlüsseltrends", "## Methode und Quellen", "**Belege**"):
+        assert heading in text
+    assert "In den 90 Tagen bis zum 20\\. November 2026" in text
+    assert "**Von der Redaktion auszufüllen.**" in text  # the editors' prompts, in German
+    summary = text.split("### ", 1)[1].split("![", 1)[0]
+    quoted = [line for line in summary.splitlines() if line.endswith("]") and "[^doc-" in line]
+    marked = [line for line in quoted if "{lang=en} (en)[^doc-" in line]
+    assert quoted and marked and quoted[0] not in marked  # German first, English marked
+    assert all(quoted.index(m) > quoted.index(u) for m in marked for u in quoted if u not in marked)
+    for other in ("medtech", "logistics"):  # German-only industries: nothing to mark
+        assert "{lang=" not in (demo / "papers" / other / "2026-Q4.md").read_text(encoding="utf-8")
+
+
+def test_the_site_pages_and_feeds_are_german(demo: Path) -> None:
+    docs = demo / "build" / "docs-site"
+    home = (docs / "index.md").read_text(encoding="utf-8")
+    assert "## Neueste Trendpapiere" in home and "## Am stärksten wachsende Trends" in home
+    assert "[Alle Trends](trends/index.md) · [Archiv](archive.md) · [Quellen](sources.md)" in home
+    sources = (docs / "sources.md").read_text(encoding="utf-8")
+    assert (
+        "| Quelle | Art | Zustand | Zuletzt erfolgreich | Einträge |" in sources and "in Ordnung" in sources
+    )
+    trend = (docs / "trends" / "textile-0001.md").read_text(encoding="utf-8")
+    assert "## Verlauf" in trend and "Zentralste Meldung:" in trend
+    industry = (docs / "papers" / "textile" / "index.md").read_text(encoding="utf-8")
+    assert "| Ausgabe | Trendpapier | Status |" in industry and "veröffentlicht" in industry
+    feed = (docs / "feed.xml").read_text(encoding="utf-8")
+    assert "<title>Demo-Cluster: neue Trendpapiere</title>" in feed
+    assert '<summary type="text">In den 90 Tagen bis zum 20. November 2026' in feed
+    industry_feed = (docs / "papers" / "textile" / "feed.xml").read_text(encoding="utf-8")
+    assert "<title>Demo-Cluster: Trendpapiere Textil</title>" in industry_feed
+    page = (demo / "build" / "site" / "papers" / "textile" / "2026-Q4" / "index.html").read_text(
+        encoding="utf-8"
+    )
+    assert '<html lang="de"' in page and "Veröffentlicht am " in page and '<em lang="en">' in page
+
+
+def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engine) -> None:
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["-c", str(demo), "papers", "show", "textile"])
+    assert shown.exit_code == 0, shown.output
+    assert "textile 2026-Q4: veröffentlicht" in shown.output and "  Datei: " in shown.output
+    assert "Dokumente)" in shown.output and "freigegeben von demo" in shown.output
+    listed = runner.invoke(cli, ["-c", str(demo), "papers", "list"])
+    assert "Entwurf" in listed.output and "veröffentlicht" in listed.output
+    trends = runner.invoke(cli, ["-c", str(demo), "trends"])
+    assert trends.exit_code == 0 and "Dok. (" in trends.output and "Beispiel: " in trends.output
+    # A German draft still carries the editors' prompts in German: approving it says so.
+    config = load_config(demo / "trendpapers.toml")
+    change = change_status(engine, config.papers_dir, "medtech", None, "approve", "Redaktion")
+    assert any("the editors' prompts are still in the text" in w for w in change.warnings)
+
+
+@pytest.fixture(scope="module")
+def site(demo: Path) -> Iterator[str]:
+    with serve_folder((demo / "build" / "site").resolve()) as base:
+        yield base
+
+
+def test_a_german_page_in_the_browser(browser: Any, site: str) -> None:  # noqa: F811 - the fixture
+    w = _Watched(browser, locale="de-DE")
+    page = w.page
+    page.goto(f"{site}/")
+    assert page.locator("html").get_attribute("lang") == "de"
+    headings = [h.inner_text().rstrip("¶") for h in page.locator("article h2").all()]  # no permalink mark
+    assert headings[:2] == ["Neueste Trendpapiere", "Am stärksten wachsende Trends"]
+    assert page.locator("article h2:has-text('Neueste Trendpapiere') + ul a").first.inner_text() == (
+        "Textil: Trends 2026-Q4"
+    )
+    page.locator("nav.md-nav--primary a[href$='papers/textile/2026-Q4/']").first.click()
+    page.wait_for_url("**/papers/textile/2026-Q4/")
+    assert page.locator("article h2").first.inner_text().startswith("Zusammenfassung")
+    assert "Schlüsseltrends" in page.locator("article").inner_text()
+    assert page.locator("article em[lang='en']").count() >= 1  # an English quotation, marked
+    assert page.locator(".tp-published").inner_text().startswith("Veröffentlicht am ")
+    _screenshot(page, "paper-de")
+    assert w.hosts == {"127.0.0.1"} and not w.dialogs and not w.errors
+    w.close()
+
+
+def test_a_german_paper_has_no_serious_accessibility_violations(browser: Any, site: str) -> None:  # noqa: F811
+    """As the English pages are checked (tests/test_site_browser.py): the lang attributes included."""
+    if not AXE.is_file():
+        pytest.skip(f"no axe-core at {AXE} (`make test` fetches it with npm; or set TRENDPAPERS_AXE_JS)")
+    w = _Watched(browser, bypass_csp=True)  # axe is injected as a script the CSP would rightly refuse
+    w.page.goto(f"{site}/papers/textile/2026-Q4/")
+    w.page.wait_for_load_state("networkidle")
+    w.page.evaluate("async () => { await document.fonts.ready; }")
+    w.page.add_script_tag(path=str(AXE))
+    violations = w.page.evaluate(
+        "async () => (await axe.run(document)).violations.map(v => ({id: v.id, impact: v.impact}))"
+    )
+    assert not [v for v in violations if v["impact"] in ("serious", "critical")], violations
+    w.close()
