@@ -41,6 +41,7 @@ from trendpapers.workspace import init_workspace
 if TYPE_CHECKING:
     from summarize.analyze import AnalysisReport
     from summarize.embed import TransformersEmbedder
+    from summarize.multilingual import UseEmbedder
 
 DATA = Path(__file__).parent / "data"
 CORPORA = Path(os.environ.get("TRENDPAPERS_CORPORA", Path(__file__).parents[1] / ".." / "shared" / "corpora"))
@@ -348,6 +349,15 @@ def embedder() -> TransformersEmbedder:
     from summarize.embed import TransformersEmbedder
 
     return TransformersEmbedder()
+
+
+@pytest.fixture(scope="session")
+def use_embedder() -> UseEmbedder:
+    """The real multilingual model (USE multilingual v3 from its wheel), loaded once, for tests whose
+    subject it is (or a German text's embedding)."""
+    from summarize.multilingual import UseEmbedder
+
+    return UseEmbedder()
 
 
 @pytest.fixture

