@@ -106,7 +106,14 @@ def create_app(config: Config, *, clock: Callable[[], datetime] | None = None) -
 
 def _template_values() -> dict[str, Any]:
     desk = current_app.extensions["trendpapers-desk"]
-    return {"editor": g.get("editor"), "csrf": session.get("csrf", ""), "cluster": desk.config.name}
+    return {
+        "editor": g.get("editor"),
+        "csrf": session.get("csrf", ""),
+        "cluster": desk.config.name,
+        # The papers' language ([workspace] language): their text and preview carry it (spelling,
+        # screen readers); the desk's own words stay English.
+        "paper_language": desk.config.language,
+    }
 
 
 def _before(tick: Callable[[], datetime]) -> Response | None:

@@ -36,7 +36,7 @@ _TAGS = {
     "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
 }  # fmt: skip
 _ATTRIBUTES = {
-    "*": {"id", "title"},
+    "*": {"id", "title", "lang"},  # lang: a quotation in another language than the paper's
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
     "th": {"colspan", "rowspan", "scope"},
@@ -51,6 +51,7 @@ _CLASSES = {
 }
 
 
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # "en", "de-AT"
 _IMG = re.compile(r"<img\b([^>]*)>")
 _ALT = re.compile(r'\balt="([^"]*)"')
 
@@ -119,6 +120,8 @@ def render_preview(text: str, name: str, folder: Path, file_url: Callable[[str],
         if tag == "img" and attribute == "src":
             rel = local_file(folder, value)
             return file_url(rel) if rel is not None else None
+        if attribute == "lang":
+            return value if _LANGUAGE_TAG.match(value) else None
         if attribute == "id":  # never the same as one of the desk's own ids (its labels, headings)
             return ID_PREFIX + value
         if attribute == "href":

@@ -3,19 +3,24 @@ multilingual model, German papers, site pages, feeds and CLI output, read in a b
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from desk import commands
+from desk.app import create_app
 from papers.lifecycle import change_status
 from summarize import store as analysis
 from summarize.embed import document_text
 from summarize.multilingual import USE_MODEL, UseEmbedder
+from tests.test_desk import PASSWORD, editor
 from tests.test_site_browser import AXE, _screenshot, _Watched, chromium
 from trendpapers.cli import cli
 from trendpapers.config import load_config
@@ -137,6 +142,32 @@ def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engin
     config = load_config(demo / "trendpapers.toml")
     change = change_status(engine, config.papers_dir, "medtech", None, "approve", "Redaktion")
     assert any("the editors' prompts are still in the text" in w for w in change.warnings)
+
+
+def test_the_desk_edits_and_previews_a_german_paper(demo: Path, tmp_path: Path) -> None:
+    """The desk's own words stay English; the paper's text and preview carry the paper's language."""
+    workspace = tmp_path / "demo"
+    shutil.copytree(demo, workspace, symlinks=True)
+    config = load_config(workspace / "trendpapers.toml")
+    commands.add(config, "redaktion", PASSWORD, "tests")
+    app = create_app(config)
+    try:
+        desk = editor(app, "redaktion")
+        path = "/papers/textile/2026-Q4"
+        page, csrf, version = desk.open(path)
+        assert lxml.html.fromstring(page).xpath("//textarea[@id='desk-text'][@lang='de']")
+        text = (workspace / "papers" / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
+        added = '\n*Nordweave opens a line.*{lang=en-GB} *Nein.*{lang="de onmouseover=alert(1)"}\n'
+        response = desk.save(text + added, version, csrf, path=path, do="preview")
+        assert response.status_code == 200, response.text
+        preview = lxml.html.fromstring(response.text).xpath("//div[@class='desk-preview'][@lang='de']")[0]
+        headings = [h.text_content().rstrip("¶") for h in preview.iter("h2")]  # no permalink mark
+        assert headings[:2] == ["Zusammenfassung", "Schlüsseltrends"]
+        assert preview.xpath(".//em[@lang='en']") and preview.xpath(".//em[@lang='en-GB']")
+        assert not preview.xpath(".//*[starts-with(@lang, 'de ')]")  # not a language tag: left out
+        assert not [a for el in preview.iter() for a in el.attrib if a.startswith("on")]
+    finally:
+        app.extensions["trendpapers-desk"].engine.dispose()
 
 
 @pytest.fixture(scope="module")

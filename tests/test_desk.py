@@ -416,7 +416,7 @@ def test_the_preview_renders_like_the_site_and_nothing_in_it_runs(app: Flask, co
     assert response.status_code == 200
     assert read_paper(paper_file(config))[0] == text_of(config)  # a preview saves nothing
     page = lxml.html.fromstring(response.text)
-    preview = page.xpath("//div[@class='desk-preview']")[0]
+    preview = page.xpath("//div[@class='desk-preview'][@lang='en']")[0]  # the papers' language
     assert preview.xpath(".//h3[@id='paper-medtech-0001']")  # the trend heading's id (attr_list), prefixed
     citations = (
         ".//sup[starts-with(@id,'paper-fnref')]/a[@class='footnote-ref'][starts-with(@href,'#paper-fn')]"
