@@ -259,6 +259,22 @@ def test_paper_settings_and_their_problems(tmp_path: Path) -> None:
     assert "papers.colour: unknown key" in problems
 
 
+def test_the_workspace_language_reaches_papers_site_and_summaries(tmp_path: Path) -> None:
+    english = parse_config({}, root=tmp_path)
+    assert (english.language, english.papers.language, english.site.language) == ("en", "en", "en")
+    german = parse_config({"workspace": {"language": "de"}}, root=tmp_path)
+    assert (german.language, german.papers.language, german.site.language) == ("de", "de", "de")
+    assert german.analysis.summary.language == "de"  # the papers' language is quoted first
+    own = parse_config({"workspace": {"language": "de"}, "site": {"language": "fr"}}, root=tmp_path)
+    assert (own.papers.language, own.site.language) == ("de", "fr")  # the theme's texts, as set
+    assert own.site.texts.language == "en"  # no catalog for French: the site's pages stay English
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"workspace": {"language": "fr"}, "papers": {"language": "de"}}, root=tmp_path)
+    problems = "\n".join(caught.value.problems)
+    assert "workspace.language: must be one of en, de, not 'fr'" in problems
+    assert "papers.language: unknown key" in problems  # the workspace's, not a setting of its own
+
+
 def test_a_logo_must_be_an_inert_image_inside_the_workspace(tmp_path: Path) -> None:
     """The logo is published as assets/logo: /etc/passwd or a scripted SVG must never get there."""
     workspace = tmp_path / "ws"
