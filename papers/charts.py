@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import date
 from xml.sax.saxutils import escape, quoteattr
+
+from papers.i18n import Texts
 
 WIDTH = 400  # viewBox width, also the intrinsic width: on a desktop column the chart is 400 px wide
 FONT_SIZE = 14  # viewBox units; 12.25 CSS px when the chart is scaled to a 350 px phone column
@@ -32,16 +35,26 @@ def text_width(label: str, size: float = FONT_SIZE) -> float:
     return len(label) * CHAR_WIDTH * size
 
 
-def weekly_svg(weekly: Sequence[tuple[str, int]], title: str, window_start: str) -> str:
+def weekly_svg(
+    weekly: Sequence[tuple[str, int]], title: str, window_start: str, texts: Texts | None = None
+) -> str:
     """Bars per week (ISO date of its Monday → documents); weeks before ``window_start`` are paler.
 
     ``title`` becomes the chart's accessible name and the totals of both windows its description;
-    all text is escaped, so any text is safe.
+    all text is escaped, so any text is safe. The chart's own words are in the language of ``texts``
+    (default English); the weeks under the axis stay ISO dates, short in any language.
     """
+    tr = texts or Texts()
     current = sum(n for week, n in weekly if week >= window_start)
     before = sum(n for week, n in weekly if week < window_start)
+    start = _day(window_start, tr)
     inner = WIDTH - 2 * PAD
-    legend = _legend([(CURRENT, f"this window, from {window_start}"), (BEFORE, "the window before")])
+    legend = _legend(
+        [
+            (CURRENT, tr.gettext("this window, from %(date)s") % {"date": start}),
+            (BEFORE, tr.gettext("the window before")),
+        ]
+    )
     rows = 1 + max(row for row, _, _, _ in legend)
     peak_baseline = PAD + FONT_SIZE + rows * ROW + 6  # under the legend, a little apart from it
     plot_top = peak_baseline + DESCENT * FONT_SIZE + 4
@@ -54,8 +67,16 @@ def weekly_svg(weekly: Sequence[tuple[str, int]], title: str, window_start: str)
         f'width="{WIDTH}" height="{height}" role="img" aria-label={quoteattr(title)} '
         'font-family="sans-serif">',
         f"<title>{escape(title)}</title>",
-        f"<desc>{_documents(current)} in this window (from {escape(window_start)}), "
-        f"{before} in the window before.</desc>",
+        "<desc>"
+        + escape(
+            tr.ngettext(
+                "%(num)d document in this window (from %(date)s), %(before)d in the window before.",
+                "%(num)d documents in this window (from %(date)s), %(before)d in the window before.",
+                current,
+            )
+            % {"num": current, "date": start, "before": before}
+        )
+        + "</desc>",
     ]
     for row, x, colour, label in legend:
         baseline = PAD + FONT_SIZE + row * ROW
@@ -69,10 +90,12 @@ def weekly_svg(weekly: Sequence[tuple[str, int]], title: str, window_start: str)
         'stroke="#666" stroke-width="1"/>'
     )
     if not weekly:
-        parts.append(_text(WIDTH / 2, axis - PLOT_HEIGHT / 2, "no weeks to show", "middle"))
+        parts.append(_text(WIDTH / 2, axis - PLOT_HEIGHT / 2, tr.gettext("no weeks to show"), "middle"))
     else:
         peak = max(n for _, n in weekly)
-        parts.append(_text(PAD, peak_baseline, _fit(f"{peak} per week (max)", inner)))
+        parts.append(
+            _text(PAD, peak_baseline, _fit(tr.gettext("%(peak)d per week (max)") % {"peak": peak}, inner))
+        )
         step = inner / len(weekly)
         for n, (week, value) in enumerate(weekly):
             bar = PLOT_HEIGHT * value / (peak or 1)
@@ -121,8 +144,12 @@ def _text(x: float, baseline: float, label: str, anchor: str = "start") -> str:
     )
 
 
-def _documents(count: int) -> str:
-    return f"{count} document" if count == 1 else f"{count} documents"
+def _day(iso: str, tr: Texts) -> str:
+    """An ISO day as the language writes it in a table (unchanged in English, or if it is no day)."""
+    try:
+        return tr.short_date(date.fromisoformat(iso))
+    except ValueError:
+        return iso
 
 
 def _n(value: float) -> str:

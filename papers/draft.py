@@ -26,6 +26,7 @@ from papers.charts import weekly_svg
 from papers.content import PaperData, PaperSettings, collect
 from papers.editions import Edition, edition_for, parse_edition
 from papers.files import read_paper, utc_stamp, write_atomic, write_if_changed
+from papers.i18n import Texts
 from papers.merge import merge3
 from papers.renames import take_renames
 from papers.render import environment, footnote_definition, render_paper
@@ -55,19 +56,24 @@ def proposal_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".md") + ".proposed.md")
 
 
-def write_charts(directory: Path, data: PaperData, missing_only: bool = False) -> None:
+def write_charts(
+    directory: Path, data: PaperData, missing_only: bool = False, texts: Texts | None = None
+) -> None:
     """The weekly chart of each trend the paper shows; with ``missing_only``, only the charts that do
-    not exist yet (a proposal's new trends; the charts the paper itself shows stay as they are)."""
+    not exist yet (a proposal's new trends; the charts the paper itself shows stay as they are). Their
+    words are in the language of ``texts`` (default English)."""
+    tr = texts or Texts()
     for section in (*data.trends, *data.weak_signals):
         t = section.trend
         path = directory / data.industry.slug / section.chart
         if missing_only and path.exists():
             continue
-        svg = weekly_svg(t.weekly, f"Documents per week: {t.name}", t.window_start.isoformat())
+        title = tr.gettext("Documents per week: %(name)s") % {"name": t.name}
+        svg = weekly_svg(t.weekly, title, t.window_start.isoformat(), tr)
         write_if_changed(path, svg)
 
 
-def _keep_footnotes(conn: sa.Connection, text: str) -> str:
+def _keep_footnotes(conn: sa.Connection, text: str, texts: Texts) -> str:
     """``text`` with a definition for every footnote mark. A sentence the editors kept may cite a
     document the new data no longer does; the merge then removed its definition with the rest."""
     marks = {int(n) for n in _MARK.findall(text)}
@@ -75,7 +81,9 @@ def _keep_footnotes(conn: sa.Connection, text: str) -> str:
     if not missing:
         return text
     found = store.citations(conn, sorted(missing))
-    return text.rstrip("\n") + "\n" + "".join(f"{footnote_definition(found[n])}\n" for n in sorted(found))
+    return (
+        text.rstrip("\n") + "\n" + "".join(f"{footnote_definition(found[n], texts)}\n" for n in sorted(found))
+    )
 
 
 def _taken_proposal(conn: sa.Connection, row: store.PaperRow | None, path: Path) -> store.PaperRow | None:
@@ -131,6 +139,7 @@ def _propose(
     merged: str,
     newline: str,
     pending: dict[str, Any],
+    texts: Texts,
 ) -> Path:
     """Write the merged text beside the paper as its proposal (unless the same one waits there)."""
     proposal = proposal_path(path)
@@ -140,7 +149,9 @@ def _propose(
         waiting = ""
     if _STAMP.sub("", waiting) != _STAMP.sub("", merged):  # the same proposal again: left as it is
         write_atomic(proposal, merged, newline)
-    write_charts(directory, data, missing_only=True)  # so that taking the proposal breaks no link
+    write_charts(
+        directory, data, missing_only=True, texts=texts
+    )  # so that taking the proposal breaks no link
     if row is not None:
         store.save_paper(conn, replace(row, pending=pending))
     return proposal
@@ -179,6 +190,7 @@ def _draft_one(
         for s in (*data.trends, *data.weak_signals)
     )
     row = _taken_proposal(conn, row, path)
+    texts = Texts(settings.language)
     generated = _generated(data, row, environment(templates, settings.language), path, now)
     if generated is None:
         return DraftOutcome(industry.slug, edition.name, path, "unchanged")
@@ -192,14 +204,14 @@ def _draft_one(
     status = row.status if row else "draft"
     if status != "draft" or conflicts:
         pending = {"base": theirs, "generated_at": generated_at, "trends": [t.to_json() for t in snapshot]}
-        proposal = _propose(conn, directory, data, row, path, merged, newline, pending)
+        proposal = _propose(conn, directory, data, row, path, merged, newline, pending, texts)
         why = (
             f"{conflicts} conflicting changes" if conflicts else f"the paper is {status} and never rewritten"
         )
         return DraftOutcome(industry.slug, edition.name, path, "proposed", f"{why}; new version: {proposal}")
 
-    merged = _keep_footnotes(conn, merged)
-    write_charts(directory, data)
+    merged = _keep_footnotes(conn, merged, texts)
+    write_charts(directory, data, texts=texts)
     if merged != ours:
         write_atomic(path, merged, newline)
     relative = path.relative_to(directory).as_posix()

@@ -153,6 +153,7 @@ def _trend_pages(
             t.weekly,
             tr.gettext("Documents per week: %(name)s") % {"name": t.name},
             t.window_start.isoformat(),
+            tr,
         ).encode("utf-8")
     return pages
 

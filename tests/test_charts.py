@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pytest
 
 from papers.charts import weekly_svg
+from papers.i18n import Texts
 from papers.sitecheck import svg_problems
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -119,8 +120,9 @@ def test_text_is_readable_on_a_phone(count: int) -> None:
 
 @pytest.mark.parametrize("count", [0, 1, 2, 26, 104])
 @pytest.mark.parametrize("window_start", [WINDOW_START, "x" * 200])
-def test_labels_stay_inside_and_apart(count: int, window_start: str) -> None:
-    root = parse(weekly_svg(weeks(count), "T" * 300, window_start))
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_labels_stay_inside_and_apart(count: int, window_start: str, language: str) -> None:
+    root = parse(weekly_svg(weeks(count), "T" * 300, window_start, Texts(language)))
     x0, y0, width, height = view_box(root)
     boxes = [(t.text, text_box(t)) for t in texts(root)]
     for label, (left, top, right, bottom) in boxes:
@@ -156,6 +158,19 @@ def test_peak_label_and_empty_chart() -> None:
     empty = parse(weekly_svg([], "T", WINDOW_START))
     assert not bars(empty)
     assert "no weeks to show" in [t.text for t in texts(empty)]
+
+
+def test_a_german_chart_has_german_words_and_dates() -> None:
+    weekly = [("2026-03-23", 4), ("2026-03-30", 9), ("2026-04-06", 2)]
+    root = parse(weekly_svg(weekly, "Dokumente pro Woche: X", WINDOW_START, Texts("de")))
+    assert legend_colour(root, "dieser Zeitraum, ab 01.04.2026") != legend_colour(root, "der Zeitraum davor")
+    labels = [t.text for t in texts(root)]
+    assert "9 pro Woche (max.)" in labels and "2026-03-23" in labels  # the weeks stay short ISO dates
+    desc = root.findtext(f"{SVG}desc")
+    assert desc == "2 Dokumente in diesem Zeitraum (ab 01.04.2026), 13 im Zeitraum davor."
+    assert "keine Wochen zu zeigen" in [
+        t.text for t in texts(parse(weekly_svg([], "T", WINDOW_START, Texts("de"))))
+    ]
 
 
 @pytest.mark.parametrize(

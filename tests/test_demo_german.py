@@ -115,6 +115,12 @@ def test_the_site_pages_and_feeds_are_german(demo: Path) -> None:
     )
     trend = (docs / "trends" / "textile-0001.md").read_text(encoding="utf-8")
     assert "## Verlauf" in trend and "Zentralste Meldung:" in trend
+    charts = [docs / "trends" / "textile-0001.svg", *sorted((demo / "papers" / "textile").rglob("*.svg"))]
+    for chart in charts[:2]:  # the trend page's and the paper's
+        svg = chart.read_text(encoding="utf-8")
+        assert (
+            "Dokumente pro Woche: " in svg and "dieser Zeitraum, ab " in svg and "der Zeitraum davor" in svg
+        )
     industry = (docs / "papers" / "textile" / "index.md").read_text(encoding="utf-8")
     assert "| Ausgabe | Trendpapier | Status |" in industry and "veröffentlicht" in industry
     feed = (docs / "feed.xml").read_text(encoding="utf-8")
