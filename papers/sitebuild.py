@@ -221,6 +221,11 @@ def _fingerprints(pages: dict[str, bytes], options: dict[str, Any], mkdocs_yml: 
     set of pages, their front matter: titles and tags; the settings and versions)."""
     versions = [metadata.version(p) for p in ("trendpapers", "mkdocs", "mkdocs-material")]
     structure = hashlib.sha256(repr((options, versions)).encode() + mkdocs_yml)
+    # The theme's files shape every page; a checkout's edit of them bumps no version.
+    theme = Path(options["theme"].get("custom_dir") or "")
+    for path in sorted(theme.rglob("*")) if theme.is_dir() else ():
+        if path.is_file():
+            structure.update(path.relative_to(theme).as_posix().encode() + b"\0" + path.read_bytes())
     content = structure.copy()
     for rel in sorted(pages):
         data = pages[rel]

@@ -78,6 +78,19 @@ def test_a_build_with_nothing_new_changes_nothing(workspace: Path) -> None:
     assert (workspace / "build" / "site").resolve() == site and _files(site) == before
 
 
+def test_an_edit_of_the_theme_changes_what_every_page_is_built_from(tmp_path: Path) -> None:
+    from papers.sitebuild import _fingerprints
+
+    theme = tmp_path / "overrides"
+    (theme / "partials").mkdir(parents=True)
+    (theme / "partials" / "footer.html").write_text("<footer>one</footer>", encoding="utf-8")
+    options = {"theme": {"name": "material", "custom_dir": str(theme)}}
+    before = _fingerprints({"index.md": b"# Home"}, options, b"")
+    (theme / "partials" / "footer.html").write_text("<footer>two</footer>", encoding="utf-8")
+    after = _fingerprints({"index.md": b"# Home"}, options, b"")
+    assert after["structure"] != before["structure"] and after["content"] != before["content"]
+
+
 def _comparable(folder: Path) -> dict[str, object]:
     files: dict[str, object] = {}
     for rel, data in _files(folder).items():
