@@ -37,13 +37,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from summarize.analyze import AnalysisSettings
 from summarize.assign import AssignInput, AssignSettings, assign, profile_text
 from summarize.embed import TransformersEmbedder, document_text
 from summarize.evaluate import _Article, eval_stories
 from summarize.multilingual import UseEmbedder, first_words, uncapitalised
 from summarize.records import Industry
 from summarize.score import score_clustering
+from summarize.settings import AnalysisSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = Path(os.environ.get("TRENDPAPERS_CORPORA", ROOT.parent / "shared" / "corpora"))

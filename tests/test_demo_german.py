@@ -142,6 +142,7 @@ def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engin
     assert "Dokumente)" in shown.output and "freigegeben von demo" in shown.output
     listed = runner.invoke(cli, ["-c", str(demo), "papers", "list"])
     assert "Entwurf" in listed.output and "veröffentlicht" in listed.output
+    assert "[bearbeitet]" in listed.output  # its front matter changed with approval and publication
     trends = runner.invoke(cli, ["-c", str(demo), "trends"])
     assert trends.exit_code == 0 and "Dok. (" in trends.output and "Beispiel: " in trends.output
     # A German draft still carries the editors' prompts in German: approving it says so.

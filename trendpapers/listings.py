@@ -88,13 +88,24 @@ def paper_list_lines(config: Config, industry: str | None, status: str | None) -
         return [tr.gettext("no papers yet (run `trendpapers draft`)")]
     lines = []
     for row in rows:
-        flags = paper_flags(config.papers_dir, row)
+        flags = [_flag(flag, tr) for flag in paper_flags(config.papers_dir, row)]
         extra = f" [{', '.join(flags)}]" if flags else ""
         lines.append(
             f"{row.industry:<16} {row.edition:<8} {tr.paper_status(row.status):<10} "
             f"{config.papers_dir / row.path}{extra}"
         )
     return lines
+
+
+def _flag(flag: str, tr: Texts) -> str:
+    """A paper's flag (``papers.lifecycle.paper_flags``) in the workspace's language; a reading
+    error stays as the file's reader said it."""
+    words = {
+        "edited": tr.pgettext("paper flag", "edited"),
+        "file missing": tr.pgettext("paper flag", "file missing"),
+        "proposal waiting": tr.pgettext("paper flag", "proposal waiting"),
+    }
+    return words.get(flag, flag)
 
 
 def paper_lines(config: Config, industry: str, edition: str | None, text: bool) -> list[str]:
