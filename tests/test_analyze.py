@@ -54,12 +54,13 @@ def _titles(engine: sa.Engine) -> dict[int, str]:
 
 def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder, tmp_path: Path) -> None:
     config = _ingest_demo(engine, tmp_path / "demo")
-    report = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    field = config.cluster.field
+    report = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS, field=field)
 
     titles = _titles(engine)
     members = _members(engine)
-    assert report.documents == len(titles) == len(members) == 38
-    assert report.embedded == 37  # the near-duplicate borrows its original's vector
+    assert report.documents == len(titles) == len(members) == 45
+    assert report.embedded == 44  # the near-duplicate borrows its original's vector
     with engine.connect() as conn:
         duplicates = conn.execute(
             sa.select(ingest_store.documents.c.item_id, ingest_store.documents.c.duplicate_of).where(
@@ -68,7 +69,7 @@ def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder,
         ).all()
         assert duplicates and all(members[d] == members[o] for d, o in duplicates)
         scores = conn.execute(sa.select(store.assignments)).all()
-    assert len(scores) == 38 * 3  # every document scored for every industry, assigned or not
+    assert len(scores) == 45 * 4  # every document scored for every industry and the field, assigned or not
     assigned = {(titles[r.item_id], r.industry): r for r in scores if r.assigned}
     recycling = assigned["Nordweave Fibres opens fibre-to-fibre recycling line in Kalvstad", "textile"]
     assert "similarity" in recycling.reasons and "the source serves this industry" in recycling.reasons
@@ -89,11 +90,30 @@ def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder,
                 story_docs = {i for i, s in members.items() if s == story_id}
                 _check_summary(conn, f"story:{trend.industry}:{story_id}", story_docs)
 
-    # A second run with nothing new: no model call, nothing rewritten, the same trends.
-    again = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS)
+    # The stories written to cross sectors: the sock's clinical study and the knitted textiles meet
+    # medical technology; the warehouse digital twin meets the cluster's field (virtual engineering).
+    with engine.connect() as conn:
+        found = store.load_opportunities(conn)
+    assert report.opportunities == len(found) >= 2
+    by_sides = {frozenset(o.slugs): o for o in found}
+    textiles = by_sides[frozenset({"textile", "medtech"})]
+    cited = {titles[d] for d in textiles.documents}
+    assert "Diabetes clinic starts patient study of knitted pressure-sensing sock" in cited
+    assert "Knitted sensor sock from Textura Labs targets diabetic foot care" in cited
+    assert all(textiles.side(s).documents for s in ("textile", "medtech"))  # evidence from both sides
+    twin = by_sides[frozenset({"logistics", "field"})]
+    assert "Warehouse operators test robot fleets in a digital twin before they buy" in {
+        titles[d] for d in twin.documents
+    }
+    assert any("also scores for Virtual engineering (the cluster's field)" in r for r in twin.reasons)
+    assert all(o.opportunity_id.startswith("opp-") for o in found)
+
+    # A second run with nothing new: no model call, nothing rewritten, the same trends and opportunities.
+    again = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS, field=field)
     assert (again.documents, again.model_calls, again.summaries) == (0, 0, 0)
     with engine.connect() as conn:
         assert store.load_trends(conn) == trends
+        assert store.load_opportunities(conn) == found
 
 
 def _check_summary(conn: sa.Connection, subject: str, allowed: set[int]) -> None:

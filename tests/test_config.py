@@ -291,3 +291,59 @@ def test_what_is_allowed_but_probably_not_meant_is_a_warning(tmp_path: Path) -> 
     assert "192.168.10.0/24" not in warnings
     assert "industries[0].keywords: none given" in warnings
     assert "sources: none configured" in warnings
+
+
+def test_the_clusters_field_is_scored_like_an_industry_under_a_reserved_slug(tmp_path: Path) -> None:
+    text = (
+        VALID.replace('industries = ["medtech"]', 'industries = ["medtech", "field"]')
+        + """
+[cluster]
+field = "virtual engineering: simulation, virtual reality, PLM, CAE"
+keywords = ["simulation", "digital twin"]
+patent_classes = ["G06F 30"]
+touch = 0.28
+"""
+    )
+    config = load_config(write(tmp_path, text))
+    field = config.cluster.field
+    assert field is not None
+    assert (field.slug, field.name) == ("field", "Virtual engineering")
+    assert field.description == "virtual engineering: simulation, virtual reality, PLM, CAE"
+    assert (field.keywords, field.patent_classes) == (("simulation", "digital twin"), ("G06F30",))
+    assert config.sources[0].industries == ("medtech", "field")  # a source may serve the field
+    assert config.analysis.opportunities.touch == 0.28
+    assert load_config(write(tmp_path, VALID)).cluster.field is None  # optional
+
+
+def test_every_cluster_problem_is_reported_at_once(tmp_path: Path) -> None:
+    bad = (
+        VALID.replace('slug = "medtech"', 'slug = "field"').replace(
+            'industries = ["medtech"]', "industries = []"
+        )
+        + """
+[cluster]
+description = "Simulation"
+keywords = "simulation"
+patent_classes = ["simulation"]
+touch = 3
+colour = "blue"
+"""
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, bad))
+    problems = "\n".join(info.value.problems)
+    for expected in (
+        "industries[0].slug: 'field' is reserved for the cluster's own field ([cluster] field)",
+        "cluster.colour: unknown key",
+        "cluster.description: describes the field, but cluster.field is not set",
+        "cluster.keywords: describes the field, but cluster.field is not set",
+        "cluster.patent_classes: describes the field, but cluster.field is not set",
+        "cluster.touch: must be at most 2, not 3",
+    ):
+        assert expected in problems
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, VALID + '\n[cluster]\nfield = "Sim\\nulation"\nkeywords = "x"\n'))
+    assert "cluster.field: may not contain line breaks" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, VALID + '\n[cluster]\nfield = "Simulation"\nkeywords = "x"\n'))
+    assert "cluster.keywords: must be list, not str" in str(info.value)

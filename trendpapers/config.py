@@ -7,6 +7,7 @@ its key path and reason, so an editor fixes the file in one go. The result is a 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import tomllib
@@ -28,7 +29,8 @@ from papers.publish import COLOURS, SiteSettings, Workspace
 from papers.sitecheck import svg_problems
 from summarize.analyze import AnalysisSettings
 from summarize.embed import PRECISIONS
-from summarize.records import Industry
+from summarize.opportunities import OpportunitySettings
+from summarize.records import FIELD, Industry
 from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
 
 CONFIG_NAME = "trendpapers.toml"
@@ -51,6 +53,7 @@ class Config:
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     papers: PaperSettings = field(default_factory=PaperSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
+    cluster: ClusterSettings = field(default_factory=lambda: ClusterSettings())
     # What is allowed but probably not meant; `check` prints these.
     warnings: tuple[str, ...] = ()
 
@@ -230,6 +233,11 @@ def _industries(problems: _Problems, raw: Any) -> tuple[Industry, ...]:
         if not _SLUG.match(slug):
             problems.add(
                 f"{path}.slug", f"{slug!r} must be lower-case letters, digits and '-' (e.g. 'medtech')"
+            )
+        elif slug == FIELD:
+            problems.add(
+                f"{path}.slug",
+                f"{slug!r} is reserved for the cluster's own field ([cluster] field); choose another",
             )
         elif slug in seen:
             problems.add(f"{path}.slug", f"duplicate industry slug {slug!r}")
@@ -479,12 +487,15 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         "analysis",
         "papers",
         "site",
+        *CLUSTER_SECTIONS,
     }
     top = problems.table(dict(data), "", sections)
     workspace = problems.table(top.get("workspace", {}), "workspace", {"name"})
     name = problems.get(workspace, "name", "workspace.name", str, "Trendpapers")
     industries = _industries(problems, top.get("industries", []))
-    sources = _sources(problems, top.get("sources", []), {i.slug for i in industries})
+    cluster = _cluster(problems, top.get("cluster", {}), root)
+    served = {i.slug for i in industries} | ({FIELD} if cluster.field else set())
+    sources = _sources(problems, top.get("sources", []), served)
     config = Config(
         path=path,
         root=root,
@@ -495,9 +506,13 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         fetch=_fetch_policy(problems, top.get("fetch", {})),
         ingest=_ingest_settings(problems, top.get("ingest", {})),
         schedule=_schedule(problems, top.get("schedule", {})),
-        analysis=_analysis(problems, top.get("analysis", {}), root),
+        # The analysis finds the opportunities: with the cluster's settings for them.
+        analysis=replace(
+            _analysis(problems, top.get("analysis", {}), root), opportunities=cluster.opportunities
+        ),
         papers=_papers(problems, top.get("papers", {})),
         site=_site(problems, top.get("site", {}), root),
+        cluster=cluster,
     )
     if not industries or not sources:
         problems.warn(
@@ -545,3 +560,74 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], str(path)) from exc
     return parse_config(data, path=path.resolve(), root=path.resolve().parent)
+
+
+# --- [cluster]: the cluster's own field and its members (issue 17) ----------------------------
+# Kept in one block, apart from the sections above, so that it moves into a settings schema whole.
+
+CLUSTER_SECTIONS = ("cluster",)
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """What the cluster's members do (its field, scored like an industry under the slug ``FIELD``)."""
+
+    field: Industry | None = None  # None: no field configured, no field opportunities
+    opportunities: OpportunitySettings = dataclasses.field(default_factory=OpportunitySettings)
+
+
+_CLUSTER_KEYS = {"field", "description", "keywords", "patent_classes", "touch"}
+_FIELD_KEYS = ("description", "keywords", "patent_classes")
+
+
+def _cluster(problems: _Problems, raw: Any, root: Path) -> ClusterSettings:
+    """``[cluster]``: every problem reported with its key, like the sections above."""
+    data = problems.table(raw, "cluster", _CLUSTER_KEYS)
+    text = problems.get(data, "field", "cluster.field", str, "").strip()
+    own_field = None
+    if "field" in data and not text:
+        problems.add(
+            "cluster.field",
+            "is empty; say what the members do, e.g. 'Virtual engineering: simulation, PLM, CAE'",
+        )
+    elif has_controls(text):
+        problems.add("cluster.field", "may not contain line breaks or control characters")
+    elif len(text) > 300:
+        problems.add(
+            "cluster.field", f"has {len(text)} characters; at most 300 (put the rest in description)"
+        )
+    elif text:
+        # "virtual engineering: simulation, PLM, CAE": the name is what comes before the colon.
+        name = text.split(":", 1)[0].strip()
+        description = problems.get(data, "description", "cluster.description", str, "").strip() or text
+        keywords = problems.strings(data, "keywords", "cluster.keywords")
+        if not keywords:
+            problems.warn(
+                "cluster.keywords",
+                "none given: documents are scored for the field by the description's meaning alone; "
+                "list the words your members' news uses",
+            )
+        classes = problems.strings(data, "patent_classes", "cluster.patent_classes")
+        for code in classes:
+            if not _CLASS_PREFIX.match(code.replace(" ", "").upper()):
+                problems.add(
+                    "cluster.patent_classes",
+                    f"{code!r} is not a CPC/IPC prefix such as 'G06F30' or 'G06T 17/00'",
+                )
+        own_field = Industry(
+            slug=FIELD,
+            name=name[:1].upper() + name[1:],
+            description=description,
+            keywords=keywords,
+            patent_classes=tuple(c.replace(" ", "").upper() for c in classes),
+        )
+    if own_field is None:
+        for key in _FIELD_KEYS:
+            if key in data:
+                problems.add(f"cluster.{key}", "describes the field, but cluster.field is not set")
+    defaults = OpportunitySettings()
+    touch = _number(problems, data, "touch", "cluster", defaults.touch, minimum=0.0)
+    if touch > 2:
+        problems.add("cluster.touch", f"must be at most 2, not {touch}")
+        touch = defaults.touch
+    return ClusterSettings(field=own_field, opportunities=replace(defaults, touch=touch))

@@ -85,6 +85,14 @@ MARKER = ".trendpapers-demo"  # marks a directory the demo made, and may therefo
 
 
 DEMO_AS_OF = "2026-11-20"
+DEMO_FIELD = """\
+field = "Virtual engineering: simulation, digital twins, virtual reality, PLM and CAE"
+description = \"\"\"Virtual engineering services: simulation, finite element and CFD analysis, \\
+digital twins, virtual reality, virtual prototypes, product lifecycle management.\"\"\"
+keywords = [
+    "simulation", "digital twin", "virtual reality", "virtual prototype", "finite element", "CAE", "PLM",
+]
+"""
 
 
 def write_demo_workspace(directory: Path, base: str) -> Path:
@@ -108,6 +116,8 @@ def write_demo_workspace(directory: Path, base: str) -> Path:
     text = text.replace("host_gap = 1.0 ", "host_gap = 0.0 ")
     # The demo feeds are dated up to November 2026: the trend window ends there, not today.
     text = text.replace("# as_of = 2026-11-20 ", f"as_of = {DEMO_AS_OF} ")
+    # The demo cluster's members work in virtual engineering: its field, next to the three industries.
+    text = text.replace("[cluster]\n", "[cluster]\n" + DEMO_FIELD, 1)
     blocks = [
         f'\n[[sources]]\nname = "{name}"\nurl = "{base}/{feed}"\nkind = "news"\n'
         f'industries = {industries!r}\nlanguage = "en"\n'.replace("'", '"')

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ingest.errors import LockError, SiteError, TrendpapersError
 from ingest.runner import run_ingest
+from ingest.wording import plural
 from trendpapers import runs
 from trendpapers.config import Config, load_config
 from trendpapers.db import open_store
@@ -62,7 +63,14 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
     model = config.analysis.abstractive
     rewriter = TransformersRewriter(model) if model else None
     report = run_analysis(
-        engine, embedder, config.industries, hints, config.analysis, only=industry, rewriter=rewriter
+        engine,
+        embedder,
+        config.industries,
+        hints,
+        config.analysis,
+        only=industry,
+        rewriter=rewriter,
+        field=config.cluster.field,
     )
     with engine.connect() as conn:
         details = tuple(
@@ -73,7 +81,9 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
     summary = (
         f"{report.documents} documents grouped ({report.embedded} embedded, {report.model_calls} model "
         f"calls), {report.new_stories} new stories, {sum(report.trends.values())} trends, "
-        f"{report.summaries} summaries written, {report.seconds['total']:.1f} s"
+        f"{report.summaries} summaries written, "
+        f"{plural(report.opportunities, 'cross-sector opportunity', 'cross-sector opportunities')}, "
+        f"{report.seconds['total']:.1f} s"
     )
     counts = {
         "documents": report.documents,
@@ -82,6 +92,7 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
         "new_stories": report.new_stories,
         "trends": sum(report.trends.values()),
         "summaries": report.summaries,
+        "opportunities": report.opportunities,
     }
     return StageResult("analyze", counts, (), details, summary)
 
