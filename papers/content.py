@@ -16,7 +16,8 @@ from papers import store
 from papers.editions import Edition
 from papers.store import Citation
 from summarize import store as analysis
-from summarize.records import Industry
+from summarize.opportunities import Opportunity, Side
+from summarize.records import FIELD, Industry
 from summarize.summarizer import CitedSentence, SourceDoc, Summary, lead_sentence
 from summarize.trends import Trend, window_start
 
@@ -39,6 +40,25 @@ class TrendSection:
     # What stands beside the trend's name in the executive summary: a sentence of its most central
     # current document that reads on its own.
     lead: CitedSentence | None = None
+
+
+@dataclass(frozen=True)
+class OpportunitySection:
+    """An opportunity as one industry's paper shows it: that industry's side first."""
+
+    opportunity: Opportunity
+    own: Side
+    other: Side
+    own_evidence: tuple[Citation, ...]
+    other_evidence: tuple[Citation, ...]
+
+    @property
+    def for_field(self) -> bool:
+        """Whether the other side is the cluster's own field."""
+        return self.other.slug == FIELD
+
+
+OPPORTUNITY_EVIDENCE = 3  # documents a paper cites per side of an opportunity (the site page: all)
 
 
 @dataclass(frozen=True)
@@ -65,6 +85,12 @@ class PaperData:
     changes: tuple[Change, ...]
     compared_with: str | None  # the previous edition's name, or None: compared with the window before
     citations: dict[int, Citation]
+    # Where this industry's trends touch another industry or the cluster's field; the field's first.
+    opportunities: tuple[OpportunitySection, ...] = ()
+
+    @property
+    def field_opportunities(self) -> tuple[OpportunitySection, ...]:
+        return tuple(o for o in self.opportunities if o.for_field)
 
 
 def cited_id(sentence: CitedSentence) -> int:
@@ -146,6 +172,7 @@ def collect(
 
     previous = store.previous_paper(conn, industry.slug, edition.start)
     days = [d.when.date() for d in docs]
+    opportunities = _opportunities(conn, industry)
     return PaperData(
         cluster=cluster,
         industry=industry,
@@ -160,4 +187,27 @@ def collect(
         changes=_changes(ranked, previous),
         compared_with=previous.edition if previous else None,
         citations=refs,
+        opportunities=opportunities,
     )
+
+
+def _opportunities(conn: sa.Connection, industry: Industry) -> tuple[OpportunitySection, ...]:
+    """The industry's opportunities of the latest analysis, the field's first, each with the first
+    documents of both sides as citations."""
+    found = analysis.load_opportunities(conn, industry.slug)
+    found.sort(key=lambda o: (o.other(industry.slug).slug != FIELD, -o.strength, -o.score, o.opportunity_id))
+    wanted = [d for o in found for s in o.sides for d in s.documents[:OPPORTUNITY_EVIDENCE]]
+    refs = store.citations(conn, wanted)
+    out = []
+    for o in found:
+        own, other = o.side(industry.slug), o.other(industry.slug)
+        out.append(
+            OpportunitySection(
+                o,
+                own,
+                other,
+                tuple(refs[d] for d in own.documents[:OPPORTUNITY_EVIDENCE] if d in refs),
+                tuple(refs[d] for d in other.documents[:OPPORTUNITY_EVIDENCE] if d in refs),
+            )
+        )
+    return tuple(out)

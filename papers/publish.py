@@ -111,6 +111,7 @@ def _nav(papers: Sequence[SitePaper], industries: Sequence[Industry]) -> list[An
             nav.append({industry.name: [{"All editions": f"papers/{industry.slug}/index.md"}, *editions]})
     nav += [
         {"Trends": "trends/index.md"},
+        {"Opportunities": "opportunities.md"},
         {"Archive": "archive.md"},
         {"Sources": "sources.md"},
         {"Tags": "tags.md"},

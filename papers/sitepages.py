@@ -159,6 +159,7 @@ def compose(
     pages["archive.md"] = _archive(papers)
     pages["sources.md"] = _sources(conn)
     pages["tags.md"] = _tags(papers)
+    pages["opportunities.md"] = _opportunities(conn, trend_ids)
     return pages, papers
 
 
@@ -227,8 +228,8 @@ def _home(intro: str, papers: Sequence[SitePaper], trends: dict[str, Trend], nam
     ] or ["None yet."]
     home += [
         "",
-        "[All trends](trends/index.md) · [Archive](archive.md) · [Sources](sources.md) · "
-        "[Feed of new papers](feed.xml)",
+        "[All trends](trends/index.md) · [Cross-sector opportunities](opportunities.md) · "
+        "[Archive](archive.md) · [Sources](sources.md) · [Feed of new papers](feed.xml)",
     ]
     return ("\n".join(home) + "\n").encode("utf-8")
 
@@ -292,3 +293,43 @@ def _tags(papers: Sequence[SitePaper]) -> bytes:
     for tag in sorted(tagged, key=str.lower):
         body += [f"## {md_text(tag)}", "", *(f"- {_paper_link(p)}" for p in tagged[tag]), ""]
     return _page("Tags", body)
+
+
+def _opportunities(conn: sa.Connection, on_site: set[str]) -> bytes:
+    """The cross-sector page: the latest analysis's opportunities whose trends are in a paper on the
+    site (the editors published them), each with its reasons and every document of both sides."""
+    found = [
+        o
+        for o in analysis.load_opportunities(conn)
+        if any(s.trend_id in on_site for s in o.sides if s.trend_id)
+    ]
+    refs = store.citations(conn, [d for o in found for d in o.documents])
+    body = [
+        "# Cross-sector opportunities",
+        "",
+        "Where a trend of one industry touches another industry or the cluster's own field: why it "
+        "was found, and documents from both sides.",
+        "",
+    ]
+    for o in found:
+        first, second = o.sides
+        body += [
+            f"## {md_text(o.name)} {{#{o.opportunity_id}}}",
+            "",
+            f"*{md_text(first.name)} × {md_text(second.name)}*",
+            "",
+        ]
+        body += [f"Why: {md_text('; '.join(o.reasons))}.", ""]
+        for side in o.sides:
+            trend = (
+                f" (trend: [{md_text(side.trend_name or side.trend_id)}](trends/{side.trend_id}.md))"
+                if side.trend_id in on_site
+                else ""
+            )
+            body += [f"**From {md_text(side.name)}**{trend}", ""]
+            shown = [refs[d] for d in side.documents if d in refs]
+            body += [f"- {_cited(c)}" for c in shown] or ["- The documents above also score for it."]
+            body.append("")
+    if not found:
+        body.append("None yet.")
+    return _page("Cross-sector opportunities", body)

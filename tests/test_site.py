@@ -65,6 +65,24 @@ def test_only_published_papers_reach_the_site_and_the_preview_marks_drafts(works
     assert _files(site.resolve()) == public  # the preview never touches the public site
 
 
+def test_the_cross_sector_page_shows_the_published_trends_opportunities_with_both_sides(demo: Path) -> None:
+    site = demo / "build" / "site"
+    page = lxml.html.parse(str(site / "opportunities" / "index.html")).getroot()
+    article = page.xpath("//article")[0]
+    (heading,) = [h for h in article.iter("h2") if " meets " in h.text_content()]  # the textile paper's one
+    assert heading.get("id", "").startswith("opp-")
+    text = " ".join(article.text_content().split())
+    assert "From Textile (trend:" in text and "From Medical technology" in text
+    assert "Knitted sensor sock from Textura Labs targets diabetic foot care" in text
+    assert "Diabetes clinic starts patient study of knitted pressure-sensing sock" in text
+    assert "Why: " in text and "also score" in text
+    # Only what a published paper's trends touch: the logistics paper is a draft, its field
+    # opportunity (the warehouse digital twin) is not on the site yet.
+    assert "digital twin" not in text
+    nav = [a.text_content().strip() for a in page.xpath("//nav//a")]
+    assert "Opportunities" in nav
+
+
 def test_a_build_with_nothing_new_changes_nothing(workspace: Path) -> None:
     assert _tp(workspace, "build").exit_code == 0  # the copy's paths differ from the demo's: built again
     site = (workspace / "build" / "site").resolve()

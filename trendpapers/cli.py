@@ -317,6 +317,21 @@ def trends(ctx: click.Context, industry: str | None, show_all: bool) -> None:
     _say(ctx, trend_lines(config, industry, show_all))
 
 
+@cli.command()
+@click.option("--industry", metavar="SLUG", help="Only those touching this industry (or 'field').")
+@click.pass_context
+def opportunities(ctx: click.Context, industry: str | None) -> None:
+    """List cross-sector opportunities: where a trend of one industry touches another industry or the
+    cluster's own field ([cluster] field), with why and documents from both sides."""
+    from summarize.records import FIELD
+    from trendpapers.listings import opportunity_lines
+
+    config = _config(ctx)
+    if not (industry == FIELD and config.cluster.field):
+        _industry(config, industry)
+    _say(ctx, opportunity_lines(config, industry))
+
+
 @cli.command("rename-trend")
 @click.argument("trend_id")
 @click.argument("name", required=False)

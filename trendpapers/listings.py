@@ -51,7 +51,9 @@ def document_lines(config: Config, industry: str | None, unassigned: bool, near:
     threshold = config.analysis.assign.threshold
     with open_store(config.storage_url, read_only=True).connect() as conn:
         rows = document_scores(conn, industry)
-    taken = {r.item_id for r in rows if r.assigned}
+    from summarize.records import FIELD
+
+    taken = {r.item_id for r in rows if r.assigned and r.industry != FIELD}  # the field is no industry
     shown = [
         r
         for r in rows
@@ -109,6 +111,32 @@ def paper_lines(config: Config, industry: str, edition: str | None, text: bool) 
     lines += [f"    {t.id}: {t.title} ({plural(t.documents, 'document')})" for t in row.trends]
     if text and path.exists():
         lines += ["", read_paper(path)[0].rstrip("\n")]
+    return lines
+
+
+def opportunity_lines(config: Config, industry: str | None) -> list[str]:
+    """Cross-sector opportunities of the latest analysis (those touching ``industry``), strongest
+    first: id, name, sides, why, and the documents of both sides."""
+    from papers.store import citations
+    from summarize.store import load_opportunities
+
+    with open_store(config.storage_url, read_only=True).connect() as conn:
+        found = load_opportunities(conn, industry)
+        refs = citations(conn, [d for o in found for d in o.documents])
+    if not found:
+        why = "" if config.cluster.field else " ([cluster] field is not set: only industries are compared)"
+        return [f"no cross-sector opportunities in the latest analysis (run `trendpapers analyze`){why}"]
+    lines = []
+    for o in found:
+        lines.append(f"{o.opportunity_id:<9} {o.name}  [{o.sides[0].slug} × {o.sides[1].slug}]")
+        lines += [f"{'':<9} why: {reason}" for reason in o.reasons]
+        for side in o.sides:
+            trend = f" (trend {side.trend_id})" if side.trend_id else ""
+            lines.append(f"{'':<9} from {side.name}{trend}:")
+            shown = [refs[d] for d in side.documents if d in refs]
+            lines += [
+                f"{'':<11} {c.day.isoformat() if c.day else 'undated'} {c.title[:90]}" for c in shown
+            ] or [f"{'':<11} (the documents above also score for it)"]
     return lines
 
 
