@@ -25,6 +25,7 @@ from summarize.abstractive import Rewriter, rewrite_summary
 from summarize.assign import AssignInput, AssignSettings, assign, profile_text
 from summarize.embed import Embedder, EmbedSettings, document_text
 from summarize.lexical import names, story_vectors, terms, word_and_name_vectors
+from summarize.members import Member, embed_members, member_fingerprint
 from summarize.names import NameSettings, NamingInput, name_trends, text_of
 from summarize.opportunities import (
     Evidence,
@@ -77,6 +78,7 @@ class AnalysisReport:
     trends: dict[str, int] = field(default_factory=dict)  # industry → trends found
     summaries: int = 0  # written (unchanged ones are kept)
     opportunities: int = 0  # cross-sector opportunities found
+    members_embedded: int = 0  # members whose competences needed the model (the others are cached)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -402,13 +404,15 @@ def run_analysis(
     only: str | None = None,
     rewriter: Rewriter | None = None,
     field: Industry | None = None,
+    members: Sequence[Member] = (),
 ) -> AnalysisReport:
     """The whole stage: group every pending document, then trends and summaries per industry, then
     the cross-sector opportunities.
 
     ``hints`` maps source names to the industries they serve; ``only`` limits the trends to one
     industry slug (documents are still scored for all); ``rewriter`` may rewrite summary sentences;
-    ``field`` is the cluster's own field (slug ``FIELD``): scored like an industry, without trends.
+    ``field`` is the cluster's own field (slug ``FIELD``): scored like an industry, without trends;
+    ``members``' competences are embedded and cached for matching (once per text and model).
     """
     settings = settings or AnalysisSettings()
     as_of = settings.as_of or datetime.now(UTC).date()
@@ -428,6 +432,10 @@ def run_analysis(
         found[industry.slug] = len(trends)
         written += n
     opportunities = cross_sector(engine, embedder, industries, field, as_of, settings)
+    with engine.begin() as conn:
+        prints = [member_fingerprint(embedder.model_id, m) for m in members]
+        _, fresh = embed_members(embedder, members, store.load_member_vectors(conn, prints))
+        store.save_member_vectors(conn, fresh)
     return AnalysisReport(
         documents=grouped,
         embedded=embedded,
@@ -436,6 +444,7 @@ def run_analysis(
         trends=found,
         summaries=written,
         opportunities=len(opportunities),
+        members_embedded=len(fresh),
         seconds={"grouping": round(grouping_seconds, 2), "total": round(time.perf_counter() - started, 2)},
     )
 

@@ -143,6 +143,14 @@ opportunities = sa.Table(  # cross-sector opportunities (see ``summarize.opportu
 )
 
 
+member_vectors = sa.Table(  # members' competences, embedded: by the hash of (model, text), nothing else
+    "member_vectors",
+    metadata,
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+
+
 def _create_v1(conn: sa.Connection) -> None:
     metadata.create_all(
         conn,
@@ -165,6 +173,7 @@ MIGRATIONS = (
     Migration("summarize", 2, "the latest analysis per industry", lambda c: analyses.create(c)),
     Migration("summarize", 3, "trend names, generated and chosen", lambda c: trend_names.create(c)),
     Migration("summarize", 4, "cross-sector opportunities", lambda c: opportunities.create(c)),
+    Migration("summarize", 5, "members' competences, embedded", lambda c: member_vectors.create(c)),
 )
 
 
@@ -819,3 +828,34 @@ def load_opportunities(
     names = {t: n for t, (_, n) in generated_names(conn, trend_ids).items()} | chosen_names(conn)
     found = [renamed(o, names) for o in found]
     return sorted(found, key=lambda o: (-o.strength, -o.score, o.opportunity_id))
+
+
+def load_member_vectors(conn: sa.Connection, fingerprints: Sequence[str]) -> dict[str, np.ndarray]:
+    """Cached vectors of members' competence texts, by fingerprint."""
+    out: dict[str, np.ndarray] = {}
+    for chunk in chunks(sorted(set(fingerprints))):
+        for r in conn.execute(sa.select(member_vectors).where(member_vectors.c.fingerprint.in_(chunk))):
+            out[r.fingerprint] = _vector(r.vector)
+    return out
+
+
+def save_member_vectors(conn: sa.Connection, vectors: Mapping[str, np.ndarray]) -> None:
+    known = set(load_member_vectors(conn, list(vectors)))
+    rows = [
+        {"fingerprint": f, "vector": v.astype("<f4").tobytes()} for f, v in vectors.items() if f not in known
+    ]
+    if rows:
+        conn.execute(sa.insert(member_vectors), rows)
+
+
+def document_texts(conn: sa.Connection, item_ids: Sequence[int], lead: int = 600) -> dict[int, str]:
+    """Each document's title and the start of its text, by id (what keywords are looked for in)."""
+    out: dict[int, str] = {}
+    for chunk in chunks(sorted(set(item_ids))):
+        for r in conn.execute(
+            sa.select(documents.c.item_id, documents.c.title, documents.c.text).where(
+                documents.c.item_id.in_(chunk)
+            )
+        ):
+            out[r.item_id] = f"{r.title}\n{r.text[:lead]}"
+    return out

@@ -18,6 +18,7 @@ from ingest.runner import run_ingest
 from summarize import store
 from summarize.analyze import AnalysisSettings, run_analysis
 from summarize.embed import TransformersEmbedder, default_model_path
+from summarize.members import load_members
 from trendpapers.config import Config, load_config
 from trendpapers.demo import serve_demo, write_demo_workspace
 
@@ -55,7 +56,12 @@ def _titles(engine: sa.Engine) -> dict[int, str]:
 def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder, tmp_path: Path) -> None:
     config = _ingest_demo(engine, tmp_path / "demo")
     field = config.cluster.field
-    report = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS, field=field)
+    assert config.cluster.members_file is not None
+    cluster = load_members(config.cluster.members_file, [i.slug for i in config.industries]).members
+    report = run_analysis(
+        engine, embedder, config.industries, _hints(config), SETTINGS, field=field, members=cluster
+    )
+    assert report.members_embedded == len(cluster) == 7  # their competences, cached for matching
 
     titles = _titles(engine)
     members = _members(engine)
@@ -109,8 +115,10 @@ def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder,
     assert all(o.opportunity_id.startswith("opp-") for o in found)
 
     # A second run with nothing new: no model call, nothing rewritten, the same trends and opportunities.
-    again = run_analysis(engine, embedder, config.industries, _hints(config), SETTINGS, field=field)
-    assert (again.documents, again.model_calls, again.summaries) == (0, 0, 0)
+    again = run_analysis(
+        engine, embedder, config.industries, _hints(config), SETTINGS, field=field, members=cluster
+    )
+    assert (again.documents, again.model_calls, again.summaries, again.members_embedded) == (0, 0, 0, 0)
     with engine.connect() as conn:
         assert store.load_trends(conn) == trends
         assert store.load_opportunities(conn) == found

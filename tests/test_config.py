@@ -347,3 +347,22 @@ colour = "blue"
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, VALID + '\n[cluster]\nfield = "Simulation"\nkeywords = "x"\n'))
     assert "cluster.keywords: must be list, not str" in str(info.value)
+
+
+def test_member_settings_and_their_problems(tmp_path: Path) -> None:
+    (tmp_path / "members.csv").write_text("name,competences\nA,B\n", encoding="utf-8")
+    text = VALID + '\n[cluster]\nmembers = "members.csv"\nshow_members = true\nmatch_threshold = 0.6\n'
+    config = load_config(write(tmp_path, text))
+    assert config.cluster.members_file == tmp_path / "members.csv"
+    assert config.cluster.show_members and config.cluster.matching.threshold == 0.6
+    assert config.workspace.members_file == tmp_path / "members.csv" and config.workspace.show_members
+    bad = VALID + '\n[cluster]\nmembers = "members.xlsx"\nshow_members = "no"\nmatch_threshold = 5\n'
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, bad))
+    problems = "\n".join(info.value.problems)
+    assert "cluster.members: 'members.xlsx' must be a .toml or .csv file" in problems
+    assert "cluster.show_members: must be bool, not str 'no'" in problems
+    assert "cluster.match_threshold: must be at most 2, not 5" in problems
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, VALID + '\n[cluster]\nmembers = "papers/members.csv"\n'))
+    assert "is inside papers/, whose files can reach the public site" in str(info.value)

@@ -29,6 +29,7 @@ from papers.publish import COLOURS, SiteSettings, Workspace
 from papers.sitecheck import svg_problems
 from summarize.analyze import AnalysisSettings
 from summarize.embed import PRECISIONS
+from summarize.members import MatchSettings
 from summarize.opportunities import OpportunitySettings
 from summarize.records import FIELD, Industry
 from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
@@ -72,6 +73,8 @@ class Config:
             self.papers_dir,
             self.industries,
             mkdocs_file if mkdocs_file.is_file() else None,
+            members_file=self.cluster.members_file,
+            show_members=self.cluster.show_members,
         )
 
     @property
@@ -574,9 +577,22 @@ class ClusterSettings:
 
     field: Industry | None = None  # None: no field configured, no field opportunities
     opportunities: OpportunitySettings = dataclasses.field(default_factory=OpportunitySettings)
+    members_file: Path | None = None  # the cluster's member file (TOML or CSV); never published
+    show_members: bool = False  # member matches on the public site too (default: for the editors only)
+    matching: MatchSettings = dataclasses.field(default_factory=MatchSettings)
 
 
-_CLUSTER_KEYS = {"field", "description", "keywords", "patent_classes", "touch"}
+_CLUSTER_KEYS = {
+    "field",
+    "description",
+    "keywords",
+    "patent_classes",
+    "touch",
+    "members",
+    "show_members",
+    "match_threshold",
+}
+_PUBLISHED = ("site", "papers", "build")  # workspace folders whose files reach the site
 _FIELD_KEYS = ("description", "keywords", "patent_classes")
 
 
@@ -630,4 +646,40 @@ def _cluster(problems: _Problems, raw: Any, root: Path) -> ClusterSettings:
     if touch > 2:
         problems.add("cluster.touch", f"must be at most 2, not {touch}")
         touch = defaults.touch
-    return ClusterSettings(field=own_field, opportunities=replace(defaults, touch=touch))
+    matching = MatchSettings()
+    threshold = _number(problems, data, "match_threshold", "cluster", matching.threshold, minimum=0.0)
+    if threshold > 2:
+        problems.add("cluster.match_threshold", f"must be at most 2, not {threshold}")
+        threshold = matching.threshold
+    return ClusterSettings(
+        field=own_field,
+        opportunities=replace(defaults, touch=touch),
+        members_file=_members_file(problems, data, root),
+        show_members=problems.get(data, "show_members", "cluster.show_members", bool, False),
+        matching=replace(matching, threshold=threshold),
+    )
+
+
+def _members_file(problems: _Problems, data: Mapping[str, Any], root: Path) -> Path | None:
+    """``[cluster] members``: a TOML or CSV file in the workspace, outside what gets published."""
+    value = problems.get(data, "members", "cluster.members", str, "").strip()
+    if not value:
+        if "members" in data:
+            problems.add("cluster.members", "is empty; name the member file, e.g. 'members.toml'")
+        return None
+    path = (root / value).resolve()
+    if path.suffix.lower() not in (".toml", ".csv"):
+        problems.add("cluster.members", f"{value!r} must be a .toml or .csv file")
+        return None
+    for folder in _PUBLISHED:
+        if path.is_relative_to((root / folder).resolve()):
+            problems.add(
+                "cluster.members",
+                f"{value!r} is inside {folder}/, whose files can reach the public site; keep the "
+                "member file elsewhere in the workspace (e.g. members.toml beside trendpapers.toml)",
+            )
+            return None
+    if not path.is_file():
+        problems.add("cluster.members", f"no such file: {path}")
+        return None
+    return path
