@@ -6,6 +6,7 @@ Everything here is data (frozen records); ``render`` turns it into Markdown.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from datetime import time as dtime
@@ -16,6 +17,7 @@ from papers import store
 from papers.editions import Edition
 from papers.store import Citation
 from summarize import store as analysis
+from summarize.members import Match, by_subject
 from summarize.opportunities import Opportunity, Side
 from summarize.records import FIELD, Industry
 from summarize.summarizer import CitedSentence, SourceDoc, Summary, lead_sentence
@@ -58,6 +60,15 @@ class OpportunitySection:
         return self.other.slug == FIELD
 
 
+@dataclass(frozen=True)
+class MemberLine:
+    """The members whose competences match one trend or opportunity of the paper (for the editors)."""
+
+    kind: str  # "trend" or "opportunity"
+    name: str
+    matches: tuple[Match, ...]
+
+
 OPPORTUNITY_EVIDENCE = 3  # documents a paper cites per side of an opportunity (the site page: all)
 
 
@@ -87,6 +98,9 @@ class PaperData:
     citations: dict[int, Citation]
     # Where this industry's trends touch another industry or the cluster's field; the field's first.
     opportunities: tuple[OpportunitySection, ...] = ()
+    # Members matched to the trends and opportunities above: drafts show them to the editors in a
+    # block the site leaves out (``papers.privacy``).
+    members: tuple[MemberLine, ...] = ()
 
     @property
     def field_opportunities(self) -> tuple[OpportunitySection, ...]:
@@ -138,8 +152,11 @@ def collect(
     edition: Edition,
     state: analysis.AnalysisState,
     settings: PaperSettings,
+    matches: Sequence[Match] = (),
+    per_subject: int = 3,
 ) -> PaperData:
-    """The content of ``industry``'s paper for ``edition`` from the latest analysis (``state``)."""
+    """The content of ``industry``'s paper for ``edition`` from the latest analysis (``state``);
+    ``matches``: members matched to trends and opportunities (the best ``per_subject`` are shown)."""
     found = analysis.load_trends(conn, industry.slug)
     since = datetime.combine(window_start(state.as_of, state.window_days), dtime.min, tzinfo=UTC)
     docs = [
@@ -188,7 +205,21 @@ def collect(
         compared_with=previous.edition if previous else None,
         citations=refs,
         opportunities=opportunities,
+        members=_member_lines(
+            [s.trend for s in sections.values()], [o.opportunity for o in opportunities], matches, per_subject
+        ),
     )
+
+
+def _member_lines(
+    trends: Sequence[Trend], opportunities: Sequence[Opportunity], matches: Sequence[Match], per_subject: int
+) -> tuple[MemberLine, ...]:
+    """The paper's trends, then its opportunities, each with its best members (those with any)."""
+    best = by_subject(matches, per_subject)
+    subjects = [("trend", t.trend_id, t.name) for t in trends] + [
+        ("opportunity", o.opportunity_id, o.name) for o in opportunities
+    ]
+    return tuple(MemberLine(kind, name, best[sid]) for kind, sid, name in subjects if sid in best)
 
 
 def _opportunities(conn: sa.Connection, industry: Industry) -> tuple[OpportunitySection, ...]:

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from ingest.errors import SiteError
 from papers.feed import atom_feed, industry_feeds
 from papers.files import write_atomic
+from papers.privacy import leaks, member_addresses
 from papers.sitecheck import check_and_harden
 from papers.sitepages import SitePaper, compose
 from summarize.records import Industry
@@ -61,6 +62,8 @@ class Workspace:
     papers_dir: Path
     industries: tuple[Industry, ...]
     mkdocs_file: Path | None  # the workspace's mkdocs.yml, for whatever the cluster added to it
+    members_file: Path | None = None  # the member file: its addresses must never reach the site
+    show_members: bool = False  # the drafts' member blocks are published too (the workspace says so)
 
     @property
     def hand_written(self) -> Path:
@@ -197,11 +200,18 @@ def stage_docs(
 ) -> tuple[dict[str, bytes], list[SitePaper], dict[str, Any]]:
     """Compose the Markdown tree into ``build/docs-site`` (``-preview``); returns it and MkDocs' options."""
     with engine.connect() as conn:
-        pages, papers = compose(conn, ws.papers_dir, ws.hand_written, ws.industries, ws.name, preview, force)
+        pages, papers = compose(
+            conn, ws.papers_dir, ws.hand_written, ws.industries, ws.name, preview, force, ws.show_members
+        )
     if site.logo:
         pages[f"assets/logo{site.logo.suffix}"] = site.logo.read_bytes()
     pages["feed.xml"] = atom_feed(papers, ws.name, site.url)  # MkDocs copies the feeds as they are
     pages.update(industry_feeds(papers, ws.name, site.url, {i.slug: i.name for i in ws.industries}))
+    if not ws.show_members:
+        found = leaks(pages, member_addresses(ws.members_file))
+        if found:
+            shown = "\n  ".join(found[:20])
+            raise SiteError(f"the site would show member data; it was not built:\n  {shown}")
     docs = ws.build_dir / f"docs-{'preview' if preview else 'site'}"
     docs.mkdir(parents=True, exist_ok=True)
     _sync(docs, pages)

@@ -22,6 +22,7 @@ from papers.charts import weekly_svg
 from papers.content import cited_id
 from papers.escape import Md, md_link, md_text
 from papers.files import read_paper
+from papers.privacy import strip_member_blocks
 from papers.render import citation_link, footnote, footnote_definition, yaml_value
 from summarize import store as analysis
 from summarize.records import Industry
@@ -44,9 +45,10 @@ def _page(title: str, body: list[str], **meta: object) -> bytes:
 
 
 def included_papers(
-    conn: sa.Connection, papers_dir: Path, preview: bool, force: bool = False
+    conn: sa.Connection, papers_dir: Path, preview: bool, force: bool = False, show_members: bool = False
 ) -> list[SitePaper]:
-    """Published papers (a preview adds drafts and approved ones), newest edition first.
+    """Published papers (a preview adds drafts and approved ones), newest edition first; their member
+    blocks taken out unless ``show_members`` (see ``privacy``).
 
     A published paper whose file is missing or unreadable stops the site's build (members would lose
     it without anyone deciding so); a preview, or a forced build, leaves it out with a warning.
@@ -70,6 +72,7 @@ def included_papers(
                 ) from None
             log.warning("%s: left out of the site: %s", path, problem)
             continue
+        text = strip_member_blocks(text, str(path), keep=show_members)
         tags = meta.get("tags")
         tags = tags if isinstance(tags, list) else []
         title = str(meta.get("title") or f"{row.industry} {row.edition}")
@@ -143,10 +146,12 @@ def compose(
     cluster: str,
     preview: bool,
     force: bool = False,
+    show_members: bool = False,
 ) -> tuple[dict[str, bytes], list[SitePaper]]:
-    """The docs tree of the site, and the papers in it (``force``: see ``included_papers``)."""
+    """The docs tree of the site, and the papers in it (``force``, ``show_members``: see
+    ``included_papers``)."""
     pages, intro = _hand_written(hand_written, f"# {md_text(cluster)}\n")
-    papers = included_papers(conn, papers_dir, preview, force)
+    papers = included_papers(conn, papers_dir, preview, force, show_members)
     pages.update(_paper_files(papers_dir, papers))
     names = {i.slug: i.name for i in industries}
     pages.update(_industry_pages(papers, names))

@@ -33,10 +33,12 @@ from papers.store import get_paper
 from summarize import store as analysis
 from summarize.analyze import run_analysis
 from summarize.embed import EmbedSettings, TransformersEmbedder
+from summarize.members import Member
 from trendpapers.cli import cli
 from trendpapers.config import Config, load_config
 from trendpapers.db import open_store
 from trendpapers.demo import DATA, serve_demo, write_demo_workspace
+from trendpapers.members import current_matches, member_file
 
 EARLY, LATE = date(2026, 10, 2), date(2026, 11, 20)  # both in edition 2026-Q4
 # The smart-textiles trend that the late demo data brings in, by its most central report.
@@ -66,14 +68,27 @@ def _ingest_demo(directory: Path, engine: sa.Engine | None = None) -> tuple[Conf
     return config, engine
 
 
+def _members(config: Config) -> tuple[Member, ...]:
+    found = member_file(config)
+    return found.members if found else ()
+
+
 def _analyze(engine: sa.Engine, config: Config, embedder: TransformersEmbedder, as_of: date) -> None:
+    """As the pipeline's analysis: the field scored, the members' competences cached."""
     hints = {s.name: s.industries for s in config.sources}
-    run_analysis(engine, embedder, config.industries, hints, replace(config.analysis, as_of=as_of))
+    settings = replace(config.analysis, as_of=as_of)
+    field, members = config.cluster.field, _members(config)
+    run_analysis(engine, embedder, config.industries, hints, settings, field=field, members=members)
 
 
 def _draft(engine: sa.Engine, config: Config, day: int = 1) -> dict[str, str]:
+    """As the pipeline's draft: with the members matched to the trends and opportunities."""
     now = datetime(2026, 11, day, 9, 0, tzinfo=UTC)
-    outcomes = draft_papers(engine, config.papers_dir, config.name, config.industries, config.papers, now=now)
+    with engine.connect() as conn:
+        matches = current_matches(config, conn, _members(config))
+    outcomes = draft_papers(
+        engine, config.papers_dir, config.name, config.industries, config.papers, now=now, matches=matches
+    )
     return {o.industry: o.action for o in outcomes}
 
 

@@ -200,9 +200,11 @@ def init(ctx: click.Context, directory: Path, name: str, force: bool) -> None:
 def check(ctx: click.Context) -> None:
     """Validate the configuration file; report every problem at once, then what looks unintended."""
     from trendpapers.db import check_store
+    from trendpapers.members import check_member_file
 
     config = _config(ctx)
     check_store(config)
+    members = check_member_file(config)  # every problem of the member file at once
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
     _say(
@@ -210,7 +212,8 @@ def check(ctx: click.Context) -> None:
         [
             f"{config.path}: OK ({plural(len(config.industries), 'industry', 'industries')}, "
             f"{plural(len(config.sources), 'source')}, "
-            f"storage {config.storage_url})"
+            f"storage {config.storage_url})",
+            *([members] if members else []),
         ],
     )
 
@@ -330,6 +333,22 @@ def opportunities(ctx: click.Context, industry: str | None) -> None:
     if not (industry == FIELD and config.cluster.field):
         _industry(config, industry)
     _say(ctx, opportunity_lines(config, industry))
+
+
+@cli.group("members")
+def members_group() -> None:
+    """The cluster's members ([cluster] members): who matches which trends and opportunities."""
+
+
+@members_group.command("match")
+@click.option("--member", "only", metavar="NAME", help="Only this member (any case).")
+@click.pass_context
+def members_match(ctx: click.Context, only: str | None) -> None:
+    """List each member's matched trends and opportunities of the latest analysis, best first, with why
+    (similarity of their competences, their keywords, their industries of interest)."""
+    from trendpapers.members import match_lines
+
+    _say(ctx, match_lines(_config(ctx), only))
 
 
 @cli.command("rename-trend")

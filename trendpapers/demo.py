@@ -116,8 +116,13 @@ def write_demo_workspace(directory: Path, base: str) -> Path:
     text = text.replace("host_gap = 1.0 ", "host_gap = 0.0 ")
     # The demo feeds are dated up to November 2026: the trend window ends there, not today.
     text = text.replace("# as_of = 2026-11-20 ", f"as_of = {DEMO_AS_OF} ")
-    # The demo cluster's members work in virtual engineering: its field, next to the three industries.
-    text = text.replace("[cluster]\n", "[cluster]\n" + DEMO_FIELD, 1)
+    # The demo cluster's members work in virtual engineering: its field, next to the three industries;
+    # its (fictional) member file lies in the workspace, outside what the site is built from.
+    text = text.replace("[cluster]\n", "[cluster]\n" + DEMO_FIELD + 'members = "members.toml"\n', 1)
+    write_atomic(
+        directory / "members.toml",
+        (resources.files("trendpapers") / "demo" / "members.toml").read_text("utf-8"),
+    )
     blocks = [
         f'\n[[sources]]\nname = "{name}"\nurl = "{base}/{feed}"\nkind = "news"\n'
         f'industries = {industries!r}\nlanguage = "en"\n'.replace("'", '"')
@@ -170,5 +175,7 @@ def run_demo(directory: Path, say: Callable[[str], None]) -> int:
     say(f"  list:    trendpapers -c {path} papers list")
     say(f"  approve: trendpapers -c {path} papers approve {config.industries[1].slug}")
     say(f"  preview: trendpapers -c {path} serve-preview  (drafts too, with a DRAFT banner)")
+    say(f"  members: trendpapers -c {path} members match  (the drafts name them for the editors)")
+    say(f"  crossing: trendpapers -c {path} opportunities")
     say(f"  again:   trendpapers -c {path} run  (no new data: changes no file)")
     return 1 if ingested.errors else 0

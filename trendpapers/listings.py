@@ -109,6 +109,7 @@ def paper_lines(config: Config, industry: str, edition: str | None, text: bool) 
     lines += [f"  {at:%Y-%m-%d %H:%M} {status}" + (f" by {by}" if by else "") for status, by, at in history]
     lines.append(f"  trends: {len(row.trends)}")
     lines += [f"    {t.id}: {t.title} ({plural(t.documents, 'document')})" for t in row.trends]
+    lines += _paper_members(config, row.industry, {t.id for t in row.trends})
     if text and path.exists():
         lines += ["", read_paper(path)[0].rstrip("\n")]
     return lines
@@ -138,6 +139,27 @@ def opportunity_lines(config: Config, industry: str | None) -> list[str]:
                 f"{'':<11} {c.day.isoformat() if c.day else 'undated'} {c.title[:90]}" for c in shown
             ] or [f"{'':<11} (the documents above also score for it)"]
     return lines
+
+
+def _paper_members(config: Config, industry: str, trend_ids: set[str]) -> list[str]:
+    """The members matched to a paper's trends and to its industry's opportunities (for the editors)."""
+    from summarize.members import by_subject
+    from summarize.store import load_opportunities
+    from trendpapers.members import current_matches, member_file
+
+    found = member_file(config)
+    if found is None:
+        return []
+    with open_store(config.storage_url, read_only=True).connect() as conn:
+        opportunities = {o.opportunity_id for o in load_opportunities(conn, industry)}
+        matches = current_matches(config, conn, found.members)
+    wanted = [m for m in matches if m.subject.subject_id in trend_ids | opportunities]
+    best = by_subject(wanted, config.cluster.matching.per_subject)
+    lines = [f"  members matched (for the editors; {found.path.name}):"]
+    for subject_id, shown in best.items():
+        lines.append(f"    {subject_id}: {shown[0].subject.name}")
+        lines += [f"      {m.member.name}: {m.reason}" for m in shown]
+    return lines if best else [*lines, "    none reaches the threshold"]
 
 
 def rename(config: Config, trend_id: str, name: str | None, by: str | None) -> Trend:

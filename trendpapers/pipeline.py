@@ -57,9 +57,11 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
     from summarize.analyze import run_analysis  # torch and scipy load only when analysing
     from summarize.embed import TransformersEmbedder
     from summarize.explain import why_no_trends
+    from trendpapers.members import member_file
 
     hints = {s.name: s.industries for s in config.sources}
     embedder = TransformersEmbedder(config.analysis.embed)
+    members = member_file(config)
     model = config.analysis.abstractive
     rewriter = TransformersRewriter(model) if model else None
     report = run_analysis(
@@ -71,6 +73,7 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
         only=industry,
         rewriter=rewriter,
         field=config.cluster.field,
+        members=members.members if members else (),
     )
     with engine.connect() as conn:
         details = tuple(
@@ -101,7 +104,11 @@ def draft_stage(
     config: Config, engine: sa.Engine, industry: str | None = None, edition: str | None = None
 ) -> StageResult:
     from papers.draft import draft_papers
+    from trendpapers.members import current_matches, member_file
 
+    members = member_file(config)
+    with engine.begin() as conn:  # the drafts show the editors which members match (cached vectors)
+        matches = current_matches(config, conn, members.members if members else (), save=True)
     outcomes = draft_papers(
         engine,
         config.papers_dir,
@@ -111,6 +118,7 @@ def draft_stage(
         edition=edition,
         only=industry,
         templates=config.templates_dir,
+        matches=matches,
     )
     details = tuple(
         f"{o.action:<9} {o.industry} {o.edition or ''}{': ' + str(o.path) if o.path else ''}"
