@@ -166,6 +166,12 @@ def test_demo(tmp_path: Path) -> None:
     assert "build: built" in out and (tmp_path / "demo" / "build" / "site" / "index.html").is_file()
     assert "demo took" in out and "papers approve medtech" in out
     assert re.search(r"analyze: .*, [1-9]\d* cross-sector opportunit", out)
+    outbox = tmp_path / "demo" / "outbox"
+    assert f"digest: 6 members' digests written to {outbox} (--dry-run: nothing sent)" in out
+    assert len(list(outbox.glob("*.eml"))) == 6
+    medtech = (tmp_path / "demo" / "papers" / "medtech" / "2026-Q4.md").read_text(encoding="utf-8")
+    assert "## Opportunities\n\nWhere the trends of Medical technology" in medtech
+    assert "**Members whose competences match** (for the editors, not published)" in medtech
 
     cfg = ("-c", str(tmp_path / "demo"))
     code, out = run(*cfg, "opportunities", "--industry", "logistics")

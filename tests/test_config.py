@@ -366,3 +366,71 @@ def test_member_settings_and_their_problems(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, VALID + '\n[cluster]\nmembers = "papers/members.csv"\n'))
     assert "is inside papers/, whose files can reach the public site" in str(info.value)
+
+
+def test_mail_settings_and_every_problem_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLUSTER_SMTP_PASSWORD", "secret")
+    good = (
+        VALID
+        + """
+[mail]
+host = "smtp.cluster.example"
+user = "papers@cluster.example"
+password_env = "CLUSTER_SMTP_PASSWORD"
+from = "Cluster papers <papers@cluster.example>"
+unsubscribe = "https://cluster.example/unsubscribe"
+"""
+    )
+    mail = load_config(write(tmp_path, good)).mail
+    assert mail is not None
+    assert (mail.host, mail.port, mail.security, mail.user) == (
+        "smtp.cluster.example",
+        587,
+        "starttls",
+        "papers@cluster.example",
+    )
+    assert (mail.password_env, mail.sender) == (
+        "CLUSTER_SMTP_PASSWORD",
+        "Cluster papers <papers@cluster.example>",
+    )
+    assert "secret" not in repr(mail)  # the password is read when sending, never kept in the settings
+    assert load_config(write(tmp_path, VALID)).mail is None
+    tls = load_config(write(tmp_path, good.replace('host = "smtp', 'security = "tls"\nhost = "smtp'))).mail
+    assert tls is not None and tls.port == 465
+
+    bad = (
+        VALID
+        + """
+[mail]
+host = "smtp.cluster.example"
+port = 70000
+security = "none"
+user = "papers"
+password = "hunter2"
+from = "not an address"
+unsubscribe = "javascript:alert(1)"
+ca_file = "missing.pem"
+colour = "blue"
+"""
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, bad))
+    problems = "\n".join(info.value.problems)
+    for expected in (
+        "mail.password: a password is never read from the file",
+        "mail.port: must be at most 65535, not 70000",
+        "mail.from: 'not an address' is not an address",
+        "mail.password_env: is required with user",
+        "mail.security: 'none' sends mail (and any password) in clear text; it is allowed only to a relay on this machine",
+        "mail.unsubscribe: 'javascript:alert(1)' must be a mailto: or https: address",
+        "mail.ca_file: no such file",
+        "mail.colour: unknown key",
+    ):
+        assert expected in problems, expected
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, VALID + "\n[mail]\nport = 25\n"))
+    assert "mail.host: is required" in str(info.value) and "mail.from: is required" in str(info.value)
+    monkeypatch.delenv("CLUSTER_SMTP_PASSWORD")
+    assert any(
+        "CLUSTER_SMTP_PASSWORD is not set here" in w for w in load_config(write(tmp_path, good)).warnings
+    )

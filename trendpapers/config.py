@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +27,12 @@ from ingest.records import SourceSpec
 from ingest.runner import IngestSettings
 from papers.content import PaperSettings
 from papers.editions import CADENCES
+from papers.mailer import LOOPBACK_HOSTS, SECURITY, MailSettings
 from papers.publish import COLOURS, SiteSettings, Workspace
 from papers.sitecheck import svg_problems
 from summarize.analyze import AnalysisSettings
 from summarize.embed import PRECISIONS
-from summarize.members import MatchSettings
+from summarize.members import MatchSettings, email_address
 from summarize.opportunities import OpportunitySettings
 from summarize.records import FIELD, Industry
 from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
@@ -55,6 +58,7 @@ class Config:
     papers: PaperSettings = field(default_factory=PaperSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
     cluster: ClusterSettings = field(default_factory=lambda: ClusterSettings())
+    mail: MailSettings | None = None  # [mail]: how digests are sent; None: not configured
     # What is allowed but probably not meant; `check` prints these.
     warnings: tuple[str, ...] = ()
 
@@ -516,6 +520,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         papers=_papers(problems, top.get("papers", {})),
         site=_site(problems, top.get("site", {}), root),
         cluster=cluster,
+        mail=_mail(problems, top["mail"], root) if "mail" in top else None,
     )
     if not industries or not sources:
         problems.warn(
@@ -568,7 +573,7 @@ def load_config(path: Path) -> Config:
 # --- [cluster]: the cluster's own field and its members (issue 17) ----------------------------
 # Kept in one block, apart from the sections above, so that it moves into a settings schema whole.
 
-CLUSTER_SECTIONS = ("cluster",)
+CLUSTER_SECTIONS = ("cluster", "mail")
 
 
 @dataclass(frozen=True)
@@ -683,3 +688,82 @@ def _members_file(problems: _Problems, data: Mapping[str, Any], root: Path) -> P
         problems.add("cluster.members", f"no such file: {path}")
         return None
     return path
+
+
+# --- [mail]: sending digests (issue 17) -----------------------------------------------------------
+
+_MAIL_KEYS = {"host", "port", "security", "user", "password_env", "from", "unsubscribe", "ca_file", "timeout"}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _mail(problems: _Problems, raw: Any, root: Path) -> MailSettings | None:
+    """``[mail]``: the SMTP server digests go through. The password is never in the file: ``password_env``
+    names the environment variable that holds it."""
+    data = problems.table(raw, "mail", _MAIL_KEYS | {"password"})
+    if "password" in data:
+        problems.add(
+            "mail.password",
+            "a password is never read from the file: put it in an environment variable and name that "
+            'variable in password_env (e.g. password_env = "TRENDPAPERS_SMTP_PASSWORD")',
+        )
+    host = problems.get(data, "host", "mail.host", str, "").strip()
+    if not host:
+        problems.add("mail.host", "is required (the SMTP server, e.g. 'smtp.cluster.example')")
+    elif has_controls(host) or " " in host:
+        problems.add("mail.host", f"{host!r} is not a host name")
+    security = problems.get(data, "security", "mail.security", str, "starttls")
+    if security not in SECURITY:
+        problems.add("mail.security", f"must be one of {', '.join(SECURITY)}, not {security!r}")
+        security = "starttls"
+    port = _number(problems, data, "port", "mail", 465 if security == "tls" else 587, minimum=1, integer=True)
+    if port > 65535:
+        problems.add("mail.port", f"must be at most 65535, not {port}")
+    sender = problems.get(data, "from", "mail.from", str, "").strip()
+    _name, address = parseaddr(sender)
+    if not sender:
+        problems.add("mail.from", "is required (the sender, e.g. 'Cluster papers <papers@cluster.example>')")
+    elif has_controls(sender) or not email_address(address):
+        problems.add(
+            "mail.from", f"{sender!r} is not an address such as 'Cluster papers <papers@cluster.example>'"
+        )
+    user = problems.get(data, "user", "mail.user", str, "").strip() or None
+    password_env = problems.get(data, "password_env", "mail.password_env", str, "").strip() or None
+    if user and not password_env:
+        problems.add(
+            "mail.password_env", "is required with user: the environment variable holding the password"
+        )
+    if password_env and not _ENV_NAME.match(password_env):
+        problems.add("mail.password_env", f"{password_env!r} is not an environment variable name")
+    elif password_env and password_env not in os.environ:
+        problems.warn("mail.password_env", f"the environment variable {password_env} is not set here")
+    if security == "none" and host and host not in LOOPBACK_HOSTS:
+        problems.add(
+            "mail.security",
+            f"'none' sends mail (and any password) in clear text; it is allowed only to a relay on this "
+            f"machine ({', '.join(LOOPBACK_HOSTS)}), not {host!r}: use starttls or tls",
+        )
+    unsubscribe = problems.get(data, "unsubscribe", "mail.unsubscribe", str, "").strip() or None
+    if unsubscribe and not re.match(r"^(mailto:[^\s<>@]+@[^\s<>]+|https://[^\s<>]+)$", unsubscribe):
+        problems.add(
+            "mail.unsubscribe",
+            f"{unsubscribe!r} must be a mailto: or https: address, e.g. 'mailto:office@cluster.example'",
+        )
+    ca_file = None
+    if "ca_file" in data:
+        value = problems.get(data, "ca_file", "mail.ca_file", str, "")
+        ca_file = (root / value).resolve()
+        if not ca_file.is_file():
+            problems.add("mail.ca_file", f"no such file: {ca_file}")
+            ca_file = None
+    timeout = _number(problems, data, "timeout", "mail", 30.0, minimum=0.1)
+    return MailSettings(
+        host=host,
+        sender=sender,
+        port=int(port),
+        security=security,
+        user=user,
+        password_env=password_env,
+        unsubscribe=unsubscribe,
+        ca_file=ca_file,
+        timeout=float(timeout),
+    )

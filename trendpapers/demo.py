@@ -85,6 +85,17 @@ MARKER = ".trendpapers-demo"  # marks a directory the demo made, and may therefo
 
 
 DEMO_AS_OF = "2026-11-20"
+DEMO_MAIL = """
+[mail]
+# The demo sends nothing: `trendpapers digest --dry-run DIR` writes the messages as files. To watch
+# them being sent, run a local test server (python -m aiosmtpd -n -l localhost:8025) and
+# `trendpapers digest`.
+host = "localhost"
+port = 8025
+security = "none"
+from = "Demo Cluster papers <papers@demo-cluster.example>"
+unsubscribe = "mailto:office@demo-cluster.example?subject=unsubscribe"
+"""
 DEMO_FIELD = """\
 field = "Virtual engineering: simulation, digital twins, virtual reality, PLM and CAE"
 description = \"\"\"Virtual engineering services: simulation, finite element and CFD analysis, \\
@@ -119,6 +130,8 @@ def write_demo_workspace(directory: Path, base: str) -> Path:
     # The demo cluster's members work in virtual engineering: its field, next to the three industries;
     # its (fictional) member file lies in the workspace, outside what the site is built from.
     text = text.replace("[cluster]\n", "[cluster]\n" + DEMO_FIELD + 'members = "members.toml"\n', 1)
+    # Where `trendpapers demo` says to serve the site: the digests link there.
+    text = text.replace('# url = "https://cluster.example/papers/"', 'url = "http://127.0.0.1:8000/"', 1)
     write_atomic(
         directory / "members.toml",
         (resources.files("trendpapers") / "demo" / "members.toml").read_text("utf-8"),
@@ -128,7 +141,7 @@ def write_demo_workspace(directory: Path, base: str) -> Path:
         f'industries = {industries!r}\nlanguage = "en"\n'.replace("'", '"')
         for name, feed, industries in DEMO_SOURCES
     ]
-    write_atomic(path, text + "".join(blocks))
+    write_atomic(path, text + DEMO_MAIL + "".join(blocks))
     return path
 
 
@@ -142,6 +155,7 @@ def run_demo(directory: Path, say: Callable[[str], None]) -> int:
     from papers.lifecycle import change_status
     from trendpapers.config import load_config
     from trendpapers.db import open_store
+    from trendpapers.digests import run_digests
     from trendpapers.lock import workspace_lock
     from trendpapers.pipeline import STAGES, StageResult, recorded
 
@@ -167,6 +181,11 @@ def run_demo(directory: Path, say: Callable[[str], None]) -> int:
             change = change_status(engine, config.papers_dir, first, None, action, "demo")
             say(f"{action}: {change.row.industry} {change.row.edition} is {change.row.status}")
         report(recorded(engine, "build", lambda: STAGES["build"](config, engine)))
+    outbox = directory / "outbox"
+    digests = run_digests(config, dry_run=outbox)
+    for outcome in digests.outcomes:
+        say(f"  {outcome.action:<9} {outcome.member}: {outcome.detail}")
+    say(f"digest: {len(digests.outcomes)} members' digests written to {outbox} (--dry-run: nothing sent)")
     peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     say(f"demo took {time.perf_counter() - started:.1f} s, peak memory {peak / 1024:.0f} MB")
     say(f"demo workspace: {directory}")
