@@ -320,3 +320,18 @@ def test_the_message_makes_every_value_inert() -> None:
     )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert message["List-Unsubscribe"] == "<mailto:papers@cluster.example?subject=unsubscribe>"
+
+
+def test_the_scheduled_digest_job_sends_as_the_command_does(
+    demo: Path, tmp_path: Path, smtp: tuple[Mailbox, int]
+) -> None:
+    from trendpapers.pipeline import run_job
+
+    box, port = smtp
+    workspace = _workspace(demo, tmp_path, _plain_mail(port))
+    assert run_job(str(workspace / "trendpapers.toml"), "digest") == 0
+    assert sorted(box.to()) == sorted(WANTING)
+    assert run_job(str(workspace / "trendpapers.toml"), "digest") == 0 and len(box.messages) == 6
+    with sqlite3.connect(workspace / "trendpapers.db") as db:
+        runs = db.execute("SELECT stage, status FROM runs ORDER BY id DESC LIMIT 2").fetchall()
+    assert runs == [("digest", "ok"), ("digest", "ok")]

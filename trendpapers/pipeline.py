@@ -179,6 +179,10 @@ def run_job(config_path: str, job: str) -> int:
             engine = open_store(config.storage_url)
             if job == "run":
                 results = run_all(config, engine)
+            elif job == "digest":  # a job of its own, never part of `run`: it sends e-mail
+                from trendpapers.digests import digest_stage
+
+                results = [recorded(engine, job, partial(digest_stage, config, engine))]
             else:
                 results = [recorded(engine, job, partial(STAGES[job], config, engine))]
     except LockError as exc:
