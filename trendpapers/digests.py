@@ -82,6 +82,7 @@ def deliver(
 def digest_stage(config: Config, engine: sa.Engine) -> StageResult:
     """The scheduled job ``digest`` (not part of `run`): as `trendpapers digest`, under the job's lock."""
     from trendpapers.pipeline import StageResult  # the pipeline imports this module lazily, not at load
+
     report = deliver(config, engine)
     details = tuple(
         f"{o.action:<10} {o.member}" + (f" ({o.detail})" if o.detail else "") for o in report.outcomes
