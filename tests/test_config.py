@@ -344,6 +344,7 @@ colour = "blue"
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, VALID + '\n[cluster]\nfield = "Sim\\nulation"\nkeywords = "x"\n'))
     assert "cluster.field: may not contain line breaks" in str(info.value)
+    assert "cluster.keywords: describes the field" not in str(info.value)  # the field's own problem is enough
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, VALID + '\n[cluster]\nfield = "Simulation"\nkeywords = "x"\n'))
     assert "cluster.keywords: must be list, not str" in str(info.value)

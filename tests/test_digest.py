@@ -187,7 +187,10 @@ def test_a_refused_recipient_is_named_retried_next_run_and_stops_no_one(
     assert _deliveries(workspace)["cae@thermoflux.example", "textile/2026-Q4"][:2] == ("failed", 1)
     status = CliRunner().invoke(cli, ["-c", str(workspace), "status"]).output
     assert "digests: 5 papers delivered to 5 addresses" in status
-    assert "  not delivered yet: Thermoflux CAE <cae@thermoflux.example> (1 attempt): recipient refused:" in status
+    assert (
+        "  not delivered yet: Thermoflux CAE <cae@thermoflux.example> (1 attempt): recipient refused:"
+        in status
+    )
 
     box.refuse.clear()
     code, out = _digest(workspace)

@@ -642,7 +642,7 @@ def _cluster(problems: _Problems, raw: Any, root: Path) -> ClusterSettings:
             keywords=keywords,
             patent_classes=tuple(c.replace(" ", "").upper() for c in classes),
         )
-    if own_field is None:
+    if own_field is None and "field" not in data:  # (a field given but invalid is reported above)
         for key in _FIELD_KEYS:
             if key in data:
                 problems.add(f"cluster.{key}", "describes the field, but cluster.field is not set")
