@@ -373,27 +373,12 @@ def digest_command(ctx: click.Context, dry_run: Path | None) -> None:
     Every delivery is recorded: a re-run sends nothing twice; a failed message (a refused address,
     a dropped connection) is named here and tried again on the next run. Exit code 1 if any failed.
     """
-    from trendpapers.digests import run_digests
+    from trendpapers.digests import failures, outcome_lines, run_digests
 
     report = run_digests(_config(ctx), dry_run)
-    lines = [
-        f"{o.action:<10} {o.member} <{o.recipient}>"
-        + (f": {plural(o.papers, 'paper')}" if o.papers else "")
-        + (f" ({o.detail})" if o.detail else "")
-        for o in report.outcomes
-    ]
-    for outcome in report.failed:
-        click.echo(
-            f"error: digest to {outcome.member} <{outcome.recipient}> not sent: {outcome.detail}", err=True
-        )
-    counts = {
-        a: sum(o.action == a for o in report.outcomes) for a in ("sent", "written", "failed", "up to date")
-    }
-    summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n) or "no member wants a digest"
-    n = len(report.skipped)
-    verbs = ("wants", "has") if n == 1 else ("want", "have")
-    skipped = f"{plural(n, 'member')} {verbs[0]} no digest or {verbs[1]} no address"
-    _say(ctx, [*lines, f"digest: {summary}; {skipped}"])
+    for failure in failures(report):
+        click.echo(f"error: {failure}", err=True)
+    _say(ctx, outcome_lines(report))
     sys.exit(EXIT_ITEM_ERRORS if report.failed else EXIT_OK)
 
 

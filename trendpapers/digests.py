@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from ingest.errors import ConfigError, InputError
+from ingest.wording import plural
 from papers import frontmatter
 from papers.digest import DigestReport, published_papers, send_digests
 from papers.files import read_paper
@@ -79,6 +80,32 @@ def deliver(
     )
 
 
+def outcome_lines(report: DigestReport) -> list[str]:
+    """What `trendpapers digest` says: a line per member it wrote to, then the summary."""
+    lines = [
+        f"{o.action:<10} {o.member} <{o.recipient}>"
+        + (f": {plural(o.papers, 'paper')}" if o.papers else "")
+        + (f" ({o.detail})" if o.detail else "")
+        for o in report.outcomes
+    ]
+    n = len(report.skipped)
+    verbs = ("wants", "has") if n == 1 else ("want", "have")
+    skipped = f"{plural(n, 'member')} {verbs[0]} no digest or {verbs[1]} no address"
+    return [*lines, f"digest: {_summary(report)}; {skipped}"]
+
+
+def failures(report: DigestReport) -> list[str]:
+    """Each digest not sent, by the member's name and address, and why (retried on the next run)."""
+    return [f"digest to {o.member} <{o.recipient}> not sent: {o.detail}" for o in report.failed]
+
+
+def _summary(report: DigestReport) -> str:
+    counts = {
+        a: sum(o.action == a for o in report.outcomes) for a in ("sent", "written", "failed", "up to date")
+    }
+    return ", ".join(f"{n} {a}" for a, n in counts.items() if n) or "no member wants a digest"
+
+
 def digest_stage(config: Config, engine: sa.Engine) -> StageResult:
     """The scheduled job ``digest`` (not part of `run`): as `trendpapers digest`, under the job's lock."""
     from trendpapers.pipeline import StageResult  # the pipeline imports this module lazily, not at load
@@ -87,7 +114,5 @@ def digest_stage(config: Config, engine: sa.Engine) -> StageResult:
     details = tuple(
         f"{o.action:<10} {o.member}" + (f" ({o.detail})" if o.detail else "") for o in report.outcomes
     )
-    errors = tuple(f"digest to {o.member} <{o.recipient}> not sent: {o.detail}" for o in report.failed)
     counts = {a: sum(o.action == a for o in report.outcomes) for a in ("sent", "failed", "up to date")}
-    summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n) or "no member wants a digest"
-    return StageResult("digest", counts, errors, details, summary)
+    return StageResult("digest", counts, tuple(failures(report)), details, _summary(report))
