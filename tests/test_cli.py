@@ -138,6 +138,7 @@ def test_quiet_keeps_cron_quiet_unless_something_is_wrong(workspace: Path) -> No
     "command",
     [
         ["trends", "--industry", "nope"],
+        ["opportunities", "--industry", "nope"],
         ["documents", "--industry", "nope"],
         ["analyze", "--industry", "nope"],
         ["draft", "--industry", "nope"],

@@ -87,6 +87,7 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
         controller.stop()
 
 
+# The whole demo (real ingest, the real model): the tests that use it are in the slow tier.
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("digest") / "demo"
@@ -128,6 +129,7 @@ def _deliveries(workspace: Path) -> dict[tuple[str, str], tuple[str, int, str | 
     return {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows}
 
 
+@pytest.mark.slow
 def test_each_member_who_wants_it_gets_one_message_once(
     demo: Path, tmp_path: Path, smtp: tuple[Mailbox, int]
 ) -> None:
@@ -173,6 +175,7 @@ def test_each_member_who_wants_it_gets_one_message_once(
     assert all("papers/textile/2026-Q4" not in m.get_body(("plain",)).get_content() for m in later)  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_a_refused_recipient_is_named_retried_next_run_and_stops_no_one(
     demo: Path, tmp_path: Path, smtp: tuple[Mailbox, int]
 ) -> None:
@@ -198,6 +201,7 @@ def test_a_refused_recipient_is_named_retried_next_run_and_stops_no_one(
     assert _deliveries(workspace)["cae@thermoflux.example", "textile/2026-Q4"] == ("sent", 2, None)
 
 
+@pytest.mark.slow
 def test_a_dropped_connection_fails_that_message_only(
     demo: Path, tmp_path: Path, smtp: tuple[Mailbox, int]
 ) -> None:
@@ -218,6 +222,7 @@ def test_a_dropped_connection_fails_that_message_only(
     assert code == 0 and box.to()[-1] == "info@flowtwin.example" and len(box.messages) == 6
 
 
+@pytest.mark.slow
 def test_a_server_that_is_down_fails_the_run_once_and_every_digest_waits(demo: Path, tmp_path: Path) -> None:
     workspace = _workspace(demo, tmp_path, _plain_mail(_free_port()))  # nothing listens there
     code, out = _digest(workspace)
@@ -240,6 +245,7 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("security", ["starttls", "tls"])
 def test_tls_with_a_login_whose_password_comes_from_the_environment(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, security: str
@@ -292,6 +298,7 @@ def test_tls_with_a_login_whose_password_comes_from_the_environment(
         controller.stop()
 
 
+@pytest.mark.slow
 def test_a_dry_run_writes_the_messages_and_records_nothing(demo: Path, tmp_path: Path) -> None:
     workspace = _workspace(demo, tmp_path, _plain_mail(_free_port()))
     outbox = tmp_path / "outbox"
@@ -328,6 +335,7 @@ def test_the_message_makes_every_value_inert() -> None:
     assert message["List-Unsubscribe"] == "<mailto:papers@cluster.example?subject=unsubscribe>"
 
 
+@pytest.mark.slow
 def test_the_scheduled_digest_job_sends_as_the_command_does(
     demo: Path, tmp_path: Path, smtp: tuple[Mailbox, int]
 ) -> None:

@@ -187,6 +187,7 @@ def _tp(workspace: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output  # stdout and stderr as a terminal shows them
 
 
+# The whole demo (real ingest, the real model): the tests that use it are in the slow tier.
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("members") / "demo"
@@ -195,6 +196,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+@pytest.mark.slow
 def test_check_validates_the_member_file_with_every_problem_at_once(demo: Path, tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     shutil.copytree(demo, workspace, symlinks=True)
@@ -215,6 +217,7 @@ def test_check_validates_the_member_file_with_every_problem_at_once(demo: Path, 
     assert "member file:" in out and "(Broken).competences: is required (this entry is left out)" in out
 
 
+@pytest.mark.slow
 def test_the_member_file_must_stay_out_of_what_is_published(demo: Path, tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     shutil.copytree(demo, workspace, symlinks=True)
@@ -235,6 +238,7 @@ def test_the_member_file_must_stay_out_of_what_is_published(demo: Path, tmp_path
     assert code == 2 and "cluster.members: no such file" in out
 
 
+@pytest.mark.slow
 def test_members_match_lists_each_members_trends_and_opportunities_with_why(demo: Path) -> None:
     code, out = _tp(demo, "members", "match", "--member", "meshwerk simulation gmbh")
     assert code == 0
@@ -248,6 +252,7 @@ def test_members_match_lists_each_members_trends_and_opportunities_with_why(demo
     assert code == 2 and "no member named 'Nobody'" in out and "Fibrecircle Data" in out
 
 
+@pytest.mark.slow
 def test_drafts_and_papers_show_name_the_matched_members_for_the_editors(demo: Path) -> None:
     paper = (demo / "papers" / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
     block = paper.split("<!-- trendpapers:members", 1)[1].split("<!-- /trendpapers:members -->", 1)[0]

@@ -33,6 +33,9 @@ from trendpapers.members import current_matches, member_file
 from trendpapers.pipeline import STAGES
 from trendpapers.workspace import init_workspace
 
+# The real model over the demo and six real feeds, the whole pipeline: the full suite's (`make test`).
+pytestmark = pytest.mark.slow
+
 LABELS = Path(__file__).parent / "data" / "labels"
 
 # Measured (all-MiniLM-L6-v2, defaults): demo: 2 of 4 expected opportunities found (textile x medtech,
@@ -86,30 +89,28 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scored]:
 
 
 @pytest.fixture(scope="module")
-def real_feeds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scored]:
-    from tests.conftest import CORPORA
-
-    feeds = CORPORA / "feeds" / "real-sites"
+def real_feeds(tmp_path_factory: pytest.TempPathFactory, corpora: Path) -> Iterator[Scored]:
+    feeds = corpora / "feeds" / "real-sites"
     if not feeds.is_dir():
-        pytest.skip(f"shared corpora not found at {CORPORA} (set TRENDPAPERS_CORPORA)")
+        pytest.skip(f"the real feeds are not in {corpora}")
     labels = tomllib.loads((LABELS / "real-feeds.toml").read_text(encoding="utf-8"))
     root = tmp_path_factory.mktemp("real-feeds") / "ws"
     with serve_folder(feeds) as base:
         init_workspace(root, "Real Feeds Cluster")
         path = root / "trendpapers.toml"
-        text = path.read_text(encoding="utf-8")
-        text = text.replace("allow_networks = []", 'allow_networks = ["127.0.0.1/32"]')
-        text = text.replace("host_gap = 1.0 ", "host_gap = 0.0 ")
-        text = text.replace("fetch_articles = true ", "fetch_articles = false ")
-        text = text.replace("# as_of = 2026-11-20 ", f"as_of = {AS_OF} ")
         field = (
             f"field = {_toml(labels['field'])}\ndescription = {_toml(labels['field_description'])}\n"
             f"keywords = [{', '.join(_toml(k) for k in labels['field_keywords'])}]\n"
             'members = "members.toml"\n'
         )
-        text = text.replace("[cluster]\n", "[cluster]\n" + field, 1)
-        start, end = text.index("# Target industries."), text.index("# Sources:")
-        text = text[:start] + INDUSTRIES + "\n" + text[end:]
+        # The workspace's own file, written whole: the defaults for everything not named here.
+        text = (
+            '[workspace]\nname = "Real Feeds Cluster"\n\n'
+            '[fetch]\nallow_networks = ["127.0.0.1/32"]\nhost_gap = 0.0\n\n'
+            "[ingest]\nfetch_articles = false\n\n"
+            f"[analysis]\nas_of = {AS_OF}\n\n"
+            f"[cluster]\n{field}" + INDUSTRIES
+        )
         text += "".join(
             f'\n[[sources]]\nname = "{name}"\nurl = "{base}/{name}"\nkind = "news"\nindustries = ["{slug}"]\n'
             for name, slug in FEEDS.items()

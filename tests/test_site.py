@@ -146,7 +146,7 @@ def test_a_damaged_member_block_or_a_member_address_stops_the_build(workspace: P
 def test_the_workspace_may_publish_the_member_matches(workspace: Path) -> None:
     config = workspace / "trendpapers.toml"
     config.write_text(
-        config.read_text(encoding="utf-8").replace("[cluster]\n", "[cluster]\nshow_members = true\n", 1),
+        config.read_text(encoding="utf-8").replace("show_members = false", "show_members = true", 1),
         encoding="utf-8",
     )
     assert _tp(workspace, "build").exit_code == 0
