@@ -170,7 +170,9 @@ def _score(scored: Scored) -> Figures:
         matches: list[Match] = current_matches(scored.config, conn, members.members)
     expected = scored.labels["opportunities"]
     assert isinstance(expected, list)
-    hit, missed, matched = [], [], set()
+    hit: list[str] = []
+    missed: list[str] = []
+    matched: set[str] = set()
     for label in expected:
         sides = frozenset(label["sides"])
         which = [
