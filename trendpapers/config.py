@@ -517,7 +517,8 @@ def _schedule(problems: Problems, raw: Any, root: Path, values: Values) -> tuple
 
 
 def _check_cluster(problems: Problems, data: Mapping[str, Any], values: Values) -> None:
-    """What [cluster]'s keys mean together: the field's description needs the field."""
+    """What [cluster]'s keys mean together: the field's description needs the field; a field without
+    keywords is allowed, with a warning."""
     if (ClusterSettings, "field_text") in values:
         if not values.get((ClusterSettings, "keywords")):
             problems.warn(
@@ -531,9 +532,9 @@ def _check_cluster(problems: Problems, data: Mapping[str, Any], values: Values) 
                 problems.add(f"cluster.{key}", "describes the field, but cluster.field is not set")
 
 
-def _mail(problems: Problems, raw: Any, root: Path) -> MailSettings | None:
-    """[mail]: the SMTP server digests go through. The password is never in the file: ``password_env``
-    names the environment variable that holds it."""
+def _mail(problems: Problems, raw: Any, root: Path) -> MailSettings:
+    """[mail], read only when the file has it: the SMTP server digests go through. The password is never
+    in the file: ``password_env`` names the environment variable that holds it."""
     values = read_table(problems, raw, "mail", _section("mail"), root, extra=("password",))
     if isinstance(raw, dict) and "password" in raw:
         problems.add(
