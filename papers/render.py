@@ -64,9 +64,9 @@ def _percent(value: float | None) -> Md:
     return Md("new" if value is None else f"{value:+.0%}")
 
 
-def _count(n: int, noun: str) -> Md:
-    """ "1 document", "3 documents" """
-    return Md(f"{n} {noun}" if n == 1 else f"{n} {noun}s")
+def _count(n: int, noun: str, many: str | None = None) -> Md:
+    """ "1 document", "3 documents" (``many``: the plural when it is not ``noun`` + "s")"""
+    return Md(f"{n} {noun}" if n == 1 else f"{n} {many or noun + 's'}")
 
 
 def environment(workspace_templates: Path | None = None) -> jinja2.Environment:

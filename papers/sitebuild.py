@@ -29,6 +29,7 @@ import sqlalchemy as sa
 
 from ingest.errors import SiteError
 from papers.files import write_atomic
+from papers.privacy import leaks, member_addresses
 from papers.sitecheck import check_and_harden
 from papers.sitefeed import atom_feed, industry_feeds
 from papers.sitefiles import SiteSettings, Workspace, base_config
@@ -79,6 +80,7 @@ def _nav(papers: Sequence[SitePaper], industries: Sequence[Industry]) -> list[An
             nav.append({industry.name: [{"All editions": f"papers/{industry.slug}/index.md"}, *editions]})
     nav += [
         {"Trends": "trends/index.md"},
+        {"Opportunities": "opportunities.md"},
         {"Archive": "archive.md"},
         {"Sources": "sources.md"},
         {"Tags": "tags.md"},
@@ -141,11 +143,18 @@ def stage_docs(
 ) -> tuple[dict[str, bytes], list[SitePaper], dict[str, Any]]:
     """Compose the Markdown tree into ``build/docs-site`` (``-preview``); returns it and MkDocs' options."""
     with engine.connect() as conn:
-        pages, papers = compose(conn, ws.papers_dir, ws.hand_written, ws.industries, ws.name, preview, force)
+        pages, papers = compose(
+            conn, ws.papers_dir, ws.hand_written, ws.industries, ws.name, preview, force, ws.show_members
+        )
     if site.logo:
         pages[f"assets/logo{site.logo.suffix}"] = site.logo.read_bytes()
     pages["feed.xml"] = atom_feed(papers, ws.name, site.url)  # MkDocs copies the feeds as they are
     pages.update(industry_feeds(papers, ws.name, site.url, {i.slug: i.name for i in ws.industries}))
+    if not ws.show_members:
+        found = leaks(pages, member_addresses(ws.members_file))
+        if found:
+            shown = "\n  ".join(found[:20])
+            raise SiteError(f"the site would show member data; it was not built:\n  {shown}")
     docs = ws.build_dir / f"docs-{'preview' if preview else 'site'}"
     docs.mkdir(parents=True, exist_ok=True)
     _sync(docs, pages)

@@ -22,6 +22,7 @@ from papers.charts import weekly_svg
 from papers.content import cited_id
 from papers.escape import Md, md_link, md_text
 from papers.files import read_paper
+from papers.privacy import strip_member_blocks
 from papers.render import citation_link, footnote, footnote_definition, yaml_value
 from summarize import store as analysis
 from summarize.records import Industry
@@ -44,9 +45,10 @@ def _page(title: str, body: list[str], **meta: object) -> bytes:
 
 
 def included_papers(
-    conn: sa.Connection, papers_dir: Path, preview: bool, force: bool = False
+    conn: sa.Connection, papers_dir: Path, preview: bool, force: bool = False, show_members: bool = False
 ) -> list[SitePaper]:
-    """Published papers (a preview adds drafts and approved ones), newest edition first.
+    """Published papers (a preview adds drafts and approved ones), newest edition first; their member
+    blocks taken out unless ``show_members`` (see ``privacy``).
 
     A published paper whose file is missing or unreadable stops the site's build (members would lose
     it without anyone deciding so); a preview, or a forced build, leaves it out with a warning.
@@ -70,6 +72,7 @@ def included_papers(
                 ) from None
             log.warning("%s: left out of the site: %s", path, problem)
             continue
+        text = strip_member_blocks(text, str(path), keep=show_members)
         tags = meta.get("tags")
         tags = tags if isinstance(tags, list) else []
         title = str(meta.get("title") or f"{row.industry} {row.edition}")
@@ -143,10 +146,12 @@ def compose(
     cluster: str,
     preview: bool,
     force: bool = False,
+    show_members: bool = False,
 ) -> tuple[dict[str, bytes], list[SitePaper]]:
-    """The docs tree of the site, and the papers in it (``force``: see ``included_papers``)."""
+    """The docs tree of the site, and the papers in it (``force``, ``show_members``: see
+    ``included_papers``)."""
     pages, intro = _hand_written(hand_written, f"# {md_text(cluster)}\n")
-    papers = included_papers(conn, papers_dir, preview, force)
+    papers = included_papers(conn, papers_dir, preview, force, show_members)
     pages.update(_paper_files(papers_dir, papers))
     names = {i.slug: i.name for i in industries}
     pages.update(_industry_pages(papers, names))
@@ -159,6 +164,7 @@ def compose(
     pages["archive.md"] = _archive(papers)
     pages["sources.md"] = _sources(conn)
     pages["tags.md"] = _tags(papers)
+    pages["opportunities.md"] = _opportunities(conn, trend_ids)
     return pages, papers
 
 
@@ -227,8 +233,8 @@ def _home(intro: str, papers: Sequence[SitePaper], trends: dict[str, Trend], nam
     ] or ["None yet."]
     home += [
         "",
-        "[All trends](trends/index.md) · [Archive](archive.md) · [Sources](sources.md) · "
-        "[Feed of new papers](feed.xml)",
+        "[All trends](trends/index.md) · [Cross-sector opportunities](opportunities.md) · "
+        "[Archive](archive.md) · [Sources](sources.md) · [Feed of new papers](feed.xml)",
     ]
     return ("\n".join(home) + "\n").encode("utf-8")
 
@@ -292,3 +298,43 @@ def _tags(papers: Sequence[SitePaper]) -> bytes:
     for tag in sorted(tagged, key=str.lower):
         body += [f"## {md_text(tag)}", "", *(f"- {_paper_link(p)}" for p in tagged[tag]), ""]
     return _page("Tags", body)
+
+
+def _opportunities(conn: sa.Connection, on_site: set[str]) -> bytes:
+    """The cross-sector page: the latest analysis's opportunities whose trends are in a paper on the
+    site (the editors published them), each with its reasons and every document of both sides."""
+    found = [
+        o
+        for o in analysis.load_opportunities(conn)
+        if any(s.trend_id in on_site for s in o.sides if s.trend_id)
+    ]
+    refs = store.citations(conn, [d for o in found for d in o.documents])
+    body = [
+        "# Cross-sector opportunities",
+        "",
+        "Where a trend of one industry touches another industry or the cluster's own field: why it "
+        "was found, and documents from both sides.",
+        "",
+    ]
+    for o in found:
+        first, second = o.sides
+        body += [
+            f"## {md_text(o.name)} {{#{o.opportunity_id}}}",
+            "",
+            f"*{md_text(first.name)} × {md_text(second.name)}*",
+            "",
+        ]
+        body += [f"Why: {md_text('; '.join(o.reasons))}.", ""]
+        for side in o.sides:
+            trend = (
+                f" (trend: [{md_text(side.trend_name or side.trend_id)}](trends/{side.trend_id}.md))"
+                if side.trend_id in on_site
+                else ""
+            )
+            body += [f"**From {md_text(side.name)}**{trend}", ""]
+            shown = [refs[d] for d in side.documents if d in refs]
+            body += [f"- {_cited(c)}" for c in shown] or ["- The documents above also score for it."]
+            body.append("")
+    if not found:
+        body.append("None yet.")
+    return _page("Cross-sector opportunities", body)
