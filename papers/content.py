@@ -6,6 +6,7 @@ Everything here is data (frozen records); ``render`` turns it into Markdown.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from datetime import time as dtime
@@ -16,7 +17,9 @@ from papers import store
 from papers.editions import Edition, PaperSettings
 from papers.store import Citation
 from summarize import store as analysis
-from summarize.records import Industry
+from summarize.members import Match, by_subject
+from summarize.opportunities import Opportunity, Side
+from summarize.records import FIELD, Industry
 from summarize.summarizer import CitedSentence, SourceDoc, Summary, lead_sentence
 from summarize.trends import Trend, window_start
 
@@ -31,6 +34,34 @@ class TrendSection:
     # What stands beside the trend's name in the executive summary: a sentence of its most central
     # current document that reads on its own.
     lead: CitedSentence | None = None
+
+
+@dataclass(frozen=True)
+class OpportunitySection:
+    """An opportunity as one industry's paper shows it: that industry's side first."""
+
+    opportunity: Opportunity
+    own: Side
+    other: Side
+    own_evidence: tuple[Citation, ...]
+    other_evidence: tuple[Citation, ...]
+
+    @property
+    def for_field(self) -> bool:
+        """Whether the other side is the cluster's own field."""
+        return self.other.slug == FIELD
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    """The members whose competences match one trend or opportunity of the paper (for the editors)."""
+
+    kind: str  # "trend" or "opportunity"
+    name: str
+    matches: tuple[Match, ...]
+
+
+OPPORTUNITY_EVIDENCE = 3  # documents a paper cites per side of an opportunity (the site page: all)
 
 
 @dataclass(frozen=True)
@@ -57,6 +88,15 @@ class PaperData:
     changes: tuple[Change, ...]
     compared_with: str | None  # the previous edition's name, or None: compared with the window before
     citations: dict[int, Citation]
+    # Where this industry's trends touch another industry or the cluster's field; the field's first.
+    opportunities: tuple[OpportunitySection, ...] = ()
+    # Members matched to the trends and opportunities above: drafts show them to the editors in a
+    # block the site leaves out (``papers.privacy``).
+    members: tuple[MemberLine, ...] = ()
+
+    @property
+    def field_opportunities(self) -> tuple[OpportunitySection, ...]:
+        return tuple(o for o in self.opportunities if o.for_field)
 
 
 def cited_id(sentence: CitedSentence) -> int:
@@ -104,8 +144,11 @@ def collect(
     edition: Edition,
     state: analysis.AnalysisState,
     settings: PaperSettings,
+    matches: Sequence[Match] = (),
+    per_subject: int = 3,
 ) -> PaperData:
-    """The content of ``industry``'s paper for ``edition`` from the latest analysis (``state``)."""
+    """The content of ``industry``'s paper for ``edition`` from the latest analysis (``state``);
+    ``matches``: members matched to trends and opportunities (the best ``per_subject`` are shown)."""
     found = analysis.load_trends(conn, industry.slug)
     since = datetime.combine(window_start(state.as_of, state.window_days), dtime.min, tzinfo=UTC)
     docs = [
@@ -138,6 +181,7 @@ def collect(
 
     previous = store.previous_paper(conn, industry.slug, edition.start)
     days = [d.when.date() for d in docs]
+    opportunities = _opportunities(conn, industry)
     return PaperData(
         cluster=cluster,
         industry=industry,
@@ -152,4 +196,41 @@ def collect(
         changes=_changes(ranked, previous),
         compared_with=previous.edition if previous else None,
         citations=refs,
+        opportunities=opportunities,
+        members=_member_lines(
+            [s.trend for s in sections.values()], [o.opportunity for o in opportunities], matches, per_subject
+        ),
     )
+
+
+def _member_lines(
+    trends: Sequence[Trend], opportunities: Sequence[Opportunity], matches: Sequence[Match], per_subject: int
+) -> tuple[MemberLine, ...]:
+    """The paper's trends, then its opportunities, each with its best members (those with any)."""
+    best = by_subject(matches, per_subject)
+    subjects = [("trend", t.trend_id, t.name) for t in trends] + [
+        ("opportunity", o.opportunity_id, o.name) for o in opportunities
+    ]
+    return tuple(MemberLine(kind, name, best[sid]) for kind, sid, name in subjects if sid in best)
+
+
+def _opportunities(conn: sa.Connection, industry: Industry) -> tuple[OpportunitySection, ...]:
+    """The industry's opportunities of the latest analysis, the field's first, each with the first
+    documents of both sides as citations."""
+    found = analysis.load_opportunities(conn, industry.slug)
+    found.sort(key=lambda o: (o.other(industry.slug).slug != FIELD, -o.strength, -o.score, o.opportunity_id))
+    wanted = [d for o in found for s in o.sides for d in s.documents[:OPPORTUNITY_EVIDENCE]]
+    refs = store.citations(conn, wanted)
+    out = []
+    for o in found:
+        own, other = o.side(industry.slug), o.other(industry.slug)
+        out.append(
+            OpportunitySection(
+                o,
+                own,
+                other,
+                tuple(refs[d] for d in own.documents[:OPPORTUNITY_EVIDENCE] if d in refs),
+                tuple(refs[d] for d in other.documents[:OPPORTUNITY_EVIDENCE] if d in refs),
+            )
+        )
+    return tuple(out)

@@ -31,6 +31,7 @@ from papers.merge import merge3
 from papers.renames import take_renames
 from papers.render import environment, footnote_definition, render_paper
 from summarize import store as analysis
+from summarize.members import Match
 from summarize.records import Industry
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ def _draft_one(
     settings: PaperSettings,
     templates: Path | None,
     now: datetime,
+    matches: Sequence[Match] = (),
 ) -> DraftOutcome:
     state = analysis.load_analysis_state(conn, industry.slug)
     if state is None:
@@ -184,7 +186,7 @@ def _draft_one(
     if row is not None and row.status == "draft" and path.is_file():
         for change in take_renames(conn, row.base, read_paper(path)[0], None, now):
             log.info("draft %s %s: %s", industry.slug, edition.name, change)
-    data = collect(conn, cluster, industry, edition, state, settings)
+    data = collect(conn, cluster, industry, edition, state, settings, matches)
     snapshot = tuple(
         store.TrendRef(s.trend.trend_id, s.trend.name, s.trend.current)
         for s in (*data.trends, *data.weak_signals)
@@ -248,10 +250,12 @@ def draft_papers(
     only: str | None = None,
     templates: Path | None = None,
     now: datetime | None = None,
+    matches: Sequence[Match] = (),
 ) -> list[DraftOutcome]:
     """Draft the paper of every industry (or ``only`` one) for ``edition`` (default: the latest trends').
 
-    ``templates`` is a folder whose ``paper.md.j2`` replaces the package's. Each paper is committed
+    ``templates`` is a folder whose ``paper.md.j2`` replaces the package's; ``matches`` are members
+    matched to trends and opportunities, shown to the editors in each paper. Each paper is committed
     on its own, after its file is written: a crash leaves every paper whole, and a re-run finishes.
     """
     settings = settings or PaperSettings()
@@ -265,7 +269,9 @@ def draft_papers(
             continue
         try:
             with engine.begin() as conn:
-                outcome = _draft_one(conn, directory, cluster, industry, wanted, settings, templates, now)
+                outcome = _draft_one(
+                    conn, directory, cluster, industry, wanted, settings, templates, now, matches
+                )
         except InputError as exc:  # one unreadable paper file: the other industries' papers go on
             outcome = DraftOutcome(industry.slug, None, None, "failed", str(exc))
         log.info(

@@ -111,6 +111,14 @@ class Texts:
 
         return str(format_decimal(n, locale=self.language))
 
+    def decimal(self, value: float, digits: int = 2) -> str:
+        """A score or similarity with ``digits`` decimals ("0.62"; German "0,62")."""
+        if self.language == "en":
+            return f"{value:.{digits}f}"
+        from babel.numbers import format_decimal
+
+        return str(format_decimal(value, format="0." + "0" * digits, locale=self.language))
+
     def percent(self, value: float, signed: bool = False) -> str:
         """0.5 as "50%" (signed: "+50%"), in the language's format."""
         if self.language == "en":

@@ -23,6 +23,7 @@ from papers.content import PaperData, cited_id
 from papers.escape import Md, md_link, md_text
 from papers.i18n import Texts, language_mark
 from papers.store import Citation
+from summarize.members import Match
 from summarize.summarizer import CitedSentence
 
 TEMPLATE = "paper.md.j2"
@@ -78,9 +79,29 @@ def _percent(value: float | None, texts: Texts | None = None) -> Md:
     return Md(texts.status("new") if value is None else texts.percent(value, signed=True))  # our own text
 
 
-def _count(n: int, noun: str) -> Md:
-    """ "1 document", "3 documents" """
-    return Md(f"{n} {noun}" if n == 1 else f"{n} {noun}s")
+def _count(n: int, noun: str, many: str | None = None) -> Md:
+    """ "1 document", "3 documents" (``many``: the plural when it is not ``noun`` + "s")"""
+    return Md(f"{n} {noun}" if n == 1 else f"{n} {many or noun + 's'}")
+
+
+def member_reason(match: Match, texts: Texts | None = None) -> str:
+    """Why a member matches, in words (``summarize.members.Match.reason``, in the language of
+    ``texts``): what its score is made of."""
+    tr = texts or Texts()
+    parts = [
+        tr.gettext("competences similar to its documents (%(similarity)s)")
+        % {"similarity": tr.decimal(match.similarity)}
+    ]
+    if match.keywords:
+        parts.append(tr.gettext("keywords: %(keywords)s") % {"keywords": ", ".join(match.keywords)})
+    if match.interests:
+        joiner = tr.gettext("and")
+        joined = f" {joiner} ".join(match.interests)
+        parts.append(tr.gettext("interested in %(industries)s") % {"industries": joined})
+    return tr.gettext("%(parts)s; score %(score)s") % {
+        "parts": "; ".join(parts),
+        "score": tr.decimal(match.score),
+    }
 
 
 def environment(workspace_templates: Path | None = None, language: str = "en") -> jinja2.Environment:
@@ -114,6 +135,7 @@ def environment(workspace_templates: Path | None = None, language: str = "en") -
         footnote_definition=lambda c: footnote_definition(c, texts),
         text=md_text,
         day=lambda d: md_text(texts.date(d)),
+        member_reason=lambda m: md_text(member_reason(m, texts)),
         language=language,
     )
     return env

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from ingest.errors import SiteError
 from papers.files import write_atomic
 from papers.i18n import Texts
+from papers.privacy import leaks, member_addresses
 from papers.sitecheck import check_and_harden
 from papers.sitefeed import atom_feed, industry_feeds
 from papers.sitefiles import SiteSettings, Workspace, base_config
@@ -81,6 +82,7 @@ def _nav(papers: Sequence[SitePaper], industries: Sequence[Industry], tr: Texts)
             nav.append({industry.name: [all_editions, *editions]})
     nav += [
         {tr.gettext("Trends"): "trends/index.md"},
+        {tr.gettext("Opportunities"): "opportunities.md"},
         {tr.gettext("Archive"): "archive.md"},
         {tr.gettext("Sources"): "sources.md"},
         {tr.gettext("Tags"): "tags.md"},
@@ -178,13 +180,18 @@ def stage_docs(
     tr = site.texts
     with engine.connect() as conn:
         pages, papers = compose(
-            conn, ws.papers_dir, ws.hand_written, ws.industries, ws.name, preview, force, tr
+            conn, ws.papers_dir, ws.hand_written, ws.industries, ws.name, preview, force, ws.show_members, tr
         )
     if site.logo:
         pages[f"assets/logo{site.logo.suffix}"] = site.logo.read_bytes()
     pages["feed.xml"] = atom_feed(papers, ws.name, site.url, texts=tr)  # MkDocs copies the feeds as they are
     names = {i.slug: i.name for i in ws.industries}
     pages.update(industry_feeds(papers, ws.name, site.url, names, texts=tr))
+    if not ws.show_members:
+        found = leaks(pages, member_addresses(ws.members_file))
+        if found:
+            shown = "\n  ".join(found[:20])
+            raise SiteError(f"the site would show member data; it was not built:\n  {shown}")
     docs = ws.build_dir / f"docs-{'preview' if preview else 'site'}"
     docs.mkdir(parents=True, exist_ok=True)
     _sync(docs, pages)

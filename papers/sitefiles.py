@@ -85,6 +85,8 @@ class Workspace:
     papers_dir: Path
     industries: tuple[Industry, ...]
     mkdocs_file: Path | None  # the workspace's mkdocs.yml, for whatever the cluster added to it
+    members_file: Path | None = None  # the member file: its addresses must never reach the site
+    show_members: bool = False  # the drafts' member blocks are published too (the workspace says so)
 
     @property
     def hand_written(self) -> Path:

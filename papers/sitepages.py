@@ -23,6 +23,7 @@ from papers.content import cited_id
 from papers.escape import Md, md_link, md_text
 from papers.files import read_paper
 from papers.i18n import Texts
+from papers.privacy import strip_member_blocks
 from papers.render import citation_link, footnote, footnote_definition, quoted, yaml_value
 from summarize import store as analysis
 from summarize.records import Industry
@@ -45,9 +46,10 @@ def _page(title: str, body: list[str], **meta: object) -> bytes:
 
 
 def included_papers(
-    conn: sa.Connection, papers_dir: Path, preview: bool, force: bool = False
+    conn: sa.Connection, papers_dir: Path, preview: bool, force: bool = False, show_members: bool = False
 ) -> list[SitePaper]:
-    """Published papers (a preview adds drafts and approved ones), newest edition first.
+    """Published papers (a preview adds drafts and approved ones), newest edition first; their member
+    blocks taken out unless ``show_members`` (see ``privacy``).
 
     A published paper whose file is missing or unreadable stops the site's build (members would lose
     it without anyone deciding so); a preview, or a forced build, leaves it out with a warning.
@@ -71,6 +73,7 @@ def included_papers(
                 ) from None
             log.warning("%s: left out of the site: %s", path, problem)
             continue
+        text = strip_member_blocks(text, str(path), keep=show_members)
         tags = meta.get("tags")
         tags = tags if isinstance(tags, list) else []
         title = str(meta.get("title") or f"{row.industry} {row.edition}")
@@ -166,13 +169,14 @@ def compose(
     cluster: str,
     preview: bool,
     force: bool = False,
+    show_members: bool = False,
     texts: Texts | None = None,
 ) -> tuple[dict[str, bytes], list[SitePaper]]:
-    """The docs tree of the site, and the papers in it (``force``: see ``included_papers``); the
-    pages' texts in the language of ``texts`` (default English)."""
+    """The docs tree of the site, and the papers in it (``force``, ``show_members``: see
+    ``included_papers``); the pages' texts in the language of ``texts`` (default English)."""
     tr = texts or Texts()
     pages, intro = _hand_written(hand_written, f"# {md_text(cluster)}\n")
-    papers = included_papers(conn, papers_dir, preview, force)
+    papers = included_papers(conn, papers_dir, preview, force, show_members)
     pages.update(_paper_files(papers_dir, papers))
     names = {i.slug: i.name for i in industries}
     pages.update(_industry_pages(papers, names, tr))
@@ -185,6 +189,7 @@ def compose(
     pages["archive.md"] = _archive(papers, tr)
     pages["sources.md"] = _sources(conn, tr)
     pages["tags.md"] = _tags(papers, tr)
+    pages["opportunities.md"] = _opportunities(conn, trend_ids, tr)
     return pages, papers
 
 
@@ -266,6 +271,7 @@ def _home(
         " · ".join(
             [
                 "[" + tr.md("All trends") + "](trends/index.md)",
+                "[" + tr.md("Cross-sector opportunities") + "](opportunities.md)",
                 "[" + tr.md("Archive") + "](archive.md)",
                 "[" + tr.md("Sources") + "](sources.md)",
                 "[" + tr.md("Feed of new papers") + "](feed.xml)",
@@ -344,4 +350,53 @@ def _tags(papers: Sequence[SitePaper], tr: Texts) -> bytes:
             tagged.setdefault(tag, []).append(paper)
     for tag in sorted(tagged, key=str.lower):
         body += [f"## {md_text(tag)}", "", *(f"- {_paper_link(p)}" for p in tagged[tag]), ""]
+    return _page(title, body)
+
+
+def _opportunities(conn: sa.Connection, on_site: set[str], tr: Texts) -> bytes:
+    """The cross-sector page: the latest analysis's opportunities whose trends are in a paper on the
+    site (the editors published them), each with its reasons and every document of both sides. The
+    reasons are the analysis's own words (English)."""
+    found = [
+        o
+        for o in analysis.load_opportunities(conn)
+        if any(s.trend_id in on_site for s in o.sides if s.trend_id)
+    ]
+    refs = store.citations(conn, [d for o in found for d in o.documents])
+    title = tr.gettext("Cross-sector opportunities")
+    body = [
+        f"# {md_text(title)}",
+        "",
+        tr.md(
+            "Where a trend of one industry touches another industry or the cluster's own field: why it "
+            "was found, and documents from both sides."
+        ),
+        "",
+    ]
+    for o in found:
+        first, second = o.sides
+        body += [
+            f"## {md_text(o.name)} {{#{o.opportunity_id}}}",
+            "",
+            f"*{md_text(first.name)} × {md_text(second.name)}*",
+            "",
+        ]
+        body += [tr.md("Why: %(reasons)s.") % {"reasons": "; ".join(o.reasons)}, ""]
+        for side in o.sides:
+            trend = (
+                " ("
+                + tr.md("trend: %(link)s")
+                % {"link": Md(f"[{md_text(side.trend_name or side.trend_id)}](trends/{side.trend_id}.md)")}
+                + ")"
+                if side.trend_id in on_site
+                else ""
+            )
+            body += ["**" + tr.md("From %(side)s") % {"side": side.name} + f"**{trend}", ""]
+            shown = [refs[d] for d in side.documents if d in refs]
+            body += [f"- {_cited(c, tr)}" for c in shown] or [
+                "- " + tr.md("The documents above also score for it.")
+            ]
+            body.append("")
+    if not found:
+        body.append(tr.md("None yet."))
     return _page(title, body)

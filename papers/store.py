@@ -46,6 +46,19 @@ paper_events = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False),
 )
 
+digest_deliveries = sa.Table(  # each published paper sent to each member's address, or the last failure
+    "digest_deliveries",
+    metadata,
+    sa.Column("recipient", sa.String(320), primary_key=True),  # the address, lower-cased
+    sa.Column("paper", sa.String(140), primary_key=True),  # "INDUSTRY/EDITION"
+    sa.Column("member", sa.Text, nullable=False),  # the member's name when last tried
+    sa.Column("status", sa.String(10), nullable=False),  # sent, failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text),  # why the last try failed
+    sa.Column("message_id", sa.String(300)),  # of the message that carried it
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
 MIGRATIONS = (
     Migration(
         "papers",
@@ -54,6 +67,7 @@ MIGRATIONS = (
         lambda c: metadata.create_all(c, tables=[papers, paper_events]),
     ),
     Migration("papers", 2, "the generated side of a waiting proposal", lambda c: _add_pending(c)),
+    Migration("papers", 3, "digests sent to members", lambda c: digest_deliveries.create(c)),
 )
 
 
@@ -211,3 +225,51 @@ def citations(conn: sa.Connection, doc_ids: Sequence[int]) -> dict[int, Citation
                 r.item_id, r.title, r.url, r.name, when.date() if when else None, r.number, r.language
             )
     return out
+
+
+def delivered(conn: sa.Connection, recipient: str) -> set[str]:
+    """The papers ("INDUSTRY/EDITION") a digest already carried to ``recipient``."""
+    rows = conn.execute(
+        sa.select(digest_deliveries.c.paper).where(
+            digest_deliveries.c.recipient == recipient.lower(), digest_deliveries.c.status == "sent"
+        )
+    )
+    return set(rows.scalars())
+
+
+def record_delivery(
+    conn: sa.Connection,
+    recipient: str,
+    member: str,
+    papers: Sequence[str],
+    *,
+    message_id: str | None,
+    error: str | None,
+    at: datetime,
+) -> None:
+    """Record a digest to ``recipient`` carrying ``papers``: sent (``error`` None) or failed."""
+    for paper in papers:
+        key = (digest_deliveries.c.recipient == recipient.lower()) & (digest_deliveries.c.paper == paper)
+        attempts = conn.execute(sa.select(digest_deliveries.c.attempts).where(key)).scalar()
+        values = {
+            "member": member,
+            "status": "failed" if error else "sent",
+            "attempts": (attempts or 0) + 1,
+            "error": error,
+            "message_id": message_id,
+            "at": at,
+        }
+        if attempts is None:
+            conn.execute(
+                sa.insert(digest_deliveries), [{"recipient": recipient.lower(), "paper": paper, **values}]
+            )
+        else:
+            conn.execute(digest_deliveries.update().where(key).values(**values))
+
+
+def delivery_rows(conn: sa.Connection) -> list[dict[str, Any]]:
+    """Every delivery record, for `status` and the tests."""
+    return [
+        dict(r._mapping)
+        for r in conn.execute(sa.select(digest_deliveries).order_by(*digest_deliveries.primary_key))
+    ]

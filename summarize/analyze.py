@@ -25,8 +25,10 @@ from summarize.abstractive import Rewriter, rewrite_summary
 from summarize.assign import AssignInput, AssignSettings, assign, profile_text
 from summarize.embed import Embedder, EmbedSettings, document_text
 from summarize.lexical import names, story_vectors, terms, word_and_name_vectors
+from summarize.members import Member, embed_members, member_fingerprint
 from summarize.names import NamingInput, name_trends, text_of
-from summarize.records import Industry
+from summarize.opportunities import Evidence, Opportunity, find_opportunities, number_opportunities
+from summarize.records import FIELD, Industry
 from summarize.settings import AnalysisSettings
 from summarize.stories import StoryDoc, group_stories
 from summarize.summarizer import SourceDoc, Summary, summarize
@@ -50,6 +52,8 @@ class AnalysisReport:
     new_stories: int = 0
     trends: dict[str, int] = field(default_factory=dict)  # industry → trends found
     summaries: int = 0  # written (unchanged ones are kept)
+    opportunities: int = 0  # cross-sector opportunities found
+    members_embedded: int = 0  # members whose competences needed the model (the others are cached)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -378,18 +382,24 @@ def run_analysis(
     *,
     only: str | None = None,
     rewriter: Rewriter | None = None,
+    field: Industry | None = None,
+    members: Sequence[Member] = (),
 ) -> AnalysisReport:
-    """The whole stage: group every pending document, then trends and summaries per industry.
+    """The whole stage: group every pending document, then trends and summaries per industry, then
+    the cross-sector opportunities.
 
     ``hints`` maps source names to the industries they serve; ``only`` limits the trends to one
-    industry slug (documents are still scored for all); ``rewriter`` may rewrite summary sentences.
+    industry slug (documents are still scored for all); ``rewriter`` may rewrite summary sentences;
+    ``field`` is the cluster's own field (slug ``FIELD``): scored like an industry, without trends;
+    ``members``' competences are embedded and cached for matching (once per text and model).
     """
     settings = settings or AnalysisSettings()
     as_of = settings.as_of or datetime.now(UTC).date()
     calls_before = getattr(embedder, "calls", 0)
     started = time.perf_counter()
-    profiles = profile_vectors(engine, embedder, industries, hints, settings)
-    grouped, embedded, new_stories = group_pending(engine, embedder, settings, industries, profiles, hints)
+    scored = [*industries, field] if field else list(industries)
+    profiles = profile_vectors(engine, embedder, scored, hints, settings)
+    grouped, embedded, new_stories = group_pending(engine, embedder, settings, scored, profiles, hints)
     grouping_seconds = time.perf_counter() - started
 
     found: dict[str, int] = {}
@@ -400,6 +410,11 @@ def run_analysis(
         trends, n = industry_trends(engine, embedder, industry, as_of, settings, rewriter)
         found[industry.slug] = len(trends)
         written += n
+    opportunities = cross_sector(engine, embedder, industries, field, as_of, settings)
+    with engine.begin() as conn:
+        prints = [member_fingerprint(embedder.model_id, m) for m in members]
+        _, fresh = embed_members(embedder, members, store.load_member_vectors(conn, prints))
+        store.save_member_vectors(conn, fresh)
     return AnalysisReport(
         documents=grouped,
         embedded=embedded,
@@ -407,5 +422,59 @@ def run_analysis(
         new_stories=new_stories,
         trends=found,
         summaries=written,
+        opportunities=len(opportunities),
+        members_embedded=len(fresh),
         seconds={"grouping": round(grouping_seconds, 2), "total": round(time.perf_counter() - started, 2)},
     )
+
+
+def cross_sector(
+    engine: sa.Engine,
+    embedder: Embedder,
+    industries: Sequence[Industry],
+    field: Industry | None,
+    as_of: date,
+    settings: AnalysisSettings,
+) -> list[Opportunity]:
+    """The opportunities of the industries' current trends, numbered and stored (see ``opportunities``).
+
+    Reads only what the analysis stored (scores, stories, embeddings): no model call.
+    """
+    window = settings.trends.window_days
+    since = datetime.combine(as_of - timedelta(days=2 * window - 1), dtime.min, tzinfo=UTC)
+    current = datetime.combine(window_start(as_of, window), dtime.min, tzinfo=UTC)
+    slugs = {i.slug for i in industries}
+    with engine.begin() as conn:
+        trends = [t for t in store.load_trends(conn) if t.industry in slugs]
+        stories = store.story_documents(conn, [s for t in trends for s in t.story_ids])
+        field_docs = (
+            tuple(d.id for d in store.industry_documents(conn, FIELD, current) if d.when.date() <= as_of)
+            if field
+            else ()
+        )
+        ids = (
+            {d for t in trends for d in t.doc_ids}
+            | {d for ds in stories.values() for d in ds}
+            | set(field_docs)
+        )
+        dated = {
+            d.id
+            for slug in [*slugs, *([FIELD] if field else [])]
+            for d in store.industry_documents(conn, slug, since)
+            if d.when.date() <= as_of
+        }
+        # A story's documents outside the two windows are not evidence of what happens now.
+        stories = {s: tuple(d for d in ds if d in dated) for s, ds in stories.items()}
+        evidence = Evidence(
+            scores=store.scores_of(conn, sorted(ids)),
+            classes=store.patent_classes(conn, sorted(ids)),
+            stories=stories,
+            vectors=store.load_embeddings(conn, embedder.model_id, sorted(ids)),
+            field_documents=field_docs,
+        )
+        sides = [*industries, field] if field else list(industries)
+        found = find_opportunities(trends, sides, evidence, settings.opportunities)
+        numbered = number_opportunities(found, store.previous_opportunities(conn))
+        store.save_opportunities(conn, numbered, as_of)
+    log.info("analyze: %d cross-sector opportunities", len(numbered))
+    return numbered

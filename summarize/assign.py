@@ -88,6 +88,11 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(keyword.lower()) + f"(?:{alternatives})?" + r"(?!\w)")
 
 
+def keyword_found(keyword: str, lowered_text: str) -> bool:
+    """Whether ``keyword`` (or a plural, possessive or inflected form) is a word of ``lowered_text``."""
+    return _keyword_pattern(keyword).search(lowered_text) is not None
+
+
 def assign(
     docs: Sequence[AssignInput],
     industries: Sequence[Industry],

@@ -5,7 +5,7 @@ Vectors are stored as raw little-endian float32 (embeddings) or float64 (story s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +20,8 @@ from ingest.migrations import Migration, UTCDateTime
 from ingest.patentstore import documents_with_sources, patents
 from ingest.store import chunks, documents, items, sources
 from summarize.assign import Assignment
+from summarize.members import Subject
+from summarize.opportunities import DocScore, Opportunity, Side, renamed
 from summarize.stories import StoryState
 from summarize.summarizer import CitedSentence, Summary
 from summarize.trends import Trend
@@ -129,6 +131,27 @@ trend_names = sa.Table(  # the generated name of each trend, and the editors' na
 )
 
 
+opportunities = sa.Table(  # cross-sector opportunities (see ``summarize.opportunities``)
+    "opportunities",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("links", sa.JSON, nullable=False),  # the (trend, side) links (keys) it covered when last found
+    sa.Column("sides", sa.String(210), nullable=False),  # "medtech textile": the two slugs, sorted
+    sa.Column("active", sa.Boolean, nullable=False),  # found in the latest analysis
+    sa.Column("first_seen", sa.String(10), nullable=False),  # window end when it first appeared
+    sa.Column("window_end", sa.String(10), nullable=False),  # window end when last found
+    sa.Column("data", sa.JSON, nullable=False),  # the latest Opportunity, as a dict
+)
+
+
+member_vectors = sa.Table(  # members' competences, embedded: by the hash of (model, text), nothing else
+    "member_vectors",
+    metadata,
+    sa.Column("fingerprint", sa.String(64), primary_key=True),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+
+
 def _create_v1(conn: sa.Connection) -> None:
     metadata.create_all(
         conn,
@@ -150,6 +173,8 @@ MIGRATIONS = (
     Migration("summarize", 1, "embeddings, scores, stories, trends and summaries", _create_v1),
     Migration("summarize", 2, "the latest analysis per industry", lambda c: analyses.create(c)),
     Migration("summarize", 3, "trend names, generated and chosen", lambda c: trend_names.create(c)),
+    Migration("summarize", 4, "cross-sector opportunities", lambda c: opportunities.create(c)),
+    Migration("summarize", 5, "members' competences, embedded", lambda c: member_vectors.create(c)),
 )
 
 
@@ -728,3 +753,153 @@ def trend_windows(conn: sa.Connection, trend_id: str) -> list[tuple[str, int, in
         .order_by(trend_history.c.window_end)
     )
     return [(r.window_end, r.current, r.previous, r.status) for r in rows]
+
+
+def scores_of(conn: sa.Connection, item_ids: Sequence[int]) -> dict[tuple[int, str], DocScore]:
+    """(document, industry or field) → its stored score, for these documents."""
+    out: dict[tuple[int, str], DocScore] = {}
+    for chunk in chunks(sorted(set(item_ids))):
+        for r in conn.execute(sa.select(assignments).where(assignments.c.item_id.in_(chunk))):
+            out[r.item_id, r.industry] = DocScore(r.score, r.assigned, r.reasons)
+    return out
+
+
+def story_documents(conn: sa.Connection, story_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
+    """Story → its documents, by id."""
+    out: dict[int, list[int]] = {}
+    for chunk in chunks(sorted(set(story_ids))):
+        for r in conn.execute(
+            sa.select(story_members.c.item_id, story_members.c.story_id)
+            .where(story_members.c.story_id.in_(chunk))
+            .order_by(story_members.c.item_id)
+        ):
+            out.setdefault(r.story_id, []).append(r.item_id)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def opportunity_dict(o: Opportunity) -> dict[str, Any]:
+    return {
+        "opportunity_id": o.opportunity_id,
+        "name": o.name,
+        "sides": [{**s.__dict__, "documents": list(s.documents)} for s in o.sides],
+        "reasons": list(o.reasons),
+        "keys": list(o.keys),
+        "score": o.score,
+        "strength": o.strength,
+    }
+
+
+def opportunity_from_dict(data: Mapping[str, Any]) -> Opportunity:
+    first, second = (Side(**{**s, "documents": tuple(s["documents"])}) for s in data["sides"])
+    return Opportunity(
+        data["opportunity_id"],
+        data["name"],
+        (first, second),
+        tuple(data["reasons"]),
+        tuple(data["keys"]),
+        data["score"],
+        data["strength"],
+    )
+
+
+def previous_opportunities(conn: sa.Connection) -> list[tuple[str, frozenset[str]]]:
+    """Every stored opportunity's id and the links it covered when last found."""
+    return [
+        (r.id, frozenset(r.links)) for r in conn.execute(sa.select(opportunities.c.id, opportunities.c.links))
+    ]
+
+
+def save_opportunities(conn: sa.Connection, found: Sequence[Opportunity], as_of: date) -> None:
+    """Store this analysis's opportunities; earlier ones not found again become inactive."""
+    conn.execute(opportunities.update().values(active=False))
+    known = set(conn.execute(sa.select(opportunities.c.id)).scalars())
+    for o in found:
+        values = {
+            "links": list(o.keys),
+            "sides": " ".join(sorted(o.slugs)),
+            "active": True,
+            "window_end": as_of.isoformat(),
+            "data": opportunity_dict(o),
+        }
+        if o.opportunity_id in known:
+            conn.execute(
+                opportunities.update().where(opportunities.c.id == o.opportunity_id).values(**values)
+            )
+        else:
+            conn.execute(
+                sa.insert(opportunities),
+                [{"id": o.opportunity_id, "first_seen": as_of.isoformat(), **values}],
+            )
+
+
+def load_opportunities(
+    conn: sa.Connection, industry: str | None = None, *, active_only: bool = True
+) -> list[Opportunity]:
+    """Opportunities (of the latest analysis, unless not ``active_only``), strongest first; with
+    ``industry``, those with that industry (or the field) on one side. Trend names are the current
+    ones: an editors' rename shows here too."""
+    query = sa.select(opportunities.c.data)
+    if active_only:
+        query = query.where(opportunities.c.active.is_(True))
+    found = [opportunity_from_dict(d) for d in conn.execute(query).scalars()]
+    if industry:
+        found = [o for o in found if o.concerns(industry)]
+    trend_ids = [s.trend_id for o in found for s in o.sides if s.trend_id]
+    names = {t: n for t, (_, n) in generated_names(conn, trend_ids).items()} | chosen_names(conn)
+    found = [renamed(o, names) for o in found]
+    return sorted(found, key=lambda o: (-o.strength, -o.score, o.opportunity_id))
+
+
+def load_member_vectors(conn: sa.Connection, fingerprints: Sequence[str]) -> dict[str, np.ndarray]:
+    """Cached vectors of members' competence texts, by fingerprint."""
+    out: dict[str, np.ndarray] = {}
+    for chunk in chunks(sorted(set(fingerprints))):
+        for r in conn.execute(sa.select(member_vectors).where(member_vectors.c.fingerprint.in_(chunk))):
+            out[r.fingerprint] = _vector(r.vector)
+    return out
+
+
+def save_member_vectors(conn: sa.Connection, vectors: Mapping[str, np.ndarray]) -> None:
+    known = set(load_member_vectors(conn, list(vectors)))
+    rows = [
+        {"fingerprint": f, "vector": v.astype("<f4").tobytes()} for f, v in vectors.items() if f not in known
+    ]
+    if rows:
+        conn.execute(sa.insert(member_vectors), rows)
+
+
+def document_texts(conn: sa.Connection, item_ids: Sequence[int], lead: int = 600) -> dict[int, str]:
+    """Each document's title and the start of its text, by id (what keywords are looked for in)."""
+    out: dict[int, str] = {}
+    for chunk in chunks(sorted(set(item_ids))):
+        for r in conn.execute(
+            sa.select(documents.c.item_id, documents.c.title, documents.c.text).where(
+                documents.c.item_id.in_(chunk)
+            )
+        ):
+            out[r.item_id] = f"{r.title}\n{r.text[:lead]}"
+    return out
+
+
+def load_subjects(conn: sa.Connection, model: str, industries: Collection[str]) -> list[Subject]:
+    """The current trends of ``industries`` and the opportunities of the latest analysis, as member
+    matching sees them: the centroid of their documents' embeddings under ``model``, and their text."""
+    trends = [t for t in load_trends(conn) if t.industry in industries and t.current]
+    found = load_opportunities(conn)
+    wanted = {d for t in trends for d in t.doc_ids[:10]} | {d for o in found for d in o.documents}
+    vectors = load_embeddings(conn, model, sorted(wanted))
+    texts = document_texts(conn, sorted(wanted))
+    out = []
+    for kind, subject_id, name, slugs, docs in [
+        *(("trend", t.trend_id, t.name, (t.industry,), t.doc_ids[:10]) for t in trends),
+        *(("opportunity", o.opportunity_id, o.name, o.slugs, o.documents) for o in found),
+    ]:
+        present = [vectors[d] for d in docs if d in vectors]
+        if not present:
+            continue
+        summed = np.sum(present, axis=0)
+        text = "\n".join([name, *(texts[d] for d in docs if d in texts)])
+        out.append(
+            Subject(kind, subject_id, name, tuple(slugs), summed / (np.linalg.norm(summed) or 1.0), text)
+        )
+    return out

@@ -17,6 +17,7 @@ from ingest.records import Document, Item
 from summarize import store
 from summarize.analyze import AnalysisSettings, run_analysis
 from summarize.embed import TransformersEmbedder, default_model_path
+from summarize.members import load_members
 from tests.conftest import hints, ingest_demo
 
 # The whole demo through the real ingest and the real model: the full suite's (`make test`).
@@ -38,12 +39,18 @@ def _titles(engine: sa.Engine) -> dict[int, str]:
 
 def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder, tmp_path: Path) -> None:
     config, _ = ingest_demo(tmp_path / "demo", engine)
-    report = run_analysis(engine, embedder, config.industries, hints(config), SETTINGS)
+    field = config.cluster.field
+    assert config.cluster.members_file is not None
+    cluster = load_members(config.cluster.members_file, [i.slug for i in config.industries]).members
+    report = run_analysis(
+        engine, embedder, config.industries, hints(config), SETTINGS, field=field, members=cluster
+    )
+    assert report.members_embedded == len(cluster) == 7  # their competences, cached for matching
 
     titles = _titles(engine)
     members = _members(engine)
-    assert report.documents == len(titles) == len(members) == 38
-    assert report.embedded == 37  # the near-duplicate borrows its original's vector
+    assert report.documents == len(titles) == len(members) == 45
+    assert report.embedded == 44  # the near-duplicate borrows its original's vector
     with engine.connect() as conn:
         duplicates = conn.execute(
             sa.select(ingest_store.documents.c.item_id, ingest_store.documents.c.duplicate_of).where(
@@ -52,7 +59,7 @@ def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder,
         ).all()
         assert duplicates and all(members[d] == members[o] for d, o in duplicates)
         scores = conn.execute(sa.select(store.assignments)).all()
-    assert len(scores) == 38 * 3  # every document scored for every industry, assigned or not
+    assert len(scores) == 45 * 4  # every document scored for every industry and the field, assigned or not
     assigned = {(titles[r.item_id], r.industry): r for r in scores if r.assigned}
     recycling = assigned["Nordweave Fibres opens fibre-to-fibre recycling line in Kalvstad", "textile"]
     assert "similarity" in recycling.reasons and "the source serves this industry" in recycling.reasons
@@ -73,11 +80,32 @@ def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder,
                 story_docs = {i for i, s in members.items() if s == story_id}
                 _check_summary(conn, f"story:{trend.industry}:{story_id}", story_docs)
 
-    # A second run with nothing new: no model call, nothing rewritten, the same trends.
-    again = run_analysis(engine, embedder, config.industries, hints(config), SETTINGS)
-    assert (again.documents, again.model_calls, again.summaries) == (0, 0, 0)
+    # The stories written to cross sectors: the sock's clinical study and the knitted textiles meet
+    # medical technology; the warehouse digital twin meets the cluster's field (virtual engineering).
+    with engine.connect() as conn:
+        found = store.load_opportunities(conn)
+    assert report.opportunities == len(found) >= 2
+    by_sides = {frozenset(o.slugs): o for o in found}
+    textiles = by_sides[frozenset({"textile", "medtech"})]
+    cited = {titles[d] for d in textiles.documents}
+    assert "Diabetes clinic starts patient study of knitted pressure-sensing sock" in cited
+    assert "Knitted sensor sock from Textura Labs targets diabetic foot care" in cited
+    assert all(textiles.side(s).documents for s in ("textile", "medtech"))  # evidence from both sides
+    twin = by_sides[frozenset({"logistics", "field"})]
+    assert "Warehouse operators test robot fleets in a digital twin before they buy" in {
+        titles[d] for d in twin.documents
+    }
+    assert any("also scores for Virtual engineering (the cluster's field)" in r for r in twin.reasons)
+    assert all(o.opportunity_id.startswith("opp-") for o in found)
+
+    # A second run with nothing new: no model call, nothing rewritten, the same trends and opportunities.
+    again = run_analysis(
+        engine, embedder, config.industries, hints(config), SETTINGS, field=field, members=cluster
+    )
+    assert (again.documents, again.model_calls, again.summaries, again.members_embedded) == (0, 0, 0, 0)
     with engine.connect() as conn:
         assert store.load_trends(conn) == trends
+        assert store.load_opportunities(conn) == found
 
 
 def _check_summary(conn: sa.Connection, subject: str, allowed: set[int]) -> None:

@@ -138,6 +138,7 @@ def test_quiet_keeps_cron_quiet_unless_something_is_wrong(workspace: Path) -> No
     "command",
     [
         ["trends", "--industry", "nope"],
+        ["opportunities", "--industry", "nope"],
         ["documents", "--industry", "nope"],
         ["analyze", "--industry", "nope"],
         ["draft", "--industry", "nope"],
@@ -155,13 +156,31 @@ def test_a_wrong_industry_is_the_same_usage_error_everywhere(workspace: Path, co
 def test_demo(tmp_path: Path) -> None:
     code, out = run("demo", "--dir", str(tmp_path / "demo"))
     assert code == 0
-    assert "4 sources, 38 new items" in out
-    assert "1 duplicate" in out and "1 fallback" in out and "37 ok" in out
+    assert "4 sources, 45 new items" in out
+    assert "1 duplicate" in out and "1 fallback" in out and "44 ok" in out
     assert "draft: papers: 3 created" in out
     for industry in ("textile", "medtech", "logistics"):
         assert (tmp_path / "demo" / "papers" / industry / "2026-Q4.md").is_file()
     assert "build: built" in out and (tmp_path / "demo" / "build" / "site" / "index.html").is_file()
     assert "demo took" in out and "papers approve medtech" in out
+    assert re.search(r"analyze: .*, [1-9]\d* cross-sector opportunit", out)
+    outbox = tmp_path / "demo" / "outbox"
+    assert f"digest: 6 members' digests written to {outbox} (--dry-run: nothing sent)" in out
+    assert len(list(outbox.glob("*.eml"))) == 6
+    medtech = (tmp_path / "demo" / "papers" / "medtech" / "2026-Q4.md").read_text(encoding="utf-8")
+    assert "## Opportunities\n\nWhere the trends of Medical technology" in medtech
+    assert "**Members whose competences match** (for the editors, not published)" in medtech
+
+    cfg = ("-c", str(tmp_path / "demo"))
+    code, out = run(*cfg, "opportunities", "--industry", "logistics")
+    assert code == 0
+    assert re.search(r"^opp-\d{4} .* meets Virtual engineering  \[logistics × field\]$", out, re.M)
+    assert "why: 1 document of the" in out and "from Logistics (trend logistics-" in out
+    assert "Warehouse operators test robot fleets in a digital twin before they buy" in out
+    code, out = run(*cfg, "opportunities", "--industry", "field")
+    assert code == 0 and "[logistics × field]" in out and "[medtech × textile]" not in out
+    code, out = run(*cfg, "opportunities", "--industry", "nope")
+    assert code == 2 and "unknown industry 'nope'" in out
 
 
 def test_demo_never_deletes_a_directory_it_did_not_make(tmp_path: Path) -> None:

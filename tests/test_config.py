@@ -391,6 +391,10 @@ def documented(text: str) -> list[Documented]:
 EXAMPLES = {
     "workspace.name": "`init` writes the cluster's name",
     "fetch.user_agent": "the contact must be the cluster's, not the project's",
+    "cluster.keywords": "an example field's words",
+    "cluster.patent_classes": "an example field's classes",
+    "mail.host": "required in [mail]: the cluster's own server",
+    "mail.from": "required in [mail]: the cluster's own address",
 }
 FREE_FORM = ("schedule.jobs.",)  # job name = when: checked by loading the template
 
@@ -399,6 +403,9 @@ def test_the_template_shows_every_setting_with_its_default_and_help(tmp_path: Pa
     """The template and the schema cannot drift: the same keys, defaults and explanations."""
     init_workspace(tmp_path, "Test Cluster")
     (tmp_path / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    # The files the commented examples name (the loader checks that they are there).
+    (tmp_path / "members.toml").write_text('[[members]]\nname = "A"\ncompetences = "B"\n', encoding="utf-8")
+    (tmp_path / "relay-ca.pem").write_text("", encoding="utf-8")
     shown = [d for d in documented((tmp_path / CONFIG_NAME).read_text()) if not d.key.startswith(FREE_FORM)]
     settings = {s.key: s for s in SETTINGS}
     assert sorted({d.key for d in shown} - set(settings)) == []  # shown, but the loader would refuse it
@@ -433,3 +440,147 @@ def test_the_schema_is_sound(tmp_path: Path) -> None:
         problems = Problems()
         setting.read(default, At(problems, setting.key, tmp_path))
         assert problems.items == [], setting.key
+
+
+def test_the_clusters_field_is_scored_like_an_industry_under_a_reserved_slug(tmp_path: Path) -> None:
+    text = (
+        VALID.replace('industries = ["medtech"]', 'industries = ["medtech", "field"]')
+        + """
+[cluster]
+field = "virtual engineering: simulation, virtual reality, PLM, CAE"
+keywords = ["simulation", "digital twin"]
+patent_classes = ["G06F 30"]
+touch = 0.28
+"""
+    )
+    config = load_config(write(tmp_path, text))
+    field = config.cluster.field
+    assert field is not None
+    assert (field.slug, field.name) == ("field", "Virtual engineering")
+    assert field.description == "virtual engineering: simulation, virtual reality, PLM, CAE"
+    assert (field.keywords, field.patent_classes) == (("simulation", "digital twin"), ("G06F30",))
+    assert config.sources[0].industries == ("medtech", "field")  # a source may serve the field
+    assert config.analysis.opportunities.touch == 0.28
+    assert load_config(write(tmp_path, VALID)).cluster.field is None  # optional
+
+
+def test_every_cluster_problem_is_reported_at_once(tmp_path: Path) -> None:
+    bad = (
+        VALID.replace('slug = "medtech"', 'slug = "field"').replace(
+            'industries = ["medtech"]', "industries = []"
+        )
+        + """
+[cluster]
+description = "Simulation"
+keywords = "simulation"
+patent_classes = ["simulation"]
+touch = 3
+colour = "blue"
+"""
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, bad))
+    problems = "\n".join(info.value.problems)
+    for expected in (
+        "industries[0].slug: 'field' is reserved for the cluster's own field ([cluster] field)",
+        "cluster.colour: unknown key",
+        "cluster.description: describes the field, but cluster.field is not set",
+        "cluster.keywords: describes the field, but cluster.field is not set",
+        "cluster.patent_classes: describes the field, but cluster.field is not set",
+        "cluster.touch: must be at most 2, not 3",
+    ):
+        assert expected in problems
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, VALID + '\n[cluster]\nfield = "Sim\\nulation"\nkeywords = "x"\n'))
+    assert "cluster.field: may not contain line breaks" in str(info.value)
+    assert "cluster.keywords: describes the field" not in str(info.value)  # the field's own problem is enough
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, VALID + '\n[cluster]\nfield = "Simulation"\nkeywords = "x"\n'))
+    assert "cluster.keywords: must be list, not str" in str(info.value)
+
+
+def test_member_settings_and_their_problems(tmp_path: Path) -> None:
+    (tmp_path / "members.csv").write_text("name,competences\nA,B\n", encoding="utf-8")
+    text = VALID + '\n[cluster]\nmembers = "members.csv"\nshow_members = true\nmatch_threshold = 0.6\n'
+    config = load_config(write(tmp_path, text))
+    assert config.cluster.members_file == tmp_path / "members.csv"
+    assert config.cluster.show_members and config.cluster.matching.threshold == 0.6
+    assert config.workspace.members_file == tmp_path / "members.csv" and config.workspace.show_members
+    bad = VALID + '\n[cluster]\nmembers = "members.xlsx"\nshow_members = "no"\nmatch_threshold = 5\n'
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, bad))
+    problems = "\n".join(info.value.problems)
+    assert "cluster.members: 'members.xlsx' must be a .toml or .csv file" in problems
+    assert "cluster.show_members: must be bool, not str 'no'" in problems
+    assert "cluster.match_threshold: must be at most 2, not 5" in problems
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, VALID + '\n[cluster]\nmembers = "papers/members.csv"\n'))
+    assert "is inside papers/, whose files can reach the public site" in str(info.value)
+
+
+def test_mail_settings_and_every_problem_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLUSTER_SMTP_PASSWORD", "secret")
+    good = (
+        VALID
+        + """
+[mail]
+host = "smtp.cluster.example"
+user = "papers@cluster.example"
+password_env = "CLUSTER_SMTP_PASSWORD"
+from = "Cluster papers <papers@cluster.example>"
+unsubscribe = "https://cluster.example/unsubscribe"
+"""
+    )
+    mail = load_config(write(tmp_path, good)).mail
+    assert mail is not None
+    assert (mail.host, mail.port, mail.security, mail.user) == (
+        "smtp.cluster.example",
+        587,
+        "starttls",
+        "papers@cluster.example",
+    )
+    assert (mail.password_env, mail.sender) == (
+        "CLUSTER_SMTP_PASSWORD",
+        "Cluster papers <papers@cluster.example>",
+    )
+    assert "secret" not in repr(mail)  # the password is read when sending, never kept in the settings
+    assert load_config(write(tmp_path, VALID)).mail is None
+    tls = load_config(write(tmp_path, good.replace('host = "smtp', 'security = "tls"\nhost = "smtp'))).mail
+    assert tls is not None and tls.port == 465
+
+    bad = (
+        VALID
+        + """
+[mail]
+host = "smtp.cluster.example"
+port = 70000
+security = "none"
+user = "papers"
+password = "hunter2"
+from = "not an address"
+unsubscribe = "javascript:alert(1)"
+ca_file = "missing.pem"
+colour = "blue"
+"""
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, bad))
+    problems = "\n".join(info.value.problems)
+    for expected in (
+        "mail.password: a password is never read from the file",
+        "mail.port: must be at most 65535, not 70000",
+        "mail.from: 'not an address' is not an address",
+        "mail.password_env: is required with user",
+        "mail.security: 'none' sends mail (and any password) in clear text; it is allowed only to a relay on this machine",
+        "mail.unsubscribe: 'javascript:alert(1)' must be a mailto: or https: address",
+        "mail.ca_file: no such file",
+        "mail.colour: unknown key",
+    ):
+        assert expected in problems, expected
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, VALID + "\n[mail]\nport = 25\n"))
+    assert "mail.host: is required" in str(info.value) and "mail.from: is required" in str(info.value)
+    monkeypatch.delenv("CLUSTER_SMTP_PASSWORD")
+    assert any(
+        "CLUSTER_SMTP_PASSWORD is not set here" in w for w in load_config(write(tmp_path, good)).warnings
+    )

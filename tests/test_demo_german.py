@@ -3,6 +3,8 @@ multilingual model, German papers, site pages, feeds and CLI output, read in a b
 
 from __future__ import annotations
 
+import email
+import email.policy
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -67,7 +69,7 @@ def test_the_german_workspace_uses_the_multilingual_model(demo: Path) -> None:
     assert config.analysis.embed.model == USE_MODEL
     assert {s.language for s in config.sources} == {"de", "en"}
     with open_store(config.storage_url).connect() as conn:
-        assert analysis.grouped_languages(conn) == {"de": 13, "en": 10}
+        assert analysis.grouped_languages(conn) == {"de": 13, "en": 11}
 
 
 def test_a_german_and_an_english_report_of_one_event_join_one_story(
@@ -108,7 +110,14 @@ def test_the_site_pages_and_feeds_are_german(demo: Path) -> None:
     docs = demo / "build" / "docs-site"
     home = (docs / "index.md").read_text(encoding="utf-8")
     assert "## Neueste Trendpapiere" in home and "## Am stärksten wachsende Trends" in home
-    assert "[Alle Trends](trends/index.md) · [Archiv](archive.md) · [Quellen](sources.md)" in home
+    assert (
+        "[Alle Trends](trends/index.md) · [Branchenübergreifende Chancen](opportunities.md) · "
+        "[Archiv](archive.md) · [Quellen](sources.md)"
+    ) in home
+    opportunities = (docs / "opportunities.md").read_text(encoding="utf-8")
+    assert (
+        "# Branchenübergreifende Chancen" in opportunities and "Wo ein Trend einer Branche" in opportunities
+    )
     sources = (docs / "sources.md").read_text(encoding="utf-8")
     assert (
         "| Quelle | Art | Zustand | Zuletzt erfolgreich | Einträge |" in sources and "in Ordnung" in sources
@@ -175,6 +184,21 @@ def test_the_desk_edits_and_previews_a_german_paper(demo: Path, tmp_path: Path) 
         assert not [a for el in preview.iter() for a in el.attrib if a.startswith("on")]
     finally:
         app.extensions["trendpapers-desk"].engine.dispose()
+
+
+def test_the_members_digests_are_german(demo: Path) -> None:
+    messages = sorted((demo / "outbox").glob("*.eml"))  # the demo writes them with --dry-run
+    assert messages
+    for path in messages:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert message["Subject"] == "Demo-Cluster: neue Trendpapiere (Textil 2026-Q4)"
+        body = message.get_body(("plain",))
+        assert body is not None
+        text = body.get_content()
+        assert (
+            text.startswith("Guten Tag, ") and "Demo-Cluster hat 1 neues Trendpapier veröffentlicht:" in text
+        )
+        assert "Alle Trendpapiere: " in text and "Abbestellen: " in text
 
 
 @pytest.fixture(scope="module")

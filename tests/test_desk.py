@@ -35,6 +35,7 @@ from ingest.errors import InputError
 from papers import store as papers_store
 from papers.draft import draft_papers, proposal_path
 from papers.files import read_paper
+from summarize.members import load_members
 from tests.conftest import POSTGRES_URL
 from trendpapers.cli import cli
 from trendpapers.config import CONFIG_NAME, Config, load_config
@@ -44,6 +45,7 @@ from trendpapers.workspace import init_workspace
 
 PASSWORD = "correct horse battery staple"
 PAPER = "/papers/medtech/2026-Q4"
+IMAGING = "AI imaging and Ravensholt University hospital"  # medtech-0001's generated name in the demo
 
 
 @pytest.fixture(scope="module")
@@ -439,7 +441,8 @@ def test_the_preview_renders_like_the_site_and_nothing_in_it_runs(app: Flask, co
     assert not preview.xpath(".//form")
     assert not preview.xpath(".//*[contains(@class,'desk-notice')]")  # no dressing up as the desk
     images = preview.xpath(".//img/@src")
-    assert images == ["/files/medtech/charts/2026-Q4/medtech-0001.svg"]  # the chart; nothing from elsewhere
+    charts = "/files/medtech/charts/2026-Q4/"
+    assert images == [f"{charts}medtech-0001.svg", f"{charts}medtech-0002.svg"]  # its trends' charts only
     assert "[image left out: remote]" in preview.text_content()
     chart = alice.client.get(images[0])
     assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
@@ -498,7 +501,7 @@ def test_a_proposal_decided_change_by_change_and_a_rejected_change_does_not_come
     )
     after = text_of(config)
     assert "- **Federated imaging**" in after  # accepted
-    assert "### AI imaging {#medtech-0001}" in after and "### Federated imaging" not in after  # rejected
+    assert f"### {IMAGING} {{#medtech-0001}}" in after and "### Federated imaging" not in after  # rejected
     assert not proposal_path(paper_file(config)).exists()
 
     again = draft_papers(
@@ -570,6 +573,26 @@ def test_approve_publish_and_withdraw_follow_the_commands_rules_and_rebuild_the_
     assert "is withdrawn" in withdrawn and not site.exists()
 
 
+def test_the_editors_see_the_member_matches_and_publishing_from_the_desk_leaves_them_out(
+    app: Flask, config: Config
+) -> None:
+    """The drafts' member block is for the editors: the desk shows it, the site built on publishing
+    from the desk does not (``papers.privacy``, as with the commands)."""
+    assert config.cluster.members_file is not None
+    members = load_members(config.cluster.members_file, [i.slug for i in config.industries]).members
+    alice = editor(app, "alice")
+    page, _, _ = alice.open()
+    preview = lxml.html.fromstring(page).xpath("//div[@class='desk-preview']")[0].text_content()
+    shown = [m.name for m in members if m.name in preview]
+    assert "Members whose competences match" in preview and shown, preview
+    assert "@" not in preview.split("Members whose competences match", 1)[1]  # names and reasons only
+    alice.act("approve")
+    assert "medtech 2026-Q4 is published" in notice(alice.act("publish"))
+    site = (config.root / "build" / "site" / "papers" / "medtech" / "2026-Q4" / "index.html").read_text()
+    assert "Members whose competences match" not in site
+    assert [m.name for m in members if m.name in site] == []
+
+
 def test_a_publication_whose_build_fails_is_undone_and_the_error_said(app: Flask, config: Config) -> None:
     alice = editor(app, "alice")
     alice.act("approve")
@@ -594,11 +617,11 @@ def test_an_empty_paper_needs_force_as_with_the_command(app: Flask, config: Conf
 def test_trends_are_renamed_and_reset(app: Flask, config: Config) -> None:
     alice = editor(app, "alice")
     page, csrf, _ = alice.open("/trends")
-    assert "medtech-0001" in page and "AI imaging" in page
+    assert "medtech-0001" in page and IMAGING in page
     for data, said in (
         ({"name": "Federated imaging"}, "now called 'Federated imaging'"),
         ({"name": "   "}, "not renamed: trend name '': must have 1 to 120 characters"),
-        ({"do": "reset"}, "now called 'AI imaging' (its generated name)"),
+        ({"do": "reset"}, f"now called '{IMAGING}' (its generated name)"),
     ):
         done = alice.client.post("/trends/medtech-0001/name", data={"csrf": csrf, **data})
         assert said in notice(alice.client.get(done.headers["Location"]).text)

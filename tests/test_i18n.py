@@ -11,15 +11,19 @@ from io import BytesIO
 from pathlib import Path
 
 import markdown
+import numpy as np
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from papers.content import MemberLine, cited_id
 from papers.frontmatter import split
 from papers.i18n import LANGUAGES, LOCALE_DIR, Texts, all_translations
-from papers.render import environment, render_paper
+from papers.render import environment, member_reason, render_paper
 from papers.sitefeed import paper_summary
+from summarize.members import Match, Member, Subject
 from summarize.summarizer import CitedSentence
 from tests.test_render import EXTENSIONS, _active_markup, _evil_paper, _html
 
@@ -27,7 +31,7 @@ ROOT = Path(__file__).parents[1]
 _PLACEHOLDER = re.compile(r"%\((\w+)\)\w|%%")
 
 
-def _po(language: str):  # -> babel Catalog
+def _po(language: str) -> Catalog:
     with (LOCALE_DIR / language / "LC_MESSAGES" / "trendpapers.po").open("rb") as fh:
         return read_po(fh)
 
@@ -45,6 +49,7 @@ def _extracted() -> set[tuple[str | None, str | tuple[str, ...]]]:
         "ngettext": (1, 2),
         "pgettext": ((1, "c"), 2),
         "_": None,
+        "N_": None,
         "md": None,
         "nmd": (1, 2),
     }
@@ -69,7 +74,7 @@ def test_every_text_of_the_code_is_translated_with_the_same_placeholders() -> No
         assert not extracted - set(translated), f"{language}: untranslated: {extracted - set(translated)}"
         for message in translated.values():
             ids = [message.id] if isinstance(message.id, str) else list(message.id)
-            strings = [message.string] if isinstance(message.string, str) else list(message.string)
+            strings = [message.string] if isinstance(message.string, str) else list(message.string or ())
             wanted = set(_PLACEHOLDER.findall(ids[-1]))
             for text in strings:
                 assert set(_PLACEHOLDER.findall(text)) == wanted, (message.id, text)
@@ -114,6 +119,7 @@ def test_a_german_paper_has_german_texts_and_the_same_protection() -> None:
         "Zusammenfassung",
         "Schlüsseltrends",
         "Schwache Signale",
+        "Chancen",
         "Was sich gegenüber den 90 Tagen davor geändert hat",
         "Methode und Quellen",
         "Fragen an die Mitglieder und Chancen",
@@ -134,8 +140,8 @@ def test_a_quotation_in_another_language_is_marked_with_it() -> None:
     first = data.trends[0]
     citations = dict(data.citations)
     german, english = first.summary
-    citations[german.source_id] = replace(citations[german.source_id], language="de")
-    citations[english.source_id] = replace(citations[english.source_id], language="en-GB")
+    citations[cited_id(german)] = replace(citations[cited_id(german)], language="de")
+    citations[cited_id(english)] = replace(citations[cited_id(english)], language="en-GB")
     sentences = (
         CitedSentence("Nordweave eröffnet in Kalvstad eine Recyclinganlage.", german.source_id),
         CitedSentence("Nordweave opens a recycling plant in Kalvstad.", english.source_id),
@@ -152,3 +158,26 @@ def test_a_quotation_in_another_language_is_marked_with_it() -> None:
         assert "{lang" not in re.sub(r"<[^>]+>", "", html)  # the attribute list is no text
         if language == "en":  # the feed's summary shows the text, not the attribute list
             assert "Nordweave eröffnet in Kalvstad eine Recyclinganlage. (de)" in paper_summary(text)
+
+
+def test_opportunities_and_member_matches_in_german_and_as_before_in_english() -> None:
+    subject = Subject("trend", "textile-0001", "Trend 1", ("textile",), np.zeros(3), "")
+    member = Member("Simwerk <GmbH>", "FEM", ("simulation",), ("textile",))
+    match = Match(member, subject, 0.7149, 0.6234, ("simulation", "CAE"), ("Textile", "Medical technology"))
+    data = replace(_evil_paper(), members=(MemberLine("trend", "Trend 1", (match,)),))
+    # English as the analysis says it (``Match.reason``), escaped as before.
+    assert member_reason(match) == match.reason
+    english = render_paper(data, "2026-11-23T10:00:00Z", environment(None, "en"))
+    assert f"- Trend 1 (trend): Simwerk &lt;GmbH&gt; ({match.reason})" in english
+    german = render_paper(data, "2026-11-23T10:00:00Z", environment(None, "de"))
+    assert "**Mitglieder mit passenden Kompetenzen** (für die Redaktion, nicht veröffentlicht):" in german
+    assert (
+        "- Trend 1 (Trend): Simwerk &lt;GmbH&gt; (Kompetenzen ähnlich den Dokumenten (0,62); Schlagwörter: "
+        "simulation, CAE; interessiert an Textile und Medical technology; Wert 0,71)"
+    ) in german
+    page = _html(german).text_content()
+    assert "Für Unternehmen im eigenen Feld des Clusters (" in page and "(siehe Chancen)" in page
+    assert "Warum: " in page and "Aus Textile:" in page and "Wo die Trends der Branche" in page
+    for english_text in ("Why:", "From ", "For companies", "the cluster's field", "score "):
+        assert english_text not in page, english_text
+    assert not _active_markup(_html(german))

@@ -6,6 +6,7 @@ moves on to 20 November (same edition, 2026-Q4) and the paper is drafted again.
 
 from __future__ import annotations
 
+import html as html_lib
 import os
 import re
 import shutil
@@ -31,35 +32,51 @@ from papers.store import get_paper
 from summarize import store as analysis
 from summarize.analyze import run_analysis
 from summarize.embed import TransformersEmbedder
+from summarize.members import Member
 from tests.conftest import hints, ingest_demo
 from trendpapers.cli import cli
 from trendpapers.config import Config, load_config
 from trendpapers.db import open_store
 from trendpapers.demo import DATA
+from trendpapers.members import current_matches, member_file
 
 # The demo through the real ingest and the real model, and rounds of killed writes: the full suite's.
 pytestmark = pytest.mark.slow
 
 EARLY, LATE = date(2026, 10, 2), date(2026, 11, 20)  # both in edition 2026-Q4
 # The smart-textiles trend that the late demo data brings in, by its most central report.
-HOLLIN = "Most central report: *Hollin Textil weaves touch-sensitive panels for electric car interiors*"
+SMART = "Most central report: *Diabetes clinic starts patient study of knitted pressure-sensing sock*"
 SECTIONS = [
     "Executive summary",
     "Key trends",
     "Weak signals",
+    "Opportunities",
     "What changed since the 90 days before",
     "Method and sources",
     "Questions for members and opportunities",
 ]
 
 
+def _members(config: Config) -> tuple[Member, ...]:
+    found = member_file(config)
+    return found.members if found else ()
+
+
 def _analyze(engine: sa.Engine, config: Config, embedder: TransformersEmbedder, as_of: date) -> None:
-    run_analysis(engine, embedder, config.industries, hints(config), replace(config.analysis, as_of=as_of))
+    """As the pipeline's analysis: the field scored, the members' competences cached."""
+    settings = replace(config.analysis, as_of=as_of)
+    field, members = config.cluster.field, _members(config)
+    run_analysis(engine, embedder, config.industries, hints(config), settings, field=field, members=members)
 
 
 def _draft(engine: sa.Engine, config: Config, day: int = 1) -> dict[str, str]:
+    """As the pipeline's draft: with the members matched to the trends and opportunities."""
     now = datetime(2026, 11, day, 9, 0, tzinfo=UTC)
-    outcomes = draft_papers(engine, config.papers_dir, config.name, config.industries, config.papers, now=now)
+    with engine.connect() as conn:
+        matches = current_matches(config, conn, _members(config))
+    outcomes = draft_papers(
+        engine, config.papers_dir, config.name, config.industries, config.papers, now=now, matches=matches
+    )
     return {o.industry: o.action for o in outcomes}
 
 
@@ -112,7 +129,7 @@ def _check_structure(path: Path, industry: str) -> lxml.html.HtmlElement:
             a.get("href") for a in notes[f"fn:{label}"].iter("a") if a.get("href", "").startswith("http")
         ]
         assert len(links) == 1
-        assert " ".join(sentence.replace("\\", "").split()) in _page_text(links[0])
+        assert html_lib.unescape(" ".join(sentence.replace("\\", "").split())) in _page_text(links[0])
     for img in html.iter("img"):  # the weekly charts exist and are SVG
         chart = lxml.etree.parse(str(path.parent / img.get("src")))
         assert chart.getroot().tag == "{http://www.w3.org/2000/svg}svg"
@@ -167,7 +184,11 @@ def test_drafts_keep_every_edit_when_new_data_arrives(
         assert new in merged
     late_trends = _check_structure(textile, "textile").xpath("//h3/text()")
     assert late_trends != early_trends and len(late_trends) > len(early_trends)  # a new trend came in
-    assert HOLLIN in merged
+    assert SMART in merged
+    # The knitted sensor textiles meet medical technology: the textile paper says so, citing both sides.
+    crossing = merged.split("## Opportunities", 1)[1].split("## What changed", 1)[0]
+    assert "- From Textile: [Knitted" in crossing
+    assert "- From Medical technology: [" in crossing and "(MedTech Wire, 2026-" in crossing
     assert len(_check_structure(logistics, "logistics").xpath("//h3")) >= 1  # none before
     assert not list(config.papers_dir.rglob("*.proposed.md"))
     with engine.connect() as conn:
@@ -206,9 +227,9 @@ def test_an_edit_where_new_data_changes_the_same_lines_leaves_the_file_and_write
     ).groups()
     assert mine.startswith("In the last quarter, the cluster saw a lot.\n")
     assert theirs.startswith(
-        "In the 90 days up to 2026-11-20, 7 documents from 2 sources concerned Textile.\n"
+        "In the 90 days up to 2026-11-20, 9 documents from 3 sources concerned Textile.\n"
     )
-    assert HOLLIN in proposal  # new data too
+    assert SMART in proposal  # new data too
     assert _draft(engine, config, day=3)["textile"] == "proposed"  # until the editors resolve it
     assert path.read_text(encoding="utf-8") == edited
 
@@ -232,7 +253,7 @@ def test_the_usual_edits_merge_cleanly_with_new_data(
     merged = path.read_text(encoding="utf-8")
     assert merged.endswith("\nA closing word from the cluster office.\n")
     assert "Nordweave and Restrand want partners for sorting." in merged
-    assert HOLLIN in merged  # the new data
+    assert SMART in merged  # the new data
     _check_structure(path, "textile")
 
 
@@ -257,8 +278,8 @@ def test_a_conflict_resolved_by_hand_is_not_proposed_again_and_the_result_publis
     runner, cfg = CliRunner(), ["-c", str(config.path)]
     shown = runner.invoke(cli, [*cfg, "papers", "show", "textile"]).output
     with engine.connect() as conn:
-        hollin = next(t for t in analysis.load_trends(conn) if t.title in HOLLIN)
-    assert f"{hollin.trend_id}: {hollin.name}" in shown  # the taken trends
+        smart = next(t for t in analysis.load_trends(conn, "textile") if t.title in SMART)
+    assert f"{smart.trend_id}: {smart.name}" in shown  # the taken trends
 
     # Every chart the taken proposal links exists, so approving and publishing builds the site.
     charts = re.findall(r"\]\((charts/[^)]+\.svg)\)", resolved)

@@ -1,5 +1,5 @@
 """The papers' store (``papers.store``) on a real, migrated store: papers and their status history,
-and the documents as papers cite them."""
+the documents as papers cite them, and the digests delivered to members."""
 
 from __future__ import annotations
 
@@ -100,3 +100,25 @@ def test_a_citation_links_the_best_url_known_and_dates_the_document(engine: sa.E
     )  # first seen
     assert found[e0].url == "https://e0.example/"
     assert (found[patent].patent, found[patent].source) == ("EP4100001A1", "Patent Watch")
+
+
+def test_each_paper_delivered_to_an_address_is_recorded_once_and_a_failure_counts_its_tries(
+    engine: sa.Engine,
+) -> None:
+    with engine.begin() as conn:
+        store.record_delivery(
+            conn, "Office@A.example", "A", ["textile/2026-Q4"], message_id=None, error="452 full", at=AT
+        )
+        assert store.delivered(conn, "office@a.example") == set()  # failed: still to be sent
+        store.record_delivery(
+            conn, "office@a.example", "A GmbH", ["textile/2026-Q4", "medtech/2026-Q4"], message_id="<m1>",
+            error=None, at=AT,
+        )  # fmt: skip
+        assert store.delivered(conn, "OFFICE@a.example") == {"textile/2026-Q4", "medtech/2026-Q4"}
+        assert store.delivered(conn, "b@b.example") == set()
+        rows = store.delivery_rows(conn)
+    assert [(r["recipient"], r["paper"], r["member"], r["status"], r["attempts"]) for r in rows] == [
+        ("office@a.example", "medtech/2026-Q4", "A GmbH", "sent", 1),
+        ("office@a.example", "textile/2026-Q4", "A GmbH", "sent", 2),
+    ]
+    assert rows[1]["error"] is None and rows[1]["message_id"] == "<m1>"

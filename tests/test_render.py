@@ -14,13 +14,14 @@ import markdown
 import pytest
 import yaml
 
-from papers.content import PaperData, TrendSection, chart_path
+from papers.content import OpportunitySection, PaperData, TrendSection, chart_path
 from papers.editions import parse_edition
 from papers.escape import md_link, md_text, safe_url
 from papers.frontmatter import split, update
 from papers.render import render_paper
 from papers.store import Citation
-from summarize.records import Industry
+from summarize.opportunities import Opportunity, Side
+from summarize.records import FIELD, Industry
 from summarize.store import AnalysisState
 from summarize.summarizer import CitedSentence
 from summarize.trends import Trend
@@ -141,6 +142,14 @@ def _evil_paper() -> PaperData:
                 summary[0],
             )
         )
+    opportunities = []
+    for n, evil in enumerate(EVIL[:3], start=1):
+        own = Side("textile", "Textile", f"textile-{n:04d}", f"Trend {n} {evil}", (n,))
+        other = Side(FIELD if n == 1 else "medtech", f"Other {evil}", None, None, (100 + n,))
+        found = Opportunity(
+            f"opp-{n:04d}", f"Trend {n} {evil} meets Other {evil}", (own, other), (evil,), (), 0.4, 2
+        )
+        opportunities.append(OpportunitySection(found, own, other, (citations[n],), (citations[100 + n],)))
     return PaperData(
         cluster="Cluster <b>Nord</b>",
         industry=Industry("textile", 'Textile: "fibres"\n---\nstatus: published'),
@@ -155,6 +164,7 @@ def _evil_paper() -> PaperData:
         changes=(),
         compared_with=None,
         citations=citations,
+        opportunities=tuple(opportunities),
     )
 
 
@@ -171,6 +181,7 @@ def test_a_paper_full_of_hostile_text_has_no_active_markup_and_keeps_its_structu
         ("h2", "Executive summary"),
         ("h2", "Key trends"),
         ("h2", "Weak signals"),
+        ("h2", "Opportunities"),
         ("h2", "What changed since the 90 days before"),
         ("h2", "Method and sources"),
         ("h2", "Questions for members and opportunities"),

@@ -69,6 +69,94 @@ def test_only_published_papers_reach_the_site_and_the_preview_marks_drafts(works
     assert _files(site.resolve()) == public  # the preview never touches the public site
 
 
+def test_the_cross_sector_page_shows_the_published_trends_opportunities_with_both_sides(demo: Path) -> None:
+    site = demo / "build" / "site"
+    page = lxml.html.parse(str(site / "opportunities" / "index.html")).getroot()
+    article = page.xpath("//article")[0]
+    (heading,) = [h for h in article.iter("h2") if " meets " in h.text_content()]  # the textile paper's one
+    assert heading.get("id", "").startswith("opp-")
+    text = " ".join(article.text_content().split())
+    assert "From Textile (trend:" in text and "From Medical technology" in text
+    assert "Knitted sensor sock from Textura Labs targets diabetic foot care" in text
+    assert "Diabetes clinic starts patient study of knitted pressure-sensing sock" in text
+    assert "Why: " in text and "also score" in text
+    # Only what a published paper's trends touch: the logistics paper is a draft, its field
+    # opportunity (the warehouse digital twin) is not on the site yet.
+    assert "digital twin" not in text
+    nav = [a.text_content().strip() for a in page.xpath("//nav//a")]
+    assert "Opportunities" in nav
+
+
+def _member_data(workspace: Path) -> list[bytes]:
+    """Every member name and address in the workspace's member file, as bytes to search for."""
+    import tomllib
+
+    members = tomllib.loads((workspace / "members.toml").read_text(encoding="utf-8"))["members"]
+    found = [m["name"].encode() for m in members] + [m["email"].encode() for m in members]
+    assert len(found) == 14
+    return found
+
+
+def _leaked(folder: Path, needles: list[bytes]) -> list[str]:
+    """Every file under ``folder`` (pages, search index, feeds, images) holding one of ``needles``."""
+    return [
+        f"{rel}: {n.decode()}"
+        for rel, data in _files(folder.resolve()).items()
+        for n in needles
+        if n.lower() in data.lower()
+    ]
+
+
+def test_no_member_name_or_address_reaches_the_site_or_the_preview(workspace: Path) -> None:
+    needles = _member_data(workspace)
+    drafts = b"".join(p.read_bytes() for p in (workspace / "papers").rglob("*.md"))
+    assert b"Meshwerk Simulation GmbH" in drafts and b"Fibrecircle Data" in drafts  # the editors see them
+    for industry in ("medtech", "logistics"):
+        for action in ("approve", "publish"):
+            result = _tp(workspace, "papers", action, industry)
+            assert result.exit_code == 0, result.output
+    assert _tp(workspace, "build", "--preview").exit_code == 0
+    site, preview = workspace / "build" / "site", workspace / "build" / "preview"
+    assert (site / "papers" / "logistics" / "2026-Q4" / "index.html").is_file()
+    assert _leaked(site, needles) == [] and _leaked(preview, needles) == []
+    assert _leaked(workspace / "build" / "docs-site", needles) == []  # nor the Markdown it is built from
+
+
+def test_a_damaged_member_block_or_a_member_address_stops_the_build(workspace: Path) -> None:
+    site = (workspace / "build" / "site").resolve()
+    before = _files(site)
+    paper = workspace / "papers" / "textile" / "2026-Q4.md"
+    text = paper.read_text(encoding="utf-8")
+    paper.write_text(text.replace("<!-- /trendpapers:members -->\n", ""), encoding="utf-8")
+    result = _tp(workspace, "build")
+    assert result.exit_code == 3 and "2026-Q4.md: the member block opened on line" in result.output
+    assert "is not closed" in result.output
+    paper.write_text(text, encoding="utf-8")
+    (workspace / "site" / "docs" / "contacts.md").write_text(
+        "# Contacts\n\nWrite to projects@MESHWERK.example.\n", encoding="utf-8"
+    )
+    result = _tp(workspace, "build")
+    assert (
+        result.exit_code == 3
+        and "contacts.md: holds the member address projects@meshwerk.example" in result.output
+    )
+    assert (workspace / "build" / "site").resolve() == site and _files(site) == before
+
+
+def test_the_workspace_may_publish_the_member_matches(workspace: Path) -> None:
+    config = workspace / "trendpapers.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("show_members = false", "show_members = true", 1),
+        encoding="utf-8",
+    )
+    assert _tp(workspace, "build").exit_code == 0
+    page = (workspace / "build" / "site" / "papers" / "textile" / "2026-Q4" / "index.html").read_text(
+        encoding="utf-8"
+    )
+    assert "Members whose competences match" in page and "Fibrecircle Data" in page
+    assert "@" not in page.split("Members whose competences match", 1)[1].split("</ul>", 1)[0]
+
+
 def test_a_build_with_nothing_new_changes_nothing(workspace: Path) -> None:
     assert _tp(workspace, "build").exit_code == 0  # the copy's paths differ from the demo's: built again
     site = (workspace / "build" / "site").resolve()

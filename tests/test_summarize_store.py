@@ -1,5 +1,6 @@
 """The analysis stage's store (``summarize.store``) on a real, migrated store holding the newsroom's
-documents: vectors per model, stories, scores, trends and their names, summaries, the latest analysis."""
+documents: vectors per model, stories, scores, trends and their names, summaries, the latest analysis,
+cross-sector opportunities, members' cached vectors and what matching sees."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from ingest.errors import InputError
 from summarize import store
 from summarize.assign import Assignment
+from summarize.opportunities import Opportunity, Side
 from summarize.stories import StoryState
 from summarize.summarizer import CitedSentence, Summary
 from summarize.trends import Trend
@@ -251,3 +253,68 @@ def test_near_duplicates_lead_to_their_originals(engine: sa.Engine, news: dict[s
         assert store.originals(conn, [news["r1"], news["r5"]]) == {news["r5"]: news["r1"]}
         pending = {p.id: p.duplicate_of for p in store.pending_documents(conn, limit=100)}
     assert pending[news["r5"]] == news["r1"] and pending[news["r1"]] is None
+
+
+def _opportunity(trend: Trend, docs: tuple[int, ...], other: tuple[int, ...]) -> Opportunity:
+    own = Side("textile", "Textile", trend.trend_id, trend.name, docs)
+    field = Side("field", "Virtual engineering", None, None, other)
+    name = f"{trend.name} meets Virtual engineering"
+    return Opportunity(
+        "opp-0001", name, (own, field), ("2 documents also score",), (f"{trend.trend_id}>field",), 0.4, 2
+    )
+
+
+def test_opportunities_are_stored_whole_named_as_their_trends_are_and_inactive_when_gone(
+    engine: sa.Engine, news: dict[str, int]
+) -> None:
+    trend = _trend(1, (news["r1"], news["r2"], news["r3"]))
+    found = _opportunity(trend, (news["r1"], news["r2"]), (news["s1"],))
+    with engine.begin() as conn:
+        store.save_trends(conn, "textile", [trend], LATE)
+        store.save_opportunities(conn, [found], date(2026, 10, 2))
+        store.save_opportunities(conn, [found], LATE)  # found again: the same row
+        assert store.load_opportunities(conn) == [found]
+        assert store.load_opportunities(conn, "field") == [found]  # either side
+        assert store.load_opportunities(conn, "logistics") == []
+        assert store.previous_opportunities(conn) == [("opp-0001", frozenset({"textile-0001>field"}))]
+        store.rename_trend(conn, "textile-0001", "Circular fibres", "Ann", AT)
+        renamed = store.load_opportunities(conn)[0]
+        assert renamed.name == "Circular fibres meets Virtual engineering"
+        assert renamed.sides[0].trend_name == "Circular fibres"
+        store.save_opportunities(conn, [], LATE)
+        assert store.load_opportunities(conn) == []
+        assert [o.opportunity_id for o in store.load_opportunities(conn, active_only=False)] == ["opp-0001"]
+        first_seen = conn.execute(sa.select(store.opportunities.c.first_seen)).scalar()
+    assert first_seen == "2026-10-02"
+
+
+def test_member_vectors_are_cached_by_fingerprint_only(engine: sa.Engine) -> None:
+    vector = np.array([0.6, 0.8], dtype=np.float32)
+    with engine.begin() as conn:
+        store.save_member_vectors(conn, {"a" * 64: vector})
+        store.save_member_vectors(conn, {"a" * 64: vector * 0, "b" * 64: vector[::-1]})  # the first is kept
+        found = store.load_member_vectors(conn, ["a" * 64, "b" * 64, "c" * 64])
+        columns = [c.name for c in store.member_vectors.columns]
+    assert sorted(found) == ["a" * 64, "b" * 64]
+    assert found["a" * 64].tolist() == pytest.approx([0.6, 0.8]) and found["b" * 64][0] == pytest.approx(0.8)
+    assert columns == ["fingerprint", "vector"]  # no name, no address: nothing else of a member
+
+
+def test_subjects_are_the_current_trends_and_the_opportunities_with_their_centroids(
+    engine: sa.Engine, news: dict[str, int]
+) -> None:
+    trend = _trend(1, (news["r1"], news["r2"]))
+    old = _trend(2, (news["s1"],), current=0, previous=1)
+    with engine.begin() as conn:
+        store.save_embeddings(conn, "m", {news["r1"]: np.array([1.0, 0.0]), news["r2"]: np.array([0.0, 1.0])})
+        store.save_trends(conn, "textile", [trend, old], LATE)
+        store.save_opportunities(conn, [_opportunity(trend, (news["r1"],), ())], LATE)
+        subjects = store.load_subjects(conn, "m", {"textile": "Textile", "field": "Virtual engineering"})
+        assert store.load_subjects(conn, "other model", {"textile": "Textile"}) == []
+    by_id = {s.subject_id: s for s in subjects}
+    assert sorted(by_id) == ["opp-0001", "textile-0001"]  # not the trend without current documents
+    assert by_id["textile-0001"].vector == pytest.approx([2**-0.5, 2**-0.5])
+    assert by_id["opp-0001"].industries == ("textile", "field") and by_id["opp-0001"].kind == "opportunity"
+    assert by_id["textile-0001"].text.startswith(
+        "Theme 1\n"
+    )  # its name, then its documents' titles and leads

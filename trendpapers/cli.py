@@ -206,9 +206,11 @@ def init(ctx: click.Context, directory: Path, name: str, force: bool) -> None:
 def check(ctx: click.Context) -> None:
     """Validate the configuration file; report every problem at once, then what looks unintended."""
     from trendpapers.db import check_store
+    from trendpapers.members import check_member_file
 
     config = _config(ctx)
     check_store(config)
+    members = check_member_file(config)  # every problem of the member file at once
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
     _say(
@@ -216,7 +218,8 @@ def check(ctx: click.Context) -> None:
         [
             f"{config.path}: OK ({plural(len(config.industries), 'industry', 'industries')}, "
             f"{plural(len(config.sources), 'source')}, "
-            f"storage {config.storage_url})"
+            f"storage {config.storage_url})",
+            *([members] if members else []),
         ],
     )
 
@@ -321,6 +324,62 @@ def trends(ctx: click.Context, industry: str | None, show_all: bool) -> None:
     config = _config(ctx)
     _industry(config, industry)
     _say(ctx, trend_lines(config, industry, show_all))
+
+
+@cli.command()
+@click.option("--industry", metavar="SLUG", help="Only those touching this industry (or 'field').")
+@click.pass_context
+def opportunities(ctx: click.Context, industry: str | None) -> None:
+    """List cross-sector opportunities: where a trend of one industry touches another industry or the
+    cluster's own field ([cluster] field), with why and documents from both sides."""
+    from summarize.records import FIELD
+    from trendpapers.listings import opportunity_lines
+
+    config = _config(ctx)
+    if not (industry == FIELD and config.cluster.field):
+        _industry(config, industry)
+    _say(ctx, opportunity_lines(config, industry))
+
+
+@cli.group("members")
+def members_group() -> None:
+    """The cluster's members ([cluster] members): who matches which trends and opportunities."""
+
+
+@members_group.command("match")
+@click.option("--member", "only", metavar="NAME", help="Only this member (any case).")
+@click.pass_context
+def members_match(ctx: click.Context, only: str | None) -> None:
+    """List each member's matched trends and opportunities of the latest analysis, best first, with why
+    (similarity of their competences, their keywords, their industries of interest)."""
+    from trendpapers.members import match_lines
+
+    _say(ctx, match_lines(_config(ctx), only))
+
+
+@cli.command("digest")
+@click.option(
+    "--dry-run",
+    "dry_run",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Write each message to DIR as an .eml file instead of sending it; records nothing.",
+)
+@click.pass_context
+def digest_command(ctx: click.Context, dry_run: Path | None) -> None:
+    """E-mail each member who wants it the papers published since their last digest, with the trends
+    and opportunities matched to them and why, through [mail]'s SMTP server.
+
+    Every delivery is recorded: a re-run sends nothing twice; a failed message (a refused address,
+    a dropped connection) is named here and tried again on the next run. Exit code 1 if any failed.
+    """
+    from trendpapers.digests import failures, outcome_lines, run_digests
+
+    report = run_digests(_config(ctx), dry_run)
+    for failure in failures(report):
+        click.echo(f"error: {failure}", err=True)
+    _say(ctx, outcome_lines(report))
+    sys.exit(EXIT_ITEM_ERRORS if report.failed else EXIT_OK)
 
 
 @cli.command("rename-trend")

@@ -9,11 +9,13 @@ are the settings records the stages take as arguments; the CLI applies its flags
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, get_args
 
@@ -24,12 +26,15 @@ from ingest.netguard import IPNetwork, parse_networks
 from ingest.records import IngestSettings, SourceKind, SourceSpec
 from papers.editions import CADENCES, PaperSettings
 from papers.i18n import LANGUAGES
+from papers.mailer import LOOPBACK_HOSTS, SECURITY, MailSettings
 from papers.sitecheck import svg_problems
 from papers.sitefiles import COLOURS, SiteSettings, Workspace
 from summarize.assign import AssignSettings
 from summarize.embed import PRECISIONS, EmbedSettings, choose_model
-from summarize.records import Industry
-from summarize.settings import AnalysisSettings
+from summarize.members import MatchSettings, email_address
+from summarize.opportunities import OpportunitySettings
+from summarize.records import FIELD, Industry
+from summarize.settings import AnalysisSettings, ClusterSettings
 from summarize.stories import StorySettings
 from summarize.summarizer import SummarySettings
 from summarize.trends import TrendSettings
@@ -60,6 +65,8 @@ class Config:
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     papers: PaperSettings = field(default_factory=PaperSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    mail: MailSettings | None = None  # [mail]: how digests are sent; None: the file has no [mail]
     # What is allowed but probably not meant; `check` prints these.
     warnings: tuple[str, ...] = ()
 
@@ -78,6 +85,8 @@ class Config:
             self.papers_dir,
             self.industries,
             mkdocs_file if mkdocs_file.is_file() else None,
+            members_file=self.cluster.members_file,
+            show_members=self.cluster.show_members,
         )
 
     @property
@@ -133,6 +142,8 @@ def _fetchable(url: str, at: At) -> str:
 def _slug(slug: str, at: At) -> str:
     if not _SLUG.match(slug):
         at.problem(f"{slug!r} must be lower-case letters, digits and '-' (e.g. 'medtech')")
+    elif slug == FIELD:
+        at.problem(f"{slug!r} is reserved for the cluster's own field ([cluster] field); choose another")
     return slug
 
 
@@ -228,6 +239,95 @@ def _when(text: str, at: At) -> str:
     return text
 
 
+def _field_text(text: str, at: At) -> str:
+    text = text.strip()
+    if not text:
+        at.problem("is empty; say what the members do, e.g. 'Virtual engineering: simulation, PLM, CAE'")
+    elif has_controls(text):
+        at.problem("may not contain line breaks or control characters")
+    elif len(text) > 300:
+        at.problem(f"has {len(text)} characters; at most 300 (put the rest in description)")
+    return text
+
+
+_PUBLISHED = ("site", "papers", "build")  # workspace folders whose files reach the site
+
+
+def _members_file(value: str, at: At) -> Path | None:
+    """The member file: a TOML or CSV file in the workspace, outside what gets published."""
+    if not value.strip():
+        at.problem("is empty; name the member file, e.g. 'members.toml'")
+        return None
+    path = (at.root / value.strip()).resolve()
+    if path.suffix.lower() not in (".toml", ".csv"):
+        at.problem(f"{value!r} must be a .toml or .csv file")
+        return None
+    for folder in _PUBLISHED:
+        if path.is_relative_to((at.root / folder).resolve()):
+            at.problem(
+                f"{value!r} is inside {folder}/, whose files can reach the public site; keep the "
+                "member file elsewhere in the workspace (e.g. members.toml beside trendpapers.toml)"
+            )
+            return None
+    if not path.is_file():
+        at.problem(f"no such file: {path}")
+        return None
+    return path
+
+
+def _host(host: str, at: At) -> str:
+    host = host.strip()
+    if not host:
+        at.problem("is required (the SMTP server, e.g. 'smtp.cluster.example')")
+    elif has_controls(host) or " " in host:
+        at.problem(f"{host!r} is not a host name")
+    return host
+
+
+def _sender(sender: str, at: At) -> str:
+    sender = sender.strip()
+    if not sender:
+        at.problem("is required (the sender, e.g. 'Cluster papers <papers@cluster.example>')")
+    elif has_controls(sender) or not email_address(parseaddr(sender)[1]):
+        at.problem(f"{sender!r} is not an address such as 'Cluster papers <papers@cluster.example>'")
+    return sender
+
+
+def _optional(value: str, at: At) -> str | None:
+    """Text that may be left empty (then: not set)."""
+    value = value.strip()
+    if has_controls(value):
+        at.problem("may not contain line breaks or control characters")
+    return value or None
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _password_env(name: str, at: At) -> str | None:
+    name = name.strip()
+    if name and not _ENV_NAME.match(name):
+        at.problem(f"{name!r} is not an environment variable name")
+    elif name and name not in os.environ:
+        at.warn(f"the environment variable {name} is not set here")
+    return name or None
+
+
+def _unsubscribe(target: str, at: At) -> str | None:
+    target = target.strip()
+    if target and not re.match(r"^(mailto:[^\s<>@]+@[^\s<>]+|https://[^\s<>]+)$", target):
+        at.problem(f"{target!r} must be a mailto: or https: address, e.g. 'mailto:office@cluster.example'")
+    return target or None
+
+
+def _ca_file(value: str, at: At) -> Path | None:
+    path = (at.root / value).resolve()
+    if not path.is_file():
+        at.problem(f"no such file: {path}")
+        return None
+    return path
+
+
 # Every setting of trendpapers.toml, in the template's order: key, the record its value fills (the
 # field of the same name unless ``field`` says otherwise), limits, and the help that the template
 # shows beside the key. A test holds the template to this table: keys, defaults and help.
@@ -320,6 +420,37 @@ SETTINGS: tuple[Setting, ...] = (
             kind=str, rule=_site_url),
     # [schedule]; its free-form [schedule.jobs] table (a job's name, and when) is read with ``_JOB``
     Setting("schedule.timeout", JobSpec, "seconds a job may take before it is stopped", low=1),
+    # [cluster]: the cluster's own field, scored like an industry under the reserved slug "field"
+    Setting("cluster.field", ClusterSettings, field="field_text", kind=str, rule=_field_text,
+            help="what the cluster's members do; documents are scored for it as for an industry"),
+    Setting("cluster.description", ClusterSettings, "what the field covers (default: the field's text)",
+            kind=str, rule=_optional),
+    Setting("cluster.keywords", ClusterSettings, "words the news of the members' field uses", kind=list),
+    Setting("cluster.patent_classes", ClusterSettings, "CPC/IPC prefixes of the field's patents",
+            kind=list, rule=_patent_classes),
+    Setting("cluster.touch", OpportunitySettings, low=0, high=2,
+            help="a score at least this high for another side counts as touching it"),
+    Setting("cluster.members", ClusterSettings, field="members_file", kind=str, rule=_members_file,
+            help="the member file (TOML or CSV) beside this one; never published"),
+    Setting("cluster.show_members", ClusterSettings,
+            "member matches on the public site too (default: for the editors only)"),
+    Setting("cluster.match_threshold", MatchSettings, field="threshold", low=0, high=2,
+            help="a member matches a trend or opportunity at this score or more"),
+    # [mail]: only when the file has the section (digests need it)
+    Setting("mail.host", MailSettings, "the SMTP server", kind=str, rule=_host),
+    Setting("mail.port", MailSettings, "default: 587, or 465 with tls", kind=int, low=1, high=65535),
+    Setting("mail.security", MailSettings, choices=SECURITY,
+            help='"starttls", "tls" (from the start) or "none" (only to a relay on this machine)'),
+    Setting("mail.user", MailSettings, "the SMTP login, if the server wants one", kind=str, rule=_optional),
+    Setting("mail.password_env", MailSettings, kind=str, rule=_password_env,
+            help="the environment variable holding the password (never written in this file)"),
+    Setting("mail.from", MailSettings, "the sender: a name and an address", field="sender", kind=str,
+            rule=_sender),
+    Setting("mail.unsubscribe", MailSettings, kind=str, rule=_unsubscribe,
+            help="the List-Unsubscribe target, mailto: or https: (default: a mail to the sender)"),
+    Setting("mail.ca_file", MailSettings, "further CA certificates (PEM) for a relay with a private CA",
+            kind=str, rule=_ca_file),
+    Setting("mail.timeout", MailSettings, "seconds per SMTP command", low=0.1),
     # [[industries]]
     Setting("industries.slug", Industry, kind=str, rule=_slug,
             help="lower-case letters, digits and '-': the industry's folder and page names"),
@@ -342,6 +473,8 @@ SETTINGS: tuple[Setting, ...] = (
 # fmt: on
 _JOB = Setting("schedule.jobs.NAME", JobSpec, "when the job runs", field="when", kind=str, rule=_when)
 _ARRAYS = ("industries", "sources")  # arrays of tables; the other sections are tables
+_OPTIONAL = ("mail",)  # sections read only when the file has them: their records have required fields
+_FIELD_KEYS = ("description", "keywords", "patent_classes")  # describe the field: need cluster.field
 
 
 def _section(name: str) -> list[Setting]:
@@ -405,17 +538,63 @@ def _workspace_language(values: Values, sources: tuple[SourceSpec, ...]) -> Valu
     }
 
 
+def _check_cluster(problems: Problems, data: Mapping[str, Any], values: Values) -> None:
+    """What [cluster]'s keys mean together: the field's description needs the field; a field without
+    keywords is allowed, with a warning."""
+    if (ClusterSettings, "field_text") in values:
+        if not values.get((ClusterSettings, "keywords")):
+            problems.warn(
+                "cluster.keywords",
+                "none given: documents are scored for the field by the description's meaning alone; "
+                "list the words your members' news uses",
+            )
+    elif "field" not in data:  # (a field given but invalid is reported once, as the field's problem)
+        for key in _FIELD_KEYS:
+            if key in data:
+                problems.add(f"cluster.{key}", "describes the field, but cluster.field is not set")
+
+
+def _mail(problems: Problems, raw: Any, root: Path) -> MailSettings:
+    """[mail], read only when the file has it: the SMTP server digests go through. The password is never
+    in the file: ``password_env`` names the environment variable that holds it."""
+    values = read_table(problems, raw, "mail", _section("mail"), root, extra=("password",))
+    if isinstance(raw, dict) and "password" in raw:
+        problems.add(
+            "mail.password",
+            "a password is never read from the file: put it in an environment variable and name that "
+            'variable in password_env (e.g. password_env = "TRENDPAPERS_SMTP_PASSWORD")',
+        )
+    mail = build(MailSettings, values)
+    if mail.user and not mail.password_env:
+        problems.add(
+            "mail.password_env", "is required with user: the environment variable holding the password"
+        )
+    if mail.security == "none" and mail.host and mail.host not in LOOPBACK_HOSTS:
+        problems.add(
+            "mail.security",
+            f"'none' sends mail (and any password) in clear text; it is allowed only to a relay on this "
+            f"machine ({', '.join(LOOPBACK_HOSTS)}), not {mail.host!r}: use starttls or tls",
+        )
+    return replace(mail, port=mail.smtp_port)
+
+
 def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Path | None = None) -> Config:
     """Validate a parsed TOML document. Raises ``ConfigError`` with every problem found."""
     root = root or (path.parent if path else Path.cwd())
     problems = Problems()
     top = problems.table(dict(data), "", (s.section for s in SETTINGS))
     values: Values = {}
-    for section in dict.fromkeys(s.section for s in SETTINGS if s.section not in _ARRAYS):
+    for section in dict.fromkeys(s.section for s in SETTINGS if s.section not in (*_ARRAYS, *_OPTIONAL)):
         extra = ("jobs",) if section == "schedule" else ()
         values |= read_table(problems, top.get(section, {}), section, _section(section), root, extra=extra)
+    cluster = top.get("cluster", {})
+    _check_cluster(problems, cluster if isinstance(cluster, dict) else {}, values)
+    mail = _mail(problems, top["mail"], root) if "mail" in top else None
     industries = _industries(problems, top.get("industries", []), root)
-    sources = _sources(problems, top.get("sources", []), root, {i.slug for i in industries})
+    # A source may serve the cluster's field as it serves an industry.
+    field_named = bool(values.get((ClusterSettings, "field_text")))
+    served = {i.slug for i in industries} | ({FIELD} if field_named else set())
+    sources = _sources(problems, top.get("sources", []), root, served)
     values |= _workspace_language(values, sources)
     schedule = top.get("schedule", {})
     jobs = _schedule(problems, schedule.get("jobs", {}) if isinstance(schedule, dict) else {}, root, values)
@@ -443,6 +622,7 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
         industries=industries,
         sources=sources,
         schedule=jobs,
+        mail=mail,
         warnings=tuple(problems.warnings),
     )
 

@@ -140,6 +140,37 @@ MARKER = ".trendpapers-demo"  # marks a directory the demo made, and may therefo
 
 
 DEMO_AS_OF = "2026-11-20"
+DEMO_MAIL = """
+[mail]
+# The demo sends nothing: `trendpapers digest --dry-run DIR` writes the messages as files. To watch
+# them being sent, run a local test server (python -m aiosmtpd -n -l localhost:8025) and
+# `trendpapers digest`.
+host = "localhost"
+port = 8025
+security = "none"
+from = "Demo Cluster papers <papers@demo-cluster.example>"
+unsubscribe = "mailto:office@demo-cluster.example?subject=unsubscribe"
+"""
+DEMO_FIELD = """\
+field = "Virtual engineering: simulation, digital twins, virtual reality, PLM and CAE"
+description = \"\"\"Virtual engineering services: simulation, finite element and CFD analysis, \\
+digital twins, virtual reality, virtual prototypes, product lifecycle management.\"\"\"
+keywords = [
+    "simulation", "digital twin", "virtual reality", "virtual prototype", "finite element", "CAE", "PLM",
+]
+"""
+# The German demo's field: the same members' work, described in German (with English keywords too,
+# as its sources are German and English).
+GERMAN_FIELD = """\
+field = "Virtuelles Engineering: Simulation, digitale Zwillinge, virtuelle Realität, PLM und CAE"
+description = \"\"\"Dienstleistungen des virtuellen Engineerings: Simulation, Finite-Elemente- und \\
+CFD-Analysen, digitale Zwillinge, virtuelle Realität, virtuelle Prototypen, \\
+Produktlebenszyklusmanagement.\"\"\"
+keywords = [
+    "Simulation", "digitaler Zwilling", "virtuelle Realität", "Finite Elemente", "CAE", "PLM",
+    "simulation", "digital twin", "virtual reality",
+]
+"""
 
 
 def write_demo_workspace(directory: Path, base: str, language: str = "en") -> Path:
@@ -166,6 +197,16 @@ def write_demo_workspace(directory: Path, base: str, language: str = "en") -> Pa
     text = text.replace("host_gap = 1.0 ", "host_gap = 0.0 ")
     # The demo feeds are dated up to November 2026: the trend window ends there, not today.
     text = text.replace("# as_of = 2026-11-20 ", f"as_of = {DEMO_AS_OF} ")
+    # The demo cluster's members work in virtual engineering: its field, next to the three industries;
+    # its (fictional) member file lies in the workspace, outside what the site is built from.
+    field = GERMAN_FIELD if language == "de" else DEMO_FIELD
+    text = text.replace("[cluster]\n", "[cluster]\n" + field + 'members = "members.toml"\n', 1)
+    # Where `trendpapers demo` says to serve the site: the digests link there.
+    text = text.replace('# url = "https://cluster.example/papers/"', 'url = "http://127.0.0.1:8000/"', 1)
+    write_atomic(
+        directory / "members.toml",
+        (resources.files("trendpapers") / "demo" / "members.toml").read_text("utf-8"),
+    )
     sources = [(*s, "en") for s in DEMO_SOURCES] if language == "en" else list(GERMAN_SOURCES)
     if language == "de":
         replacements = {'language = "en"            # of the papers': 'language = "de"  # of the papers'}
@@ -179,7 +220,7 @@ def write_demo_workspace(directory: Path, base: str, language: str = "en") -> Pa
         f'industries = {industries!r}\nlanguage = "{lang}"\n'.replace("'", '"')
         for name, feed, industries, lang in sources
     ]
-    write_atomic(path, text + "".join(blocks))
+    write_atomic(path, text + DEMO_MAIL + "".join(blocks))
     return path
 
 
@@ -193,6 +234,7 @@ def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") 
     from papers.lifecycle import change_status
     from trendpapers.config import load_config
     from trendpapers.db import open_store
+    from trendpapers.digests import run_digests
     from trendpapers.lock import workspace_lock
     from trendpapers.pipeline import STAGES, StageResult, recorded
 
@@ -218,6 +260,11 @@ def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") 
             change = change_status(engine, config.papers_dir, first, None, action, "demo")
             say(f"{action}: {change.row.industry} {change.row.edition} is {change.row.status}")
         report(recorded(engine, "build", lambda: STAGES["build"](config, engine)))
+    outbox = directory / "outbox"
+    digests = run_digests(config, dry_run=outbox)
+    for outcome in digests.outcomes:
+        say(f"  {outcome.action:<9} {outcome.member}: {outcome.detail}")
+    say(f"digest: {len(digests.outcomes)} members' digests written to {outbox} (--dry-run: nothing sent)")
     peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     say(f"demo took {time.perf_counter() - started:.1f} s, peak memory {peak / 1024:.0f} MB")
     say(f"demo workspace: {directory}")
@@ -230,5 +277,7 @@ def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") 
         f"  desk:    trendpapers -c {path} editors add NAME, then trendpapers -c {path} serve-editor "
         "(the editors' desk on http://127.0.0.1:8001)"
     )
+    say(f"  members: trendpapers -c {path} members match  (the drafts name them for the editors)")
+    say(f"  crossing: trendpapers -c {path} opportunities")
     say(f"  again:   trendpapers -c {path} run  (no new data: changes no file)")
     return 1 if ingested.errors else 0

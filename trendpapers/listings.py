@@ -60,7 +60,9 @@ def document_lines(config: Config, industry: str | None, unassigned: bool, near:
     threshold = config.analysis.assign.threshold
     with open_store(config.storage_url, read_only=True).connect() as conn:
         rows = document_scores(conn, industry)
-    taken = {r.item_id for r in rows if r.assigned}
+    from summarize.records import FIELD
+
+    taken = {r.item_id for r in rows if r.assigned and r.industry != FIELD}  # the field is no industry
     shown = [
         r
         for r in rows
@@ -141,9 +143,58 @@ def paper_lines(config: Config, industry: str, edition: str | None, text: bool) 
         + ")"
         for t in row.trends
     ]
+    lines += _paper_members(config, row.industry, {t.id for t in row.trends}, tr)
     if text and path.exists():
         lines += ["", read_paper(path)[0].rstrip("\n")]
     return lines
+
+
+def opportunity_lines(config: Config, industry: str | None) -> list[str]:
+    """Cross-sector opportunities of the latest analysis (those touching ``industry``), strongest
+    first: id, name, sides, why, and the documents of both sides."""
+    from papers.store import citations
+    from summarize.store import load_opportunities
+
+    with open_store(config.storage_url, read_only=True).connect() as conn:
+        found = load_opportunities(conn, industry)
+        refs = citations(conn, [d for o in found for d in o.documents])
+    if not found:
+        why = "" if config.cluster.field else " ([cluster] field is not set: only industries are compared)"
+        return [f"no cross-sector opportunities in the latest analysis (run `trendpapers analyze`){why}"]
+    lines = []
+    for o in found:
+        lines.append(f"{o.opportunity_id:<9} {o.name}  [{o.sides[0].slug} × {o.sides[1].slug}]")
+        lines += [f"{'':<9} why: {reason}" for reason in o.reasons]
+        for side in o.sides:
+            trend = f" (trend {side.trend_id})" if side.trend_id else ""
+            lines.append(f"{'':<9} from {side.name}{trend}:")
+            shown = [refs[d] for d in side.documents if d in refs]
+            lines += [
+                f"{'':<11} {c.day.isoformat() if c.day else 'undated'} {c.title[:90]}" for c in shown
+            ] or [f"{'':<11} (the documents above also score for it)"]
+    return lines
+
+
+def _paper_members(config: Config, industry: str, trend_ids: set[str], tr: Texts) -> list[str]:
+    """The members matched to a paper's trends and to its industry's opportunities (for the editors)."""
+    from papers.render import member_reason
+    from summarize.members import by_subject
+    from summarize.store import load_opportunities
+    from trendpapers.members import current_matches, member_file
+
+    found = member_file(config)
+    if found is None:
+        return []
+    with open_store(config.storage_url, read_only=True).connect() as conn:
+        opportunities = {o.opportunity_id for o in load_opportunities(conn, industry)}
+        matches = current_matches(config, conn, found.members)
+    wanted = [m for m in matches if m.subject.subject_id in trend_ids | opportunities]
+    best = by_subject(wanted, config.cluster.matching.per_subject)
+    lines = ["  " + tr.gettext("members matched (for the editors; %(file)s):") % {"file": found.path.name}]
+    for subject_id, shown in best.items():
+        lines.append(f"    {subject_id}: {shown[0].subject.name}")
+        lines += [f"      {m.member.name}: {member_reason(m, tr)}" for m in shown]
+    return lines if best else [*lines, "    " + tr.gettext("none reaches the threshold")]
 
 
 def rename(config: Config, trend_id: str, name: str | None, by: str | None) -> Trend:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ingest.errors import LockError, SiteError, TrendpapersError
 from ingest.runner import run_ingest
+from ingest.wording import plural
 from trendpapers import runs
 from trendpapers.config import Config, load_config
 from trendpapers.db import open_store
@@ -57,13 +58,23 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
     from summarize.embed import english_model_warning, load_embedder
     from summarize.explain import why_no_trends
     from summarize.store import grouped_languages
+    from trendpapers.members import member_file
 
     hints = {s.name: s.industries for s in config.sources}
     embedder = load_embedder(config.analysis.embed)
+    members = member_file(config)
     model = config.analysis.abstractive
     rewriter = TransformersRewriter(model) if model else None
     report = run_analysis(
-        engine, embedder, config.industries, hints, config.analysis, only=industry, rewriter=rewriter
+        engine,
+        embedder,
+        config.industries,
+        hints,
+        config.analysis,
+        only=industry,
+        rewriter=rewriter,
+        field=config.cluster.field,
+        members=members.members if members else (),
     )
     with engine.connect() as conn:
         details = tuple(
@@ -77,7 +88,9 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
     summary = (
         f"{report.documents} documents grouped ({report.embedded} embedded, {report.model_calls} model "
         f"calls), {report.new_stories} new stories, {sum(report.trends.values())} trends, "
-        f"{report.summaries} summaries written, {report.seconds['total']:.1f} s"
+        f"{report.summaries} summaries written, "
+        f"{plural(report.opportunities, 'cross-sector opportunity', 'cross-sector opportunities')}, "
+        f"{report.seconds['total']:.1f} s"
     )
     counts = {
         "documents": report.documents,
@@ -86,6 +99,7 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
         "new_stories": report.new_stories,
         "trends": sum(report.trends.values()),
         "summaries": report.summaries,
+        "opportunities": report.opportunities,
     }
     return StageResult("analyze", counts, (), details, summary)
 
@@ -94,7 +108,11 @@ def draft_stage(
     config: Config, engine: sa.Engine, industry: str | None = None, edition: str | None = None
 ) -> StageResult:
     from papers.draft import draft_papers
+    from trendpapers.members import current_matches, member_file
 
+    members = member_file(config)
+    with engine.begin() as conn:  # the drafts show the editors which members match (cached vectors)
+        matches = current_matches(config, conn, members.members if members else (), save=True)
     outcomes = draft_papers(
         engine,
         config.papers_dir,
@@ -104,6 +122,7 @@ def draft_stage(
         edition=edition,
         only=industry,
         templates=config.templates_dir,
+        matches=matches,
     )
     details = tuple(
         f"{o.action:<9} {o.industry} {o.edition or ''}{': ' + str(o.path) if o.path else ''}"
@@ -164,6 +183,10 @@ def run_job(config_path: str, job: str) -> int:
             engine = open_store(config.storage_url)
             if job == "run":
                 results = run_all(config, engine)
+            elif job == "digest":  # a job of its own, never part of `run`: it sends e-mail
+                from trendpapers.digests import digest_stage
+
+                results = [recorded(engine, job, partial(digest_stage, config, engine))]
             else:
                 results = [recorded(engine, job, partial(STAGES[job], config, engine))]
     except LockError as exc:

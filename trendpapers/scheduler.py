@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 STATE_NAME = ".trendpapers-schedule.json"
 # "run" is every stage in order; the others are single stages.
-KNOWN_JOBS = ("run", "ingest", "analyze", "draft", "build")
+KNOWN_JOBS = ("run", "ingest", "analyze", "draft", "build", "digest")  # digest: e-mail, never in "run"
 _EVERY = re.compile(r"^every\s+([1-9]\d*)\s+(second|minute|hour|day)s?$")
 _DAILY = re.compile(r"^daily\s+at\s+([01]\d|2[0-3]):([0-5]\d)$")
 _WEEKLY = re.compile(

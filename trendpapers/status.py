@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
 from ingest import store as ingest_store
 from ingest.errors import InputError
 from ingest.wording import plural
@@ -89,6 +91,7 @@ def status_lines(config: Config, now: datetime | None = None) -> list[str]:
             f"  {job}: {state['when']}, next {state['next'] or '-'}, last {state['last'] or '-'}"
             for job, state in planned.items()
         ]
+    lines += _digest_lines(engine)
     lines.append("last runs:")
     last = runs.last_runs(engine)
     if not last:
@@ -101,6 +104,28 @@ def status_lines(config: Config, now: datetime | None = None) -> list[str]:
         lines.append(
             f"  {run.stage}: {run.status}, started {started}{took}; {counts or 'nothing done'}{errors}"
         )
+    return lines
+
+
+def _digest_lines(engine: sa.Engine) -> list[str]:
+    """The members' digests: what was delivered, and each address whose last try failed (retried by
+    the next `trendpapers digest`)."""
+    from papers.store import delivery_rows
+
+    with engine.connect() as conn:
+        rows = delivery_rows(conn)
+    if not rows:
+        return []
+    sent = [r for r in rows if r["status"] == "sent"]
+    addresses = plural(len({r["recipient"] for r in sent}), "address", "addresses")
+    lines = [f"digests: {plural(len(sent), 'paper')} delivered to {addresses}"]
+    failing: dict[str, dict[str, object]] = {}
+    for r in rows:
+        if r["status"] == "failed":
+            failing.setdefault(r["recipient"], r)
+    for address, r in sorted(failing.items()):
+        tries = plural(int(str(r["attempts"])), "attempt")
+        lines.append(f"  not delivered yet: {r['member']} <{address}> ({tries}): {r['error']}")
     return lines
 
 
