@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Hashable
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ FLOORS = {"ecbplus": 0.85, "gvc": 0.93}
 TOPIC_FLOOR = 0.5
 
 
-def _gold(path: Path, key: str) -> dict[str, str]:
+def _gold(path: Path, key: str) -> dict[Hashable, Hashable]:
     return {row["id"]: row[key] for row in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
 
 
