@@ -326,8 +326,13 @@ def scale(n: int = 50_000) -> None:
     centres = rng.standard_normal((events, dim)).astype(np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     pick = rng.integers(0, events, n)
-    vectors = centres[pick] + 0.6 * rng.standard_normal((n, dim)).astype(np.float32) / np.sqrt(dim)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    # Made in blocks: the whole noise matrix at once would set the process's peak, not the clustering.
+    vectors = np.empty((n, dim), dtype=np.float32)
+    for start in range(0, n, 5000):
+        block = centres[pick[start : start + 5000]]
+        block += 0.6 * rng.standard_normal(block.shape, dtype=np.float32) / np.sqrt(dim)
+        vectors[start : start + 5000] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    del centres
     start_day = datetime(2026, 5, 1, tzinfo=UTC)
     days = (pick % 180).astype(float) + rng.uniform(0, 2, n)  # each event lives two days
     docs = [StoryDoc(i, vectors[i], start_day + timedelta(days=float(days[i]))) for i in range(n)]
