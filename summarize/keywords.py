@@ -7,16 +7,19 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
+from summarize.names import EVENT_WORDS
 from summarize.text import content_words
 
 
 def group_terms(texts: Sequence[tuple[str, str | None]]) -> Counter[str]:
-    """Content words (without the stop words of each text's language) and two-word phrases of a
-    group's (text, language) pairs, counted once per text."""
+    """Content words (without the stop words of each text's language, and without words that report an
+    event) and two-word phrases of a group's (text, language) pairs, counted once per text."""
     counts: Counter[str] = Counter()
     for text, language in texts:
         tokens = content_words(text, language)
-        counts.update(set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)})
+        terms = set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
+        # Words that report an event ("brings", "developed") say nothing of a theme.
+        counts.update(t for t in terms if not EVENT_WORDS.intersection(t.split()))
     return counts
 
 

@@ -45,7 +45,7 @@ from trendpapers.workspace import init_workspace
 
 PASSWORD = "correct horse battery staple"
 PAPER = "/papers/medtech/2026-Q4"
-IMAGING = "AI imaging and Ravensholt University hospital"  # medtech-0001's generated name in the demo
+IMAGING = "AI imaging"  # medtech-0001's generated name in the demo
 
 
 @pytest.fixture(scope="module")

@@ -68,6 +68,28 @@ def test_candidates_come_from_two_documents_and_stop_at_names_and_event_words() 
     assert "State of the Union address" in {p.text for p in single}  # "of the" joins inside a phrase
 
 
+def test_a_phrase_ends_on_a_head_not_on_a_word_that_only_qualifies_another() -> None:
+    texts = [
+        "Clinical study of wearable sensors. The clinical trial of the knitted sock starts.",
+        "Clinical results for wearable sensors. A knitted shirt with sensors.",
+        "A clinical trial of knitted sensors.",
+    ]
+    found = {p.text.lower() for p in candidates([texts], [], NameSettings())[0]}
+    assert "wearable sensors" in found
+    assert not {"clinical", "knitted"} & found  # each always stands before another word
+    assert not any(p.endswith(("clinical", "knitted")) for p in found)
+
+
+def test_a_second_phrase_is_no_name() -> None:
+    texts = [
+        "Sensors at Ravensholt University hospital. Sensors measure the heart rate.",
+        "Ravensholt University hospital tests sensors for the heart rate.",
+    ]
+    found = candidates([texts], [], NameSettings())[0]
+    assert {p.text for p in found if p.named} >= {"Ravensholt University hospital"}
+    assert not any(p.named for p in found if p.text in {"sensors", "heart rate"})
+
+
 LKW = [
     (
         "Hafen Hallsund bestellt 40 elektrische Lkw",
