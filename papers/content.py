@@ -166,7 +166,9 @@ def collect(
         stored = analysis.load_summary(conn, f"trend:{trend.trend_id}")
         summary = stored[1] if stored else Summary(())
         central = texts.get(trend.title_doc)
-        lead = lead_sentence(SourceDoc(central.id, central.title, central.text), summary) if central else None
+        lead = None
+        if central:
+            lead = lead_sentence(SourceDoc(central.id, central.title, central.text, central.language))
         cited |= {cited_id(s) for s in summary.sentences} | set(trend.doc_ids)
         sections[trend.trend_id] = TrendSection(
             trend, summary.sentences, (), (), chart_path(edition, trend.trend_id), lead

@@ -207,18 +207,12 @@ def _best_cover(
     return [c for j, c in enumerate(fitting) if result.x[j] > 0.5]
 
 
-def lead_sentence(
-    doc: SourceDoc, summary: Summary, settings: SummarySettings | None = None
-) -> CitedSentence | None:
-    """The sentence of ``doc`` that stands beside its trend's name on its own: its first in
-    ``summary`` that needs nothing before it, else its first such sentence a summary could take."""
-    settings = settings or SummarySettings()
-    chosen = [
-        s for s in summary.sentences if s.source_id == doc.id and not needs_antecedent(s.text, doc.language)
-    ]
-    if chosen:
-        return chosen[0]
-    fit = next((c for c in _candidates([doc], settings) if not c.dependent), None)
+def lead_sentence(doc: SourceDoc, settings: SummarySettings | None = None) -> CitedSentence | None:
+    """The sentence of ``doc`` that stands beside its trend's name on its own: the first that a summary
+    could take and that needs nothing before it; in news, the lead ("A diabetes clinic has started a
+    study of ..."). A later sentence often leans on the lead without a pronoun ("For Textura Labs the
+    study is the first step ...")."""
+    fit = next((c for c in _candidates([doc], settings or SummarySettings()) if not c.dependent), None)
     return CitedSentence(fit.text, doc.id) if fit else None
 
 
