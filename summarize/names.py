@@ -39,7 +39,8 @@ EVENT_WORDS = frozenset(
     deployed invest invests invested expand expands expanded secure secures secured release releases
     released develop develops developed reach reaches reached cut cuts become becomes became bring
     brings brought go goes went come comes came use uses used want wants include includes including
-    weave weaves wove woven call calls called help helps helped move moves moved see sees saw seen
+    heads headed weave weaves wove woven call calls called help helps helped move moves moved see sees
+    saw seen
     first last latest next today yesterday week weeks month months day days million billion euro
     euros eur usd dollars monday tuesday wednesday thursday friday saturday sunday january february
     march april june july august september october november december""".split()

@@ -30,7 +30,10 @@ import numpy as np
 from ingest.patents import classes_match
 from ingest.wording import plural
 from summarize.records import FIELD, Industry
+from summarize.text import base_language
 from summarize.trends import Trend
+
+_MEETS = {"de": "trifft"}  # "Chemistry meets ...": the word between an opportunity's two sides
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class OpportunitySettings:
     # are about something else 0.32-0.35 from a trend, those on its subject 0.5-0.9.
     related: float = 0.4
     evidence: int = 10  # documents kept per side, best first (a paper cites the first few)
+    language: str | None = None  # of the names ("X meets Y"): the workspace's, as trend names are
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class Opportunity:
     keys: tuple[str, ...]  # the (trend, side) links it covers: "textile-0002>medtech"
     score: float  # for ranking: the bridge documents' mean score for the other side
     strength: int  # documents and patents that show the crossing
+    language: str | None = None  # of its name
 
     @property
     def slugs(self) -> tuple[str, str]:
@@ -157,7 +162,8 @@ def find_opportunities(
         if side.slug != trend.industry
         and (link := _link(trend, side, sides, trends, centroids, evidence, settings)) is not None
     ]
-    return sorted(_merge(links, sides), key=lambda o: (-o.strength, -o.score, o.keys))
+    found = [renamed(replace(o, language=settings.language), {}) for o in _merge(links, sides)]
+    return sorted(found, key=lambda o: (-o.strength, -o.score, o.keys))
 
 
 def _link(
@@ -384,13 +390,13 @@ def renamed(opportunity: Opportunity, names: Mapping[str, str]) -> Opportunity:
         for s in opportunity.sides
     )
     first, second = sides
-    return replace(
-        opportunity, sides=(first, second), name=opportunity_name(first, second, len(opportunity.keys) > 1)
-    )
+    name = opportunity_name(first, second, len(opportunity.keys) > 1, opportunity.language)
+    return replace(opportunity, sides=(first, second), name=name)
 
 
-def opportunity_name(first: Side, second: Side, mutual: bool) -> str:
+def opportunity_name(first: Side, second: Side, mutual: bool, language: str | None = None) -> str:
     """ "Smart textiles meets Medical technology"; when both trends touch each other's side, the
-    two trends' names ("Smart textiles meets Wearable monitoring")."""
+    two trends' names ("Smart textiles meets Wearable monitoring"); in German "... trifft ..."."""
     theirs = second.trend_name if mutual and second.trend_name else second.name
-    return f"{first.trend_name or first.name} meets {theirs}"
+    meets = _MEETS.get(base_language(language) or "", "meets")
+    return f"{first.trend_name or first.name} {meets} {theirs}"

@@ -786,6 +786,7 @@ def opportunity_dict(o: Opportunity) -> dict[str, Any]:
         "keys": list(o.keys),
         "score": o.score,
         "strength": o.strength,
+        "language": o.language,
     }
 
 
@@ -799,6 +800,7 @@ def opportunity_from_dict(data: Mapping[str, Any]) -> Opportunity:
         tuple(data["keys"]),
         data["score"],
         data["strength"],
+        data.get("language"),  # stored before names followed the workspace's language: English
     )
 
 

@@ -6,6 +6,7 @@ The rules on small hand-made inputs whose answer is known; the pipeline on the d
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import numpy as np
@@ -19,6 +20,7 @@ from summarize.opportunities import (
     renamed,
 )
 from summarize.records import FIELD, Industry
+from summarize.store import opportunity_dict, opportunity_from_dict
 from summarize.trends import Trend
 
 TEXTILE = Industry("textile", "Textile", patent_classes=("D04",))
@@ -214,3 +216,16 @@ def test_renamed_trends_rename_their_opportunities() -> None:
     scores = _scores({d: {"textile": 0.5, "medtech": 0.4} for d in (1, 2, 3)})
     (o,) = find_opportunities([textile], SIDES, Evidence(scores, {}, {}, _vectors({(1, 2, 3): 0})))
     assert renamed(o, {"textile-0001": "Smart textiles"}).name == "Smart textiles meets Medical technology"
+
+
+def test_a_german_workspace_names_its_opportunities_in_german_and_the_store_keeps_it() -> None:
+    textile = _trend("textile-0001", (1, 2, 3))
+    scores = _scores({d: {"textile": 0.5, "medtech": 0.4} for d in (1, 2, 3)})
+    evidence = Evidence(scores, {}, {}, _vectors({(1, 2, 3): 0}))
+    (o,) = find_opportunities([textile], SIDES, evidence, OpportunitySettings(language="de"))
+    assert o.name == "Trend textile-0001 trifft Medical technology"
+    stored = opportunity_from_dict(json.loads(json.dumps(opportunity_dict(o))))
+    assert (
+        renamed(stored, {"textile-0001": "Smarte Textilien"}).name
+        == "Smarte Textilien trifft Medical technology"
+    )

@@ -534,6 +534,7 @@ def _workspace_language(values: Values, sources: tuple[SourceSpec, ...]) -> Valu
         (PaperSettings, "language"): language,
         (SiteSettings, "language"): values.get((SiteSettings, "language"), language),
         (SummarySettings, "language"): language,
+        (OpportunitySettings, "language"): language,
         (EmbedSettings, "model"): choose_model(requested, [language, *(s.language for s in sources)]),
     }
 
