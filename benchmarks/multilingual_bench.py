@@ -24,22 +24,22 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import os
 import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from analysis_bench import labelled_events
+
 from summarize.assign import AssignInput, AssignSettings, assign, profile_text
 from summarize.embed import TransformersEmbedder, document_text
-from summarize.evaluate import _Article, eval_stories
+from summarize.evaluate import eval_stories
 from summarize.multilingual import UseEmbedder, first_words, uncapitalised
 from summarize.records import Industry
 from summarize.score import score_clustering
@@ -130,19 +130,6 @@ def heise_assigned(embedder) -> tuple[int, int]:
     return sum(r.assigned for r in rows), len(docs)
 
 
-def labelled_events(name: str) -> tuple[list[_Article], dict[str, str]]:
-    """A labelled set of ``events/`` (see its README): articles and their events."""
-    articles, gold = [], {}
-    for line in (CORPORA / "events" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        when = datetime.fromisoformat(row["published"]) if row.get("published") else None
-        if when is not None and when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        articles.append(_Article(row["id"], row["title"] or "", row["text"], when))
-        gold[row["id"]] = row["event"]
-    return articles, gold
-
-
 def stories(embedder, sets) -> dict[str, tuple[float, float, float]]:
     out = {}
     for name, (articles, gold) in sets.items():
@@ -183,7 +170,7 @@ def main() -> None:
     print()
     if args.skip_stories:
         return
-    sets = {name: labelled_events(name) for name in ("ecbplus", "gvc")}
+    sets = {name: labelled_events(name)[:2] for name in ("ecbplus", "gvc")}
     print("## English stories, the pipeline's grouping and defaults (pairwise F1, precision; BCubed F1)\n")
     print("| model | ECB+ F1 | P | BCubed | GVC F1 | P | BCubed | seconds |")
     print("|---|---|---|---|---|---|---|---|")

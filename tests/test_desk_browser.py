@@ -20,7 +20,7 @@ from desk import commands
 from papers.draft import proposal_path
 from papers.files import read_paper
 from tests.test_desk import PASSWORD, Served, start_desk, stop_desk
-from tests.test_site_browser import AXE, _screenshot, _Watched, chromium, hostile_demo
+from tests.test_site_browser import _screenshot, _Watched, chromium, hostile_demo, serious_violations
 from trendpapers.cli import cli
 from trendpapers.config import CONFIG_NAME, Config
 from trendpapers.demo import serve_folder
@@ -346,26 +346,15 @@ def test_hostile_paper_and_feed_text_runs_nothing_in_the_desk(
     "path", ["/login", "/", "/papers/medtech/2026-Q4", "/papers/logistics/2026-Q4", "/trends", "/activity"]
 )
 def test_the_desk_passes_the_accessibility_check(browser: Any, desk: str, config: Config, path: str) -> None:
-    if not AXE.is_file():
-        pytest.skip(f"no axe-core at {AXE} (`make test` fetches it with npm; or set TRENDPAPERS_AXE_JS)")
     w = signed_in(browser, desk, "bob", bypass_csp=True)  # axe is a script the desk's CSP rightly refuses
     if path == "/login":
         go(w.page, "form.desk-signout button")
     w.page.goto(f"{desk}{path}")
-    w.page.wait_for_load_state("networkidle")
-    w.page.add_script_tag(path=str(AXE))
-    violations = w.page.evaluate(
-        "async () => (await axe.run(document)).violations"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"
-    )
-    bad = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert not bad, bad
+    assert not serious_violations(w.page)
     w.close()
 
 
 def test_the_proposal_page_passes_the_accessibility_check(browser: Any, desk: str, config: Config) -> None:
-    if not AXE.is_file():
-        pytest.skip(f"no axe-core at {AXE} (`make test` fetches it with npm; or set TRENDPAPERS_AXE_JS)")
     w = signed_in(browser, desk, "bob", bypass_csp=True)
     w.page.goto(f"{desk}/trends")
     w.page.fill("#desk-name-medtech-0001", "Imaging across hospitals")
@@ -376,9 +365,5 @@ def test_the_proposal_page_passes_the_accessibility_check(browser: Any, desk: st
     assert "proposed  medtech 2026-Q4" in drafted.output, drafted.output
     w.page.goto(f"{desk}/papers/medtech/2026-Q4/proposal")
     assert w.page.locator("fieldset.desk-change").count() >= 2
-    w.page.add_script_tag(path=str(AXE))
-    violations = w.page.evaluate(
-        "async () => (await axe.run(document)).violations.map(v => ({id: v.id, impact: v.impact}))"
-    )
-    assert not [v for v in violations if v["impact"] in ("serious", "critical")], violations
+    assert not serious_violations(w.page)
     w.close()
