@@ -381,7 +381,7 @@ def _opportunities(conn: sa.Connection, on_site: set[str], tr: Texts) -> bytes:
             f"*{md_text(first.name)} × {md_text(second.name)}*",
             "",
         ]
-        body += [tr.md("Why: %(reasons)s.") % {"reasons": "; ".join(o.reasons)}, ""]
+        body += [tr.md("Why:"), "", *(f"- {md_text(r)}" for r in o.reasons), ""]
         for side in o.sides:
             trend = (
                 " ("

@@ -319,7 +319,7 @@ def _merge(links: Sequence[_Link], sides: Sequence[Industry]) -> list[Opportunit
                     "",
                     opportunity_name(first, second, mutual=True),
                     (first, second),
-                    (*link.reasons, *back.reasons),
+                    tuple(dict.fromkeys((*link.reasons, *back.reasons))),  # a reason once
                     tuple(sorted((link.key, back.key))),
                     max(link.score, back.score),
                     link.strength + back.strength,

@@ -177,7 +177,7 @@ def test_opportunities_and_member_matches_in_german_and_as_before_in_english() -
     ) in german
     page = _html(german).text_content()
     assert "Für Unternehmen im eigenen Feld des Clusters (" in page and "(siehe Chancen)" in page
-    assert "Warum: " in page and "Aus Textile:" in page and "Wo die Trends der Branche" in page
+    assert "Warum:" in page and "Aus Textile:" in page and "Wo die Trends der Branche" in page
     for english_text in ("Why:", "From ", "For companies", "the cluster's field", "score "):
         assert english_text not in page, english_text
     assert not _active_markup(_html(german))

@@ -79,7 +79,7 @@ def test_the_cross_sector_page_shows_the_published_trends_opportunities_with_bot
     assert "From Textile (trend:" in text and "From Medical technology" in text
     assert "Knitted sensor sock from Textura Labs targets diabetic foot care" in text
     assert "Diabetes clinic starts patient study of knitted pressure-sensing sock" in text
-    assert "Why: " in text and "also score" in text
+    assert "Why:" in text and "also score" in text
     # Only what a published paper's trends touch: the logistics paper is a draft, its field
     # opportunity (the warehouse digital twin) is not on the site yet.
     assert "digital twin" not in text
