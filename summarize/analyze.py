@@ -27,7 +27,14 @@ from summarize.embed import Embedder, EmbedSettings, document_text
 from summarize.lexical import names, story_vectors, terms, word_and_name_vectors
 from summarize.members import Member, embed_members, member_fingerprint
 from summarize.names import NamingInput, name_trends, text_of
-from summarize.opportunities import Evidence, Opportunity, find_opportunities, number_opportunities
+from summarize.opportunities import (
+    ENGLISH,
+    Evidence,
+    Opportunity,
+    Wording,
+    find_opportunities,
+    number_opportunities,
+)
 from summarize.records import FIELD, Industry
 from summarize.settings import AnalysisSettings
 from summarize.stories import StoryDoc, group_stories
@@ -384,6 +391,7 @@ def run_analysis(
     rewriter: Rewriter | None = None,
     field: Industry | None = None,
     members: Sequence[Member] = (),
+    wording: Wording = ENGLISH,
 ) -> AnalysisReport:
     """The whole stage: group every pending document, then trends and summaries per industry, then
     the cross-sector opportunities.
@@ -391,7 +399,8 @@ def run_analysis(
     ``hints`` maps source names to the industries they serve; ``only`` limits the trends to one
     industry slug (documents are still scored for all); ``rewriter`` may rewrite summary sentences;
     ``field`` is the cluster's own field (slug ``FIELD``): scored like an industry, without trends;
-    ``members``' competences are embedded and cached for matching (once per text and model).
+    ``members``' competences are embedded and cached for matching (once per text and model);
+    ``wording`` words the opportunities' reasons (the workspace's language).
     """
     settings = settings or AnalysisSettings()
     as_of = settings.as_of or datetime.now(UTC).date()
@@ -410,7 +419,7 @@ def run_analysis(
         trends, n = industry_trends(engine, embedder, industry, as_of, settings, rewriter)
         found[industry.slug] = len(trends)
         written += n
-    opportunities = cross_sector(engine, embedder, industries, field, as_of, settings)
+    opportunities = cross_sector(engine, embedder, industries, field, as_of, settings, wording)
     with engine.begin() as conn:
         prints = [member_fingerprint(embedder.model_id, m) for m in members]
         _, fresh = embed_members(embedder, members, store.load_member_vectors(conn, prints))
@@ -435,6 +444,7 @@ def cross_sector(
     field: Industry | None,
     as_of: date,
     settings: AnalysisSettings,
+    wording: Wording = ENGLISH,
 ) -> list[Opportunity]:
     """The opportunities of the industries' current trends, numbered and stored (see ``opportunities``).
 
@@ -473,7 +483,7 @@ def cross_sector(
             field_documents=field_docs,
         )
         sides = [*industries, field] if field else list(industries)
-        found = find_opportunities(trends, sides, evidence, settings.opportunities)
+        found = find_opportunities(trends, sides, evidence, settings.opportunities, wording)
         numbered = number_opportunities(found, store.previous_opportunities(conn))
         store.save_opportunities(conn, numbered, as_of)
     log.info("analyze: %d cross-sector opportunities", len(numbered))

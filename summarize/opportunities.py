@@ -24,16 +24,45 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
 from ingest.patents import classes_match
-from ingest.wording import plural
 from summarize.records import FIELD, Industry
 from summarize.text import base_language
 from summarize.trends import Trend
 
 _MEETS = {"de": "trifft"}  # "Chemistry meets ...": the word between an opportunity's two sides
+
+
+class Wording(Protocol):
+    """How the reasons are worded: gettext's calls and numbers, in one language (``papers.i18n.Texts``
+    in the workspace's language, passed in by the pipeline; ``ENGLISH`` otherwise)."""
+
+    language: str
+
+    def gettext(self, message: str) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
+
+    def decimal(self, value: float, digits: int = 2) -> str: ...
+
+
+class _English:
+    language = "en"
+
+    def gettext(self, message: str) -> str:
+        return message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return singular if n == 1 else plural
+
+    def decimal(self, value: float, digits: int = 2) -> str:
+        return f"{value:.{digits}f}"
+
+
+ENGLISH: Wording = _English()
 
 
 @dataclass(frozen=True)
@@ -147,10 +176,12 @@ def find_opportunities(
     sides: Sequence[Industry],
     evidence: Evidence,
     settings: OpportunitySettings | None = None,
+    wording: Wording = ENGLISH,
 ) -> list[Opportunity]:
     """The opportunities of the current trends (not yet numbered), strongest first.
 
-    ``sides`` are the target industries and, when the cluster has one, its field (slug ``FIELD``).
+    ``sides`` are the target industries and, when the cluster has one, its field (slug ``FIELD``);
+    ``wording`` words the reasons.
     """
     settings = settings or OpportunitySettings()
     centroids = {t.trend_id: c for t in trends if (c := _centroid(t.doc_ids, evidence.vectors)) is not None}
@@ -160,7 +191,7 @@ def find_opportunities(
         if trend.current
         for side in sides
         if side.slug != trend.industry
-        and (link := _link(trend, side, sides, trends, centroids, evidence, settings)) is not None
+        and (link := _link(trend, side, sides, trends, centroids, evidence, settings, wording)) is not None
     ]
     found = [renamed(replace(o, language=settings.language), {}) for o in _merge(links, sides)]
     return sorted(found, key=lambda o: (-o.strength, -o.score, o.keys))
@@ -174,6 +205,7 @@ def _link(
     centroids: Mapping[str, np.ndarray],
     evidence: Evidence,
     settings: OpportunitySettings,
+    wording: Wording,
 ) -> _Link | None:
     """How ``trend`` touches ``side``, or None when it does not."""
     scores = evidence.scores
@@ -213,28 +245,61 @@ def _link(
     if len(bridge) + len(shared) < settings.min_documents and not both and not co_classified:
         return None
 
-    where = f"{side.name} (the cluster's field)" if side.slug == FIELD else side.name
+    tr = wording
+    where = (
+        tr.gettext("%(field)s (the cluster's field)") % {"field": side.name}
+        if side.slug == FIELD
+        else side.name
+    )
     reasons = []
     if bridge:
         best_score, best = bridge[0]
+        values = {
+            "n": len(bridge),
+            "total": len(trend.doc_ids),
+            "trend": trend.name,
+            "side": where,
+            "touch": tr.decimal(settings.touch),
+            "best": tr.decimal(best_score),
+        }
         reasons.append(
-            f"{plural(len(bridge), 'document')} of the {len(trend.doc_ids)} of {trend.name} also "
-            f"score{'s' if len(bridge) == 1 else ''} for {where} ({settings.touch:.2f} or more; the best "
-            f"{best_score:.2f}: {scores[best, side.slug].reasons})"
+            tr.ngettext(
+                "%(n)s document of the %(total)s of %(trend)s also scores for %(side)s "
+                "(%(touch)s or more; the best %(best)s)",
+                "%(n)s documents of the %(total)s of %(trend)s also score for %(side)s "
+                "(%(touch)s or more; the best %(best)s)",
+                len(bridge),
+            )
+            % values
         )
+        if tr.language == "en":  # the assignment's reasons are stored in English words
+            reasons[-1] = f"{reasons[-1][:-1]}: {scores[best, side.slug].reasons})"
     if both:
-        reasons.append(f"{plural(len(both), 'document')} assigned to both")
-    if shared:
         reasons.append(
-            f"{plural(len(shared_stories), 'story', 'stories')} of the trend also "
-            f"{'holds' if len(shared_stories) == 1 else 'hold'} {plural(len(shared), 'document')} "
-            f"assigned to {where}"
+            tr.ngettext("%(n)s document assigned to both", "%(n)s documents assigned to both", len(both))
+            % {"n": len(both)}
+        )
+    if shared:
+        stories = tr.ngettext(
+            "%(n)s story of the trend also holds", "%(n)s stories of the trend also hold", len(shared_stories)
+        ) % {"n": len(shared_stories)}
+        reasons.append(
+            tr.ngettext(
+                "%(stories)s %(n)s document assigned to %(side)s",
+                "%(stories)s %(n)s documents assigned to %(side)s",
+                len(shared),
+            )
+            % {"stories": stories, "n": len(shared), "side": where}
         )
     if co_classified:
         codes = sorted({c for d in co_classified for c in evidence.classes[d]})
         reasons.append(
-            f"{plural(len(co_classified), 'patent')} classified under both sides' classes "
-            f"({', '.join(codes)})"
+            tr.ngettext(
+                "%(n)s patent classified under both sides' classes (%(codes)s)",
+                "%(n)s patents classified under both sides' classes (%(codes)s)",
+                len(co_classified),
+            )
+            % {"n": len(co_classified), "codes": ", ".join(codes)}
         )
 
     theirs_docs = list(shared)
@@ -252,9 +317,19 @@ def _link(
             )
             near = [(s, d) for s, d in near if s >= settings.related]
             if near:
+                span = tr.decimal(near[0][0])
+                if len(near) > 1:
+                    span = tr.gettext("%(high)s to %(low)s") % {
+                        "high": span,
+                        "low": tr.decimal(near[-1][0]),
+                    }
                 reasons.append(
-                    f"{plural(len(near), 'document')} of the field close to the trend "
-                    f"(similarity {near[0][0]:.2f}{f' to {near[-1][0]:.2f}' if len(near) > 1 else ''})"
+                    tr.ngettext(
+                        "%(n)s document of the field close to the trend (similarity %(similarity)s)",
+                        "%(n)s documents of the field close to the trend (similarity %(similarity)s)",
+                        len(near),
+                    )
+                    % {"n": len(near), "similarity": span}
                 )
             theirs_docs += [d for _, d in near]
     elif centroid is not None:
@@ -266,7 +341,10 @@ def _link(
             similarity = float(centroids[best_trend.trend_id] @ centroid)
             if similarity >= settings.related:
                 other_trend = best_trend
-                reasons.append(f"closest {side.name} trend: {best_trend.name} (similarity {similarity:.2f})")
+                reasons.append(
+                    tr.gettext("closest %(side)s trend: %(trend)s (similarity %(similarity)s)")
+                    % {"side": side.name, "trend": best_trend.name, "similarity": tr.decimal(similarity)}
+                )
                 theirs_docs += [d for d in best_trend.doc_ids if d not in mine]
     cited = [d for _, d in bridge] + [d for d in co_classified if d not in {b for _, b in bridge}]
     return _Link(

@@ -41,6 +41,7 @@ def _extracted() -> set[tuple[str | None, str | tuple[str, ...]]]:
     method_map = [
         ("papers/**.py", "python"),
         ("trendpapers/**.py", "python"),
+        ("summarize/opportunities.py", "python"),
         ("papers/templates/**.j2", "jinja2"),
     ]
     options = {"papers/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}

@@ -229,3 +229,23 @@ def test_a_german_workspace_names_its_opportunities_in_german_and_the_store_keep
         renamed(stored, {"textile-0001": "Smarte Textilien"}).name
         == "Smarte Textilien trifft Medical technology"
     )
+
+
+def test_reasons_are_worded_in_the_workspaces_language() -> None:
+    from papers.i18n import Texts
+
+    textile = _trend("textile-0001", (1, 2, 3))
+    scores = _scores({d: {"textile": 0.5, "medtech": 0.4} for d in (1, 2, 3)})
+    evidence = Evidence(scores, {}, {}, _vectors({(1, 2, 3): 0}))
+    (english,) = find_opportunities([textile], SIDES, evidence)
+    (german,) = find_opportunities(
+        [textile], SIDES, evidence, OpportunitySettings(language="de"), Texts("de")
+    )
+    assert english.reasons[0] == (
+        "3 documents of the 3 of Trend textile-0001 also score for Medical technology "
+        "(0.30 or more; the best 0.40: similarity 0.40 to the industry profile)"
+    )
+    assert german.reasons[0] == (
+        "3 Dokumente der 3 von Trend textile-0001 zählen auch für Medical technology (ab 0,30; das beste 0,40)"
+    )
+    assert german.reasons[1] == "3 Dokumente beiden zugeordnet"

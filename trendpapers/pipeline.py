@@ -53,6 +53,7 @@ def ingest_stage(config: Config, engine: sa.Engine, only: Sequence[str] = ()) ->
 
 
 def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None) -> StageResult:
+    from papers.i18n import Texts
     from summarize.abstractive import TransformersRewriter
     from summarize.analyze import run_analysis  # torch and scipy load only when analysing
     from summarize.embed import english_model_warning, load_embedder
@@ -75,6 +76,7 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
         rewriter=rewriter,
         field=config.cluster.field,
         members=members.members if members else (),
+        wording=Texts(config.language),
     )
     with engine.connect() as conn:
         details = tuple(
