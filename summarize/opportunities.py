@@ -254,6 +254,8 @@ def _link(
     reasons = []
     if bridge:
         best_score, best = bridge[0]
+        # The assignment's reasons are stored in English words: other languages go without them.
+        why = f": {scores[best, side.slug].reasons}" if tr.language == "en" else ""
         values = {
             "n": len(bridge),
             "total": len(trend.doc_ids),
@@ -261,19 +263,18 @@ def _link(
             "side": where,
             "touch": tr.decimal(settings.touch),
             "best": tr.decimal(best_score),
+            "why": why,
         }
         reasons.append(
             tr.ngettext(
                 "%(n)s document of the %(total)s of %(trend)s also scores for %(side)s "
-                "(%(touch)s or more; the best %(best)s)",
+                "(%(touch)s or more; the best %(best)s%(why)s)",
                 "%(n)s documents of the %(total)s of %(trend)s also score for %(side)s "
-                "(%(touch)s or more; the best %(best)s)",
+                "(%(touch)s or more; the best %(best)s%(why)s)",
                 len(bridge),
             )
             % values
         )
-        if tr.language == "en":  # the assignment's reasons are stored in English words
-            reasons[-1] = f"{reasons[-1][:-1]}: {scores[best, side.slug].reasons})"
     if both:
         reasons.append(
             tr.ngettext("%(n)s document assigned to both", "%(n)s documents assigned to both", len(both))
