@@ -163,11 +163,14 @@ def _is_name(word: str) -> bool:
     return word[0].isupper() and not word.isupper()
 
 
-def _document_phrases(text: str, max_words: int, language: str | None = None) -> dict[tuple[str, ...], str]:
-    """Each phrase (key → spelling) that a text uses, once: up to ``max_words`` words besides "of the",
-    which neither starts nor ends one."""
+Runs = list[list[str]]  # a text's runs of content words (``_runs``)
+
+
+def _document_phrases(runs: Runs, max_words: int, language: str | None = None) -> dict[tuple[str, ...], str]:
+    """Each phrase (key → spelling) that a text's ``runs`` use, once: up to ``max_words`` words besides
+    "of the", which neither starts nor ends one."""
     found: dict[tuple[str, ...], str] = {}
-    for run in _runs(text, language):
+    for run in runs:
         for start in range(len(run)):
             if run[start] in _CONNECTORS:
                 continue
@@ -208,22 +211,14 @@ def candidates(
     (per trend, per text) and ``background_languages`` give the texts' languages (None: unknown).
     """
 
-    def phrases(texts: Sequence[str], langs: Sequence[str | None]) -> list[dict[tuple[str, ...], str]]:
+    def runs_of(texts: Sequence[str], langs: Sequence[str | None]) -> list[tuple[Runs, str | None]]:
         langs = list(langs) + [None] * (len(texts) - len(langs))
-        return [_document_phrases(t, settings.max_words, lang) for t, lang in zip(texts, langs, strict=True)]
+        return [(list(_runs(t, lang)), lang) for t, lang in zip(texts, langs, strict=True)]
 
-    def langs_of(k: int) -> list[str | None]:
-        given = list(languages[k]) if k < len(languages) else []
-        return given + [None] * (len(trends[k]) - len(given))
-
-    per_text = [phrases(texts, langs_of(k)) for k, texts in enumerate(trends)]
-    per_text.append(phrases(background, background_languages))
-    heads = _heads(
-        [t for texts in (*trends, background) for t in texts],
-        [x for k in range(len(trends)) for x in langs_of(k)]
-        + list(background_languages)
-        + [None] * (len(background) - len(background_languages)),
-    )
+    runs = [runs_of(texts, languages[k] if k < len(languages) else ()) for k, texts in enumerate(trends)]
+    runs.append(runs_of(background, background_languages))
+    per_text = [[_document_phrases(r, settings.max_words, lang) for r, lang in group] for group in runs]
+    heads = _heads([r for group in runs for r, _ in group])
     everywhere: Counter[tuple[str, ...]] = Counter(k for group in per_text for found in group for k in found)
     total = sum(len(group) for group in per_text)
     lower_words = {
@@ -261,12 +256,12 @@ def candidates(
     return out
 
 
-def _heads(texts: Sequence[str], langs: Sequence[str | None]) -> dict[str, float]:
-    """For each word (lower case) of the texts: the share of its uses that end a run of content words."""
+def _heads(texts: Sequence[Runs]) -> dict[str, float]:
+    """For each word (lower case) of the texts' runs: the share of its uses that end a run."""
     ends: Counter[str] = Counter()
     uses: Counter[str] = Counter()
-    for text, lang in zip(texts, langs, strict=True):
-        for run in _runs(text, lang):
+    for runs in texts:
+        for run in runs:
             words = [w.lower() for w in run if w not in _CONNECTORS]
             uses.update(words)
             ends.update(words[-1:])
