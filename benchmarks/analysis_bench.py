@@ -208,6 +208,9 @@ def story_quality(
     agglomerative = tfidf_agglomerative(articles)
     _, t = best_over_thresholds(agglomerative, gold, TFIDF_THRESHOLDS)
     row(f"TF-IDF + agglomerative (average), best threshold {t:.2f}", agglomerative(t))
+    if topics:
+        _, t = best_over_thresholds(agglomerative, topics, TFIDF_THRESHOLDS)
+        row(f"TF-IDF + agglomerative against the topics, best threshold {t:.2f}", agglomerative(t), topics)
 
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
@@ -358,7 +361,7 @@ def scale(n: int = 50_000) -> None:
         trend_docs.append(TrendDoc(i, story, doc.published, f"s{i % 50}", "t", "x", v / np.linalg.norm(v)))
     tracemalloc.start()
     started = time.perf_counter()
-    trends = build_trends("bench", trend_docs, [], date(2026, 10, 27))
+    trends = build_trends("bench", trend_docs, [], date(2026, 10, 27), stories=grouping.stories)
     trends_s = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

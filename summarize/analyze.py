@@ -368,7 +368,17 @@ def industry_trends(
             if d.id in vectors and d.when.date() <= as_of
         ]
         next_number = max((trend_number(p.trend_id) for p in previous), default=0) + 1
-        found = build_trends(industry.slug, trend_docs, previous, as_of, settings.trends, next_number)
+        stories = store.stories_by_id(conn, [d.story_id for d in trend_docs])
+        found = build_trends(
+            industry.slug,
+            trend_docs,
+            previous,
+            as_of,
+            settings.trends,
+            next_number,
+            stories,
+            settings.stories.weights,
+        )
         found, fresh = _named(conn, embedder, found, trend_docs, as_of, settings)
         store.save_trends(conn, industry.slug, found, as_of)
         if fresh:

@@ -174,15 +174,15 @@ def eval_trends(
     with _grouped(articles, embedder, settings) as (engine, ids), engine.connect() as conn:
         story = store.story_members_by_item(conn)
         vectors = store.load_embeddings(conn, embedder.model_id, list(ids.values()))
+        stories = store.stories_by_id(conn, list(set(story.values())))
     docs = [
         TrendDoc(
             ids[_key(a)], story[ids[_key(a)]], a.when or last, "eval", a.title, a.text, vectors[ids[_key(a)]]
         )
         for a in articles
     ]
-    trend_of = {
-        d: t.trend_id for t in build_trends("eval", docs, [], last.date(), trend_settings) for d in t.doc_ids
-    }
+    found = build_trends("eval", docs, [], last.date(), trend_settings, 1, stories, settings.stories.weights)
+    trend_of = {d: t.trend_id for t in found for d in t.doc_ids}
     return [{"id": a.id, "story": story[ids[_key(a)]], "trend": trend_of[ids[_key(a)]]} for a in articles]
 
 

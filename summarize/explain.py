@@ -34,5 +34,5 @@ def why_no_trends(conn: sa.Connection, industry: str, assign: AssignSettings, tr
         f"{plural(counts.assigned, 'document')} of {window} in {plural(counts.stories, 'story', 'stories')}, "
         "but no theme reached "
         f"min_trend_documents ({trends.min_documents}): more sources, a longer window_days, or a lower "
-        f"trend_threshold ({trends.threshold:.2f})"
+        f"trend_threshold ({trends.threshold:g})"
     )

@@ -89,3 +89,14 @@ def story_vectors(parts: Sequence[np.ndarray], weights: Sequence[float]) -> np.n
     """Unit-row blocks side by side, each times √(its weight share): dot products mix the cosines."""
     total = float(sum(weights))
     return np.hstack([np.sqrt(w / total) * p for p, w in zip(parts, weights, strict=True)]).astype(np.float32)
+
+
+def lexical_part(vectors: np.ndarray, weights: Sequence[float], new: Sequence[float]) -> np.ndarray:
+    """The words and names of story vectors (or sums of them) made with ``weights``, scaled as
+    ``story_vectors`` would scale them with the shares ``new``."""
+    old, now = float(sum(weights)), float(sum(new))
+    words, named = (np.sqrt((n / now) / (w / old)) for w, n in zip(weights[1:], new[1:], strict=True))
+    part = np.array(vectors[..., -2 * LEXICAL_DIM :], dtype=np.float64)
+    part[..., :LEXICAL_DIM] *= words
+    part[..., LEXICAL_DIM:] *= named
+    return part

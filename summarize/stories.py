@@ -97,7 +97,8 @@ def average_linkage(
     apart: np.ndarray | None = None,
     penalty: np.ndarray | None = None,
 ) -> np.ndarray:
-    """0-based cluster labels: average linkage on cosine, cut where the mean similarity < threshold.
+    """0-based cluster labels: average linkage on dot products (cosines of unit rows; of mean
+    vectors, the mean similarity of what they average), cut where the mean similarity < threshold.
 
     ``penalty`` (a matrix) is taken off the pairs' similarities; pairs marked in ``apart`` count as
     opposite (similarity -1), so they pull their clusters apart.

@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
+from summarize.lexical import LEXICAL_DIM
+from summarize.stories import StoryState
 from summarize.trends import PreviousTrend, TrendDoc, TrendSettings, build_trends
 
 AS_OF = date(2026, 11, 20)
-SETTINGS = TrendSettings(window_days=28, threshold=0.5, min_documents=3)
+SETTINGS = TrendSettings(window_days=28, threshold=0.3, min_documents=3)
 
 
 def _docs(
@@ -105,3 +107,46 @@ def test_a_trend_is_named_by_news_of_the_current_window() -> None:
     trends = build_trends("textile", old + recent, [], AS_OF, SETTINGS)
     (trend,) = trends
     assert trend.title_doc == recent[0].id and trend.title == recent[0].title
+
+
+def test_stories_are_as_alike_as_their_documents_not_their_centroids() -> None:
+    """Two large stories of unrelated documents that share only a common drift: their centroids
+    point the same way (cosine 0.9 here), but their documents are hardly alike, so they stay apart;
+    comparing centroids once merged most of ECB+'s topics."""
+    rng = np.random.default_rng(1)
+    drift = np.eye(64)[0]
+    docs = []
+    for story in (1, 2):
+        for k in range(40):
+            v = 0.5 * drift + rng.standard_normal(64) / 8
+            when = datetime.combine(AS_OF - timedelta(days=k % 20 + 1), datetime.min.time(), tzinfo=UTC)
+            docs.append(
+                TrendDoc(story * 100 + k, story, when, "A", f"News {k}", "Text.", v / np.linalg.norm(v))
+            )
+    centroids = [np.mean([d.vector for d in docs if d.story_id == s], axis=0) for s in (1, 2)]
+    cosine = centroids[0] @ centroids[1] / np.linalg.norm(centroids[0]) / np.linalg.norm(centroids[1])
+    assert cosine > 0.9
+    trends = build_trends("textile", docs, [], AS_OF, SETTINGS)
+    assert sorted(t.story_ids for t in trends) == [(1,), (2,)]
+
+
+def test_words_and_names_of_the_grouped_stories_join_a_theme() -> None:
+    """Stories whose embeddings alone stay below the threshold join when their words agree (as
+    the grouping kept them: the story's vector sum), and stay apart when they do not."""
+    docs = _docs(0, [1, 2, 3], [1, 2, 3])
+    docs = [
+        replace(d, vector=(d.vector + np.eye(16, dtype=np.float32)[d.story_id]) / np.sqrt(2)) for d in docs
+    ]
+    alone = build_trends("textile", docs, [], AS_OF, SETTINGS)
+    assert alone == []  # embeddings at cosine 0.5: mean similarity 0.21 after their share
+
+    def story(story_id: int, words: np.ndarray) -> StoryState:
+        embedded = np.zeros(16)
+        return StoryState(story_id, np.concatenate([embedded, words, np.zeros(LEXICAL_DIM)]), 1, None, None)
+
+    shared = np.sqrt(1 / 3) * np.eye(LEXICAL_DIM)[7]  # one word, in its share of a story vector
+    agree = {s: story(s, shared) for s in (1, 2, 3)}
+    (trend,) = build_trends("textile", docs, [], AS_OF, SETTINGS, stories=agree)
+    assert trend.story_ids == (1, 2, 3)
+    differ = {s: story(s, np.sqrt(1 / 3) * np.eye(LEXICAL_DIM)[s]) for s in (1, 2, 3)}
+    assert build_trends("textile", docs, [], AS_OF, SETTINGS, stories=differ) == []

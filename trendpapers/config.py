@@ -394,7 +394,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("analysis.window_days", TrendSettings, low=7, high=3650,
             help="trend window, compared with the window before it"),
     Setting("analysis.trend_threshold", TrendSettings, field="threshold", low=0.01, high=1,
-            help="similarity for stories to form one trend"),
+            help="mean similarity of two stories' documents for them to form one trend (theme)"),
     Setting("analysis.min_trend_documents", TrendSettings, field="min_documents", low=1, high=1000,
             help="fewer documents are no trend"),
     Setting("analysis.summary_words", SummarySettings, field="max_words", low=20, high=1000,
