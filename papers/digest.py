@@ -140,7 +140,9 @@ def digest_text(
     both(N_("Dear %(name)s,"), name=member.name)
     line("")
     published = tr.ngettext(
-        "%(cluster)s has published a new paper:", "%(cluster)s has published %(num)d new papers:", len(papers)
+        "%(cluster)s has published %(num)d new paper:",
+        "%(cluster)s has published %(num)d new papers:",
+        len(papers),
     )
     line(
         published % {"cluster": cluster, "num": len(papers)},
