@@ -8,6 +8,7 @@ the site's language (``papers.i18n``).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -136,8 +137,8 @@ def _trend_pages(
             "| --- | ---: | ---: | --- |",
         ]
         body += [
-            f"| {end} | {now} | {before} | {md_text(tr.status(status))} |"
-            for end, now, before, status in analysis.trend_windows(conn, trend_id)
+            _row([tr.short_date(dt.date.fromisoformat(end)), str(now), str(then), md_text(tr.status(status))])
+            for end, now, then, status in analysis.trend_windows(conn, trend_id)
         ]
         body += ["", "## " + tr.md("In the papers"), ""]
         body += [f"- {_paper_link(p, '../')}" for p in papers if any(x.id == trend_id for x in p.row.trends)]
