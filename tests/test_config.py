@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, InputError
 from trendpapers.config import CONFIG_NAME, SETTINGS, load_config, parse_config
 from trendpapers.schema import At, Problems, read_table
 from trendpapers.workspace import init_workspace
@@ -198,6 +198,15 @@ def test_scaffolded_workspace_config_is_valid(tmp_path: Path) -> None:
     )
     assert [i.slug for i in config.industries] == ["textile", "medtech", "logistics"]
     assert (tmp_path / "ws" / "papers").is_dir()
+    assert config.language == "en"
+
+
+def test_a_workspace_is_made_in_the_language_asked_for(tmp_path: Path) -> None:
+    init_workspace(tmp_path / "de", "Süd", language="de")
+    assert load_config(tmp_path / "de" / "trendpapers.toml").language == "de"
+    with pytest.raises(InputError, match="no workspace language 'fr' \\(there are: en, de\\)"):
+        init_workspace(tmp_path / "fr", "Sud", language="fr")
+    assert not (tmp_path / "fr").exists()
 
 
 def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:

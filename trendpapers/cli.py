@@ -192,13 +192,20 @@ def _default_user() -> str | None:
 @click.option(
     "--name", default="Our Cluster", show_default=True, help="The cluster's name, shown on the site."
 )
+@click.option(
+    "--language",
+    type=click.Choice(["en", "de"]),
+    default="en",
+    show_default=True,
+    help="Of the papers, the site and the digests.",
+)
 @click.option("--force", is_flag=True, help="Overwrite existing workspace files.")
 @click.pass_context
-def init(ctx: click.Context, directory: Path, name: str, force: bool) -> None:
+def init(ctx: click.Context, directory: Path, name: str, language: str, force: bool) -> None:
     """Create a workspace in DIRECTORY: configuration, MkDocs project, site skeleton, database."""
     from trendpapers.workspace import create_workspace
 
-    _say(ctx, create_workspace(directory, name, force=force))
+    _say(ctx, create_workspace(directory, name, language=language, force=force))
 
 
 @cli.command()

@@ -186,7 +186,7 @@ def write_demo_workspace(directory: Path, base: str, language: str = "en") -> Pa
         if not (directory / MARKER).is_file():
             raise TrendpapersError(f"{directory} exists and was not made by the demo; choose another --dir")
         shutil.rmtree(directory)
-    init_workspace(directory, "Demo-Cluster" if language == "de" else "Demo Cluster")
+    init_workspace(directory, "Demo-Cluster" if language == "de" else "Demo Cluster", language=language)
     (directory / MARKER).write_text(
         "made by `trendpapers demo`; replaced on the next demo run\n", encoding="utf-8"
     )
@@ -209,8 +209,7 @@ def write_demo_workspace(directory: Path, base: str, language: str = "en") -> Pa
     )
     sources = [(*s, "en") for s in DEMO_SOURCES] if language == "en" else list(GERMAN_SOURCES)
     if language == "de":
-        replacements = {'language = "en"            # of the papers': 'language = "de"  # of the papers'}
-        for english, german in {**replacements, **_GERMAN_INDUSTRIES}.items():
+        for english, german in _GERMAN_INDUSTRIES.items():
             if english not in text:  # the workspace template changed: this demo must follow it
                 raise TrendpapersError(f"the workspace template no longer holds {english.splitlines()[0]!r}")
             text = text.replace(english, german)

@@ -17,10 +17,12 @@ from pathlib import Path
 
 from ingest.errors import InputError
 from papers.files import write_atomic
+from papers.i18n import LANGUAGES
 from papers.sitefiles import site_folder
 from trendpapers.config import CONFIG_NAME, load_config
 
 _TEMPLATE = resources.files("trendpapers") / "templates" / "workspace"
+_LANGUAGE_LINE = 'language = "%s"            # of the papers'  # [workspace] in the template
 
 
 def _walk(node: Traversable, prefix: Path) -> list[tuple[Path, Traversable]]:
@@ -33,12 +35,15 @@ def _walk(node: Traversable, prefix: Path) -> list[tuple[Path, Traversable]]:
     return files
 
 
-def init_workspace(directory: Path, name: str, *, force: bool = False) -> list[Path]:
+def init_workspace(directory: Path, name: str, *, language: str = "en", force: bool = False) -> list[Path]:
     """Write the workspace files into ``directory``; refuses to overwrite unless ``force``.
 
     Returns the files written. In the templates ``{name}`` becomes the cluster's name as a quoted
-    string (valid in TOML and YAML alike), ``{title}`` the name as Markdown text.
+    string (valid in TOML and YAML alike), ``{title}`` the name as Markdown text; the configuration's
+    ``[workspace] language`` is ``language``.
     """
+    if language not in LANGUAGES:
+        raise InputError(f"no workspace language {language!r} (there are: {', '.join(LANGUAGES)})")
     directory.mkdir(parents=True, exist_ok=True)
     files = sorted(
         _walk(_TEMPLATE, Path()) + _walk(site_folder() / "docs", Path("site", "docs")), key=lambda f: f[0]
@@ -56,6 +61,8 @@ def init_workspace(directory: Path, name: str, *, force: bool = False) -> list[P
         text = text.replace("{name}", json.dumps(name, ensure_ascii=False)).replace(
             "{title}", html.escape(name)
         )
+        if rel == Path(CONFIG_NAME):
+            text = text.replace(_LANGUAGE_LINE % "en", _LANGUAGE_LINE % language, 1)
         write_atomic(target, text)
         written.append(target)
     (directory / "papers").mkdir(exist_ok=True)
@@ -66,11 +73,11 @@ def config_path(directory: Path) -> Path:
     return directory / CONFIG_NAME
 
 
-def create_workspace(directory: Path, name: str, *, force: bool = False) -> list[str]:
+def create_workspace(directory: Path, name: str, *, language: str = "en", force: bool = False) -> list[str]:
     """``trendpapers init``: the workspace files and a migrated store; what was done, line by line."""
     from trendpapers.db import open_store
 
-    written = init_workspace(directory, name, force=force)
+    written = init_workspace(directory, name, language=language, force=force)
     config = load_config(config_path(directory))
     open_store(config.storage_url)
     path = config_path(directory)
