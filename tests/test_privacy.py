@@ -29,7 +29,10 @@ PAPER = f"""# Textile
 def test_a_member_block_is_taken_out_and_the_rest_kept() -> None:
     public = strip_member_blocks(PAPER, "textile/2026-Q4.md")
     assert "Meshwerk" not in public and "trendpapers:members" not in public
-    assert public.startswith("# Textile\n\n## Questions for members") and "**To fill in by the editors.**" in public
+    assert (
+        public.startswith("# Textile\n\n## Questions for members")
+        and "**To fill in by the editors.**" in public
+    )
     assert strip_member_blocks("no block here\n", "x.md") == "no block here\n"
 
 
