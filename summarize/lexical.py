@@ -95,7 +95,10 @@ def lexical_part(vectors: np.ndarray, weights: Sequence[float], new: Sequence[fl
     """The words and names of story vectors (or sums of them) made with ``weights``, scaled as
     ``story_vectors`` would scale them with the shares ``new``."""
     old, now = float(sum(weights)), float(sum(new))
-    words, named = (np.sqrt((n / now) / (w / old)) for w, n in zip(weights[1:], new[1:], strict=True))
+    # A part grouped with weight 0 is all zeros: there is nothing to scale.
+    words, named = (
+        np.sqrt((n / now) / (w / old)) if w else 0.0 for w, n in zip(weights[1:], new[1:], strict=True)
+    )
     part = np.array(vectors[..., -2 * LEXICAL_DIM :], dtype=np.float64)
     part[..., :LEXICAL_DIM] *= words
     part[..., LEXICAL_DIM:] *= named

@@ -150,3 +150,17 @@ def test_words_and_names_of_the_grouped_stories_join_a_theme() -> None:
     assert trend.story_ids == (1, 2, 3)
     differ = {s: story(s, np.sqrt(1 / 3) * np.eye(LEXICAL_DIM)[s]) for s in (1, 2, 3)}
     assert build_trends("textile", docs, [], AS_OF, SETTINGS, stories=differ) == []
+
+
+def test_stories_grouped_without_words_or_names_are_themed_by_their_embeddings() -> None:
+    docs = _docs(0, [1, 2, 3], [1, 2, 3]) + _docs(1, [5, 6, 7], [1, 2, 3])
+    stories = {
+        d.story_id: StoryState(
+            d.story_id, np.concatenate([d.vector, np.zeros(2 * LEXICAL_DIM)]), 1, None, None
+        )
+        for d in docs
+    }
+    trends = build_trends(
+        "textile", docs, [], AS_OF, SETTINGS, stories=stories, story_weights=(1.0, 0.0, 0.0)
+    )
+    assert sorted(t.story_ids for t in trends) == [(1, 2, 3), (5, 6, 7)]
