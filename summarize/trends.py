@@ -117,8 +117,9 @@ def build_trends(
     """Trends of ``industry`` for the window ending ``as_of`` (inclusive), largest first.
 
     ``stories`` are the documents' stories as the grouping keeps them, their vectors made with
-    ``story_weights``; a story not among them (or of another vector layout) is compared by its
-    documents' embeddings alone.
+    ``story_weights``; a story not among them, or kept in another layout (grouped before words and
+    names counted, or with a model of another width), is compared by its documents' embeddings
+    alone.
     """
     settings = settings or TrendSettings()
     start = window_start(as_of, settings.window_days)
@@ -175,7 +176,10 @@ def _story_means(
     left out for a story not in ``stories``.
     """
     share = np.sqrt(settings.weights[0] / sum(settings.weights))
-    grouped = [s for s in by_story if s in stories and stories[s].size]
+    width = len(next(iter(by_story.values()))[0].vector) + 2 * LEXICAL_DIM
+    grouped = [
+        s for s in by_story if s in stories and stories[s].size and len(stories[s].vector_sum) == width
+    ]
     lexical: dict[int, np.ndarray] = {}
     if grouped:
         sums = np.stack([stories[s].vector_sum / stories[s].size for s in grouped])

@@ -164,3 +164,11 @@ def test_stories_grouped_without_words_or_names_are_themed_by_their_embeddings()
         "textile", docs, [], AS_OF, SETTINGS, stories=stories, story_weights=(1.0, 0.0, 0.0)
     )
     assert sorted(t.story_ids for t in trends) == [(1, 2, 3), (5, 6, 7)]
+
+
+def test_stories_kept_in_an_older_layout_are_themed_by_their_embeddings() -> None:
+    """Stories grouped before words and names counted (embedding and lead words side by side)."""
+    docs = _docs(0, [1, 2, 3], [1, 2, 3]) + _docs(1, [5, 6, 7], [1, 2, 3])
+    older = {d.story_id: StoryState(d.story_id, np.ones(16 + LEXICAL_DIM), 1, None, None) for d in docs}
+    trends = build_trends("textile", docs, [], AS_OF, SETTINGS, stories=older)
+    assert sorted(t.story_ids for t in trends) == [(1, 2, 3), (5, 6, 7)]
