@@ -191,12 +191,15 @@ def story_quality(
         moved = replace(
             settings, stories=replace(settings.stories, threshold=settings.stories.threshold + delta)
         )
-        row(f"ours, story threshold {settings.stories.threshold + delta:.2f}", _labels(ours(moved), "story"))
+        row(
+            f"ours, story threshold {round(settings.stories.threshold + delta, 3):g}",
+            _labels(ours(moved), "story"),
+        )
     if topics:
         for delta in (-0.1, -0.05, 0.05, 0.1):
             t = settings.trends.threshold + delta
             moved = replace(settings, trends=replace(settings.trends, threshold=t))
-            row(f"ours, trends at trend threshold {t:.2f}", _labels(ours(moved), "trend"), topics)
+            row(f"ours, trends at trend threshold {round(t, 3):g}", _labels(ours(moved), "trend"), topics)
 
     def embedding_only(t: float) -> dict:
         stories = replace(settings.stories, threshold=t, weights=(1.0, 0.0, 0.0))
