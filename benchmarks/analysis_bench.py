@@ -113,18 +113,38 @@ TFIDF_THRESHOLDS = np.arange(0.01, 0.95, 0.01)
 
 
 def tfidf_agglomerative(articles: list[_Article]) -> Callable[[float], dict]:
-    """The baseline: word TF-IDF of title and text, average linkage on cosine, cut at a threshold."""
-    from sklearn.cluster import AgglomerativeClustering
+    """The baseline: word TF-IDF of title and text, average linkage on cosine, cut at a threshold
+    (the tree is built once; each threshold only cuts it)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     texts = [f"{a.title}. {a.text}" for a in articles]
     tfidf = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts).toarray()
+    tree = linkage(pdist(tfidf, "cosine"), method="average")
 
     def cluster(t: float) -> dict:
-        model = AgglomerativeClustering(None, metric="cosine", linkage="average", distance_threshold=1 - t)
-        return dict(zip([a.id for a in articles], model.fit_predict(tfidf), strict=True))
+        return dict(zip([a.id for a in articles], fcluster(tree, 1 - t, "distance"), strict=True))
 
     return cluster
+
+
+class RememberingEmbedder:
+    """The model, each text embedded once per run: the threshold sweeps group the same texts again."""
+
+    def __init__(self, settings: EmbedSettings) -> None:
+        self._model = TransformersEmbedder(settings)
+        self._seen: dict[str, np.ndarray] = {}
+
+    @property
+    def model_id(self) -> str:
+        return self._model.model_id
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._seen]
+        if missing:
+            self._seen.update(zip(missing, self._model.embed(missing), strict=True))
+        return np.stack([self._seen[t] for t in texts]) if texts else self._model.embed([])
 
 
 def one_setting(sets: dict[str, tuple[list[_Article], dict[str, str]]], ours: dict[str, float]) -> None:
@@ -175,8 +195,10 @@ def story_quality(
         )
         return s.pairwise.f1
 
+    embedder = RememberingEmbedder(settings.embed)
+
     def ours(tuned: AnalysisSettings) -> list[dict]:
-        return eval_trends(articles, TransformersEmbedder(tuned.embed), tuned)
+        return eval_trends(articles, embedder, tuned)
 
     defaults = ours(settings)
     ours_f1 = row(
@@ -219,9 +241,7 @@ def story_quality(
     from hdbscan import HDBSCAN
     from umap import UMAP
 
-    vectors = TransformersEmbedder(settings.embed).embed(
-        [document_text(a.title, a.text, settings.embed.lead_chars) for a in articles]
-    )
+    vectors = embedder.embed([document_text(a.title, a.text, settings.embed.lead_chars) for a in articles])
 
     def hdbscan(size: int) -> dict:
         labels = HDBSCAN(min_cluster_size=size, min_samples=1, metric="euclidean").fit_predict(vectors)

@@ -91,15 +91,12 @@ def story_vectors(parts: Sequence[np.ndarray], weights: Sequence[float]) -> np.n
     return np.hstack([np.sqrt(w / total) * p for p, w in zip(parts, weights, strict=True)]).astype(np.float32)
 
 
-def lexical_part(vectors: np.ndarray, weights: Sequence[float], new: Sequence[float]) -> np.ndarray:
-    """The words and names of story vectors (or sums of them) made with ``weights``, scaled as
-    ``story_vectors`` would scale them with the shares ``new``."""
+def lexical_scales(weights: Sequence[float], new: Sequence[float]) -> tuple[float, float]:
+    """Factors that turn the words and the names of story vectors made with ``weights`` into those
+    ``story_vectors`` makes with the shares ``new``."""
     old, now = float(sum(weights)), float(sum(new))
     # A part grouped with weight 0 is all zeros: there is nothing to scale.
     words, named = (
-        np.sqrt((n / now) / (w / old)) if w else 0.0 for w, n in zip(weights[1:], new[1:], strict=True)
+        float(np.sqrt((n / now) / (w / old))) if w else 0.0 for w, n in zip(weights[1:], new[1:], strict=True)
     )
-    part = np.array(vectors[..., -2 * LEXICAL_DIM :], dtype=np.float64)
-    part[..., :LEXICAL_DIM] *= words
-    part[..., LEXICAL_DIM:] *= named
-    return part
+    return words, named

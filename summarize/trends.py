@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from summarize.keywords import distinctive_keywords, group_terms
-from summarize.lexical import LEXICAL_DIM, lexical_part
+from summarize.lexical import LEXICAL_DIM, lexical_scales
 from summarize.stories import StoryState, average_linkage
 
 
@@ -130,7 +130,7 @@ def build_trends(
     by_story: dict[int, list[TrendDoc]] = {}
     for d in docs:
         by_story.setdefault(d.story_id, []).append(d)
-    groups = _themes(by_story, _story_means(by_story, stories or {}, story_weights, settings), settings)
+    groups = _themes(by_story, stories or {}, story_weights, settings)
     ids = _match(groups, previous, industry, next_number)
 
     older = [d for d in docs if d.when.date() < start]
@@ -163,42 +163,51 @@ def build_trends(
 
 
 def _story_means(
+    story_ids: Sequence[int],
     by_story: dict[int, list[TrendDoc]],
     stories: Mapping[int, StoryState],
     story_weights: Sequence[float],
     settings: TrendSettings,
-) -> dict[int, tuple[np.ndarray, int]]:
-    """Each story's mean document vector for themes, and its number of documents: the dot product
-    of two means is the mean similarity between their documents.
+) -> np.ndarray:
+    """Each story's mean document vector for themes (rows in the order of ``story_ids``): the dot
+    product of two is the mean similarity between their documents.
 
     The embedding part is the mean of the documents' embeddings here (the current model's: a story
     may have been grouped with another); words and names come from the story as grouped, and are
-    left out for a story not in ``stories``.
+    left out (zeros) for a story not in ``stories`` or kept in another layout.
     """
-    share = np.sqrt(settings.weights[0] / sum(settings.weights))
-    width = len(next(iter(by_story.values()))[0].vector) + 2 * LEXICAL_DIM
-    grouped = [
-        s for s in by_story if s in stories and stories[s].size and len(stories[s].vector_sum) == width
-    ]
-    lexical: dict[int, np.ndarray] = {}
+    share = float(np.sqrt(settings.weights[0] / sum(settings.weights)))
+    width = len(by_story[story_ids[0]][0].vector)
+    grouped = {
+        k: stories[s]
+        for k, s in enumerate(story_ids)
+        if s in stories and stories[s].size and len(stories[s].vector_sum) == width + 2 * LEXICAL_DIM
+    }
+    # One float32 matrix filled row by row: at 10,000 stories every copy costs 100 MB.
+    means = np.zeros((len(story_ids), width + (2 * LEXICAL_DIM if grouped else 0)), dtype=np.float32)
+    for k, s in enumerate(story_ids):
+        means[k, :width] = share * np.mean([d.vector for d in by_story[s]], axis=0)
+    for k, state in grouped.items():
+        means[k, width:] = state.vector_sum[width:] / state.size
     if grouped:
-        sums = np.stack([stories[s].vector_sum / stories[s].size for s in grouped])
-        rows = lexical_part(sums, story_weights, settings.weights)
-        lexical = dict(zip(grouped, rows, strict=True))
-    none = np.zeros(2 * LEXICAL_DIM if lexical else 0)
-    means = {s: share * np.mean([d.vector for d in docs], axis=0) for s, docs in by_story.items()}
-    return {s: (np.concatenate([means[s], lexical.get(s, none)]), len(by_story[s])) for s in by_story}
+        words, named = lexical_scales(story_weights, settings.weights)
+        means[:, width : width + LEXICAL_DIM] *= words
+        means[:, width + LEXICAL_DIM :] *= named
+    return means
 
 
 def _themes(
-    by_story: dict[int, list[TrendDoc]], means: dict[int, tuple[np.ndarray, int]], settings: TrendSettings
+    by_story: dict[int, list[TrendDoc]],
+    stories: Mapping[int, StoryState],
+    story_weights: Sequence[float],
+    settings: TrendSettings,
 ) -> list[list[int]]:
     """The stories clustered into themes of at least ``min_documents``, largest first: average
     linkage on the largest stories' mean vectors; the many small ones join the nearest theme (by
     the mean similarity to its documents), or none."""
     story_ids = sorted(by_story, key=lambda s: (-len(by_story[s]), s))
-    vectors = np.stack([means[s][0] for s in story_ids]).astype(np.float32)
-    sizes = np.array([means[s][1] for s in story_ids], dtype=np.float64)
+    vectors = _story_means(story_ids, by_story, stories, story_weights, settings)
+    sizes = np.array([len(by_story[s]) for s in story_ids], dtype=np.float32)
     core = min(len(story_ids), settings.max_stories)
     labels = np.full(len(story_ids), -1)
     labels[:core] = average_linkage(vectors[:core], settings.threshold)
