@@ -26,12 +26,12 @@ from summarize.stories import StoryState, average_linkage
 @dataclass(frozen=True)
 class TrendSettings:
     window_days: int = 90
-    # Mean similarity between two themes' documents (story vectors with ``weights``) for them to be
-    # one trend: looser than a story (one event), tighter than an industry (everything in it is
-    # related). Comparing stories' centroids instead inflated the similarity of large stories and
-    # merged ECB+'s topics (pairwise F1 0.55 against 0.88 now, benchmarks/analysis_bench.py). The
-    # demo's loosest designed theme (wearables for patients) joins at 0.19; ECB+ topics of one kind
-    # (five murder cases, three earthquakes) merge below 0.15.
+    # Mean similarity between the documents of two stories, or of two themes (their story vectors,
+    # with ``weights``), for them to be one trend: looser than a story (one event), tighter than an
+    # industry (everything in it is related). Comparing stories' centroids instead inflated the
+    # similarity of large stories and merged ECB+'s topics (pairwise F1 0.55 against 0.88 now,
+    # benchmarks/analysis_bench.py). The demo's loosest designed theme (wearables for patients)
+    # joins at 0.19; ECB+ topics of one kind (five murder cases, three earthquakes) merge below 0.15.
     threshold: float = 0.175
     # Shares of embedding, words and names (as in ``StorySettings.weights``): the embedding says what
     # kind of event a story is, which is what a theme shares; words and names tell events apart.
