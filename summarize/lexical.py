@@ -100,3 +100,11 @@ def lexical_scales(weights: Sequence[float], new: Sequence[float]) -> tuple[floa
         float(np.sqrt((n / now) / (w / old))) if w else 0.0 for w, n in zip(weights[1:], new[1:], strict=True)
     )
     return words, named
+
+
+def names_part(vectors: np.ndarray, weights: Sequence[float]) -> np.ndarray | None:
+    """The names of story vectors (rows, or sums of rows) made with ``weights``, at full scale (a
+    unit row for one document); None for vectors narrower than a story vector (no names in them)."""
+    if vectors.shape[-1] <= 2 * LEXICAL_DIM or not weights[2]:
+        return None
+    return vectors[..., -LEXICAL_DIM:] / np.sqrt(weights[2] / float(sum(weights)))

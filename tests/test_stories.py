@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from summarize.lexical import LEXICAL_DIM, story_vectors
 from summarize.stories import StoryDoc, StorySettings, group_stories
 
 T0 = datetime(2026, 10, 1, 9, tzinfo=UTC)
@@ -87,6 +88,37 @@ def test_time_apart_lowers_similarity_and_beyond_max_days_nothing_links(runs: in
     assert not together(0.4, 60)  # two months take 0.15 off: 0.25 is under the threshold
     assert together(0.9, 60)  # a follow-up that says the same still joins
     assert not together(1.0, 100)  # beyond max_days (90) nothing links
+
+
+@pytest.mark.parametrize("runs", [1, 2])
+def test_reports_that_name_other_actors_stay_apart(runs: int) -> None:
+    """Same kind of event in like words (one boxer's two title fights): what tells them apart are
+    the names, so a names cosine below ``names_floor`` (0.25) takes its shortfall off."""
+
+    def pair(names: float | None) -> list[StoryDoc]:
+        """Two documents whose embeddings are at cosine 0.7, words at 0.3, names at ``names``
+        (None: the second has no names): 0.33 + names / 3 before any penalty."""
+
+        def rows(cosine: float, width: int) -> np.ndarray:
+            a, b = np.eye(width, dtype=np.float32)[:2]
+            return np.stack([a, cosine * a + np.sqrt(1 - cosine**2) * b])
+
+        named = rows(names or 0.0, LEXICAL_DIM)
+        if names is None:
+            named[1] = 0.0
+        vectors = story_vectors([rows(0.7, 8), rows(0.3, LEXICAL_DIM), named], (1.0, 1.0, 1.0))
+        return [StoryDoc("a", vectors[0], T0), StoryDoc("b", vectors[1], T0)]
+
+    def together(docs: list[StoryDoc]) -> bool:
+        if runs == 1:
+            grouping = group_stories(docs, {})
+            return grouping.assignments["a"] == grouping.assignments["b"]
+        first = group_stories(docs[:1], {})
+        return group_stories(docs[1:], first.stories).assignments["b"] == first.assignments["a"]
+
+    assert together(pair(0.5))  # the same boxer named: 0.5, no penalty
+    assert not together(pair(0.0))  # 0.33 - 0.25: apart, where 0.33 alone would join
+    assert together(pair(None))  # no names on one side: nothing to compare, 0.33 joins
 
 
 def test_a_near_duplicate_follows_its_original_even_if_its_vector_differs() -> None:
