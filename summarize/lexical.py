@@ -102,9 +102,7 @@ def lexical_scales(weights: Sequence[float], new: Sequence[float]) -> tuple[floa
     return words, named
 
 
-def names_part(vectors: np.ndarray, weights: Sequence[float]) -> np.ndarray | None:
-    """The names of story vectors (rows, or sums of rows) made with ``weights``, at full scale (a
-    unit row for one document); None for vectors narrower than a story vector (no names in them)."""
-    if vectors.shape[-1] <= 2 * LEXICAL_DIM or not weights[2]:
-        return None
-    return vectors[..., -LEXICAL_DIM:] / np.sqrt(weights[2] / float(sum(weights)))
+def names_part(vectors: np.ndarray) -> np.ndarray | None:
+    """The names and figures of story vectors (rows, or sums of rows), as scaled in them; None for
+    vectors narrower than a story vector (no names in them)."""
+    return vectors[..., -LEXICAL_DIM:] if vectors.shape[-1] > 2 * LEXICAL_DIM else None

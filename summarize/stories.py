@@ -149,7 +149,7 @@ def _cluster(vectors: np.ndarray, dates: Sequence[datetime | None], settings: St
     stamps = np.array([_stamp(d) for d in dates]) / 86400
     days = np.abs(stamps[:, None] - stamps[None, :])
     penalty = time_penalty(days, settings)
-    names = names_part(vectors, settings.weights)
+    names = names_part(vectors)
     if names is not None:
         penalty = penalty + names_penalty(names, names, settings)
     return average_linkage(
@@ -279,7 +279,7 @@ def _targets(
         np.array([[_stamp(stories[i].first), _stamp(stories[i].last)] for i in ids]),
     )
     sims = sims - time_penalty(gaps, settings)
-    group_names, story_names = names_part(group_sums, settings.weights), names_part(sums, settings.weights)
+    group_names, story_names = names_part(group_sums), names_part(sums)
     if group_names is not None and story_names is not None:  # the same penalty, on their names' sums
         sims = sims - names_penalty(group_names, story_names, settings)
     sims = np.where(gaps > settings.max_days, -1.0, sims)
