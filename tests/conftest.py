@@ -337,6 +337,28 @@ def ingest_demo(directory: Path, engine: sa.Engine | None = None) -> tuple[Confi
     return config, engine
 
 
+@dataclass(frozen=True)
+class DemoRun:
+    directory: Path  # never changed by a test: copy it (``copy``) to use it
+    output: str
+
+    def copy(self, factory: pytest.TempPathFactory, name: str) -> Path:
+        """A copy of the demo workspace of this run, for one test module (or test) to use."""
+        target = factory.mktemp(name) / "demo"
+        shutil.copytree(self.directory, target, symlinks=True)
+        return target
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """`trendpapers demo` (real ingest, the real model, the whole pipeline), run once per session:
+    the modules that use it copy its workspace (``DemoRun.copy``)."""
+    directory = tmp_path_factory.mktemp("demo-run") / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(directory)])
+    assert result.exit_code == 0, result.output
+    return DemoRun(directory, result.output)
+
+
 def hints(config: Config) -> dict[str, tuple[str, ...]]:
     """Source name → the industries it serves, as the analysis takes them."""
     return {s.name: s.industries for s in config.sources}

@@ -36,7 +36,7 @@ from papers import store as papers_store
 from papers.draft import draft_papers, proposal_path
 from papers.files import read_paper
 from summarize.members import load_members
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, DemoRun
 from trendpapers.cli import cli
 from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.db import open_store
@@ -49,10 +49,8 @@ IMAGING = "AI imaging"  # medtech-0001's generated name in the demo
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("desk") / "demo"
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(directory)])
-    assert result.exit_code == 0, result.output
+def demo(demo_run: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = demo_run.copy(tmp_path_factory, "desk")
     config = load_config(directory / CONFIG_NAME)
     for name in ("alice", "bob"):
         commands.add(config, name, PASSWORD, "tests")

@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from papers.digest import DigestPaper, compose
 from papers.mailer import MailSettings
 from summarize.members import Match, Member, Subject
+from tests.conftest import DemoRun
 from trendpapers.cli import cli
 
 WANTING = {  # the demo's members who want the digest, by address
@@ -89,11 +90,8 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
 
 # The whole demo (real ingest, the real model): the tests that use it are in the slow tier.
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("digest") / "demo"
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(directory)])
-    assert result.exit_code == 0, result.output
-    return directory
+def demo(demo_run: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_run.copy(tmp_path_factory, "digest")
 
 
 def _workspace(demo: Path, tmp_path: Path, mail: str) -> Path:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from summarize.members import Member, Subject, by_subject, email_address, load_members, match_members
 from summarize.records import FIELD
+from tests.conftest import DemoRun
 from trendpapers.cli import cli
 from trendpapers.demo import DATA
 
@@ -189,11 +190,8 @@ def _tp(workspace: Path, *args: str) -> tuple[int, str]:
 
 # The whole demo (real ingest, the real model): the tests that use it are in the slow tier.
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("members") / "demo"
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(directory)])
-    assert result.exit_code == 0, result.output
-    return directory
+def demo(demo_run: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_run.copy(tmp_path_factory, "members")
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ import lxml.html
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.conftest import DemoRun
 from trendpapers.cli import cli
 
 # The demo through the real pipeline, then MkDocs builds: the full suite's (the pages and checks
@@ -26,13 +27,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("site") / "demo"
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(directory)])
-    assert result.exit_code == 0, result.output
-    assert "publish: textile 2026-Q4 is published" in result.output
-    assert "build: built" in result.output and "python -m http.server -d" in result.output
-    return directory
+def demo(demo_run: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    assert "publish: textile 2026-Q4 is published" in demo_run.output
+    assert "build: built" in demo_run.output and "python -m http.server -d" in demo_run.output
+    return demo_run.copy(tmp_path_factory, "site")
 
 
 @pytest.fixture
