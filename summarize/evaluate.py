@@ -181,7 +181,9 @@ def eval_trends(
         )
         for a in articles
     ]
-    found = build_trends("eval", docs, [], last.date(), trend_settings, 1, stories, settings.stories.weights)
+    found = build_trends(
+        "eval", docs, [], last.date(), trend_settings, stories=stories, story_weights=settings.stories.weights
+    )
     trend_of = {d: t.trend_id for t in found for d in t.doc_ids}
     return [{"id": a.id, "story": story[ids[_key(a)]], "trend": trend_of[ids[_key(a)]]} for a in articles]
 

@@ -23,6 +23,7 @@ import click
 
 from ingest.errors import ConfigError, InputError, LockError, TrendpapersError
 from ingest.wording import plural
+from papers.i18n import LANGUAGES
 from trendpapers.config import CONFIG_NAME, Config, load_config
 from trendpapers.lock import EXIT_LOCKED
 from trendpapers.logs import setup_logging
@@ -194,7 +195,7 @@ def _default_user() -> str | None:
 )
 @click.option(
     "--language",
-    type=click.Choice(["en", "de"]),
+    type=click.Choice(LANGUAGES),
     default="en",
     show_default=True,
     help="Of the papers, the site and the digests.",
@@ -706,7 +707,7 @@ def resume(ctx: click.Context, names: tuple[str, ...], every: bool) -> None:
 )
 @click.option(
     "--language",
-    type=click.Choice(["en", "de"]),
+    type=click.Choice(LANGUAGES),
     default="en",
     show_default=True,
     help="The workspace's language: de is a German cluster with German and English sources.",
