@@ -2,9 +2,10 @@
 
 A paper is Markdown that MkDocs turns into HTML, so a title such as ``<script>``, ``[x](javascript:..)``,
 ``# heading`` or ``[^1]`` must come out as those characters, not as markup. ``md_text`` puts text
-on one line, turns ``&``, ``<`` and ``>`` into entities (no raw HTML, no autolinks), backslash-escapes
-the characters Python-Markdown gives a meaning anywhere in a line, and those that start a block
-(heading, list) when they come first. Dates and "Inc." stay readable for editors.
+on one line, turns ``<``, ``>`` and an ``&`` that would start a character reference ("&copy;")
+into entities (no raw HTML, no autolinks), backslash-escapes the characters Python-Markdown gives a
+meaning anywhere in a line, and those that start a block (heading, list) when they come first.
+Dates, "Inc." and "Tessmer & Lang" stay readable for editors.
 Links are only made to http(s) URLs. What our own code builds (footnote marks, links) is ``Md``:
 text that is Markdown already and is not escaped again.
 """
@@ -20,6 +21,8 @@ _INLINE = re.compile(r"([\\`*_{}\[\]|])")
 # A heading, list item or numbered item when the text starts a line.
 _BLOCK_START = re.compile(r"^(#|\+|-|\d+(?=[.)]))")
 _SPACE = re.compile(r"\s+")
+# An "&" that Markdown and HTML would read as a character reference ("&copy;", "&#106;", "&#x6A;").
+_REFERENCE = re.compile(r"&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
 
 
 class Md(str):
@@ -31,7 +34,7 @@ class Md(str):
 def md_text(value: str) -> Md:
     """``value`` as literal text in Markdown, on one line."""
     text = _SPACE.sub(" ", value).strip()
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _REFERENCE.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
     text = _INLINE.sub(r"\\\1", text)
     if m := _BLOCK_START.match(text):  # "1." becomes "1\.", "# x" becomes "\# x"
         end = m.end()
