@@ -181,6 +181,14 @@ _NEEDS_ANTECEDENT = re.compile(
     r"|\b(?:also|however|too)\b|^(?:\S+\s+){0,4}the (?:company|firm|group|move|deal|plan|project|plant)\b",
     re.I,
 )
+# A bare definite subject: "The system fits ...", "The sock streams ...", "The new line can ...": a
+# thing named before, in the sentence before. A capitalised name ("The Port of Hallsund has") or a
+# modifier after the noun ("The market for recycled fibre grew") introduces it.
+_NOT_A_NOUN = r"(?!(?:of|for|from|in|on|at|to|with|by|and|or|that|which|who)\b)"
+_DEFINITE_SUBJECT = re.compile(
+    rf"^[\"'“‘(\[]*The (?:{_NOT_A_NOUN}[a-z][a-z-]* )?{_NOT_A_NOUN}[a-z][a-z-]* (?:is|are|was|were|has|have"
+    r"|had|will|would|can|could|may|might|must|should|does|did|[a-z]+(?:s|ed))\b"
+)
 # The same in German: "Er", "Das Unternehmen", "Außerdem", "Zudem", "Dabei", "auch" early on.
 _GERMAN_NEEDS_ANTECEDENT = re.compile(
     r"^[\"'„‚“‘(\[]*(?:er|sie|es|ihr|ihre|ihren|ihrem|ihrer|sein|seine|seinen|seinem|seiner|dies|diese|dieser"
@@ -235,7 +243,7 @@ def needs_antecedent(sentence: str, language: str | None = None) -> bool:
     """Whether a sentence depends on what came before it (a pronoun, "also", "the company", ...;
     in German "er", "zudem", "das Unternehmen", ...: German patterns where the language is German or
     unknown)."""
-    if _NEEDS_ANTECEDENT.search(sentence) is not None:
+    if _NEEDS_ANTECEDENT.search(sentence) is not None or _DEFINITE_SUBJECT.match(sentence) is not None:
         return True
     return base_language(language) in ("de", None) and _GERMAN_NEEDS_ANTECEDENT.search(sentence) is not None
 

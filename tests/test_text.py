@@ -147,3 +147,22 @@ def test_german_quotations_antecedents_and_boilerplate() -> None:
     assert is_boilerplate("Abonnieren Sie unseren Newsletter.")
     assert is_boilerplate("Foto: Nordweave Fibres")
     assert not is_boilerplate("Die Firma will sich um Fördermittel bewerben.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dependent"),
+    [
+        ("The system fits into a hall of just 1,200 square metres.", True),
+        ("The sock streams data to a phone app.", True),
+        ("The new line can process 5,000 tonnes a year.", True),
+        ("“The model is built from the floor plan,” she said.", True),
+        ("The company also plans a second line.", True),
+        ("It can process 5,000 tonnes of textile waste a year.", True),
+        ("The Port of Hallsund has put a digital twin into operation.", False),
+        ("The market for recycled fibre grew by 8 percent.", False),
+        ("Nordweave Fibres opened a recycling line in Kalvstad.", False),
+        ("Then there's the sock.", True),
+    ],
+)
+def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -> None:
+    assert needs_antecedent(sentence, "en") is dependent
