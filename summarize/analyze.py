@@ -262,8 +262,10 @@ def _summaries_for(
 ) -> int:
     """Summaries of a trend and its largest stories, unless those documents were summarized already."""
     written = 0
-    # The most central documents, read in date order: so the summary tells what happened in order.
-    central = sorted(trend.doc_ids[: settings.summary_documents], key=lambda i: (docs[i].when, i))
+    # The most central documents of the current window, read in date order: the paper tells what
+    # happened in its window, in order (the window before only for a trend with nothing in it).
+    current = [i for i in trend.doc_ids if docs[i].when.date() >= trend.window_start] or list(trend.doc_ids)
+    central = sorted(current[: settings.summary_documents], key=lambda i: (docs[i].when, i))
     subjects: list[tuple[str, list[int]]] = [(f"trend:{trend.trend_id}", central)]
     for story_id in trend.story_ids[: settings.stories_summarized]:
         members = sorted(

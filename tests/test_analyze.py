@@ -37,6 +37,21 @@ def _titles(engine: sa.Engine) -> dict[int, str]:
         return {r.item_id: r.title for r in conn.execute(sa.select(ingest_store.documents))}
 
 
+def _dates(engine: sa.Engine) -> dict[int, date]:
+    """Each document's date as the trends count it: published, else first seen."""
+    with engine.connect() as conn:
+        return {
+            r.item_id: (r.published_at or r.first_seen_at).date()
+            for r in conn.execute(
+                sa.select(
+                    ingest_store.documents.c.item_id,
+                    ingest_store.documents.c.published_at,
+                    ingest_store.items.c.first_seen_at,
+                ).join(ingest_store.items, ingest_store.items.c.id == ingest_store.documents.c.item_id)
+            )
+        }
+
+
 def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder, tmp_path: Path) -> None:
     config, _ = ingest_demo(tmp_path / "demo", engine)
     field = config.cluster.field
@@ -49,6 +64,7 @@ def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder,
 
     titles = _titles(engine)
     members = _members(engine)
+    dates = _dates(engine)
     assert report.documents == len(titles) == len(members) == 45
     assert report.embedded == 44  # the near-duplicate borrows its original's vector
     with engine.connect() as conn:
@@ -72,10 +88,13 @@ def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder,
         assert {t.industry for t in trends} == {"textile", "medtech", "logistics"}
         etrucks = next(t for t in trends if t.industry == "logistics")
         assert any("electric" in titles[d].lower() or "charg" in titles[d].lower() for d in etrucks.doc_ids)
+        assert any(t.previous for t in trends)  # documents of the window before are left out below
         for trend in trends:
             assert trend.status in {"new", "rising", "steady", "fading"}
             assert sum(n for _, n in trend.weekly) == trend.current + trend.previous
-            _check_summary(conn, f"trend:{trend.trend_id}", set(trend.doc_ids))
+            # A trend's narrative tells its window: it cites only the documents dated in it.
+            in_window = {d for d in trend.doc_ids if dates[d] >= trend.window_start}
+            _check_summary(conn, f"trend:{trend.trend_id}", in_window)
             for story_id in trend.story_ids[: SETTINGS.stories_summarized]:
                 story_docs = {i for i, s in members.items() if s == story_id}
                 _check_summary(conn, f"story:{trend.industry}:{story_id}", story_docs)
