@@ -222,13 +222,18 @@ def story_quality(
             t = settings.trends.threshold + delta
             moved = replace(settings, trends=replace(settings.trends, threshold=t))
             row(f"ours, trends at trend threshold {round(t, 3):g}", _labels(ours(moved), "trend"), topics)
+        uncrowded = replace(settings, trends=replace(settings.trends, crowding=0.0))
+        row("ours, trends without the crowding correction", _labels(ours(uncrowded), "trend"), topics)
 
     def embedding_only(t: float) -> dict:
-        stories = replace(settings.stories, threshold=t, weights=(1.0, 0.0, 0.0))
+        stories = replace(settings.stories, threshold=t, weights=(1.0, 0.0, 0.0), crowding=0.0)
         return _labels(ours(replace(settings, stories=stories)), "story")
 
     _, t = best_over_thresholds(embedding_only, gold, np.arange(0.4, 0.8, 0.05))
-    row(f"MiniLM + average linkage (ours without words and names), best threshold {t:.2f}", embedding_only(t))
+    row(
+        f"MiniLM + average linkage (ours without words, names, crowding), best threshold {t:.2f}",
+        embedding_only(t),
+    )
 
     agglomerative = tfidf_agglomerative(articles)
     _, t = best_over_thresholds(agglomerative, gold, TFIDF_THRESHOLDS)

@@ -40,6 +40,16 @@ class StorySettings:
     # the first two (was 0.057; benchmarks/analysis_bench.py).
     names_floor: float = 0.25
     names_penalty: float = 1.0
+    # Within a batch, a document in a crowded neighbourhood must be more alike to join, one that
+    # stands apart less (``crowding``): ``crowding`` times how far the mean similarity to its
+    # ``neighbours`` most similar documents lies above the batch's average, the mean of two
+    # documents', is taken off their similarity. Two same-kind events (two title fights of one
+    # boxer) crowd each other; a report in an odd format (a dateline and a URL) stands apart. On
+    # ECB+ pairwise F1 went from 0.894 to 0.919, on the Reuters set from 0.800 to 0.870, and the
+    # Gun Violence Corpus from 0.942 to 0.944 (benchmarks/analysis_bench.py). A group joining an
+    # existing story is compared without it: the story's neighbourhood is not kept.
+    crowding: float = 1.0
+    neighbours: int = 9
     # Time between two documents lowers their similarity by ``decay`` for each doubling beyond
     # ``close_days``: 0.05 at two weeks, 0.15 at two months. Reports of one event cluster in its
     # first days, but a trial or an anniversary brings follow-ups months later, and those still
@@ -103,30 +113,52 @@ def time_penalty(days: np.ndarray | float, settings: StorySettings) -> np.ndarra
 
 
 def average_linkage(
-    vectors: np.ndarray,
+    sims: np.ndarray,
     threshold: float,
     apart: np.ndarray | None = None,
     penalty: np.ndarray | None = None,
 ) -> np.ndarray:
-    """0-based cluster labels: average linkage on dot products (cosines of unit rows; of mean
-    vectors, the mean similarity of what they average), cut where the mean similarity < threshold.
+    """0-based cluster labels: average linkage on a similarity matrix (dot products: cosines of unit
+    rows; of mean vectors, the mean similarity of what they average), cut where the mean similarity
+    < threshold.
 
-    ``penalty`` (a matrix) is taken off the pairs' similarities; pairs marked in ``apart`` count as
-    opposite (similarity -1), so they pull their clusters apart.
+    ``penalty`` (a matrix) is taken off the pairs' similarities (a negative one adds); pairs marked
+    in ``apart`` count as opposite (similarity -1), so they pull their clusters apart.
     """
-    if len(vectors) == 1:
+    if len(sims) == 1:
         return np.zeros(1, dtype=int)
     from scipy.cluster.hierarchy import fcluster, linkage  # scipy loads slowly; only when clustering
     from scipy.spatial.distance import squareform
 
-    distance = 1.0 - np.clip(vectors @ vectors.T, -1.0, 1.0)
+    distance = 1.0 - np.clip(sims, -1.0, 1.0)
     if penalty is not None:
         distance += penalty
+        np.maximum(distance, 0.0, out=distance)  # a negative penalty (a bonus) ends at identity
     if apart is not None:
         distance[apart] = 2.0
     np.fill_diagonal(distance, 0.0)
     tree = linkage(squareform(distance, checks=False), method="average")
     return fcluster(tree, t=1.0 - threshold, criterion="distance") - 1
+
+
+def crowding(sims: np.ndarray, neighbours: int, weight: float) -> np.ndarray | None:
+    """What crowding takes off each pair's similarity (negative: adds), for a similarity matrix:
+    ``weight`` times the mean of the two items' excess, an item's excess being how far its mean
+    similarity to its ``neighbours`` most similar items lies above the average of that over all
+    items. Local scaling, as CSLS does against hubs: in a crowded neighbourhood (many reports of
+    one kind of event) items must be more alike to join, and one that stands apart (a report in
+    another format) less. A neighbourhood holds at most half the other items (among six stories of
+    a small industry the five nearest are all of them, and their mean says how central a story is,
+    which is what forms a theme) and at least four (the mean of fewer is noise): None for fewer
+    than nine items, or weight 0."""
+    k = min(neighbours, (len(sims) - 1) // 2)
+    if k < 4 or not weight:
+        return None
+    others = np.array(sims, dtype=np.float32)
+    np.fill_diagonal(others, -np.inf)
+    nearest = -np.partition(-others, k - 1, axis=1)[:, :k]  # each row's k largest, in any order
+    excess = nearest.mean(axis=1) - nearest.mean()
+    return (weight / 2 * (excess[:, None] + excess[None, :])).astype(np.float32)
 
 
 def names_penalty(names: np.ndarray, others: np.ndarray, settings: StorySettings) -> np.ndarray:
@@ -152,8 +184,12 @@ def _cluster(vectors: np.ndarray, dates: Sequence[datetime | None], settings: St
     names = names_part(vectors)
     if names is not None:
         penalty = penalty + names_penalty(names, names, settings)
+    sims = vectors @ vectors.T
+    crowded = crowding(sims, settings.neighbours, settings.crowding)
+    if crowded is not None:
+        penalty = penalty + crowded
     return average_linkage(
-        vectors,
+        sims,
         settings.threshold,
         np.nan_to_num(days, nan=0.0) > settings.max_days,
         penalty.astype(np.float32),

@@ -177,3 +177,22 @@ def test_a_story_grows_the_same_whether_its_documents_come_in_one_run_or_several
 
     assert partition(placed) == partition(at_once)
     assert len(partition(at_once)) == 6
+
+
+def test_two_events_of_one_kind_crowd_each_other_apart() -> None:
+    """Two title fights of one boxer: reports of a fight are alike at 0.5, across the fights at 0.35;
+    eight other reports stand apart (0.05). At a threshold of 0.29 the fights would be one story;
+    their crowded neighbourhood keeps them two, and the reports that stand apart stay alone."""
+    gram = np.full((14, 14), 0.05)
+    gram[:6, :6] = 0.35
+    gram[:3, :3] = gram[3:6, 3:6] = 0.5
+    np.fill_diagonal(gram, 1.0)
+    vectors = np.linalg.cholesky(gram).astype(np.float32)  # rows with exactly these dot products
+    docs = [StoryDoc(k, v, None) for k, v in enumerate(vectors)]
+    settings = StorySettings(threshold=0.29)
+    stories = group_stories(docs, {}, settings).assignments
+    assert len({stories[k] for k in range(3)}) == len({stories[k] for k in range(3, 6)}) == 1
+    assert stories[0] != stories[3]
+    assert len({stories[k] for k in range(6, 14)}) == 8
+    merged = group_stories(docs, {}, StorySettings(threshold=0.29, crowding=0.0)).assignments
+    assert merged[0] == merged[3]

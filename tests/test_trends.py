@@ -172,3 +172,27 @@ def test_stories_kept_in_an_older_layout_are_themed_by_their_embeddings() -> Non
     older = {d.story_id: StoryState(d.story_id, np.ones(16 + LEXICAL_DIM), 1, None, None) for d in docs}
     trends = build_trends("textile", docs, [], AS_OF, SETTINGS, stories=older)
     assert sorted(t.story_ids for t in trends) == [(1, 2, 3), (5, 6, 7)]
+
+
+def _stories_with_similarities(gram: np.ndarray) -> list[TrendDoc]:
+    """One single-document story per row of ``gram``, whose documents' cosines are its entries."""
+    vectors = np.linalg.cholesky(gram).astype(np.float32)  # rows with exactly these dot products
+    when = datetime.combine(AS_OF - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    return [TrendDoc(k, k, when, "A", f"Story {k}", "Text.", v) for k, v in enumerate(vectors)]
+
+
+def test_a_crowded_neighbourhood_must_be_more_alike_to_join() -> None:
+    """Three pairs of one kind of event (three murder cases, each with two reports of a trial) are
+    alike at 0.3 within a pair and 0.2 across; six other stories stand apart (0.05). At a threshold
+    of 0.19 the three pairs would be one theme; their crowded neighbourhood keeps them three."""
+    gram = np.full((12, 12), 0.05)
+    gram[:6, :6] = 0.2
+    for a in (0, 2, 4):
+        gram[a, a + 1] = gram[a + 1, a] = 0.3
+    np.fill_diagonal(gram, 1.0)
+    docs = _stories_with_similarities(gram)
+    settings = TrendSettings(window_days=28, threshold=0.19, weights=(1.0, 0.0, 0.0), min_documents=2)
+    themes = {t.story_ids for t in build_trends("law", docs, [], AS_OF, settings)}
+    assert themes == {(0, 1), (2, 3), (4, 5)}
+    merged = {t.story_ids for t in build_trends("law", docs, [], AS_OF, replace(settings, crowding=0.0))}
+    assert merged == {(0, 1, 2, 3, 4, 5)}
