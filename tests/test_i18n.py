@@ -126,7 +126,7 @@ def test_a_german_paper_has_german_texts_and_the_same_protection() -> None:
         "Fragen an die Mitglieder und Chancen",
     ]
     page = html.text_content()
-    assert "In den 90 Tagen bis zum 20. November 2026 betrafen 40 Dokumente aus 17 Quellen" in page
+    assert "In den 90 Tagen bis zum 20. November 2026 betrafen 40 Dokumente aus 18 Quellen" in page
     assert "(steigend, +300\xa0%)" in page and "Steigend: 4 Dokumente in diesem Zeitraum" in page
     assert "**Von der Redaktion auszufüllen.**" in body
     for english in ("Executive summary", "Key trends", "documents", "To fill in", "undated", "Evidence"):
