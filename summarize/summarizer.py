@@ -143,10 +143,9 @@ def _weights(
     for cand in candidates:
         for c in cand.concepts & found.keys():
             earliest[c] = min(earliest.get(c, cand.position), cand.position)
-    return {
-        c: (0.1 if earliest[c] == 0 else 0.0) if c in single else w + position_bonus * 0.5 ** earliest[c]
-        for c, w in found.items()
-    }
+    weights = {c: w + position_bonus * 0.5 ** earliest[c] for c, w in found.items() if c not in single}
+    weights.update({c: 0.1 if earliest[c] == 0 else 0.0 for c in single})
+    return weights
 
 
 def _rows(fitting: Sequence[_Candidate], index: dict[tuple[str, str], int]) -> Any:

@@ -31,7 +31,7 @@ class TrendSettings:
     # event), tighter than an industry (everything in it is related). Comparing stories' centroids
     # instead inflated the similarity of large stories and merged ECB+'s topics (pairwise F1 0.55;
     # benchmarks/analysis_bench.py). The demo's loosest designed theme (wearables for patients)
-    # splits above 0.195; ECB+ topics of one kind (murder cases, earthquakes) merge below 0.135.
+    # splits at 0.195; ECB+ topics of one kind (murder cases, earthquakes) merge at 0.13.
     threshold: float = 0.19
     # Shares of embedding, words and names (as in ``StorySettings.weights``): the embedding says what
     # kind of event a story is, which is what a theme shares; words and names tell events apart.
