@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -188,18 +188,19 @@ def _default_user() -> str | None:
         return None
 
 
+def _language_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``--language``: one of the languages the papers have texts in, English by default."""
+    return click.option(
+        "--language", type=click.Choice(LANGUAGES), default="en", show_default=True, help=help_text
+    )
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--name", default="Our Cluster", show_default=True, help="The cluster's name, shown on the site."
 )
-@click.option(
-    "--language",
-    type=click.Choice(LANGUAGES),
-    default="en",
-    show_default=True,
-    help="Of the papers, the site and the digests.",
-)
+@_language_option("Of the papers, the site and the digests.")
 @click.option("--force", is_flag=True, help="Overwrite existing workspace files.")
 @click.pass_context
 def init(ctx: click.Context, directory: Path, name: str, language: str, force: bool) -> None:
@@ -705,13 +706,7 @@ def resume(ctx: click.Context, names: tuple[str, ...], every: bool) -> None:
     show_default=True,
     help="Where to create the demo workspace.",
 )
-@click.option(
-    "--language",
-    type=click.Choice(LANGUAGES),
-    default="en",
-    show_default=True,
-    help="The workspace's language: de is a German cluster with German and English sources.",
-)
+@_language_option("The workspace's language: de is a German cluster with German and English sources.")
 @click.pass_context
 def demo(ctx: click.Context, directory: Path, language: str) -> None:
     """Run the whole pipeline on the bundled demo sources, served from 127.0.0.1.
