@@ -1,11 +1,12 @@
 """Documents about the same event → stories, incrementally and with stable ids.
 
 New documents are taken in date order, in chunks. Within a chunk they are clustered by average
-linkage on cosine similarity, less a penalty that grows with the time between two documents (and
-documents more than ``max_days`` apart never link); each cluster then joins the existing story with
-the highest mean similarity between their documents (the same average-linkage criterion, computed
-from the story's vector sum, with the penalty for the gap between their dates), when that reaches
-the threshold, or opens a new story with the next free id. Existing stories are only
+linkage on the similarity of their story vectors, less penalties for the time between two
+documents (documents more than ``max_days`` apart never link), for too few shared names, and for a
+crowded neighbourhood (``crowding``); each cluster then joins the existing story with the highest
+mean similarity between their documents (the same average-linkage criterion, computed from the
+story's vector sum, with the time and names penalties), when that reaches the threshold, or opens
+a new story with the next free id. Existing stories are only
 ever extended: no run renumbers, splits or merges them. A near-duplicate joins its original's story.
 """
 
@@ -57,9 +58,7 @@ class StorySettings:
     # report, another shooting in the same town) must agree much more to join an older one. On the
     # Gun Violence Corpus this soft penalty did better than any hard cut-off (0.940 against at best
     # 0.921 before the names penalty, benchmarks/analysis_bench.py); undated documents get no
-    # penalty. At the threshold of 0.29 the demo's EU funding application of a recycling consortium
-    # joins the plant opening of a member it names, four weeks before (a decay of 0.06 would part
-    # them, at 0.938 on the Gun Violence Corpus, below TF-IDF at its best).
+    # penalty.
     decay: float = 0.05
     close_days: float = 7.0
     # Documents further apart than this never link, and older stories are not candidates: bounds

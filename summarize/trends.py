@@ -3,7 +3,8 @@
 The stories that have documents in the current window or the one before it are clustered into
 themes by average linkage continued above the stories: two stories are as similar as their
 documents are on average (their story vectors, the embedding weighted up: a theme is a kind of
-event, where a story is one), and a theme needs a lower mean similarity than a story. A cluster
+event, where a story is one), less the same crowding correction as stories get, and a theme needs a
+lower mean similarity than a story. A cluster
 keeps the id of the earlier trend it shares the most stories with, so a trend keeps its identity
 while it grows; a cluster that shares none gets the next free id. Counts in the two windows give
 growth and status.
