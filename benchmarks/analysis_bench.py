@@ -20,6 +20,8 @@
      bankruptcy filing and the hack claims around it are one story) and sometimes split one
      event (weak Chinese export data moving markets is three stories).
    With both sets, ours at its defaults against TF-IDF at the one threshold that does best on both.
+   Then ECB+ subsets that mix event sizes as a feed does (``mixes``): a stream of a few whole
+   events among single reports, and a few big events among small ones.
 2. Embedding speed on mixed feed text (titles, summaries, article leads from ../shared/corpora):
    sentence-transformers ``encode`` against our embedder in float32 and bfloat16, same texts, model
    and token limit, in one run; then our embedder with the pipeline's defaults.
@@ -32,6 +34,7 @@ import argparse
 import csv
 import gc
 import json
+import random
 import resource
 import sys
 import time
@@ -54,7 +57,7 @@ from summarize.embed import (
     document_text,
     native_bfloat16,
 )
-from summarize.evaluate import _Article, eval_trends
+from summarize.evaluate import _Article, eval_stories, eval_trends
 from summarize.score import score_clustering
 from summarize.stories import StoryDoc, group_stories
 from summarize.trends import TrendDoc, build_trends
@@ -270,6 +273,54 @@ def story_quality(
     return ours_f1
 
 
+def mixes(articles: list[_Article], gold: dict[str, str], draws: int = 10) -> None:
+    """Stories on ECB+ subsets that mix event sizes as a feed does, ``draws`` random draws each:
+    a stream (5 whole events among single reports of 60 others: what an industry's window mostly
+    holds) and big stories among small ones (5 events of 14 or more reports, 11 cut to 2-5
+    reports). Ours at its defaults, ours with the crowding penalty uncapped, and TF-IDF at its best
+    threshold over all draws of the mix; mean and worst pairwise F1."""
+    settings = AnalysisSettings()
+    embedder = RememberingEmbedder(settings.embed)
+    by_event: dict[str, list[_Article]] = {}
+    for a in articles:
+        by_event.setdefault(gold[a.id], []).append(a)
+    events = sorted(by_event)
+    big = [e for e in events if len(by_event[e]) >= 14]
+
+    def stream(r: random.Random) -> list[_Article]:
+        chosen = r.sample(events, 65)
+        return [a for e in chosen[:5] for a in by_event[e]] + [r.choice(by_event[e]) for e in chosen[5:]]
+
+    def big_and_small(r: random.Random) -> list[_Article]:
+        small = r.sample([e for e in events if len(by_event[e]) <= 8], 11)
+        cut = [a for e in small for a in r.sample(by_event[e], min(len(by_event[e]), r.randint(2, 5)))]
+        return [a for e in r.sample(big, 5) for a in by_event[e]] + cut
+
+    uncapped = replace(settings, stories=replace(settings.stories, crowded_at_most=np.inf))
+    print("## Stories in mixes of event sizes (ECB+ subsets, pairwise F1 mean / worst over draws)")
+    print("| mix | ours, defaults | ours, crowding penalty uncapped | TF-IDF, best threshold |")
+    print("|---|---|---|---|")
+    for name, draw in (
+        ("a stream: 5 whole events, 60 single reports", stream),
+        ("5 big events, 11 cut to 2-5 reports", big_and_small),
+    ):
+        subsets = [draw(random.Random(seed)) for seed in range(draws)]
+        scores: dict[str, list[float]] = {"ours": [], "uncapped": []}
+        tfidf_scores: list[list[float]] = []
+        for subset in subsets:
+            truth = {a.id: gold[a.id] for a in subset}
+            for key, tuned in (("ours", settings), ("uncapped", uncapped)):
+                predicted = _labels(eval_stories(subset, embedder, tuned), "story")
+                scores[key].append(score_clustering(truth, predicted).pairwise.f1)
+            cluster = tfidf_agglomerative(subset)
+            tfidf_scores.append([score_clustering(truth, cluster(t)).pairwise.f1 for t in TFIDF_THRESHOLDS])
+        best = int(np.mean(tfidf_scores, axis=0).argmax())
+        at_best = [tfidf_scores[k][best] for k in range(len(subsets))]
+        cells = [f"{np.mean(v):.3f} / {np.min(v):.3f}" for v in (scores["ours"], scores["uncapped"], at_best)]
+        print(f"| {name} | {cells[0]} | {cells[1]} | {cells[2]} (at {TFIDF_THRESHOLDS[best]:.2f}) |")
+    print()
+
+
 def _labels(rows: list[dict], key: str) -> dict:
     return {r["id"]: r[key] for r in rows}
 
@@ -427,6 +478,8 @@ def main() -> None:
         )
     if not args.skip_stories:
         ours = {name: story_quality(name, *labelled) for name, labelled in sets.items()}
+        if (CORPORA / "events").is_dir():
+            mixes(*labelled_events("ecbplus")[:2])
         if len(sets) > 1:
             one_setting({name: labelled[:2] for name, labelled in sets.items()}, ours)
     if not args.skip_speed:

@@ -180,19 +180,34 @@ def test_a_story_grows_the_same_whether_its_documents_come_in_one_run_or_several
 
 
 def test_two_events_of_one_kind_crowd_each_other_apart() -> None:
-    """Two title fights of one boxer: reports of a fight are alike at 0.5, across the fights at 0.35;
-    eight other reports stand apart (0.05). At a threshold of 0.29 the fights would be one story;
+    """Two title fights of one boxer: reports of a fight are alike at 0.5, across the fights at 0.31;
+    eight other reports stand apart (0.05). At a threshold of 0.30 the fights would be one story;
     their crowded neighbourhood keeps them two, and the reports that stand apart stay alone."""
     gram = np.full((14, 14), 0.05)
-    gram[:6, :6] = 0.35
+    gram[:6, :6] = 0.31
     gram[:3, :3] = gram[3:6, 3:6] = 0.5
     np.fill_diagonal(gram, 1.0)
     vectors = np.linalg.cholesky(gram).astype(np.float32)  # rows with exactly these dot products
     docs = [StoryDoc(k, v, None) for k, v in enumerate(vectors)]
-    settings = StorySettings(threshold=0.29)
-    stories = group_stories(docs, {}, settings).assignments
+    stories = group_stories(docs, {}, StorySettings(threshold=0.30)).assignments
     assert len({stories[k] for k in range(3)}) == len({stories[k] for k in range(3, 6)}) == 1
     assert stories[0] != stories[3]
     assert len({stories[k] for k in range(6, 14)}) == 8
-    merged = group_stories(docs, {}, StorySettings(threshold=0.29, crowding=0.0)).assignments
+    merged = group_stories(docs, {}, StorySettings(threshold=0.30, crowding=0.0)).assignments
     assert merged[0] == merged[3]
+
+
+def test_a_big_event_among_single_reports_stays_one_story() -> None:
+    """Fifteen reports of one event, alike at 0.36, among forty reports that stand apart (0.05), as
+    an industry's window holds them: the event's own reports make it look crowded, and an uncapped
+    penalty (0.23 here) would break it up. Capped at ``crowded_at_most`` it stays one story."""
+    gram = np.full((55, 55), 0.05)
+    gram[:15, :15] = 0.36
+    np.fill_diagonal(gram, 1.0)
+    vectors = np.linalg.cholesky(gram).astype(np.float32)
+    docs = [StoryDoc(k, v, None) for k, v in enumerate(vectors)]
+    stories = group_stories(docs, {}, StorySettings(threshold=0.30)).assignments
+    assert len({stories[k] for k in range(15)}) == 1
+    assert len({stories[k] for k in range(15, 55)}) == 40
+    uncapped = group_stories(docs, {}, StorySettings(threshold=0.30, crowded_at_most=np.inf)).assignments
+    assert len({uncapped[k] for k in range(15)}) > 1
