@@ -20,14 +20,16 @@ import datetime as dt
 import gettext as gettext_module
 from collections.abc import Mapping
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from papers.escape import Md, md_text
 
 LANGUAGES = ("en", "de")  # the workspace languages with a catalog ("en": the texts as written)
 DOMAIN = "trendpapers"
-LOCALE_DIR = resources.files("papers") / "locale"
+# Beside this module, not resources.files("papers"): run as ``python -m trendpapers`` in a workspace,
+# the import system also finds the workspace's own papers/ folder under that name.
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction, translate later"

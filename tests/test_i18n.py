@@ -182,3 +182,21 @@ def test_opportunities_and_member_matches_in_german_and_as_before_in_english() -
     for english_text in ("Why:", "From ", "For companies", "the cluster's field", "score "):
         assert english_text not in page, english_text
     assert not _active_markup(_html(german))
+
+
+def test_the_catalog_is_found_from_inside_a_workspace(tmp_path: Path) -> None:
+    """``python -m trendpapers`` in a workspace puts it on the import path, where its own
+    ``papers/`` folder also answers to the package's name: the German texts still load."""
+    import subprocess
+    import sys
+
+    (tmp_path / "papers" / "textile").mkdir(parents=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "from papers.i18n import Texts; print(Texts('de').gettext('Key trends'))"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Schlüsseltrends"
