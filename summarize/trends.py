@@ -42,9 +42,14 @@ class TrendSettings:
     # ``neighbours`` most similar stories lies above the industry's average is taken off (and as
     # much added where it lies below), the mean of the two stories' (local scaling, as CSLS does for
     # hubs). ECB+ topics 0.874 → 0.900 (over stories grouped with their own crowding correction),
-    # and moving the threshold by 0.05 costs at most 0.032 (it cost 0.29 at 0.175 without).
+    # and moving the threshold by 0.05 costs at most 0.043 (it cost 0.29 at 0.175 without).
     crowding: float = 0.5
     neighbours: int = 8
+    # The excess counted stops here (0.04 off at most): a theme's own stories crowd it too, and
+    # among stories that stand apart, uncapped, a hot theme (ten stories alike at 0.25 among thirty
+    # others) fell apart into no trend at all. The cap keeps a theme whose stories are alike at
+    # 0.23 or more; at 0.06 the demo's port digital twin joined the warehouse robots.
+    crowded_at_most: float = 0.08
     min_documents: int = 3  # fewer documents are no trend
     max_stories: int = 3000  # the largest stories are clustered; smaller ones join the nearest trend
     rising: float = 1.5  # growth factor (documents now vs before, +1 smoothed) for "rising"
@@ -220,7 +225,7 @@ def _themes(
     core = min(len(story_ids), settings.max_stories)
     labels = np.full(len(story_ids), -1)
     sims = vectors[:core] @ vectors[:core].T
-    crowded = crowding(sims, settings.neighbours, settings.crowding)
+    crowded = crowding(sims, settings.neighbours, settings.crowding, settings.crowded_at_most)
     labels[:core] = average_linkage(sims, settings.threshold, penalty=crowded)
     del sims, crowded  # 3,000 stories: 36 MB each
     if core < len(story_ids):

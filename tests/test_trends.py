@@ -196,3 +196,16 @@ def test_a_crowded_neighbourhood_must_be_more_alike_to_join() -> None:
     assert themes == {(0, 1), (2, 3), (4, 5)}
     merged = {t.story_ids for t in build_trends("law", docs, [], AS_OF, replace(settings, crowding=0.0))}
     assert merged == {(0, 1, 2, 3, 4, 5)}
+
+
+def test_a_hot_theme_among_stories_that_stand_apart_stays_one_trend() -> None:
+    """Ten stories of one theme, alike at 0.25, among thirty that stand apart (0.05): the theme's own
+    stories make it look crowded, and an uncapped penalty (0.075 here) would leave no trend at all."""
+    gram = np.full((40, 40), 0.05)
+    gram[:10, :10] = 0.25
+    np.fill_diagonal(gram, 1.0)
+    docs = _stories_with_similarities(gram)
+    settings = TrendSettings(window_days=28, weights=(1.0, 0.0, 0.0), min_documents=2)
+    assert [t.story_ids for t in build_trends("x", docs, [], AS_OF, settings)] == [tuple(range(10))]
+    uncapped = replace(settings, crowded_at_most=np.inf)
+    assert build_trends("x", docs, [], AS_OF, uncapped) == []
