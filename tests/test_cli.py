@@ -170,6 +170,14 @@ def test_demo(tmp_path: Path) -> None:
     medtech = (tmp_path / "demo" / "papers" / "medtech" / "2026-Q4.md").read_text(encoding="utf-8")
     assert "## Opportunities\n\nWhere the trends of Medical technology" in medtech
     assert "**Members whose competences match** (for the editors, not published)" in medtech
+    # The published paper carries the demo editors' view, not the prompts meant for them.
+    textile = (tmp_path / "demo" / "papers" / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
+    page = (tmp_path / "demo" / "build" / "site" / "papers" / "textile" / "2026-Q4" / "index.html").read_text(
+        encoding="utf-8"
+    )
+    for text in (textile, page):
+        assert "To fill in by the editors" not in text and "Recycling capacity in the region" in text
+    assert "To fill in by the editors" in medtech  # a draft keeps them
 
     cfg = ("-c", str(tmp_path / "demo"))
     code, out = run(*cfg, "opportunities", "--industry", "logistics")

@@ -96,7 +96,8 @@ def test_german_papers_quote_german_first_and_mark_english(demo: Path) -> None:
     for heading in ("## Zusammenfassung", "## Schlüsseltrends", "## Methode und Quellen", "**Belege**"):
         assert heading in text
     assert "In den 90 Tagen bis zum 20\\. November 2026" in text
-    assert "**Von der Redaktion auszufüllen.**" in text  # the editors' prompts, in German
+    logistics = (demo / "papers" / "logistics" / "2026-Q4.md").read_text(encoding="utf-8")
+    assert "**Von der Redaktion auszufüllen.**" in logistics  # the editors' prompts, in German
     summary = text.split("### ", 1)[1].split("![", 1)[0]
     quoted = [line for line in summary.splitlines() if line.endswith("]") and "[^doc-" in line]
     marked = [line for line in quoted if "{lang=en} (en)[^doc-" in line]
@@ -108,6 +109,8 @@ def test_german_papers_quote_german_first_and_mark_english(demo: Path) -> None:
 
 def test_the_site_pages_and_feeds_are_german(demo: Path) -> None:
     docs = demo / "build" / "docs-site"
+    paper = (docs / "papers" / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
+    assert "Die Recyclingkapazität in der Region" in paper and "auszufüllen" not in paper
     home = (docs / "index.md").read_text(encoding="utf-8")
     assert "## Neueste Trendpapiere" in home and "## Am stärksten wachsende Trends" in home
     assert (

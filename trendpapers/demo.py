@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -223,10 +224,57 @@ def write_demo_workspace(directory: Path, base: str, language: str = "en") -> Pa
     return path
 
 
+# What the demo's editors write in place of the paper's prompts before they approve it: the
+# cluster's view, which no draft can give. A published paper with the prompts still in it would
+# show members a note meant for the editors.
+EDITORS_VIEW = {
+    "en": (
+        "Recycling capacity in the region is growing faster than the sorting that feeds it: members"
+        " with sorting, spinning or finishing lines should talk to Nordweave Fibres and to the Fibre"
+        " Loop Valmark consortium. The cluster's working group on circular textiles meets on"
+        " 10 December; knitters interested in medical sensor textiles are welcome at its next"
+        " meeting with the Selmstad diabetes clinic."
+    ),
+    "de": (
+        "Die Recyclingkapazität in der Region wächst schneller als die Sortierung, die sie beliefert:"
+        " Mitglieder mit Sortier-, Spinn- oder Veredelungslinien sollten mit Nordweave Fibres und dem"
+        " Konsortium Fibre Loop Valmark sprechen. Die Arbeitsgruppe Kreislauftextilien des Clusters"
+        " tagt am 10. Dezember; Strickereien, die sich für medizinische Sensortextilien interessieren,"
+        " sind beim nächsten Treffen mit der Uniklinik Ravensholt willkommen."
+    ),
+}
+
+
+def write_editors_view(paper: Path, language: str) -> None:
+    """Replace the editors' prompts (the block quote that opens with them) in ``paper`` with the
+    demo editors' own text, as the cluster team does before approving."""
+    from papers.i18n import Texts
+    from papers.lifecycle import EDITOR_PROMPT
+
+    prompt = f"> {Texts(language).gettext(EDITOR_PROMPT)}"
+    lines = paper.read_text(encoding="utf-8").split("\n")
+    start = next(k for k, line in enumerate(lines) if line.startswith(prompt))
+    end = next((k for k in range(start, len(lines)) if not lines[k].startswith(">")), len(lines))
+    lines[start:end] = [EDITORS_VIEW[language]]
+    write_atomic(paper, "\n".join(lines))
+
+
+def command_name() -> str:
+    """How to call this command again, for the hints: ``trendpapers`` when that is the one on the
+    PATH, else the path it was started by (a virtual environment's ``bin/``) or ``python -m``."""
+    started = Path(sys.argv[0])
+    if started.name == "__main__.py":
+        return f"{sys.executable} -m trendpapers"
+    found = shutil.which("trendpapers")
+    if found and started.exists() and Path(found).resolve() == started.resolve():
+        return "trendpapers"
+    return str(started.resolve()) if started.exists() else "trendpapers"
+
+
 def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") -> int:
-    """The whole pipeline on the demo sources: ingest, analyze, draft, approve and publish the first
-    industry's paper, build the site; ``say`` gets a line per step. Returns the exit code (1 when
-    items had errors). ``language`` "de": the German demo."""
+    """The whole pipeline on the demo sources: ingest, analyze, draft, write the editors' view into
+    the first industry's paper, approve and publish it, build the site; ``say`` gets a line per
+    step. Returns the exit code (1 when items had errors). ``language`` "de": the German demo."""
     import resource
     import time
 
@@ -255,6 +303,9 @@ def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") 
     with workspace_lock(config.root, "demo"):
         for stage in ("analyze", "draft"):
             report(recorded(engine, stage, partial(STAGES[stage], config, engine)))
+        (draft,) = (config.papers_dir / first).glob("*.md")
+        write_editors_view(draft, language)
+        say(f"edit: {draft.relative_to(directory)}: the editors' view in place of the prompts")
         for action in ("approve", "publish"):
             change = change_status(engine, config.papers_dir, first, None, action, "demo")
             say(f"{action}: {change.row.industry} {change.row.edition} is {change.row.status}")
@@ -266,17 +317,18 @@ def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") 
     say(f"digest: {len(digests.outcomes)} members' digests written to {outbox} (--dry-run: nothing sent)")
     peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     say(f"demo took {time.perf_counter() - started:.1f} s, peak memory {peak / 1024:.0f} MB")
+    tp = command_name()
     say(f"demo workspace: {directory}")
-    say(f"  site:    python -m http.server -d {config.root / 'build' / 'site'} -b 127.0.0.1 8000")
+    say(f"  site:    {sys.executable} -m http.server -d {config.root / 'build' / 'site'} -b 127.0.0.1 8000")
     say(f"  papers:  {config.papers_dir} (Markdown; edit them, then draft again: edits are kept)")
-    say(f"  list:    trendpapers -c {path} papers list")
-    say(f"  approve: trendpapers -c {path} papers approve {config.industries[1].slug}")
-    say(f"  preview: trendpapers -c {path} serve-preview  (drafts too, with a DRAFT banner)")
+    say(f"  list:    {tp} -c {path} papers list")
+    say(f"  approve: {tp} -c {path} papers approve {config.industries[1].slug}")
+    say(f"  preview: {tp} -c {path} serve-preview  (drafts too, with a DRAFT banner)")
     say(
-        f"  desk:    trendpapers -c {path} editors add NAME, then trendpapers -c {path} serve-editor "
+        f"  desk:    {tp} -c {path} editors add NAME, then {tp} -c {path} serve-editor "
         "(the editors' desk on http://127.0.0.1:8001)"
     )
-    say(f"  members: trendpapers -c {path} members match  (the drafts name them for the editors)")
-    say(f"  crossing: trendpapers -c {path} opportunities")
-    say(f"  again:   trendpapers -c {path} run  (no new data: changes no file)")
+    say(f"  members: {tp} -c {path} members match  (the drafts name them for the editors)")
+    say(f"  crossing: {tp} -c {path} opportunities")
+    say(f"  again:   {tp} -c {path} analyze  (nothing new: no model call, no file changed)")
     return 1 if ingested.errors else 0
