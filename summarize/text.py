@@ -185,9 +185,19 @@ _NEEDS_ANTECEDENT = re.compile(
 # thing named before, in the sentence before. A capitalised name ("The Port of Hallsund has") or a
 # modifier after the noun ("The market for recycled fibre grew") introduces it.
 _NOT_A_NOUN = r"(?!(?:of|for|from|in|on|at|to|with|by|and|or|that|which|who)\b)"
+# The same behind a fronted phrase of time, place or manner ("In total, the model was trained on
+# ...", "For Textura Labs the study is ..."); not behind a name ("Esther Williams, the swimming
+# champion turned actress, has died" introduces her).
+_FRONTED = (
+    r"(?:(?:In|At|On|For|With|After|Before|Since|Within|Once|When|While|Until|Despite|During|Among|Under"
+    r"|Over|By|From|According to|Later|Earlier|Overall|So far|Today|Now|Initially|Finally|Eventually"
+    r"|Currently|[A-Z][a-z]+ly)\b[^,.;:\"“”]{0,40}, "
+    r"|(?:For|At|In|On|With|To|Among|Unlike|Like) [A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*)* )"
+)
 _DEFINITE_SUBJECT = re.compile(
-    rf"^[\"'“‘(\[]*The (?:{_NOT_A_NOUN}[a-z][a-z-]* )?{_NOT_A_NOUN}[a-z][a-z-]* (?:is|are|was|were|has|have"
-    r"|had|will|would|can|could|may|might|must|should|does|did|[a-z]+(?:s|ed))\b"
+    rf"^[\"'“‘(\[]*(?:The|{_FRONTED}the) (?:{_NOT_A_NOUN}[a-z][a-z-]* )?{_NOT_A_NOUN}[a-z][a-z-]*"
+    r" (?:is|are|was|were|has|have|had|will|would|can|could|may|might|must|should|does|did"
+    r"|[a-z]+(?:s|ed))\b"
 )
 # The same in German: "Er", "Das Unternehmen", "Außerdem", "Zudem", "Dabei", "auch" early on.
 _GERMAN_NEEDS_ANTECEDENT = re.compile(

@@ -162,6 +162,10 @@ def test_german_quotations_antecedents_and_boilerplate() -> None:
         ("The market for recycled fibre grew by 8 percent.", False),
         ("Nordweave Fibres opened a recycling line in Kalvstad.", False),
         ("Then there's the sock.", True),
+        ("In total, the model was trained on 41,000 CT examinations.", True),
+        ("For Textura Labs the study is the first step towards certification.", True),
+        ("Once installed, the software steals login credentials.", True),
+        ("Esther Williams, the swimming champion turned actress, has died.", False),
     ],
 )
 def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -> None:
