@@ -18,7 +18,7 @@ from papers.content import OpportunitySection, PaperData, TrendSection, chart_pa
 from papers.editions import parse_edition
 from papers.escape import md_link, md_text, safe_url
 from papers.frontmatter import split, update
-from papers.render import render_paper
+from papers.render import environment, render_paper
 from papers.store import Citation
 from summarize.opportunities import Opportunity, Side
 from summarize.records import FIELD, Industry
@@ -230,6 +230,19 @@ def test_the_executive_summary_pairs_a_title_only_with_its_own_document() -> Non
     text = render_paper(replace(data, trends=(elsewhere, *data.trends[1:])), "2026-11-23T10:00:00Z")
     bullets = text.split("## Executive summary", 1)[1].split("## Key trends", 1)[0]
     assert f"[^doc-{other.source_id}]" not in bullets and f"[^doc-{section.trend.title_doc + 1}]" in bullets
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_an_edition_of_weak_signals_only_says_so(language: str) -> None:
+    """It said that no trend reached the threshold, above the weak signals it listed."""
+    data = _evil_paper()
+    text = render_paper(replace(data, trends=()), "2026-11-23T10:00:00Z", environment(language=language))
+    summary = text.split("\n## ", 2)[1]
+    assert "No trend reached" not in summary and "Kein Trend hat" not in summary
+    expected = (
+        "but 2 weak signals: new themes" if language == "en" else "aber 2 schwache Signale: neue Themen"
+    )
+    assert expected in summary
 
 
 def test_a_trend_without_documents_in_the_window_has_faded() -> None:
