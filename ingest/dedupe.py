@@ -90,6 +90,16 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, _normalise_path(parts.path), urlencode(query), ""))
 
 
+def without_tracking(url: str) -> str:
+    """``url`` as it was, less its tracking parameters (utm_*, fbclid, ...): the link to show a
+    reader, who should not carry a feed's campaign into the site's links."""
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    if len(kept) == len(parse_qsl(parts.query, keep_blank_values=True)):
+        return url  # nothing to remove: leave its spelling alone
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ingest import store as ingest_store
+from ingest.dedupe import without_tracking
 from ingest.migrations import Migration, UTCDateTime
 from ingest.patentstore import documents_with_sources, patents
 from ingest.store import chunks, documents, items, sources
@@ -222,7 +223,13 @@ def citations(conn: sa.Connection, doc_ids: Sequence[int]) -> dict[int, Citation
         for r in rows:
             when = r.published_at or r.first_seen_at
             out[r.item_id] = Citation(
-                r.item_id, r.title, r.url, r.name, when.date() if when else None, r.number, r.language
+                r.item_id,
+                r.title,
+                without_tracking(r.url) if r.url else None,
+                r.name,
+                when.date() if when else None,
+                r.number,
+                r.language,
             )
     return out
 

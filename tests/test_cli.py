@@ -178,6 +178,8 @@ def test_demo(tmp_path: Path) -> None:
     for text in (textile, page):
         assert "To fill in by the editors" not in text and "Recycling capacity in the region" in text
     assert "To fill in by the editors" in medtech  # a draft keeps them
+    # The sock's feed link carries utm_ parameters; members get the link without them.
+    assert "textile-textura-pressure-sensing-sock.html)" in textile and "utm_" not in textile + page
 
     cfg = ("-c", str(tmp_path / "demo"))
     code, out = run(*cfg, "opportunities", "--industry", "logistics")

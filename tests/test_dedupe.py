@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.dedupe import NearDuplicateIndex, canonical_url, content_hash, minhash
+from ingest.dedupe import NearDuplicateIndex, canonical_url, content_hash, minhash, without_tracking
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,18 @@ def test_minhash_estimates_jaccard() -> None:
     assert match is not None
     true_jaccard = 198 / (398 + 200)
     assert abs(match[1] - true_jaccard) < 0.12  # 128 permutations: standard error about 0.04
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "http://127.0.0.1:8/a/sock.html?utm_source=rss&utm_medium=feed&utm_campaign=weekly",
+            "http://127.0.0.1:8/a/sock.html",
+        ),
+        ("https://Example.org/News/?id=7&fbclid=x&b=2#top", "https://Example.org/News/?id=7&b=2#top"),
+        ("https://example.org/News/?b=2&a=1", "https://example.org/News/?b=2&a=1"),  # untouched
+    ],
+)
+def test_a_link_shown_to_readers_loses_only_its_tracking(url: str, shown: str) -> None:
+    assert without_tracking(url) == shown
