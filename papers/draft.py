@@ -275,7 +275,11 @@ def draft_papers(
         except InputError as exc:  # one unreadable paper file: the other industries' papers go on
             outcome = DraftOutcome(industry.slug, None, None, "failed", str(exc))
         log.info(
-            "draft %s %s: %s %s", outcome.industry, outcome.edition or "-", outcome.action, outcome.detail
+            "draft %s %s: %s%s",
+            outcome.industry,
+            outcome.edition or "-",
+            outcome.action,
+            f" ({outcome.detail})" if outcome.detail else "",
         )
         outcomes.append(outcome)
     return outcomes

@@ -80,7 +80,7 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
     )
     with engine.connect() as conn:
         details = tuple(
-            f"{slug}: {n} trends"
+            f"{slug}: {plural(n, 'trend')}"
             + ("" if n else f" ({why_no_trends(conn, slug, config.analysis.assign, config.analysis.trends)})")
             for slug, n in report.trends.items()
         )
@@ -88,9 +88,11 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
     if warning:
         details += (f"warning: {warning}",)
     summary = (
-        f"{report.documents} documents grouped ({report.embedded} embedded, {report.model_calls} model "
-        f"calls), {report.new_stories} new stories, {sum(report.trends.values())} trends, "
-        f"{report.summaries} summaries written, "
+        f"{plural(report.documents, 'document')} grouped ({report.embedded} embedded, "
+        f"{plural(report.model_calls, 'model call')}), "
+        f"{plural(report.new_stories, 'new story', 'new stories')}, "
+        f"{plural(sum(report.trends.values()), 'trend')}, "
+        f"{plural(report.summaries, 'summary', 'summaries')} written, "
         f"{plural(report.opportunities, 'cross-sector opportunity', 'cross-sector opportunities')}, "
         f"{report.seconds['total']:.1f} s"
     )
@@ -142,7 +144,8 @@ def build_stage(config: Config, engine: sa.Engine, preview: bool = False, force:
 
     report = build_site(engine, config.workspace, config.site, preview=preview, force=force)
     summary = (
-        f"{report.action} {report.site}: {report.papers} papers, {report.pages} files, {report.seconds:.1f} s"
+        f"{report.action} {report.site}: {plural(report.papers, 'paper')}, {plural(report.pages, 'file')}, "
+        f"{report.seconds:.1f} s"
     )
     return StageResult(
         "build", {"papers": report.papers, "built": int(report.action == "built")}, (), (), summary
