@@ -6,7 +6,7 @@ Everything here is data (frozen records); ``render`` turns it into Markdown.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from datetime import time as dtime
@@ -21,6 +21,7 @@ from summarize.members import Match, by_subject
 from summarize.opportunities import Opportunity, Side
 from summarize.records import FIELD, Industry
 from summarize.summarizer import CitedSentence, SourceDoc, Summary, lead_sentence
+from summarize.text import base_language
 from summarize.trends import Trend, window_start
 
 
@@ -137,6 +138,22 @@ def _changes(found: list[Trend], previous: store.PaperRow | None) -> tuple[Chang
     return tuple(changes)
 
 
+def _lead_document(
+    trend: Trend, texts: Mapping[int, analysis.IndustryDocument], language: str
+) -> analysis.IndustryDocument | None:
+    """The document whose lead stands beside the trend in the executive summary: its most central
+    document of this window in the paper's language, else its most central of this window (the
+    trend's example). A German paper quoted an English report beside the German one of the event."""
+    own = (
+        texts[i]
+        for i in trend.doc_ids
+        if i in texts
+        and not texts[i].is_patent
+        and base_language(texts[i].language) == base_language(language)
+    )
+    return next(own, None) or texts.get(trend.title_doc)
+
+
 def collect(
     conn: sa.Connection,
     cluster: str,
@@ -165,7 +182,7 @@ def collect(
     for trend in (*key, *weak):
         stored = analysis.load_summary(conn, f"trend:{trend.trend_id}")
         summary = stored[1] if stored else Summary(())
-        central = texts.get(trend.title_doc)
+        central = _lead_document(trend, texts, settings.language)
         lead = None
         if central:
             lead = lead_sentence(SourceDoc(central.id, central.title, central.text, central.language))

@@ -98,6 +98,9 @@ def test_german_papers_quote_german_first_and_mark_english(demo: Path) -> None:
     assert "In den 90 Tagen bis zum 20\\. November 2026" in text
     logistics = (demo / "papers" / "logistics" / "2026-Q4.md").read_text(encoding="utf-8")
     assert "**Von der Redaktion auszufüllen.**" in logistics  # the editors' prompts, in German
+    bullets = text.split("## Zusammenfassung", 1)[1].split("## Schlüsseltrends", 1)[0]
+    first = next(line for line in bullets.splitlines() if line.startswith("- **"))
+    assert "Nordweave" in first and "{lang=" not in first  # the German report of the event
     summary = text.split("### ", 1)[1].split("![", 1)[0]
     quoted = [line for line in summary.splitlines() if line.endswith("]") and "[^doc-" in line]
     marked = [line for line in quoted if "{lang=en} (en)[^doc-" in line]
