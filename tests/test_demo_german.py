@@ -96,6 +96,7 @@ def test_german_papers_quote_german_first_and_mark_english(demo: Path) -> None:
     for heading in ("## Zusammenfassung", "## Schlüsseltrends", "## Methode und Quellen", "**Belege**"):
         assert heading in text
     assert "In den 90 Tagen bis zum 20\\. November 2026" in text
+    assert "Zusammenfassungen (extraktiv):" in text
     logistics = (demo / "papers" / "logistics" / "2026-Q4.md").read_text(encoding="utf-8")
     assert "**Von der Redaktion auszufüllen.**" in logistics  # the editors' prompts, in German
     bullets = text.split("## Zusammenfassung", 1)[1].split("## Schlüsseltrends", 1)[0]
