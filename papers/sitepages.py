@@ -178,7 +178,7 @@ def compose(
     tr = texts or Texts()
     pages, intro = _hand_written(hand_written, f"# {md_text(cluster)}\n")
     papers = included_papers(conn, papers_dir, preview, force, show_members)
-    pages.update(_paper_files(papers_dir, papers))
+    pages.update(_paper_files(papers_dir, papers, tr))
     names = {i.slug: i.name for i in industries}
     pages.update(_industry_pages(papers, names, tr))
     # The trends of the papers on the site, as last analysed (also those no longer found).
@@ -207,11 +207,26 @@ def _hand_written(folder: Path | None, intro: str) -> tuple[dict[str, bytes], st
     return pages, intro
 
 
-def _paper_files(papers_dir: Path, papers: Sequence[SitePaper]) -> dict[str, bytes]:
-    """Each paper's Markdown and its charts."""
+def _day(value: object) -> dt.date | None:
+    """The day of a front-matter timestamp ("2026-11-30T17:57:10Z", or as YAML read it)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    try:
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).date() if value else None
+    except ValueError:
+        return None
+
+
+def _paper_files(papers_dir: Path, papers: Sequence[SitePaper], tr: Texts) -> dict[str, bytes]:
+    """Each paper's Markdown and its charts; a published one also says its day of publication as
+    the site's language writes dates (``published_on``, which the theme shows)."""
     pages: dict[str, bytes] = {}
     for paper in papers:
-        pages[f"papers/{paper.row.path}"] = paper.text.encode("utf-8")
+        text = paper.text
+        day = _day(frontmatter.split(text, paper.row.path)[0].get("published_at"))
+        if paper.row.status == "published" and day is not None:
+            text = frontmatter.update(text, paper.row.path, {"published_on": tr.date(day)})
+        pages[f"papers/{paper.row.path}"] = text.encode("utf-8")
         charts = papers_dir / paper.row.industry / "charts" / paper.row.edition
         if charts.is_dir():
             for chart in sorted(charts.glob("*.svg")):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -115,6 +116,7 @@ def test_the_site_pages_and_feeds_are_german(demo: Path) -> None:
     docs = demo / "build" / "docs-site"
     paper = (docs / "papers" / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
     assert "Die Recyclingkapazität in der Region" in paper and "auszufüllen" not in paper
+    assert re.search(r'^published_on: "\d{1,2}\. [A-Z][a-zä]+ \d{4}"$', paper, re.M)  # "30. November 2026"
     home = (docs / "index.md").read_text(encoding="utf-8")
     assert "## Neueste Trendpapiere" in home and "## Am stärksten wachsende Trends" in home
     assert (
