@@ -97,6 +97,7 @@ def _theme_texts(ws: Workspace, tr: Texts) -> dict[str, Any]:
         "draft": tr.gettext("DRAFT: not published (status: %(status)s)"),
         "published": tr.gettext("Published %(date)s"),
         "approved_by": tr.gettext(", approved by %(name)s"),
+        "not_found": tr.gettext("404 - Not found"),
         "statuses": {s: tr.paper_status(s) for s in ("draft", "approved", "published", "withdrawn")},
     }
 

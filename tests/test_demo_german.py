@@ -117,6 +117,8 @@ def test_the_site_pages_and_feeds_are_german(demo: Path) -> None:
     paper = (docs / "papers" / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
     assert "Die Recyclingkapazität in der Region" in paper and "auszufüllen" not in paper
     assert re.search(r'^published_on: "\d{1,2}\. [A-Z][a-zä]+ \d{4}"$', paper, re.M)  # "30. November 2026"
+    not_found = (demo / "build" / "site" / "404.html").read_text(encoding="utf-8")
+    assert "<h1>404 – Seite nicht gefunden</h1>" in not_found
     home = (docs / "index.md").read_text(encoding="utf-8")
     assert "## Neueste Trendpapiere" in home and "## Am stärksten wachsende Trends" in home
     assert (
