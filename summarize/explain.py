@@ -6,33 +6,61 @@ from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from ingest.wording import plural
 from summarize import store
 from summarize.assign import AssignSettings
+from summarize.opportunities import ENGLISH, Wording
 from summarize.trends import TrendSettings, window_start
 
 
-def why_no_trends(conn: sa.Connection, industry: str, assign: AssignSettings, trends: TrendSettings) -> str:
-    """The reason the latest analysis of ``industry`` found no trend (or that there was none)."""
+def why_no_trends(
+    conn: sa.Connection,
+    industry: str,
+    assign: AssignSettings,
+    trends: TrendSettings,
+    wording: Wording = ENGLISH,
+) -> str:
+    """The reason the latest analysis of ``industry`` found no trend (or that there was none), in the
+    language of ``wording``; the settings keep their names."""
+    tr = wording
     state = store.load_analysis_state(conn, industry)
     if state is None:
-        return "not analysed yet (run `trendpapers analyze`)"
+        return tr.gettext("not analysed yet (run `trendpapers analyze`)")
     since = datetime.combine(window_start(state.as_of, state.window_days), time.min, tzinfo=UTC)
     until = datetime.combine(state.as_of + timedelta(days=1), time.min, tzinfo=UTC)
     counts = store.window_counts(conn, industry, since, until)
-    window = f"the {state.window_days} days up to {state.as_of.isoformat()}"
+    window = tr.gettext("the %(days)d days up to %(as_of)s") % {
+        "days": state.window_days,
+        "as_of": state.as_of.isoformat(),
+    }
     if counts.scored == 0:
-        latest = f" (the latest is dated {counts.latest.date().isoformat()})" if counts.latest else ""
-        return f"no documents dated in {window}{latest}: analyze with --as-of, or a longer window_days"
+        latest = ""
+        if counts.latest:
+            latest = tr.gettext(" (the latest is dated %(day)s)") % {"day": counts.latest.date().isoformat()}
+        return tr.gettext(
+            "no documents dated in %(window)s%(latest)s: analyze with --as-of, or a longer window_days"
+        ) % {"window": window, "latest": latest}
     if counts.assigned == 0:
-        best = f"; the best scored {counts.best_unassigned:.2f}" if counts.best_unassigned is not None else ""
-        return (
-            f"none of the {plural(counts.scored, 'document')} of {window} reached assign_threshold "
-            f"{assign.threshold:.2f}{best}: check the industry's description and keywords"
-        )
-    return (
-        f"{plural(counts.assigned, 'document')} of {window} in {plural(counts.stories, 'story', 'stories')}, "
-        "but no theme reached "
-        f"min_trend_documents ({trends.min_documents}): more sources, a longer window_days, or a lower "
-        f"trend_threshold ({trends.threshold:g})"
-    )
+        best = ""
+        if counts.best_unassigned is not None:
+            best = tr.gettext("; the best scored %(score)s") % {"score": f"{counts.best_unassigned:.2f}"}
+        documents = tr.ngettext("%(num)d document", "%(num)d documents", counts.scored) % {
+            "num": counts.scored
+        }
+        return tr.gettext(
+            "none of the %(documents)s of %(window)s reached assign_threshold %(threshold)s%(best)s: "
+            "check the industry's description and keywords"
+        ) % {"documents": documents, "window": window, "threshold": f"{assign.threshold:.2f}", "best": best}
+    documents = tr.ngettext("%(num)d document", "%(num)d documents", counts.assigned) % {
+        "num": counts.assigned
+    }
+    stories = tr.ngettext("%(num)d story", "%(num)d stories", counts.stories) % {"num": counts.stories}
+    return tr.gettext(
+        "%(documents)s of %(window)s in %(stories)s, but no theme reached min_trend_documents (%(least)d): "
+        "more sources, a longer window_days, or a lower trend_threshold (%(threshold)s)"
+    ) % {
+        "documents": documents,
+        "window": window,
+        "stories": stories,
+        "least": trends.min_documents,
+        "threshold": f"{trends.threshold:g}",
+    }

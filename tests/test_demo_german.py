@@ -166,6 +166,9 @@ def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engin
     assert "[bearbeitet]" in listed.output  # its front matter changed with approval and publication
     trends = runner.invoke(cli, ["-c", str(demo), "trends"])
     assert trends.exit_code == 0 and "Dok. (" in trends.output and "Beispiel: " in trends.output
+    assert re.search(
+        r"^medtech: keine Trends: \d+ Dokumente aus den 90 Tagen .* Meldungen, aber", trends.output, re.M
+    )
     # A German draft still carries the editors' prompts in German: approving it says so.
     config = load_config(demo / "trendpapers.toml")
     change = change_status(engine, config.papers_dir, "medtech", None, "approve", "Redaktion")

@@ -32,9 +32,8 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
         found = load_trends(conn, industry, active_only=not show_all)
         for slug in sorted({i.slug for i in config.industries if industry in (None, i.slug)}):
             if not any(t.industry == slug for t in found):
-                lines.append(
-                    f"{slug}: no trends: {why_no_trends(conn, slug, analysis.assign, analysis.trends)}"
-                )
+                why = why_no_trends(conn, slug, analysis.assign, analysis.trends, tr)
+                lines.append(tr.gettext("%(industry)s: no trends: %(why)s") % {"industry": slug, "why": why})
     for t in found:
         growth = tr.percent(t.growth, signed=True) if t.growth is not None else tr.status("new")
         weak = " " + tr.gettext("weak signal") if t.weak_signal else ""
