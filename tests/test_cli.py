@@ -267,15 +267,22 @@ def test_analyze_and_trends_and_why_an_industry_has_none(workspace: Path) -> Non
         in out
     )
     # The scores and reasons behind it, without SQL.
+    # A line per document (id, date, title), then one per industry: score, assigned or not, why.
     code, out = run("-c", str(workspace), "documents", "--industry", "textile")
     lines = out.splitlines()
-    assert code == 0 and len(lines) == 3 and all("similarity " in line for line in lines)
-    assert all(" textile " in line for line in lines)
+    titles, scored = lines[::2], lines[1::2]
+    assert code == 0 and len(lines) == 6 and all(re.match(r"^ +\d+ \d{4}-\d\d-\d\d \S", t) for t in titles)
+    assert all(line.split()[0] == "textile" and "similarity " in line for line in scored)
     code, out = run("-c", str(workspace), "documents", "--unassigned")
     assert code == 0 and all(" assigned " not in line for line in out.splitlines())
-    scores = [float(line.split()[3]) for line in lines]
+    scores = [float(line.split()[1]) for line in scored]
     code, out = run("-c", str(workspace), "documents", "--industry", "textile", "--near")
-    near = [line for line, score in zip(lines, scores, strict=True) if 0.30 <= score < 0.35]
+    near = [
+        line
+        for pair in zip(titles, scored, scores, strict=True)
+        if 0.30 <= pair[2] < 0.35
+        for line in pair[:2]
+    ]
     assert code == 0 and out.splitlines() == (near or ["no such documents"])
     code, out = run("-c", str(workspace), "analyze", "--industry", "nope")
     assert code == 2 and "unknown industry 'nope'" in out

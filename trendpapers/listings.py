@@ -52,15 +52,15 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
 
 
 def document_lines(config: Config, industry: str | None, unassigned: bool, near: bool) -> list[str]:
-    """Documents with their industry scores and reasons, newest first; ``unassigned``: only those no
+    """Documents with their industry scores and reasons, newest first: a line with the document's
+    id, date and title, then one per industry, best score first; ``unassigned``: only those no
     industry took; ``near``: only scores within 0.05 below the assignment threshold."""
+    from summarize.records import FIELD
     from summarize.store import document_scores
 
     threshold = config.analysis.assign.threshold
     with open_store(config.storage_url, read_only=True).connect() as conn:
         rows = document_scores(conn, industry)
-    from summarize.records import FIELD
-
     taken = {r.item_id for r in rows if r.assigned and r.industry != FIELD}  # the field is no industry
     shown = [
         r
@@ -70,11 +70,22 @@ def document_lines(config: Config, industry: str | None, unassigned: bool, near:
     ]
     if not shown:
         return ["no such documents" if rows else "no documents scored yet (run `trendpapers analyze`)"]
-    return [
-        f"{r.item_id:>6} {r.when.date().isoformat() if r.when else 'undated'} {r.industry:<12} {r.score:.2f} "
-        f"{'assigned' if r.assigned else '-':<8} {r.title[:70]}  ({r.reasons})"
-        for r in shown
-    ]
+    by_document: dict[int, list] = {}
+    for r in shown:
+        by_document.setdefault(r.item_id, []).append(r)
+    lines = []
+    for scores in by_document.values():
+        first = scores[0]
+        lines.append(
+            f"{first.item_id:>6} {first.when.date().isoformat() if first.when else 'undated'} {first.title}"
+        )
+        lines += [
+            f"{'':>6} {r.industry:<12} {round(r.score, 2) + 0.0:5.2f} "  # + 0.0: no "-0.00"
+            f"{'assigned' if r.assigned else '-':<8} {r.reasons}"
+            + (" (the cluster's own field, no industry)" if r.industry == FIELD else "")
+            for r in sorted(scores, key=lambda r: (-r.score, r.industry))
+        ]
+    return lines
 
 
 def paper_list_lines(config: Config, industry: str | None, status: str | None) -> list[str]:
