@@ -147,7 +147,13 @@ def _trend_pages(
         for doc_id in t.doc_ids:
             if doc_id in refs:
                 by_story.setdefault(stories.get(doc_id, -doc_id), []).append(doc_id)
-        for n, (_, ids) in enumerate(sorted(by_story.items(), key=lambda s: -len(s[1])), start=1):
+        # The largest stories first, then the latest; a story's reports newest first.
+        newest = [
+            sorted(ids, key=lambda i: (refs[i].day or dt.date.min, i), reverse=True)
+            for ids in by_story.values()
+        ]
+        newest.sort(key=lambda ids: (-len(ids), -(refs[ids[0]].day or dt.date.min).toordinal(), ids[0]))
+        for n, ids in enumerate(newest, start=1):
             body.append(f"{n}. " + "; ".join(_cited(refs[i], tr) for i in ids))
         sources = sorted({refs[i].source for i in t.doc_ids if i in refs})
         body += ["", "## " + tr.md("Sources"), "", *(f"- {md_text(s)}" for s in sources), ""]
