@@ -247,7 +247,7 @@ def _link(
 
     tr = wording
     where = (
-        tr.gettext("%(field)s (the cluster's field)") % {"field": side.name}
+        tr.gettext("the cluster's field %(field)s") % {"field": side.name}
         if side.slug == FIELD
         else side.name
     )

@@ -161,7 +161,7 @@ def test_the_field_gets_its_close_documents_as_evidence() -> None:
     evidence = Evidence(scores, {}, {}, vectors, field_documents=(20, 21))
     (o,) = find_opportunities([trend], SIDES, evidence)
     assert o.name == "Trend logistics-0001 meets Virtual engineering"
-    assert "(the cluster's field)" in o.reasons[0]
+    assert "for the cluster's field " in o.reasons[0]
     assert o.sides[1].slug == FIELD and o.sides[1].documents == (20,)
 
 
