@@ -164,6 +164,9 @@ def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engin
     listed = runner.invoke(cli, ["-c", str(demo), "papers", "list"])
     assert "Entwurf" in listed.output and "veröffentlicht" in listed.output
     assert "[bearbeitet]" in listed.output  # its front matter changed with approval and publication
+    matched = runner.invoke(cli, ["-c", str(demo), "members", "match"])
+    assert matched.exit_code == 0 and ": Digest ja" in matched.output
+    assert "Kompetenzen ähnlich den Dokumenten" in matched.output and "competences" not in matched.output
     trends = runner.invoke(cli, ["-c", str(demo), "trends"])
     assert trends.exit_code == 0 and "Dok. (" in trends.output and "Beispiel: " in trends.output
     assert re.search(

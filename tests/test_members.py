@@ -257,7 +257,8 @@ def test_drafts_and_papers_show_name_the_matched_members_for_the_editors(demo: P
     assert "Fibrecircle Data (competences similar to its documents" in block  # the recycling trend
     assert "Meshwerk Simulation GmbH (" in block
     assert "@" not in block  # names and reasons, never addresses
-    assert paper.index("<!-- /trendpapers:members -->") < paper.index("**To fill in by the editors.**")
+    # Above the editors' own text (the demo's editors wrote theirs in place of the prompts).
+    assert paper.index("<!-- /trendpapers:members -->") < paper.index("Recycling capacity in the region")
     code, out = _tp(demo, "papers", "show", "textile")
     assert code == 0 and "members matched (for the editors; members.toml):" in out
     assert "Meshwerk Simulation GmbH: competences similar to its documents" in out

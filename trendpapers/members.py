@@ -83,6 +83,8 @@ def current_matches(
 def match_lines(config: Config, only: str | None) -> list[str]:
     """Each member (or the one named ``only``, any case) with the trends and opportunities matched to
     them, best first, and why."""
+    from papers.i18n import Texts
+    from papers.render import member_reason  # the reasons in the workspace's language, as the papers say them
     from trendpapers.db import open_store
 
     found = member_file(config)
@@ -97,13 +99,21 @@ def match_lines(config: Config, only: str | None) -> list[str]:
     with open_store(config.storage_url, read_only=True).connect() as conn:
         matches = current_matches(config, conn, members)
     threshold = config.cluster.matching.threshold
+    tr = Texts(config.language)
+    kinds = {"trend": tr.gettext("trend"), "opportunity": tr.gettext("opportunity")}
     lines = []
     for member in members:
         contact = f" <{member.email}>" if member.email else ""
-        lines.append(f"{member.name}{contact}: digest {'yes' if member.digest else 'no'}")
+        answer = tr.gettext("yes") if member.digest else tr.gettext("no")
+        lines.append(f"{member.name}{contact}: " + tr.gettext("digest %(answer)s") % {"answer": answer})
         own = [m for m in matches if m.member.name == member.name]
         lines += [
-            f"  {m.score:.2f} {m.subject.kind:<11} {m.subject.subject_id:<16} {m.subject.name}: {m.reason}"
+            f"  {tr.decimal(m.score)} {kinds.get(m.subject.kind, m.subject.kind):<11} {m.subject.subject_id:<16} "
+            f"{m.subject.name}: {member_reason(m, tr)}"
             for m in own
-        ] or [f"  no trend or opportunity reaches the threshold ({threshold:.2f})"]
+        ] or [
+            "  "
+            + tr.gettext("no trend or opportunity reaches the threshold (%(threshold)s)")
+            % {"threshold": f"{threshold:.2f}"}
+        ]
     return lines
