@@ -167,6 +167,8 @@ def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engin
     matched = runner.invoke(cli, ["-c", str(demo), "members", "match"])
     assert matched.exit_code == 0 and ": Digest ja" in matched.output
     assert "Kompetenzen ähnlich den Dokumenten" in matched.output and "competences" not in matched.output
+    crossing = runner.invoke(cli, ["-c", str(demo), "opportunities"])
+    assert crossing.exit_code == 0 and "warum: " in crossing.output and "why:" not in crossing.output
     trends = runner.invoke(cli, ["-c", str(demo), "trends"])
     assert trends.exit_code == 0 and "Dok. (" in trends.output and "Beispiel: " in trends.output
     assert re.search(

@@ -7,7 +7,7 @@ and status codes a script may read stay as they are.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from papers.i18n import Texts
@@ -168,20 +168,30 @@ def opportunity_lines(config: Config, industry: str | None) -> list[str]:
     with open_store(config.storage_url, read_only=True).connect() as conn:
         found = load_opportunities(conn, industry)
         refs = citations(conn, [d for o in found for d in o.documents])
+    tr = Texts(config.language)
     if not found:
         why = "" if config.cluster.field else " ([cluster] field is not set: only industries are compared)"
         return [f"no cross-sector opportunities in the latest analysis (run `trendpapers analyze`){why}"]
     lines = []
     for o in found:
         lines.append(f"{o.opportunity_id:<9} {o.name}  [{o.sides[0].slug} × {o.sides[1].slug}]")
-        lines += [f"{'':<9} why: {reason}" for reason in o.reasons]
+        lines += [f"{'':<9} " + tr.gettext("why: %(reason)s") % {"reason": reason} for reason in o.reasons]
         for side in o.sides:
-            trend = f" (trend {side.trend_id})" if side.trend_id else ""
-            lines.append(f"{'':<9} from {side.name}{trend}:")
-            shown = [refs[d] for d in side.documents if d in refs]
+            came = (
+                tr.gettext("from %(side)s (trend %(trend)s):")
+                if side.trend_id
+                else tr.gettext("from %(side)s:")
+            )
+            lines.append(f"{'':<9} " + came % {"side": side.name, "trend": side.trend_id})
+            shown = sorted(
+                (refs[d] for d in side.documents if d in refs),
+                key=lambda c: (c.day or date.min, c.doc_id),
+                reverse=True,
+            )
             lines += [
-                f"{'':<11} {c.day.isoformat() if c.day else 'undated'} {c.title[:90]}" for c in shown
-            ] or [f"{'':<11} (the documents above also score for it)"]
+                f"{'':<11} {tr.short_date(c.day) if c.day else tr.gettext('undated')} {c.title[:90]}"
+                for c in shown
+            ] or [f"{'':<11} (" + tr.gettext("the documents above also score for it") + ")"]
     return lines
 
 

@@ -108,8 +108,8 @@ def match_lines(config: Config, only: str | None) -> list[str]:
         lines.append(f"{member.name}{contact}: " + tr.gettext("digest %(answer)s") % {"answer": answer})
         own = [m for m in matches if m.member.name == member.name]
         lines += [
-            f"  {tr.decimal(m.score)} {kinds.get(m.subject.kind, m.subject.kind):<11} {m.subject.subject_id:<16} "
-            f"{m.subject.name}: {member_reason(m, tr)}"
+            f"  {tr.decimal(m.score)} {kinds.get(m.subject.kind, m.subject.kind):<11} "
+            f"{m.subject.subject_id:<16} {m.subject.name}: {member_reason(m, tr)}"
             for m in own
         ] or [
             "  "
