@@ -212,6 +212,7 @@ def test_the_members_digests_are_german(demo: Path) -> None:
     for path in messages:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert message["Subject"] == "Demo-Cluster: neue Trendpapiere (Textil 2026-Q4)"
+        assert message["From"] == "Demo-Cluster-Trendpapiere <papers@demo-cluster.example>"
         body = message.get_body(("plain",))
         assert body is not None
         text = body.get_content()

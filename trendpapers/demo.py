@@ -220,7 +220,12 @@ def write_demo_workspace(directory: Path, base: str, language: str = "en") -> Pa
         f'industries = {industries!r}\nlanguage = "{lang}"\n'.replace("'", '"')
         for name, feed, industries, lang in sources
     ]
-    write_atomic(path, text + DEMO_MAIL + "".join(blocks))
+    mail = (
+        DEMO_MAIL
+        if language == "en"
+        else DEMO_MAIL.replace("Demo Cluster papers", "Demo-Cluster-Trendpapiere")
+    )
+    write_atomic(path, text + mail + "".join(blocks))
     return path
 
 
