@@ -34,6 +34,7 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
             if not any(t.industry == slug for t in found):
                 why = why_no_trends(conn, slug, analysis.assign, analysis.trends, tr)
                 lines.append(tr.gettext("%(industry)s: no trends: %(why)s") % {"industry": slug, "why": why})
+    status_width = max(len(tr.status(s)) for s in ("new", "rising", "steady", "fading"))  # columns line up
     for t in found:
         growth = tr.percent(t.growth, signed=True) if t.growth is not None else tr.status("new")
         weak = " " + tr.gettext("weak signal") if t.weak_signal else ""
@@ -44,8 +45,8 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
         sources = tr.ngettext("%(num)d source", "%(num)d sources", t.sources) % {"num": t.sources}
         patents = tr.gettext("patents %(share)s") % {"share": tr.percent(t.patent_share)}
         lines.append(
-            f"{t.trend_id:<18} {tr.status(t.status):<7} {growth:>6}  {counts}, {sources}, {patents}{weak}  "
-            f"{t.name}  [{t.label}]"
+            f"{t.trend_id:<18} {tr.status(t.status):<{status_width}} {growth:>7}  {counts}, {sources}, "
+            f"{patents}{weak}  {t.name}  [{t.label}]"
         )
         lines.append(f"{'':<18} " + tr.gettext("example: %(title)s") % {"title": t.title})
     return lines
@@ -98,12 +99,13 @@ def paper_list_lines(config: Config, industry: str | None, status: str | None) -
     tr = Texts(config.language)
     if not rows:
         return [tr.gettext("no papers yet (run `trendpapers draft`)")]
+    status_width = max(len(tr.paper_status(s)) for s in ("draft", "approved", "published", "withdrawn"))
     lines = []
     for row in rows:
         flags = [_flag(flag, tr) for flag in paper_flags(config.papers_dir, row)]
         extra = f" [{', '.join(flags)}]" if flags else ""
         lines.append(
-            f"{row.industry:<16} {row.edition:<8} {tr.paper_status(row.status):<10} "
+            f"{row.industry:<16} {row.edition:<8} {tr.paper_status(row.status):<{status_width}} "
             f"{config.papers_dir / row.path}{extra}"
         )
     return lines
