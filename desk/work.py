@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from desk import store
 from desk.proposals import Proposal, apply_decisions, read_proposal
 from ingest.errors import InputError, LockError, SiteError, TrendpapersError
+from papers import frontmatter
 from papers import store as papers_store
 from papers.draft import proposal_path
 from papers.files import read_paper, write_atomic
@@ -233,6 +234,9 @@ def save_text(
     ``opened_sha``: then nothing is written and both versions come back, with a merge to offer.
     A ``LockError`` when a command is writing to the workspace."""
     text = text.replace("\r\n", "\n")
+    # A paper whose front matter does not parse cannot be approved, and a published one would stop
+    # the site's build: such a text is not written (the editor keeps it in the page to mend).
+    frontmatter.split(text, f"{industry} {edition}")
     lock = workspace_lock(desk.config.root, f"desk: {actor.name} saves {industry} {edition}")
     with lock, desk.engine.begin() as conn:
         opened = open_paper(desk, conn, industry, edition)

@@ -20,7 +20,11 @@ def split(text: str, name: str) -> tuple[dict[str, Any], str]:
     try:
         data = yaml.safe_load(text[4 : end + 1]) or {}
     except yaml.YAMLError as exc:
-        raise InputError(f"{name}: the front matter is not valid YAML: {exc}") from exc
+        # The parser's own words name "<unicode string>"; say the line of the file instead.
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(f"{name}: the front matter is not valid YAML{where}: {problem}") from exc
     if not isinstance(data, dict):
         raise InputError(f"{name}: the front matter must be a mapping of keys to values")
     return data, text[end + 5 :]

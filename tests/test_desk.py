@@ -394,6 +394,23 @@ def test_a_save_while_a_command_writes_the_workspace_is_refused_and_the_text_kep
     assert paper_file(config).read_bytes() == before
 
 
+@pytest.mark.parametrize("broken", ['title: "Textile: trends 2026-Q4\n', "title: x\n\tstatus: draft\n"])
+def test_a_front_matter_that_does_not_parse_is_not_saved_and_the_text_kept(
+    app: Flask, config: Config, broken: str
+) -> None:
+    """An unclosed quote, a tab: saved, the paper could not be approved, and a published one would
+    stop every build of the site."""
+    alice = editor(app, "alice")
+    _, csrf, version = alice.open()
+    before = paper_file(config).read_bytes()
+    text = "---\n" + broken + "---\n" + text_of(config).split("\n---\n", 1)[1] + "\nMy unsaved words.\n"
+    refused = alice.save(text, version, csrf)
+    assert refused.status_code == 409 and "the front matter is not valid YAML at line " in refused.text
+    kept = lxml.html.fromstring(refused.text).get_element_by_id("desk-text").text_content()
+    assert "My unsaved words." in kept
+    assert paper_file(config).read_bytes() == before
+
+
 HOSTILE = """
 
 ## Hostile {onclick="alert('attr')" #hostile}
