@@ -29,6 +29,27 @@ EDITOR_PROMPT = "**To fill in by the editors.**"  # the paper template's mark, i
 CONFLICT = "<<<<<<< "
 
 
+def without_prompts(text: str) -> str:
+    """``text`` for members: without the editors' prompts (the block quote that opens with
+    ``EDITOR_PROMPT``, in any language) where they were left in, and without the heading above them
+    when nothing else is under it."""
+    prompts = tuple(f"> {p}" for p in all_translations(EDITOR_PROMPT))
+    lines = text.split("\n")
+    start = next((k for k, line in enumerate(lines) if line.startswith(prompts)), None)
+    if start is None:
+        return text
+    end = next((k for k in range(start, len(lines)) if not lines[k].startswith(">")), len(lines))
+    del lines[start:end]
+    above = start - 1
+    while above >= 0 and not lines[above].strip():
+        above -= 1
+    below = next((k for k in range(start, len(lines)) if lines[k].strip()), len(lines))
+    alone = below == len(lines) or lines[below].startswith("#")
+    if above >= 0 and lines[above].startswith("## ") and alone:
+        del lines[above:start]  # a section of nothing but the prompts
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class StatusChange:
     row: store.PaperRow
@@ -118,7 +139,9 @@ def change_status(
                         f"{path}: is empty (no documents in its window, and the editors' prompts are "
                         f"still in it): nothing for members to read; write it, or {action} with --force"
                     )
-                warnings.append(f"{path}: the editors' prompts are still in the text")
+                warnings.append(
+                    f"{path}: the editors' prompts are still in the text (the site leaves them out)"
+                )
             warnings += take_renames(conn, row.base, text, by, now)
             if proposal_path(path).exists():
                 warnings.append(f"{proposal_path(path)}: a proposed new version is waiting to be reviewed")

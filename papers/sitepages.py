@@ -24,6 +24,7 @@ from papers.content import cited_id
 from papers.escape import Md, md_link, md_text
 from papers.files import read_paper
 from papers.i18n import Texts
+from papers.lifecycle import without_prompts
 from papers.privacy import strip_member_blocks
 from papers.render import citation_link, footnote, footnote_definition, quoted, yaml_value
 from summarize import store as analysis
@@ -74,7 +75,7 @@ def included_papers(
                 ) from None
             log.warning("%s: left out of the site: %s", path, problem)
             continue
-        text = strip_member_blocks(text, str(path), keep=show_members)
+        text = without_prompts(strip_member_blocks(text, str(path), keep=show_members))
         tags = meta.get("tags")
         tags = tags if isinstance(tags, list) else []
         title = str(meta.get("title") or f"{row.industry} {row.edition}")

@@ -52,7 +52,9 @@ def test_approve_publish_and_withdraw_say_who_and_when_in_the_file_and_the_histo
         APPROVED,
     )
     assert change.path == path and change.before.status == "draft"
-    assert change.warnings == (f"{path}: the editors' prompts are still in the text",)
+    assert change.warnings == (
+        f"{path}: the editors' prompts are still in the text (the site leaves them out)",
+    )
     meta = _meta(path)
     assert (meta["status"], meta["approved_by"], meta["approved_at"]) == (
         "approved",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import SiteError
+from papers.lifecycle import without_prompts
 from papers.privacy import END, START, leaks, member_addresses, strip_member_blocks
 
 PAPER = f"""# Textile
@@ -34,6 +35,19 @@ def test_a_member_block_is_taken_out_and_the_rest_kept() -> None:
         and "**To fill in by the editors.**" in public
     )
     assert strip_member_blocks("no block here\n", "x.md") == "no block here\n"
+
+
+def test_prompts_left_in_stay_off_the_site_and_so_does_a_section_of_nothing_else() -> None:
+    public = without_prompts(strip_member_blocks(PAPER, "textile/2026-Q4.md"))
+    assert public.strip() == "# Textile"  # the heading went with them: nothing else was under it
+    written = PAPER.replace("{END}\n", "{END}\n\nOur view: talk to Nordweave.\n")
+    kept = without_prompts(strip_member_blocks(written, "textile/2026-Q4.md"))
+    assert "## Questions for members" in kept and "Our view" in kept and "To fill in" not in kept
+    german = (
+        "## Fragen\n\n> **Von der Redaktion auszufüllen.** Ersetzen Sie ...\n>\n> - Welche?\n\n## Weiter\n"
+    )
+    assert without_prompts(german).strip() == "## Weiter"
+    assert without_prompts("no prompts\n") == "no prompts\n"
 
 
 def test_a_workspace_that_publishes_matches_keeps_the_block_without_its_markers() -> None:

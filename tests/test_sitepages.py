@@ -16,6 +16,7 @@ from ingest import store as ingest_store
 from ingest.errors import SiteError
 from papers import change_status, draft_papers
 from papers.frontmatter import split, update
+from papers.lifecycle import without_prompts
 from papers.sitepages import SitePaper, compose
 from summarize import store as analysis
 from tests.conftest import NEWSROOM_SOURCES, Newsroom
@@ -55,10 +56,12 @@ def test_only_published_papers_are_on_the_site_and_a_preview_adds_the_others(roo
     pages, papers = _compose(room)
     assert [(p.row.industry, p.row.status) for p in papers] == [("textile", "published")]
     textile = room.papers / "textile" / "2026-Q4.md"
-    # As the editors left it, with the day of publication as the site's language writes it.
-    assert pages["papers/textile/2026-Q4.md"] == update(
-        textile.read_text(encoding="utf-8"), "paper", {"published_on": "2026-11-02"}
+    # As the editors left it, with the day of publication as the site's language writes it, and
+    # without the prompts they left in.
+    assert pages["papers/textile/2026-Q4.md"] == without_prompts(
+        update(textile.read_text(encoding="utf-8"), "paper", {"published_on": "2026-11-02"})
     )
+    assert "To fill in" in textile.read_text(encoding="utf-8")
     assert {p for p in pages if p.startswith("papers/")} == {
         "papers/textile/2026-Q4.md",
         "papers/textile/charts/2026-Q4/textile-0001.svg",
