@@ -108,6 +108,9 @@ def _paper_page(
         message=message,
         notice=_notice(),
         actions=work.allowed_actions(row.status),
+        # What the editor has in the page and the file does not: approving or publishing now would
+        # go without it (the actions wait until it is saved), and leaving the page loses it.
+        unsaved=opened.text is not None and shown.replace("\r\n", "\n") != opened.text.replace("\r\n", "\n"),
         history=history,
         activity=activity,
         trends=[(t, trends.get(t.id)) for t in row.trends],
@@ -160,6 +163,12 @@ def paper_status(industry: str, edition: str) -> ResponseReturnValue:
     action = request.form.get("action", "")
     if action not in ("approve", "publish", "withdraw"):
         abort(400, f"Unknown action {action[:40]!r}: approve, publish or withdraw.")
+    if action == "withdraw" and request.form.get("sure") != "yes":  # it cannot be undone
+        message = (
+            "Not withdrawn: tick “yes, withdraw it” first. A withdrawn paper cannot be approved or "
+            "published again."
+        )
+        return _paper_page(_opened(industry, edition), message=message, status=400)
     outcome = work.change_status(
         state(), _actor(), industry, edition, action, request.form.get("force") == "yes", now()
     )

@@ -133,6 +133,8 @@ class Editor:
         """Approve, publish or withdraw; the paper page it leads to."""
         _, csrf, _ = self.open(path)
         data = {"csrf": csrf, "action": action, **({"force": "yes"} if force else {})}
+        if action == "withdraw":
+            data["sure"] = "yes"
         done = self.client.post(f"{path}/status", data=data)
         assert done.status_code == 303, done.text
         return self.client.get(done.headers["Location"]).text
@@ -584,8 +586,26 @@ def test_approve_publish_and_withdraw_follow_the_commands_rules_and_rebuild_the_
     assert "Medical technology: trends 2026-Q4" in site.read_text()
     with open_store(config.storage_url).connect() as conn:
         assert papers_store.events(conn, "medtech", "2026-Q4")[-1][:2] == ("published", "alice")
+    _, csrf, _ = alice.open()
+    unsure = alice.client.post(f"{PAPER}/status", data={"csrf": csrf, "action": "withdraw"})
+    assert unsure.status_code == 400 and "Not withdrawn: tick" in unsure.text and site.exists()
     withdrawn = notice(alice.act("withdraw"))
     assert "is withdrawn" in withdrawn and not site.exists()
+
+
+def test_after_a_preview_of_unsaved_changes_approving_waits_for_them_to_be_saved(
+    app: Flask, config: Config
+) -> None:
+    """Approving or publishing goes by the saved file: offered beside a previewed text that is not
+    saved, it published without the editor's correction."""
+    alice = editor(app, "alice")
+    text, csrf, version = alice.open()
+    assert 'name="action" value="approve"' in text
+    previewed = alice.save(text_of(config) + "\nA correction.\n", version, csrf, do="preview")
+    assert previewed.status_code == 200 and "A correction." in previewed.text
+    assert "not saved" in previewed.text and 'name="action" value="approve"' not in previewed.text
+    same = alice.save(text_of(config), version, csrf, do="preview")  # nothing changed: actions stay
+    assert 'name="action" value="approve"' in same.text
 
 
 def test_the_editors_see_the_member_matches_and_publishing_from_the_desk_leaves_them_out(
