@@ -142,12 +142,16 @@ def _before(tick: Callable[[], datetime]) -> Response | None:
     if request.method not in ("GET", "HEAD"):
         sent = request.form.get("csrf", "")
         if not (sent and hmac.compare_digest(sent, str(session["csrf"]))):
+            # A sign-out in another tab ends the token too: a text being saved is shown back, to copy.
+            text = request.form.get("text")
             return _page(
                 "Refused",
                 "This request was refused: it did not carry this page's security token (it came from "
                 "another site, or from a page older than your sign-in). Go back, reload the page, and "
-                "try again.",
+                "try again."
+                + (" The text you were saving is below, to copy; nothing was changed." if text else ""),
                 403,
+                text=text,
             )
     return None
 

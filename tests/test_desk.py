@@ -259,6 +259,16 @@ def test_a_change_without_the_csrf_token_is_refused(app: Flask, config: Config) 
     assert alice.client.post("/logout", data={"csrf": csrf}).status_code == 303
 
 
+def test_a_save_after_signing_out_in_another_tab_shows_the_text_back(app: Flask, config: Config) -> None:
+    alice = editor(app, "alice")
+    _, csrf, version = alice.open()
+    assert alice.client.post("/logout", data={"csrf": csrf}).status_code == 303  # the other tab
+    refused = alice.save(text_of(config) + "\nMy unsaved words.\n", version, csrf)
+    assert refused.status_code in (401, 403)
+    kept = lxml.html.fromstring(refused.text).get_element_by_id("desk-kept").text_content()
+    assert "My unsaved words." in kept
+
+
 def test_sessions_end_when_idle_on_sign_out_and_on_a_new_password(
     app: Flask, clock: Clock, config: Config
 ) -> None:
