@@ -163,11 +163,12 @@ class Look:
 
 
 def diff_lines(old: str, new: str) -> tuple[tuple[str, str], ...]:
-    """A unified diff of two texts as (kind: add, del, ctx, at; line) pairs, for showing."""
+    """A unified diff of two texts as (kind: add, del, ctx, at; line) pairs, for showing: a gap
+    between hunks is "⋯" (for editors, not "@@ -23,4 +23,6 @@")."""
     out = []
     for line in list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2))[2:]:
         kind = {"+": "add", "-": "del", "@": "at"}.get(line[:1], "ctx")
-        out.append((kind, line))
+        out.append((kind, "⋯" if kind == "at" else line))
     return tuple(out)
 
 
