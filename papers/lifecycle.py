@@ -17,7 +17,7 @@ from papers import frontmatter, store
 from papers.draft import proposal_path
 from papers.files import read_paper, utc_stamp, write_atomic
 from papers.i18n import all_translations
-from papers.renames import take_renames
+from papers.renames import take_renames, with_new_names
 
 # action → (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -143,6 +143,7 @@ def change_status(
                     f"{path}: the editors' prompts are still in the text (the site leaves them out)"
                 )
             warnings += take_renames(conn, row.base, text, by, now)
+            text = with_new_names(row.base, text)  # the new name in the paper's other places too
             if proposal_path(path).exists():
                 warnings.append(f"{proposal_path(path)}: a proposed new version is waiting to be reviewed")
         stamp = utc_stamp(now)

@@ -42,3 +42,28 @@ def take_renames(conn: sa.Connection, generated: str, edited: str, by: str | Non
         else:
             done.append(f"{trend_id} renamed to {trend.name!r}")
     return done
+
+
+
+def with_new_names(generated: str, edited: str) -> str:
+    """``edited`` with each trend the editors renamed in its heading called by the new name where
+    the draft wrote the old one too: its executive-summary bullet (``**Old**``), its chart's caption
+    (``: Old](``), the lists of what changed (``- Old (``) and the opportunities' bold names
+    (``**Old meets ...**``, ``**... meets Old**``). Only there: quoted sentences and the editors' own
+    words stay as they are."""
+    before = {m.group(2): m.group(1).strip() for m in _HEADING.finditer(generated)}
+    after = {m.group(2): m.group(1).strip() for m in _HEADING.finditer(edited)}
+    for trend_id, new in after.items():
+        old = before.get(trend_id)
+        if not old or old == new:
+            continue
+        quoted = re.escape(old)
+        for pattern, replacement in (
+            (rf"\*\*{quoted}\*\*", f"**{new}**"),
+            (rf": {quoted}\]\(", f": {new}]("),
+            (rf"(?m)^- {quoted} \(", f"- {new} ("),
+            (rf"(?m)^- \*\*{quoted} ", f"- **{new} "),
+            (rf" {quoted}\*\* \(", f" {new}** ("),
+        ):
+            edited = re.sub(pattern, replacement.replace("\\", "\\\\"), edited)  # a name may hold "\\"
+    return edited

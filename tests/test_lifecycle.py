@@ -160,9 +160,14 @@ def test_a_trend_heading_renamed_before_approval_renames_the_trend(room: Newsroo
     path = _paper(room)
     text = path.read_text(encoding="utf-8")
     heading = next(line for line in text.splitlines() if line.endswith("{#textile-0002}"))
+    old = heading.removeprefix("### ").removesuffix(" {#textile-0002}")
+    assert f"**{old}**" in text and f": {old}](" in text  # the executive summary, the chart's caption
     path.write_text(text.replace(heading, "### Sensing fabrics {#textile-0002}"), encoding="utf-8")
     change = change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
     assert "textile-0002 renamed to 'Sensing fabrics'" in change.warnings
+    approved = path.read_text(encoding="utf-8")  # the paper says the new name in those places too
+    assert "**Sensing fabrics**" in approved and ": Sensing fabrics](" in approved
+    assert f"**{old}**" not in approved and f": {old}](" not in approved
     with room.engine.connect() as conn:
         names = {t.trend_id: t.name for t in analysis.load_trends(conn, "textile")}
     assert names["textile-0002"] == "Sensing fabrics"
