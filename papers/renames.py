@@ -44,7 +44,6 @@ def take_renames(conn: sa.Connection, generated: str, edited: str, by: str | Non
     return done
 
 
-
 def with_new_names(generated: str, edited: str) -> str:
     """``edited`` with each trend the editors renamed in its heading called by the new name where
     the draft wrote the old one too: its executive-summary bullet (``**Old**``), its chart's caption
