@@ -181,8 +181,8 @@ _NEEDS_ANTECEDENT = re.compile(
     r"|\b(?:also|however|too)\b|^(?:\S+\s+){0,4}the (?:company|firm|group|move|deal|plan|project|plant)\b",
     re.I,
 )
-# A bare definite subject: "The system fits ...", "The sock streams ...", "The new line can ...": a
-# thing named before, in the sentence before. A capitalised name ("The Port of Hallsund has") or a
+# A bare definite subject: "The system fits ...", "The sock streams ...", "The new line can ...",
+# "The first order, for 3,000 vehicles, comes ...": a thing named before, in the sentence before. A capitalised name ("The Port of Hallsund has") or a
 # modifier after the noun ("The market for recycled fibre grew") introduces it.
 _NOT_A_NOUN = r"(?!(?:of|for|from|in|on|at|to|with|by|and|or|that|which|who)\b)"
 # The same behind a fronted phrase of time, place or manner ("In total, the model was trained on
@@ -196,8 +196,8 @@ _FRONTED = (
 )
 _DEFINITE_SUBJECT = re.compile(
     rf"^[\"'“‘(\[]*(?:The|{_FRONTED}the) (?:{_NOT_A_NOUN}[a-z][a-z-]* )?{_NOT_A_NOUN}[a-z][a-z-]*"
-    r" (?:is|are|was|were|has|have|had|will|would|can|could|may|might|must|should|does|did"
-    r"|[a-z]+(?:s|ed))\b"
+    r"(?:,| (?:is|are|was|were|has|have|had|will|would|can|could|may|might|must|should|does|did"
+    r"|[a-z]+(?:s|ed))\b)"
 )
 # The same in German: "Er", "Das Unternehmen", "Außerdem", "Zudem", "Dabei", "auch" early on.
 _GERMAN_NEEDS_ANTECEDENT = re.compile(

@@ -166,6 +166,8 @@ def test_german_quotations_antecedents_and_boilerplate() -> None:
         ("For Textura Labs the study is the first step towards certification.", True),
         ("Once installed, the software steals login credentials.", True),
         ("Esther Williams, the swimming champion turned actress, has died.", False),
+        ("The first order, for 3,000 vehicles, comes from an electric vehicle start-up.", True),
+        ("The Port of Hallsund, the region's largest, has ordered trucks.", False),
     ],
 )
 def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -> None:
