@@ -16,7 +16,7 @@ from ingest.errors import InputError
 from papers import frontmatter, store
 from papers.draft import proposal_path
 from papers.files import read_paper, utc_stamp, write_atomic
-from papers.i18n import all_translations
+from papers.i18n import LANGUAGES, Texts, all_translations
 from papers.renames import take_renames, with_new_names
 
 # action → (statuses it may start from, status it leads to)
@@ -29,16 +29,39 @@ EDITOR_PROMPT = "**To fill in by the editors.**"  # the paper template's mark, i
 CONFLICT = "<<<<<<< "
 
 
+# The prompts' lines as the paper template writes them (papers/templates/paper.md.j2), in every
+# language: the site leaves out exactly these, so that an answer typed among them stays.
+_PROMPT_LINES = (
+    ("**To fill in by the editors.**", "Replace these prompts with your own text before approving."),
+    ("Which members work on the key trends above? Who could supply, partner or buy?",),
+    ("Which of these trends opens a market for our members, and which threatens one?",),
+    ("Which event, call for funding or project should members know about?",),
+)
+
+
+def _prompt_lines() -> frozenset[str]:
+    lines = {">"}
+    for language in LANGUAGES:
+        tr = Texts(language)
+        first, *questions = (" ".join(tr.gettext(part) for part in parts) for parts in _PROMPT_LINES)
+        lines |= {f"> {first}", *(f"> - {q}" for q in questions)}
+    return frozenset(lines)
+
+
 def without_prompts(text: str) -> str:
-    """``text`` for members: without the editors' prompts (the block quote that opens with
-    ``EDITOR_PROMPT``, in any language) where they were left in, and without the heading above them
-    when nothing else is under it."""
-    prompts = tuple(f"> {p}" for p in all_translations(EDITOR_PROMPT))
+    """``text`` for members: without the editors' prompts where they were left in (the lines of
+    the template's block quote, in any language; what the editors typed among them stays), and
+    without the heading above them when nothing else is under it."""
+    prompts = _prompt_lines()
     lines = text.split("\n")
-    start = next((k for k, line in enumerate(lines) if line.startswith(prompts)), None)
+    start = next((k for k, line in enumerate(lines) if line != ">" and line.rstrip() in prompts), None)
     if start is None:
         return text
     end = next((k for k in range(start, len(lines)) if not lines[k].startswith(">")), len(lines))
+    answers = [line for line in lines[start:end] if line.rstrip() not in prompts]
+    if any(a.lstrip("> ").strip() for a in answers):  # the editors answered among the prompts
+        lines[start:end] = answers
+        return "\n".join(lines)
     del lines[start:end]
     above = start - 1
     while above >= 0 and not lines[above].strip():

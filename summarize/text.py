@@ -182,8 +182,9 @@ _NEEDS_ANTECEDENT = re.compile(
     re.I,
 )
 # A bare definite subject: "The system fits ...", "The sock streams ...", "The new line can ...",
-# "The first order, for 3,000 vehicles, comes ...": a thing named before, in the sentence before. A capitalised name ("The Port of Hallsund has") or a
-# modifier after the noun ("The market for recycled fibre grew") introduces it.
+# "The first order, for 3,000 vehicles, comes ...": a thing named before, in the sentence before.
+# A capitalised name ("The Port of Hallsund has") or a modifier after the noun ("The market for
+# recycled fibre grew") introduces it.
 _NOT_A_NOUN = r"(?!(?:of|for|from|in|on|at|to|with|by|and|or|that|which|who)\b)"
 # The same behind a fronted phrase of time, place or manner ("In total, the model was trained on
 # ...", "For Textura Labs the study is ..."); not behind a name ("Esther Williams, the swimming

@@ -13,6 +13,12 @@ from ingest.errors import SiteError
 from papers.lifecycle import without_prompts
 from papers.privacy import END, START, leaks, member_addresses, strip_member_blocks
 
+PROMPTS = """> **To fill in by the editors.** Replace these prompts with your own text before approving.
+>
+> - Which members work on the key trends above? Who could supply, partner or buy?
+> - Which of these trends opens a market for our members, and which threatens one?
+> - Which event, call for funding or project should members know about?
+"""
 PAPER = f"""# Textile
 
 ## Questions for members and opportunities
@@ -23,8 +29,7 @@ PAPER = f"""# Textile
 - Knitted sensors (trend): Meshwerk Simulation GmbH (competences similar to its documents (0.71))
 {END}
 
-> **To fill in by the editors.**
-"""
+{PROMPTS}"""
 
 
 def test_a_member_block_is_taken_out_and_the_rest_kept() -> None:
@@ -40,14 +45,24 @@ def test_a_member_block_is_taken_out_and_the_rest_kept() -> None:
 def test_prompts_left_in_stay_off_the_site_and_so_does_a_section_of_nothing_else() -> None:
     public = without_prompts(strip_member_blocks(PAPER, "textile/2026-Q4.md"))
     assert public.strip() == "# Textile"  # the heading went with them: nothing else was under it
-    written = PAPER.replace("{END}\n", "{END}\n\nOur view: talk to Nordweave.\n")
+    written = PAPER.replace(f"{END}\n", f"{END}\n\nOur view: talk to Nordweave.\n")
     kept = without_prompts(strip_member_blocks(written, "textile/2026-Q4.md"))
     assert "## Questions for members" in kept and "Our view" in kept and "To fill in" not in kept
     german = (
-        "## Fragen\n\n> **Von der Redaktion auszufüllen.** Ersetzen Sie ...\n>\n> - Welche?\n\n## Weiter\n"
+        "## Fragen\n\n> **Von der Redaktion auszufüllen.** Ersetzen Sie diese Fragen vor der Freigabe "
+        "durch Ihren eigenen Text.\n>\n> - Welche Veranstaltung, welche Förderausschreibung oder welches "
+        "Projekt sollten die Mitglieder kennen?\n\n## Weiter\n"
     )
     assert without_prompts(german).strip() == "## Weiter"
     assert without_prompts("no prompts\n") == "no prompts\n"
+    answered = without_prompts(render_prompts_answered())
+    assert "> Meshwerk could supply." in answered and "Which members" not in answered
+
+
+def render_prompts_answered() -> str:
+    """The template's prompts, as a draft has them, with an answer typed between them."""
+    block = PROMPTS.replace("buy?\n", "buy?\n> Meshwerk could supply.\n")
+    return f"# Textile\n\n## Questions for members and opportunities\n\n{block}"
 
 
 def test_a_workspace_that_publishes_matches_keeps_the_block_without_its_markers() -> None:
