@@ -17,6 +17,7 @@ from desk.app import now, state
 from desk.preview import IMAGE_TYPES, local_file, render_preview
 from ingest.errors import InputError, LockError
 from papers import store as papers_store
+from papers.lifecycle import drafted_from
 from papers.sitecheck import svg_problems
 
 pages = Blueprint("desk", __name__)
@@ -108,6 +109,7 @@ def _paper_page(
         message=message,
         notice=_notice(),
         actions=work.allowed_actions(row.status),
+        empty=_empty(opened),
         # What the editor has in the page and the file does not: approving or publishing now would
         # go without it (the actions wait until it is saved), and leaving the page loses it.
         unsaved=opened.text is not None and shown.replace("\r\n", "\n") != opened.text.replace("\r\n", "\n"),
@@ -116,6 +118,14 @@ def _paper_page(
         trends=[(t, trends.get(t.id)) for t in row.trends],
     )
     return Response(html, status)
+
+
+def _empty(opened: work.Opened) -> bool:
+    """Whether the paper was drafted from no documents: only then is approving it anyway offered."""
+    try:
+        return opened.text is not None and drafted_from(opened.text, opened.path) == 0
+    except InputError:  # a broken front matter: the approval will name it
+        return False
 
 
 def _opened(industry: str, edition: str) -> work.Opened:

@@ -111,7 +111,7 @@ def paper_flags(directory: Path, row: store.PaperRow) -> list[str]:
     return flags
 
 
-def _documents(text: str, path: Path) -> int | None:
+def drafted_from(text: str, path: Path) -> int | None:
     """The number of documents the paper was drafted from (its front matter), if it says."""
     meta, _ = frontmatter.split(text, str(path))
     provenance = meta.get("provenance")
@@ -157,7 +157,7 @@ def change_status(
                     f"{path}: holds unresolved merge conflict markers ('<<<<<<<'); resolve them first"
                 )
             if any(prompt in text for prompt in all_translations(EDITOR_PROMPT)):
-                if _documents(text, path) == 0 and not force:
+                if drafted_from(text, path) == 0 and not force:
                     raise InputError(
                         f"{path}: is empty (no documents in its window, and the editors' prompts are "
                         f"still in it): nothing for members to read; write it, or {action} with --force"

@@ -652,10 +652,12 @@ def test_a_publication_whose_build_fails_is_undone_and_the_error_said(app: Flask
 
 
 def test_an_empty_paper_needs_force_as_with_the_command(app: Flask, config: Config) -> None:
+    alice = editor(app, "alice")
+    assert 'name="force"' not in alice.open()[0]  # offered only for a paper drafted from nothing
     path = paper_file(config)
     text = text_of(config)
     path.write_text(re.sub(r"documents: \d+", "documents: 0", text, count=1))
-    alice = editor(app, "alice")
+    assert 'name="force"' in alice.open()[0]
     assert "is empty" in notice(alice.act("approve"))
     assert "is approved" in notice(alice.act("approve", force=True))
 
