@@ -258,7 +258,9 @@ def write_editors_view(paper: Path, language: str) -> None:
 
     prompt = f"> {Texts(language).gettext(EDITOR_PROMPT)}"
     lines = paper.read_text(encoding="utf-8").split("\n")
-    start = next(k for k, line in enumerate(lines) if line.startswith(prompt))
+    start = next((k for k, line in enumerate(lines) if line.startswith(prompt)), None)
+    if start is None:  # a workspace template without them: nothing to replace
+        return
     end = next((k for k in range(start, len(lines)) if not lines[k].startswith(">")), len(lines))
     lines[start:end] = [EDITORS_VIEW[language]]
     write_atomic(paper, "\n".join(lines))
