@@ -85,8 +85,7 @@ def _count(n: int, noun: str, many: str | None = None) -> Md:
 
 
 def member_reason(match: Match, texts: Texts | None = None) -> str:
-    """Why a member matches, in words (``summarize.members.Match.reason``, in the language of
-    ``texts``): what its score is made of."""
+    """Why a member matches, in words, in the language of ``texts``: what its score is made of."""
     tr = texts or Texts()
     parts = [
         tr.gettext("competences similar to its documents (%(similarity)s)")

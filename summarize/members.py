@@ -246,16 +246,6 @@ class Match:
     keywords: tuple[str, ...]
     interests: tuple[str, ...]  # names of the industries of interest it concerns
 
-    @property
-    def reason(self) -> str:
-        """Why, in words: what the score is made of."""
-        parts = [f"competences similar to its documents ({self.similarity:.2f})"]
-        if self.keywords:
-            parts.append("keywords: " + ", ".join(self.keywords))
-        if self.interests:
-            parts.append("interested in " + " and ".join(self.interests))
-        return f"{'; '.join(parts)}; score {self.score:.2f}"
-
 
 def member_fingerprint(model: str, member: Member) -> str:
     return hashlib.sha256(f"{model}\0{member.text}".encode()).hexdigest()

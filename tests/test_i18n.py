@@ -166,10 +166,14 @@ def test_opportunities_and_member_matches_in_german_and_as_before_in_english() -
     member = Member("Simwerk <GmbH>", "FEM", ("simulation",), ("textile",))
     match = Match(member, subject, 0.7149, 0.6234, ("simulation", "CAE"), ("Textile", "Medical technology"))
     data = replace(_evil_paper(), members=(MemberLine("trend", "Trend 1", (match,)),))
-    # English as the analysis says it (``Match.reason``), escaped as before.
-    assert member_reason(match) == match.reason
+    # English as before, escaped.
+    reason = (
+        "competences similar to its documents (0.62); keywords: simulation, CAE; interested in Textile "
+        "and Medical technology; score 0.71"
+    )
+    assert member_reason(match) == reason
     english = render_paper(data, "2026-11-23T10:00:00Z", environment(None, "en"))
-    assert f"- Trend 1 (trend): Simwerk &lt;GmbH&gt; ({match.reason})" in english
+    assert f"- Trend 1 (trend): Simwerk &lt;GmbH&gt; ({reason})" in english
     german = render_paper(data, "2026-11-23T10:00:00Z", environment(None, "de"))
     assert "**Mitglieder mit passenden Kompetenzen** (für die Redaktion, nicht veröffentlicht):" in german
     assert (

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from papers.render import member_reason
 from summarize.members import Member, Subject, by_subject, email_address, load_members, match_members
 from summarize.records import FIELD
 from tests.conftest import DemoRun
@@ -177,7 +178,7 @@ def test_matching_says_why_in_words_and_the_bonuses_only_confirm_a_similar_subje
     assert [m.subject.subject_id for m in matches] == ["opp-0001", "textile-0001"]  # far: 0.33 + 0.1 < 0.5
     best = matches[0]
     assert best.keywords == ("knitted",) and best.interests == ("Textile",)
-    assert best.reason == (
+    assert member_reason(best) == (
         "competences similar to its documents (0.96); keywords: knitted; interested in Textile; score 1.11"
     )
     assert by_subject(matches, 1) == {"opp-0001": (matches[0],), "textile-0001": (matches[1],)}
