@@ -48,16 +48,26 @@ def _prompt_lines() -> frozenset[str]:
     return frozenset(lines)
 
 
+def prompt_block(lines: list[str]) -> tuple[int, int] | None:
+    """Where the editors' prompts stand in a paper's ``lines``: the block quote that opens with
+    ``EDITOR_PROMPT`` in any language (start, end), or None."""
+    opening = tuple(f"> {p}" for p in all_translations(EDITOR_PROMPT))
+    start = next((k for k, line in enumerate(lines) if line.startswith(opening)), None)
+    if start is None:
+        return None
+    return start, next((k for k in range(start, len(lines)) if not lines[k].startswith(">")), len(lines))
+
+
 def without_prompts(text: str) -> str:
     """``text`` for members: without the editors' prompts where they were left in (the lines of
     the template's block quote, in any language; what the editors typed among them stays), and
     without the heading above them when nothing else is under it."""
-    prompts = _prompt_lines()
     lines = text.split("\n")
-    start = next((k for k, line in enumerate(lines) if line != ">" and line.rstrip() in prompts), None)
-    if start is None:
+    found = prompt_block(lines)
+    if found is None:
         return text
-    end = next((k for k in range(start, len(lines)) if not lines[k].startswith(">")), len(lines))
+    start, end = found
+    prompts = _prompt_lines()
     answers = [line for line in lines[start:end] if line.rstrip() not in prompts]
     if any(a.lstrip("> ").strip() for a in answers):  # the editors answered among the prompts
         lines[start:end] = answers

@@ -62,6 +62,8 @@ def test_only_published_papers_are_on_the_site_and_a_preview_adds_the_others(roo
         update(textile.read_text(encoding="utf-8"), "paper", {"published_on": "2026-11-02"})
     )
     assert "To fill in" in textile.read_text(encoding="utf-8")
+    # Every line the template's prompts have is recognised as one (the template and the site agree).
+    assert "> " not in pages["papers/textile/2026-Q4.md"].split("## Method and sources", 1)[1]
     assert {p for p in pages if p.startswith("papers/")} == {
         "papers/textile/2026-Q4.md",
         "papers/textile/charts/2026-Q4/textile-0001.svg",

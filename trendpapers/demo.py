@@ -253,15 +253,13 @@ EDITORS_VIEW = {
 def write_editors_view(paper: Path, language: str) -> None:
     """Replace the editors' prompts (the block quote that opens with them) in ``paper`` with the
     demo editors' own text, as the cluster team does before approving."""
-    from papers.i18n import Texts
-    from papers.lifecycle import EDITOR_PROMPT
+    from papers.lifecycle import prompt_block
 
-    prompt = f"> {Texts(language).gettext(EDITOR_PROMPT)}"
     lines = paper.read_text(encoding="utf-8").split("\n")
-    start = next((k for k, line in enumerate(lines) if line.startswith(prompt)), None)
-    if start is None:  # a workspace template without them: nothing to replace
+    found = prompt_block(lines)
+    if found is None:  # a workspace template without them: nothing to replace
         return
-    end = next((k for k in range(start, len(lines)) if not lines[k].startswith(">")), len(lines))
+    start, end = found
     lines[start:end] = [EDITORS_VIEW[language]]
     write_atomic(paper, "\n".join(lines))
 
