@@ -214,25 +214,15 @@ def _hand_written(folder: Path | None, intro: str) -> tuple[dict[str, bytes], st
     return pages, intro
 
 
-def _day(value: object) -> dt.date | None:
-    """The day of a front-matter timestamp ("2026-11-30T17:57:10Z", or as YAML read it)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    try:
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).date() if value else None
-    except ValueError:
-        return None
-
-
 def _paper_files(papers_dir: Path, papers: Sequence[SitePaper], tr: Texts) -> dict[str, bytes]:
     """Each paper's Markdown and its charts; a published one also says its day of publication as
     the site's language writes dates (``published_on``, which the theme shows)."""
     pages: dict[str, bytes] = {}
     for paper in papers:
         text = paper.text
-        day = _day(frontmatter.split(text, paper.row.path)[0].get("published_at"))
-        if paper.row.status == "published" and day is not None:
-            text = frontmatter.update(text, paper.row.path, {"published_on": tr.date(day)})
+        if paper.row.status == "published" and paper.row.status_at is not None:
+            day = tr.date(paper.row.status_at.date())
+            text = frontmatter.update(text, paper.row.path, {"published_on": day})
         pages[f"papers/{paper.row.path}"] = text.encode("utf-8")
         charts = papers_dir / paper.row.industry / "charts" / paper.row.edition
         if charts.is_dir():
