@@ -53,6 +53,11 @@ def _is_tracking(name: str) -> bool:
     return lower in TRACKING_PARAMS or lower.startswith(TRACKING_PREFIXES)
 
 
+def _untracked(query: str) -> list[tuple[str, str]]:
+    """A query string's parameters, in order, less the tracking ones."""
+    return [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _is_tracking(k)]
+
+
 def _normalise_path(path: str) -> str:
     # Re-quote so that equivalent percent-encodings compare equal ("%7e" == "~" == "%7E").
     path = quote(unquote(path), safe="/:@!$&'()*+,;=" + _UNRESERVED + "%")
@@ -86,7 +91,7 @@ def canonical_url(url: str) -> str:
     except ValueError:
         port = None
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k))
+    query = sorted(_untracked(parts.query))
     return urlunsplit((scheme, netloc, _normalise_path(parts.path), urlencode(query), ""))
 
 
@@ -94,7 +99,7 @@ def without_tracking(url: str) -> str:
     """``url`` as it was, less its tracking parameters (utm_*, fbclid, ...): the link to show a
     reader, who should not carry a feed's campaign into the site's links."""
     parts = urlsplit(url)
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    kept = _untracked(parts.query)
     if len(kept) == len(parse_qsl(parts.query, keep_blank_values=True)):
         return url  # nothing to remove: leave its spelling alone
     return urlunsplit(parts._replace(query=urlencode(kept)))
