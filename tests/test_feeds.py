@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from datetime import UTC, datetime
 
@@ -145,15 +144,12 @@ PARAMETER_ENTITY = b"""<?xml version="1.0"?>
 )
 def test_entity_declarations_are_refused_quickly(data: bytes) -> None:
     tracemalloc.start()
-    started = time.monotonic()
     try:
         with pytest.raises(UnsafeXMLError, match="declares entities"):
             parse_feed(data, url="https://evil.example/feed", fetched_at=FETCHED)
-        elapsed = time.monotonic() - started
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert elapsed < 2
     assert peak < 10 * len(data) + 1_000_000  # a copy or two of the input, never an expansion
 
 

@@ -168,11 +168,23 @@ def test_ipv6_loopback_refused(make_server) -> None:  # type: ignore[no-untyped-
     assert v6.connections == 0
 
 
+def _recorded_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays the fetcher sleeps for, from now on (each one still slept)."""
+    waits: list[float] = []
+    sleep = asyncio.sleep
+
+    async def recorded(delay: float, *args: Any, **kwargs: Any) -> Any:
+        waits.append(delay)
+        return await sleep(delay, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "sleep", recorded)
+    return waits
+
+
 def test_metadata_service_address_refused() -> None:
-    started = time.monotonic()
+    # Refused before any connection attempt: one would end in a connect error, not this.
     with pytest.raises(BlockedAddressError):
         fetch(_blocked_policy(), "http://169.254.169.254/latest/meta-data/")
-    assert time.monotonic() - started < 2  # refused before any connection attempt
 
 
 def test_redirect_into_a_private_address_is_refused(server: LocalServer, make_server) -> None:  # type: ignore[no-untyped-def]
@@ -268,10 +280,8 @@ def test_endless_stream_is_cut_at_the_cap(server: LocalServer) -> None:
 
 def test_slow_stream_is_cut_at_the_deadline(server: LocalServer) -> None:
     url = server.route("/slow", trickle(0.5))  # one byte every 0.5 s, well within the read timeout
-    started = time.monotonic()
     with pytest.raises(DeadlineError, match=r"deadline of 1\.5s"):
         fetch(local_policy(deadline=1.5), url)
-    assert time.monotonic() - started < 3
 
 
 def test_read_timeout_on_a_silent_server_is_retried_then_reported(server: LocalServer) -> None:
@@ -322,12 +332,14 @@ def test_retry_after_is_honoured_before_the_next_request(server: LocalServer) ->
     assert len(calls) == 2 and calls[1] - calls[0] >= 2.0
 
 
-def test_long_retry_after_is_reported_not_waited_for(server: LocalServer) -> None:
+def test_long_retry_after_is_reported_not_waited_for(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits = _recorded_waits(monkeypatch)
     url = server.static("/later", b"", status=503, headers={"Retry-After": "3600"})
-    started = time.monotonic()
     with pytest.raises(RateLimitedError) as info:
         fetch(local_policy(), url)
-    assert info.value.retry_after == 3600 and time.monotonic() - started < 2
+    assert info.value.retry_after == 3600 and max(waits, default=0) < 3600
     assert len(server.hits("/later")) == 1
 
 
@@ -435,7 +447,10 @@ def test_concatenated_gzip_members_are_all_read(server: LocalServer) -> None:
     assert fetch(local_policy(), url).content == b"<rss>onetwo</rss>"
 
 
-def test_a_long_retry_after_closes_the_host_for_the_run(server: LocalServer) -> None:
+def test_a_long_retry_after_closes_the_host_for_the_run(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waits = _recorded_waits(monkeypatch)
     server.static("/busy", b"", status=429, headers={"Retry-After": "3600"})
     server.static("/other", b"<rss/>")
 
@@ -445,13 +460,12 @@ def test_a_long_retry_after_closes_the_host_for_the_run(server: LocalServer) -> 
             second = await asyncio.gather(f.fetch(server.url("/other")), return_exceptions=True)
             return first[0], second[0]
 
-    started = time.monotonic()
     first, second = asyncio.run(go())
     assert isinstance(first, RateLimitedError) and first.status == 429
     # The other request was not sent, and says why, with the status the host really gave.
     assert isinstance(second, HostClosedError) and second.status is None
     assert f"the host asked (HTTP 429 for {server.url('/busy')})" in second.reason
-    assert time.monotonic() - started < 600  # nobody sat waiting for the hour to pass
+    assert max(waits, default=0) < 3600  # nobody sat waiting for the hour to pass
     assert server.hits("/other") == []
 
 
