@@ -33,6 +33,21 @@ _GERMAN_ORDINAL_NEXT = re.compile(
     r"|Jan|Feb|Mär|Apr|Jun|Jul|Aug|Sep|Sept|Okt|Nov|Dez|Platz|Quartal|Halbjahr|Jahrhundert|Stock"
     r"|Generation|Auflage|Klasse|Liga|Runde|Tag|Woche|Mal|Ausgabe|Bauabschnitt|Lauf)\b"
 )
+# A wire dateline before a report's first words: "NEWARK, N.J. (AP) — ", "LONDON (Reuters) - ",
+# "Berlin (dpa) - ", "NEW YORK, Nov. 30, 2026 /PRNewswire/ -- ", "WASHINGTON _ ", "KYIV, Ukraine — ".
+# A place in capitals needs an agency, a region or a wire dash ("--", "_"); one in title case needs
+# an agency, so that "NASA — the agency" and "Acme (Berlin) said" stay whole.
+_PLACE = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
+_CAPITALS = r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}"
+_REGION = r",\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}"
+_DATE = r",\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\.?\s+[A-Z][a-zä]{2,8})(?:,?\s+\d{4})?"
+_AGENCY = r"\s*(?:\([A-Za-z][\w .&/-]{0,28}\)|/[A-Za-z][\w .&-]{0,28}/)"
+_DATELINE = re.compile(
+    rf"(?:{_PLACE}(?:{_REGION})?(?:{_DATE})?{_AGENCY}\s*(?:--|[-—–_])"
+    rf"|{_CAPITALS}{_REGION}(?:{_DATE})?\s*(?:--|[-—–_])"
+    rf"|{_CAPITALS}(?:{_DATE})?\s*(?:--|_))"
+    r"\s+(?=[\"'“‘„(\[]?[A-ZÄÖÜ0-9])"  # and the report's first word
+)
 
 ENGLISH_STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being
@@ -107,13 +122,24 @@ def sentences(text: str, language: str | None = None) -> list[str]:
         )
         if piece and (abbreviated or ordinal) and "\n" not in match.group():
             continue  # "Dr." or an initial: the sentence goes on
+        dateline = _DATELINE.match(text, len(text) - len(text[start:].lstrip()))
+        if dateline and dateline.end() > match.end() and "\n" not in match.group():
+            continue  # "NEWARK, N.J. (AP) — ": the period is part of a dateline
         if piece:
-            out.append(piece)
+            out.append(_without_dateline(piece))
         start = match.end()
     tail = text[start:].strip()
     if tail:
-        out.append(tail)
-    return out
+        out.append(_without_dateline(tail))
+    return [s for s in out if s]
+
+
+def _without_dateline(sentence: str) -> str:
+    """``sentence`` from its first word after a wire dateline, if it opens with one (or two: some
+    sites print theirs before the agency's)."""
+    while dateline := _DATELINE.match(sentence):
+        sentence = sentence[dateline.end() :]
+    return sentence
 
 
 def words(text: str) -> list[str]:

@@ -52,6 +52,28 @@ def test_initials_do_not_end_a_sentence() -> None:
     assert sentences("J. R. Smith joined. He left.") == ["J. R. Smith joined.", "He left."]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NEWARK, N.J. (AP) — A man was shot Tuesday. He died.", ["A man was shot Tuesday.", "He died."]),
+        ("ST. PAUL, Minn. (AP) -- Two men were arrested.", ["Two men were arrested."]),
+        ("LONDON (Reuters) - Oil prices rose on Monday.", ["Oil prices rose on Monday."]),
+        ("Berlin (dpa) - Die Bahn streikt.", ["Die Bahn streikt."]),
+        ("NEW YORK, Nov. 30, 2026 /PRNewswire/ -- Acme Corp. opens a plant.", ["Acme Corp. opens a plant."]),
+        ("WASHINGTON _ The Senate voted.", ["The Senate voted."]),
+        ("KYIV, Ukraine — Russian forces attacked.", ["Russian forces attacked."]),
+        ("NAPLES, Fla. - NAPLES, Fla. -- One person died.", ["One person died."]),
+        # not datelines: an acronym before a dash, a place in brackets, a mid-sentence agency
+        ("NASA — the agency — said so.", ["NASA — the agency — said so."]),
+        ("Acme (Berlin) said sales grew.", ["Acme (Berlin) said sales grew."]),
+        ("He said the U.S. (AP) — fine.", ["He said the U.S. (AP) — fine."]),
+    ],
+)
+def test_a_wire_dateline_is_not_part_of_the_sentence(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+    assert all(s in text for s in expected)
+
+
 def test_words_and_content_words() -> None:
     assert words("Smart-textile makers' sales rose 12% in Q3") == [
         "smart-textile",
