@@ -192,7 +192,7 @@ def compose(
     trend_ids = {t.id for p in papers for t in p.row.trends}
     trends = {t.trend_id: t for t in analysis.load_trends(conn, active_only=False) if t.trend_id in trend_ids}
     pages.update(_trend_pages(conn, trends, papers, tr))
-    pages["index.md"] = _home(intro, papers, trends, names, tr)
+    pages["index.md"] = _home(intro, papers, trends, tr)
     pages["trends/index.md"] = _trend_index(trends, names, tr)
     pages["archive.md"] = _archive(papers, tr)
     pages["sources.md"] = _sources(conn, tr)
@@ -255,18 +255,19 @@ def _industry_pages(papers: Sequence[SitePaper], names: dict[str, str], tr: Text
     return pages
 
 
-def _home(
-    intro: str, papers: Sequence[SitePaper], trends: dict[str, Trend], names: dict[str, str], tr: Texts
-) -> bytes:
+def _home(intro: str, papers: Sequence[SitePaper], trends: dict[str, Trend], tr: Texts) -> bytes:
     """The home page: the workspace's introduction, the latest papers, the fastest-rising trends."""
     rising = sorted(
         (t for t in trends.values() if t.status in ("new", "rising")),
         key=lambda t: (-t.current + t.previous, t.trend_id),
     )
     home = [intro.rstrip("\n"), "", "## " + tr.md("Latest papers"), ""]
+    newest = sorted(
+        papers, key=lambda p: p.row.status_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True
+    )
     home += [
-        f"- {_paper_link(p)} ({p.row.edition}, {md_text(names.get(p.row.industry, p.row.industry))})"
-        for p in papers[:10]
+        f"- {_paper_link(p)}" + (f" ({md_text(tr.date(p.row.status_at.date()))})" if p.row.status_at else "")
+        for p in newest[:10]
     ] or [tr.md("No paper is published yet.")]
     home += ["", "## " + tr.md("Fastest-rising trends"), ""]
     home += [

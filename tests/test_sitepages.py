@@ -5,7 +5,7 @@ text that stays text. Building them into HTML (MkDocs) is the slow ``test_site``
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import lxml.html
@@ -102,7 +102,16 @@ def test_the_home_page_lists_the_latest_papers_and_the_fastest_rising_trends(roo
     pages, _ = _compose(room)
     home = pages["index.md"]
     assert home.startswith("# Test Cluster\n\n## Latest papers\n\n")
-    assert "- [Textile: trends 2026-Q4](papers/textile/2026-Q4.md) (2026-Q4, Textile)\n" in home
+    assert "- [Textile: trends 2026-Q4](papers/textile/2026-Q4.md) (2026-11-02)\n" in home
+    for action in ("approve", "publish"):
+        change_status(
+            room.engine, room.papers, "medtech", None, action, "Ann", AT + timedelta(days=1), force=True
+        )
+    listed = [
+        a.get("href")
+        for a in _html(_compose(room)[0]["index.md"]).xpath("//h2[.='Latest papers']/following::ul[1]//a")
+    ]
+    assert listed == ["papers/medtech/2026-Q4.md", "papers/textile/2026-Q4.md"]  # the newest first
     rising = [a.get("href") for a in _html(home).xpath("//h2[.='Fastest-rising trends']/following::ul[1]//a")]
     assert rising == ["trends/textile-0001.md", "trends/textile-0002.md"]
     assert "1 → 3 documents (rising)" in home
