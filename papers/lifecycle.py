@@ -6,6 +6,7 @@ together: the file first (atomically), then the store in the same transaction's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +82,31 @@ def without_prompts(text: str) -> str:
     if above >= 0 and lines[above].startswith("## ") and alone:
         del lines[above:start]  # a section of nothing but the prompts
     return "\n".join(lines)
+
+
+_FOOTNOTE_DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:")
+_FOOTNOTE_MARK = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+
+
+def footnotes_as_read(text: str) -> str:
+    """``text`` with its footnotes listed at the end in the order a reader meets their first mark
+    (Markdown numbers footnotes in the order they are defined), and without those that nothing
+    cites (an editor deleted the sentence): members would see a link back to nowhere."""
+    cited = list(dict.fromkeys(_FOOTNOTE_MARK.findall(text)))
+    body: list[str] = []
+    definitions: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.split("\n"):
+        definition = _FOOTNOTE_DEFINITION.match(line)
+        if definition:
+            current = definitions.setdefault(definition.group(1), [])
+        elif current is not None and not line.startswith(("    ", "\t")):
+            current = None  # past the definition's indented continuation lines
+        (body if current is None else current).append(line)
+    if not definitions:
+        return text
+    notes = [line for label in cited for line in definitions.get(label, []) if line.strip()]
+    return "\n".join(body).rstrip("\n") + "\n\n" + "".join(f"{line}\n" for line in notes)
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,7 @@ def render_paper(data: PaperData, generated_at: str, env: jinja2.Environment | N
     defined: set[int] = set()
     shown = [(s, (*s.summary, s.lead)) for s in data.trends] + [(s, (s.lead,)) for s in data.weak_signals]
     for section, sentences in shown:  # a key trend's summary and lead; a weak signal's lead only
-        cited = sorted({cited_id(s) for s in sentences if s} - defined)
+        cited = [i for i in dict.fromkeys(cited_id(s) for s in sentences if s) if i not in defined]
         defined.update(cited)
         footnotes[section.trend.trend_id] = [data.citations[i] for i in cited]
     language = env.globals.get("language", "en")

@@ -24,7 +24,7 @@ from papers.content import cited_id
 from papers.escape import Md, md_link, md_text
 from papers.files import read_paper
 from papers.i18n import Texts
-from papers.lifecycle import without_prompts
+from papers.lifecycle import footnotes_as_read, without_prompts
 from papers.privacy import strip_member_blocks
 from papers.render import citation_link, footnote, footnote_definition, quoted, yaml_value
 from summarize import store as analysis
@@ -75,7 +75,7 @@ def included_papers(
                 ) from None
             log.warning("%s: left out of the site: %s", path, problem)
             continue
-        text = without_prompts(strip_member_blocks(text, str(path), keep=show_members))
+        text = footnotes_as_read(without_prompts(strip_member_blocks(text, str(path), keep=show_members)))
         tags = meta.get("tags")
         tags = tags if isinstance(tags, list) else []
         title = str(meta.get("title") or f"{row.industry} {row.edition}")
@@ -158,7 +158,7 @@ def _trend_pages(
             body.append(f"{n}. " + "; ".join(_cited(refs[i], tr) for i in ids))
         sources = sorted({refs[i].source for i in t.doc_ids if i in refs})
         body += ["", "## " + tr.md("Sources"), "", *(f"- {md_text(s)}" for s in sources), ""]
-        body += [footnote_definition(refs[i], tr) for i in sorted({cited_id(s) for s in summary})]
+        body += [footnote_definition(refs[i], tr) for i in dict.fromkeys(cited_id(s) for s in summary)]
         pages[f"trends/{trend_id}.md"] = _page(t.name, body, tags=[t.industry])
         pages[f"trends/{trend_id}.svg"] = weekly_svg(
             t.weekly,

@@ -367,6 +367,24 @@ def test_a_published_paper_says_when_and_who_approved_it(workspace: Path) -> Non
     )
 
 
+def test_footnotes_are_numbered_as_read_and_an_uncited_one_is_left_out(workspace: Path) -> None:
+    paper = workspace / "papers" / "textile" / "2026-Q4.md"
+    text = paper.read_text(encoding="utf-8")
+    marks = re.findall(r"\[\^(doc-\d+)\](?!:)", text)
+    once = next(m for m in marks if marks.count(m) == 1)
+    (line,) = [x for x in text.split("\n") if f"[^{once}]" in x and not x.startswith("[^")]
+    paper.write_text(text.replace(line + "\n", ""), encoding="utf-8")  # an editor deletes the sentence
+    assert _tp(workspace, "build").exit_code == 0
+    page = lxml.html.parse(
+        str(workspace / "build" / "site" / "papers" / "textile" / "2026-Q4" / "index.html")
+    )
+    numbers = [int(a.text) for a in page.getroot().find_class("footnote-ref")]
+    first_seen = list(dict.fromkeys(numbers))
+    assert first_seen == list(range(1, len(first_seen) + 1))
+    notes = [li.get("id") for li in page.getroot().xpath("//div[@class='footnote']//li")]
+    assert f"fn:{once}" not in notes and len(notes) == len(first_seen)
+
+
 def test_site_settings_reach_the_theme(workspace: Path) -> None:
     config = workspace / "trendpapers.toml"
     (workspace / "logo.svg").write_text(

@@ -16,7 +16,7 @@ from ingest import store as ingest_store
 from ingest.errors import SiteError
 from papers import change_status, draft_papers
 from papers.frontmatter import split, update
-from papers.lifecycle import without_prompts
+from papers.lifecycle import footnotes_as_read, without_prompts
 from papers.sitepages import SitePaper, compose
 from summarize import store as analysis
 from tests.conftest import NEWSROOM_SOURCES, Newsroom
@@ -58,8 +58,8 @@ def test_only_published_papers_are_on_the_site_and_a_preview_adds_the_others(roo
     textile = room.papers / "textile" / "2026-Q4.md"
     # As the editors left it, with the day of publication as the site's language writes it, and
     # without the prompts they left in.
-    assert pages["papers/textile/2026-Q4.md"] == without_prompts(
-        update(textile.read_text(encoding="utf-8"), "paper", {"published_on": "2026-11-02"})
+    assert pages["papers/textile/2026-Q4.md"] == footnotes_as_read(
+        without_prompts(update(textile.read_text(encoding="utf-8"), "paper", {"published_on": "2026-11-02"}))
     )
     assert "To fill in" in textile.read_text(encoding="utf-8")
     # Every line the template's prompts have is recognised as one (the template and the site agree).
