@@ -35,8 +35,9 @@ _GERMAN_ORDINAL_NEXT = re.compile(
 )
 # A wire dateline before a report's first words: "NEWARK, N.J. (AP) — ", "LONDON (Reuters) - ",
 # "Berlin (dpa) - ", "NEW YORK, Nov. 30, 2026 /PRNewswire/ -- ", "WASHINGTON _ ", "KYIV, Ukraine — ".
-# A place in capitals needs an agency, a region or a wire dash ("--", "_"); one in title case needs
-# an agency, so that "NASA — the agency" and "Acme (Berlin) said" stay whole.
+# "Kalvstad, 14. Oktober 2026 – ". A place in capitals needs an agency, a date, a region or a wire
+# dash ("--", "_"); one in title case an agency or a date, so that "NASA — the agency" and "Acme
+# (Berlin) said" stay whole.
 _PLACE = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
 _CAPITALS = r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}"
 _REGION = r",\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}"
@@ -44,6 +45,7 @@ _DATE = r",\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\.?\s+[A-Z][a-zä]{2,8})(?:
 _AGENCY = r"\s*(?:\([A-Za-z][\w .&/-]{0,28}\)|/[A-Za-z][\w .&-]{0,28}/)"
 _DATELINE = re.compile(
     rf"(?:{_PLACE}(?:{_REGION})?(?:{_DATE})?{_AGENCY}\s*(?:--|[-—–_])"
+    rf"|{_PLACE}(?:{_REGION})?{_DATE}\s*(?:--|[-—–_])"
     rf"|{_CAPITALS}{_REGION}(?:{_DATE})?\s*(?:--|[-—–_])"
     rf"|{_CAPITALS}(?:{_DATE})?\s*(?:--|_))"
     r"\s+(?=[\"'“‘„(\[]?[A-ZÄÖÜ0-9])"  # and the report's first word

@@ -63,6 +63,8 @@ def test_initials_do_not_end_a_sentence() -> None:
         ("WASHINGTON _ The Senate voted.", ["The Senate voted."]),
         ("KYIV, Ukraine — Russian forces attacked.", ["Russian forces attacked."]),
         ("NAPLES, Fla. - NAPLES, Fla. -- One person died.", ["One person died."]),
+        ("Kalvstad, 14. Oktober 2026 – Die Anlage läuft.", ["Die Anlage läuft."]),
+        ("Kalvstad, Oct. 14, 2026 — The plant runs.", ["The plant runs."]),
         # not datelines: an acronym before a dash, a place in brackets, a mid-sentence agency
         ("NASA — the agency — said so.", ["NASA — the agency — said so."]),
         ("Acme (Berlin) said sales grew.", ["Acme (Berlin) said sales grew."]),
