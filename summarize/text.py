@@ -35,7 +35,7 @@ _GERMAN_ORDINAL_NEXT = re.compile(
 )
 # A wire dateline before a report's first words: "NEWARK, N.J. (AP) — ", "LONDON (Reuters) - ",
 # "Berlin (dpa) - ", "NEW YORK, Nov. 30, 2026 /PRNewswire/ -- ", "WASHINGTON _ ", "KYIV, Ukraine — ".
-# "Kalvstad, 14. Oktober 2026 – ". A place in capitals needs an agency, a date, a region or a wire
+# "Kalvstad, 14. Oktober 2026 - ". A place in capitals needs an agency, a date, a region or a wire
 # dash ("--", "_"); one in title case an agency or a date, so that "NASA — the agency" and "Acme
 # (Berlin) said" stay whole.
 _PLACE = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
