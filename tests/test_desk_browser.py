@@ -369,3 +369,15 @@ def test_the_proposal_page_passes_the_accessibility_check(browser: Any, desk: st
     assert w.page.locator("fieldset.desk-change").count() >= 2
     assert not serious_violations(w.page)
     w.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/activity", "/trends", "/papers/textile/2026-Q4"])
+def test_every_desk_page_fits_a_phone_screen(browser: Any, desk: str, path: str) -> None:
+    w = signed_in(browser, desk, "bob")  # (carol is locked out by the test of wrong passwords)
+    w.page.set_viewport_size({"width": 390, "height": 844})
+    w.page.goto(f"{desk}{path}")
+    assert w.page.evaluate("document.documentElement.scrollWidth") <= 390
+    if path in ("/", "/activity"):  # a row is a card, each value under its column's name
+        cell = w.page.locator("table.desk-table tbody td").first
+        assert w.page.evaluate("e => getComputedStyle(e, '::before').content", cell.element_handle()) != "none"
+    w.close()
