@@ -35,6 +35,7 @@ class TrendSection:
     # What stands beside the trend's name in the executive summary: a sentence of its most central
     # current document that reads on its own.
     lead: CitedSentence | None = None
+    central: str = ""  # the headline of that document (the trend's example headline when none)
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,13 @@ def collect(
             lead = lead_sentence(SourceDoc(central.id, central.title, central.text, central.language))
         cited |= {cited_id(s) for s in summary.sentences} | set(trend.doc_ids)
         sections[trend.trend_id] = TrendSection(
-            trend, summary.sentences, (), (), chart_path(edition, trend.trend_id), lead
+            trend,
+            summary.sentences,
+            (),
+            (),
+            chart_path(edition, trend.trend_id),
+            lead,
+            central.title if central else trend.title,
         )
     refs = store.citations(conn, sorted(cited))
     for tid, section in sections.items():

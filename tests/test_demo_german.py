@@ -103,6 +103,7 @@ def test_german_papers_quote_german_first_and_mark_english(demo: Path) -> None:
     bullets = text.split("## Zusammenfassung", 1)[1].split("## Schlüsseltrends", 1)[0]
     first = next(line for line in bullets.splitlines() if line.startswith("- **"))
     assert "Nordweave" in first and "{lang=" not in first  # the German report of the event
+    assert "Zentralste Meldung: *Nordweave Fibres eröffnet" in text  # its German headline, too
     summary = text.split("### ", 1)[1].split("![", 1)[0]
     quoted = [line for line in summary.splitlines() if line.endswith("]") and "[^doc-" in line]
     marked = [line for line in quoted if "{lang=en} (en)[^doc-" in line]
