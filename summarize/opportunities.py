@@ -22,6 +22,7 @@ the most links with; one that shares none gets the next free number.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -267,10 +268,10 @@ def _link(
         }
         reasons.append(
             tr.ngettext(
-                "%(n)s document of the %(total)s of %(trend)s also scores for %(side)s "
-                "(%(touch)s or more; the best %(best)s%(why)s)",
-                "%(n)s documents of the %(total)s of %(trend)s also score for %(side)s "
-                "(%(touch)s or more; the best %(best)s%(why)s)",
+                "%(n)s document of %(trend)s (%(total)s in this window and the one before) also "
+                "scores for %(side)s (%(touch)s or more; the best %(best)s%(why)s)",
+                "%(n)s documents of %(trend)s (%(total)s in this window and the one before) also "
+                "score for %(side)s (%(touch)s or more; the best %(best)s%(why)s)",
                 len(bridge),
             )
             % values
@@ -463,14 +464,24 @@ def number_opportunities(
 
 
 def renamed(opportunity: Opportunity, names: Mapping[str, str]) -> Opportunity:
-    """``opportunity`` with its trends' current names (``names``: trend id → name, e.g. the editors')."""
+    """``opportunity`` with its trends' current names (``names``: trend id → name, e.g. the editors'),
+    in its name and in the reasons that name them."""
     sides = tuple(
         replace(s, trend_name=names.get(s.trend_id, s.trend_name)) if s.trend_id else s
         for s in opportunity.sides
     )
     first, second = sides
     name = opportunity_name(first, second, len(opportunity.keys) > 1, opportunity.language)
-    return replace(opportunity, sides=(first, second), name=name)
+    new = {
+        old.trend_name: now.trend_name
+        for old, now in zip(opportunity.sides, sides, strict=True)
+        if old.trend_name and now.trend_name and old.trend_name != now.trend_name
+    }
+    reasons = opportunity.reasons
+    if new:
+        names_in = re.compile("|".join(re.escape(n) for n in sorted(new, key=len, reverse=True)))
+        reasons = tuple(names_in.sub(lambda m: new[m.group()], r) for r in reasons)
+    return replace(opportunity, sides=(first, second), name=name, reasons=reasons)
 
 
 def opportunity_name(first: Side, second: Side, mutual: bool, language: str | None = None) -> str:

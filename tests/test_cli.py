@@ -185,7 +185,10 @@ def test_demo(tmp_path: Path) -> None:
     code, out = run(*cfg, "opportunities", "--industry", "logistics")
     assert code == 0
     assert re.search(r"^opp-\d{4} .* meets Virtual engineering  \[logistics × field\]$", out, re.M)
-    assert "why: 1 document of the" in out and "from Logistics (trend logistics-" in out
+    assert (
+        "in this window and the one before) also scores for" in out
+        and "from Logistics (trend logistics-" in out
+    )
     assert "Warehouse operators test robot fleets in a digital twin before they buy" in out
     code, out = run(*cfg, "opportunities", "--industry", "field")
     assert code == 0 and "[logistics × field]" in out and "[medtech × textile]" not in out

@@ -96,7 +96,7 @@ def test_documents_that_score_for_another_side_make_an_opportunity_with_reasons_
     assert o.sides[0].documents == (1, 2)  # the bridge documents, best first
     assert o.sides[1].trend_id == "medtech-0001" and o.sides[1].documents == (11, 12, 13)
     assert o.reasons[0].startswith(
-        "2 documents of the 4 of Trend textile-0001 also score for Medical technology"
+        "2 documents of Trend textile-0001 (4 in this window and the one before) also score for Medical technology"
     )
     assert "the best 0.32" in o.reasons[0] and "similarity 0.32 to the industry profile" in o.reasons[0]
     assert any(r.startswith("closest Medical technology trend: Trend medtech-0001") for r in o.reasons)
@@ -215,7 +215,10 @@ def test_renamed_trends_rename_their_opportunities() -> None:
     textile = _trend("textile-0001", (1, 2, 3))
     scores = _scores({d: {"textile": 0.5, "medtech": 0.4} for d in (1, 2, 3)})
     (o,) = find_opportunities([textile], SIDES, Evidence(scores, {}, {}, _vectors({(1, 2, 3): 0})))
-    assert renamed(o, {"textile-0001": "Smart textiles"}).name == "Smart textiles meets Medical technology"
+    again = renamed(o, {"textile-0001": "Smart textiles"})
+    assert again.name == "Smart textiles meets Medical technology"
+    assert again.reasons[0].startswith("3 documents of Smart textiles (3 in this window")
+    assert not any("Trend textile-0001" in r for r in again.reasons)
 
 
 def test_a_german_workspace_names_its_opportunities_in_german_and_the_store_keeps_it() -> None:
@@ -242,10 +245,11 @@ def test_reasons_are_worded_in_the_workspaces_language() -> None:
         [textile], SIDES, evidence, OpportunitySettings(language="de"), Texts("de")
     )
     assert english.reasons[0] == (
-        "3 documents of the 3 of Trend textile-0001 also score for Medical technology "
-        "(0.30 or more; the best 0.40: similarity 0.40 to the industry profile)"
+        "3 documents of Trend textile-0001 (3 in this window and the one before) also score for "
+        "Medical technology (0.30 or more; the best 0.40: similarity 0.40 to the industry profile)"
     )
     assert german.reasons[0] == (
-        "3 Dokumente der 3 von Trend textile-0001 zählen auch für Medical technology (ab 0,30; das beste 0,40)"
+        "3 Dokumente von Trend textile-0001 (3 in diesem und dem vorigen Zeitraum) zählen auch für "
+        "Medical technology (ab 0,30; das beste 0,40)"
     )
     assert german.reasons[1] == "3 Dokumente beiden zugeordnet"
