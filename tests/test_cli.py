@@ -152,6 +152,23 @@ def test_a_wrong_industry_is_the_same_usage_error_everywhere(workspace: Path, co
     assert code == 2 and "unknown industry 'nope' (configured: textile, medtech, logistics)" in out
 
 
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["draft", "--edition", "foo"], "edition 'foo': expected a quarter such as 2026-Q4"),
+        (["papers", "show", "textile", "2026Q4"], "edition '2026Q4': expected a quarter"),
+        (["papers", "approve", "textile", "2026-Q5"], "edition '2026-Q5': expected a quarter"),
+        (["analyze", "--as-of", "2026-02-30"], "'2026-02-30' is no day of the form YYYY-MM-DD"),
+    ],
+)
+def test_a_malformed_edition_or_day_is_a_usage_error_and_no_failed_run(
+    workspace: Path, command: list[str], message: str
+) -> None:
+    code, out = run("-c", str(workspace), *command)
+    assert code == 2 and message in out
+    assert "failed" not in run("-c", str(workspace), "status")[1]
+
+
 @pytest.mark.slow  # the whole pipeline on the demo, real model
 def test_demo(tmp_path: Path) -> None:
     code, out = run("demo", "--dir", str(tmp_path / "demo"))
@@ -193,7 +210,9 @@ def test_demo(tmp_path: Path) -> None:
     code, out = run(*cfg, "opportunities", "--industry", "field")
     assert code == 0 and "[logistics × field]" in out and "[medtech × textile]" not in out
     code, out = run(*cfg, "opportunities", "--industry", "nope")
-    assert code == 2 and "unknown industry 'nope'" in out
+    assert code == 2 and "unknown industry 'nope' (configured: textile, medtech, logistics, field)" in out
+    code, out = run(*cfg, "documents", "--industry", "field")
+    assert code == 0 and "(the cluster's own field, no industry)" in out
 
 
 def test_demo_never_deletes_a_directory_it_did_not_make(tmp_path: Path) -> None:

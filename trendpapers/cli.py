@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -174,11 +174,34 @@ def _exit(results: Iterable[StageResult]) -> None:
     sys.exit(EXIT_ITEM_ERRORS if any(r.errors for r in results) else EXIT_OK)
 
 
-def _industry(config: Config, industry: str | None) -> None:
-    if industry and industry not in {i.slug for i in config.industries}:
-        raise click.UsageError(
-            f"unknown industry {industry!r} (configured: {', '.join(i.slug for i in config.industries)})"
-        )
+def _industry(config: Config, industry: str | None, field: bool = False) -> None:
+    """Refuse an industry slug the workspace does not have; with ``field``, the cluster's field
+    (``field``) is one where the workspace names it."""
+    from summarize.records import FIELD
+
+    known = [i.slug for i in config.industries] + ([FIELD] if field and config.cluster.field else [])
+    if industry and industry not in known:
+        raise click.UsageError(f"unknown industry {industry!r} (configured: {', '.join(known)})")
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """A day as YYYY-MM-DD; "2026-02-30" is refused as the day it is not."""
+    try:
+        return date.fromisoformat(value) if value is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is no day of the form YYYY-MM-DD ({exc})", ctx, param) from None
+
+
+def _edition(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An edition's name, checked before anything runs: a typo is no failed run."""
+    from papers.editions import parse_edition
+
+    if value is not None:
+        try:
+            parse_edition(value)
+        except InputError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+    return value
 
 
 def _default_user() -> str | None:
@@ -303,10 +326,10 @@ def ingest(ctx: click.Context, only: tuple[str, ...]) -> None:
     "--window", type=click.IntRange(7, 3650), metavar="DAYS", help="Trend window (default from config)."
 )
 @click.option(
-    "--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the window (default today, UTC)."
+    "--as-of", callback=_day, metavar="YYYY-MM-DD", help="Last day of the window (default today, UTC)."
 )
 @click.pass_context
-def analyze(ctx: click.Context, industry: str | None, window: int | None, as_of: datetime | None) -> None:
+def analyze(ctx: click.Context, industry: str | None, window: int | None, as_of: date | None) -> None:
     """Embed new documents, score industries, group stories; then trends and cited summaries."""
     from trendpapers.pipeline import analyze_stage, locked_stage
 
@@ -316,7 +339,7 @@ def analyze(ctx: click.Context, industry: str | None, window: int | None, as_of:
     if window:
         analysis = replace(analysis, trends=replace(analysis.trends, window_days=window))
     if as_of:
-        analysis = replace(analysis, as_of=as_of.date())
+        analysis = replace(analysis, as_of=as_of)
     config = replace(config, analysis=analysis)
     _print(ctx, locked_stage(config, "analyze", lambda engine: analyze_stage(config, engine, industry)))
 
@@ -341,12 +364,10 @@ def trends(ctx: click.Context, industry: str | None, show_all: bool) -> None:
 def opportunities(ctx: click.Context, industry: str | None) -> None:
     """List cross-sector opportunities: where a trend of one industry touches another industry or the
     cluster's own field ([cluster] field), with why and documents from both sides."""
-    from summarize.records import FIELD
     from trendpapers.listings import opportunity_lines
 
     config = _config(ctx)
-    if not (industry == FIELD and config.cluster.field):
-        _industry(config, industry)
+    _industry(config, industry, field=True)
     _say(ctx, opportunity_lines(config, industry))
 
 
@@ -421,14 +442,17 @@ def documents(ctx: click.Context, industry: str | None, unassigned: bool, near: 
     from trendpapers.listings import document_lines
 
     config = _config(ctx)
-    _industry(config, industry)
+    _industry(config, industry, field=True)
     _say(ctx, document_lines(config, industry, unassigned, near))
 
 
 @cli.command()
 @click.option("--industry", metavar="SLUG", help="Only this industry's paper.")
 @click.option(
-    "--edition", metavar="NAME", help="Edition such as 2026-Q4 or 2026-11 (default: the latest trends')."
+    "--edition",
+    metavar="NAME",
+    callback=_edition,
+    help="Edition such as 2026-Q4 or 2026-11 (default: the latest trends').",
 )
 @click.pass_context
 def draft(ctx: click.Context, industry: str | None, edition: str | None) -> None:
@@ -500,7 +524,7 @@ def papers_list(ctx: click.Context, industry: str | None, status: str | None) ->
 
 @papers_group.command("show")
 @click.argument("industry")
-@click.argument("edition", required=False)
+@click.argument("edition", required=False, callback=_edition)
 @click.option("--text", is_flag=True, help="Also print the paper's Markdown.")
 @click.pass_context
 def papers_show(ctx: click.Context, industry: str, edition: str | None, text: bool) -> None:
@@ -517,7 +541,7 @@ def _status_command(action: str, help_text: str) -> None:
 
     @papers_group.command(action, help=help_text)
     @click.argument("industry")
-    @click.argument("edition", required=False)
+    @click.argument("edition", required=False, callback=_edition)
     @click.option("--by", metavar="NAME", help="Who does this (default: the login name).")
     @click.option("--no-build", is_flag=True, hidden=not changes_site, help="Do not rebuild the site now.")
     @click.option(
