@@ -235,8 +235,8 @@ def _draft_one(
     if row is None:
         store.add_event(conn, industry.slug, edition.name, "draft", None, now)
         return DraftOutcome(industry.slug, edition.name, path, "created")
-    kept = " (editors' changes kept)" if ours is not None and ours != row.base else ""
-    return DraftOutcome(industry.slug, edition.name, path, "updated", f"merged with new data{kept}")
+    kept = "; editors' changes kept" if ours is not None and ours != row.base else ""
+    return DraftOutcome(industry.slug, edition.name, path, "updated", f"the latest analysis merged in{kept}")
 
 
 def draft_papers(

@@ -130,13 +130,20 @@ def find_paper(conn: sa.Connection, industry: str, edition: str | None) -> store
     return rows[-1]
 
 
+def _without_status(text: str, path: Path) -> tuple[dict[str, object], str]:
+    """A paper's front matter and text without what approval and publication write (``status``,
+    ``approved_at``, ``published_by``, ...): no editor's edit."""
+    meta, body = frontmatter.split(text, str(path))
+    return {k: v for k, v in meta.items() if k != "status" and not k.endswith(("_at", "_by"))}, body
+
+
 def paper_flags(directory: Path, row: store.PaperRow) -> list[str]:
-    """What an editor should know of a paper's file: edited since drafting, missing or unreadable,
-    a proposal waiting beside it."""
+    """What an editor should know of a paper's file: its text edited since drafting, missing or
+    unreadable, a proposal waiting beside it."""
     path = directory / row.path
     flags = []
     try:
-        if read_paper(path)[0] != row.base:
+        if _without_status(read_paper(path)[0], path) != _without_status(row.base, path):
             flags.append("edited")
     except FileNotFoundError:
         flags.append("file missing")

@@ -105,8 +105,8 @@ def test_the_editors_edits_survive_new_data_and_a_sentence_they_quote_keeps_its_
 
     newsroom.analyse(LATE)
     outcomes = _outcomes(newsroom, day=3)
-    assert outcomes["textile"] == ("updated", "merged with new data (editors' changes kept)")
-    assert outcomes["logistics"] == ("updated", "merged with new data")
+    assert outcomes["textile"] == ("updated", "the latest analysis merged in; editors' changes kept")
+    assert outcomes["logistics"] == ("updated", "the latest analysis merged in")
     merged = path.read_text(encoding="utf-8")
     assert all(new in merged for new in edits.values())
     assert "In the 90 days up to 2026-11-20, 10 documents from 3 sources concerned Textile." in merged

@@ -12,7 +12,7 @@ import pytest
 from ingest.errors import InputError
 from papers import change_status, draft_papers, find_paper, proposal_path
 from papers.frontmatter import split
-from papers.lifecycle import undo_status
+from papers.lifecycle import paper_flags, undo_status
 from papers.store import events, get_paper, save_paper
 from summarize import store as analysis
 from tests.conftest import Newsroom
@@ -188,3 +188,17 @@ def test_find_paper_takes_the_latest_edition_unless_one_is_named(room: Newsroom)
             find_paper(conn, "textile", "2026-Q1")
         with pytest.raises(InputError, match="no paper aviation "):
             find_paper(conn, "aviation", None)
+
+
+def test_a_paper_is_flagged_edited_for_the_editors_changes_not_for_its_approval(room: Newsroom) -> None:
+    def flags() -> list[str]:
+        with room.engine.connect() as conn:
+            return paper_flags(room.papers, find_paper(conn, "textile", None))
+
+    change_status(room.engine, room.papers, "textile", None, "approve", "Ann Editor", APPROVED)
+    assert flags() == []
+    path = _paper(room)
+    approved = path.read_text(encoding="utf-8")
+    for edit in (("## Key trends", "## Key trends\n\nOur view."), ('title: "', 'title: "Ours, ')):
+        path.write_text(approved.replace(*edit, 1), encoding="utf-8")
+        assert flags() == ["edited"]
