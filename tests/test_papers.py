@@ -322,7 +322,8 @@ def test_lifecycle_commands_and_an_approved_paper_is_never_rewritten(
 
     assert runner.invoke(cli, [*cfg, "papers", "publish", "textile", "--by", "Bo"]).exit_code == 0
     listing = runner.invoke(cli, [*cfg, "papers", "list"]).output
-    assert re.search(r"textile\s+2026-Q4\s+published\s+\S+2026-Q4.md \[edited, proposal waiting\]", listing)
+    # (approval and publication are no edits)
+    assert re.search(r"textile\s+2026-Q4\s+published\s+\S+2026-Q4.md \[proposal waiting\]", listing)
     assert re.search(r"medtech\s+2026-Q4\s+draft\s+\S+2026-Q4.md\n", listing)
     shown = runner.invoke(cli, [*cfg, "papers", "show", "textile"]).output
     assert "approved by Ann Editor" in shown and "published by Bo" in shown
