@@ -266,19 +266,24 @@ def _summaries_for(
     # happened in its window, in order (the window before only for a trend with nothing in it).
     current = [i for i in trend.doc_ids if docs[i].when.date() >= trend.window_start] or list(trend.doc_ids)
     central = sorted(current[: settings.summary_documents], key=lambda i: (docs[i].when, i))
-    subjects: list[tuple[str, list[int]]] = [(f"trend:{trend.trend_id}", central)]
+    subjects: list[tuple[str, list[int], bool]] = [(f"trend:{trend.trend_id}", central, True)]
     for story_id in trend.story_ids[: settings.stories_summarized]:
         members = sorted(
             (d.id for d in docs.values() if d.story_id == story_id), key=lambda i: (docs[i].when, i)
         )
         # The industry's documents of the story: one summary per (industry, story).
-        subjects.append((f"story:{trend.industry}:{story_id}", members[: settings.summary_documents]))
-    for subject, ids in subjects:
-        fingerprint = _fingerprint(ids, settings.summary, rewriter.model_id if rewriter else None)
+        subjects.append((f"story:{trend.industry}:{story_id}", members[: settings.summary_documents], False))
+    for subject, ids, of_stories in subjects:
+        # A trend's summary tells its stories: the reports of one event weigh as one.
+        groups = [docs[i].story_id if of_stories else None for i in ids]
+        fingerprint = _fingerprint(ids, groups, settings.summary, rewriter.model_id if rewriter else None)
         stored = store.load_summary(conn, subject)
         if stored is not None and stored[0] == fingerprint:
             continue
-        sources = [SourceDoc(i, docs[i].title, docs[i].text, docs[i].language) for i in ids]
+        sources = [
+            SourceDoc(i, docs[i].title, docs[i].text, docs[i].language, g)
+            for i, g in zip(ids, groups, strict=True)
+        ]
         summary: Summary = summarize(sources, settings.summary)
         if rewriter is not None:
             summary = rewrite_summary(summary, sources, rewriter)

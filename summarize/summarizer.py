@@ -8,6 +8,11 @@ once, so a sentence that repeats what is already chosen gains nothing. The best 
 within the word budget is found exactly, as an integer program (scipy's HiGHS solver), not
 greedily. Every chosen sentence is an exact substring of its document and carries its id.
 
+A theme's summary (a trend's) is given each document's story: reports of one event then count once
+when a concept's weight is counted, and each story is one more concept, held by its reports' leads
+and worth more than all bigrams together, so that the summary tells as many of the theme's stories
+as the budget holds, each by its lead.
+
 Words, stems, stop words and sentences follow each document's language. Given a language to prefer
 (the paper's), the summary takes its sentences from documents in that language (or of unknown
 language) first, and fills what budget remains from the others, whose sentences follow.
@@ -18,7 +23,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from summarize.text import (
@@ -39,6 +44,7 @@ class SourceDoc:
     title: str
     text: str
     language: str | None = None  # as ingest detected it
+    group: Hashable | None = None  # its story, in a theme's summary (None: not one)
 
 
 @dataclass(frozen=True)
@@ -117,27 +123,30 @@ def _candidates(docs: Sequence[SourceDoc], settings: SummarySettings) -> list[_C
 
 
 def _weights(
-    candidates: Sequence[_Candidate], n_docs: int, position_bonus: float = 0.0
+    candidates: Sequence[_Candidate], groups: Sequence[Hashable], position_bonus: float = 0.0
 ) -> dict[tuple[str, str], float]:
     """A concept's weight: how many documents use it (within one document: how often it recurs, so
     that a single article still has something to cover), plus ``position_bonus`` halved for each
-    sentence its earliest occurrence stands below the top of an article.
+    sentence its earliest occurrence stands below the top of an article. ``groups`` holds what each
+    document reports: documents of one group count once.
 
     Of 10 documents, concepts in fewer than 3 count for nothing (ICSI's cut-off). Of 2 to 5, one in
     a single document counts a tenth if it is in the document's first sentence, else nothing: what
     two reports share is soon covered, and the rest of the budget then goes to each one's lead rather
     than staying unused.
     """
-    if n_docs == 1:
+    if len(set(groups)) < 2:
+        groups = range(len(groups))  # one event: its reports are what tells how much a concept matters
+    if len(groups) == 1:
         counts = Counter(c for cand in candidates for c in cand.concepts)
         found = {c: float(n) for c, n in counts.items()}
         single: set[tuple[str, str]] = set()
     else:
-        by_doc: Counter[tuple[str, str]] = Counter()
-        for d in range(n_docs):
-            by_doc.update(set().union(*(c.concepts for c in candidates if c.doc == d)))
-        floor = 3 if n_docs >= 6 else 2  # ICSI's cut-off for 10-document clusters, eased for small ones
-        found = {c: float(n) for c, n in by_doc.items() if n >= floor or floor == 2}
+        by_group: Counter[tuple[str, str]] = Counter()
+        for group in set(groups):
+            by_group.update(set().union(*(c.concepts for c in candidates if groups[c.doc] == group)))
+        floor = 3 if len(set(groups)) >= 6 else 2  # ICSI's cut-off for 10 documents, eased for fewer
+        found = {c: float(n) for c, n in by_group.items() if n >= floor or floor == 2}
         single = {c for c, n in found.items() if n < floor}
     earliest: dict[tuple[str, str], int] = {}
     for cand in candidates:
@@ -146,6 +155,29 @@ def _weights(
     weights = {c: w + position_bonus * 0.5 ** earliest[c] for c, w in found.items() if c not in single}
     weights.update({c: 0.1 if earliest[c] == 0 else 0.0 for c in single})
     return weights
+
+
+def _with_stories(
+    candidates: Sequence[_Candidate], groups: Sequence[Hashable], weights: dict[tuple[str, str], float]
+) -> tuple[list[_Candidate], dict[tuple[str, str], float]]:
+    """The candidates and weights with one more concept per story (group): its reports' leads (each
+    one's first sentence that reads on its own) hold it, and it outweighs every bigram together. A
+    theme's summary then tells as many of its stories as the budget holds, each by its lead, and
+    bigrams choose among them and fill the rest; by bigrams alone, the longest report of one
+    story filled the demo's "Sensors and patients" with four sentences about one wristband."""
+    leads: dict[int, int] = {}
+    for c in candidates:
+        if not c.dependent:
+            leads.setdefault(c.doc, c.position)
+    story = {d: ("", f"story {group!r}") for d, group in enumerate(groups)}  # no stem is empty
+    worth = 1 + sum(weights.values())
+    return (
+        [
+            replace(c, concepts=c.concepts | {story[c.doc]}) if leads.get(c.doc) == c.position else c
+            for c in candidates
+        ],
+        weights | dict.fromkeys(story.values(), worth),
+    )
 
 
 def _rows(fitting: Sequence[_Candidate], index: dict[tuple[str, str], int]) -> Any:
@@ -232,7 +264,10 @@ def summarize(docs: Sequence[SourceDoc], settings: SummarySettings | None = None
     candidates = _candidates(docs, settings)
     if not candidates:
         return Summary(())
-    weights = _weights(candidates, len(docs), settings.position_bonus)
+    groups = [doc.group if doc.group is not None else ("doc", d) for d, doc in enumerate(docs)]
+    weights = _weights(candidates, groups, settings.position_bonus)
+    if any(doc.group is not None for doc in docs) and len(set(groups)) > 1:  # a theme of stories
+        candidates, weights = _with_stories(candidates, groups, weights)
     preferred = base_language(settings.language)
     own = {
         d
