@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,22 @@ def included_papers(
         title = str(meta.get("title") or f"{row.industry} {row.edition}")
         found.append(SitePaper(row, title, tuple(str(t) for t in tags), text))
     return sorted(found, key=lambda p: (p.row.edition_start, p.row.industry), reverse=True)
+
+
+# A trend's heading in a paper, "### Recycling {#textile-0001}", not one an editor made a link.
+_TREND_HEADING = re.compile(r"^(#{2,4}) (?!\[)(.+?) \{#([a-z0-9_-]+-\d{4})\}[ \t]*$", re.M)
+
+
+def _linked_headings(text: str, trend_pages: set[str]) -> str:
+    """``text`` with each trend heading a link to its trend page (two folders up from a paper)."""
+
+    def link(m: re.Match[str]) -> str:
+        level, name, trend_id = m.groups()
+        if trend_id not in trend_pages or "]" in name.replace("\\]", ""):
+            return m.group()
+        return f"{level} [{name}](../../trends/{trend_id}.md) {{#{trend_id}}}"
+
+    return _TREND_HEADING.sub(link, text)
 
 
 def _row(cells: Sequence[str]) -> str:
@@ -185,12 +202,12 @@ def compose(
     tr = texts or Texts()
     pages, intro = _hand_written(hand_written, f"# {md_text(cluster)}\n")
     papers = included_papers(conn, papers_dir, preview, force, show_members)
-    pages.update(_paper_files(papers_dir, papers, tr))
-    names = {i.slug: i.name for i in industries}
-    pages.update(_industry_pages(papers, names, tr))
     # The trends of the papers on the site, as last analysed (also those no longer found).
     trend_ids = {t.id for p in papers for t in p.row.trends}
     trends = {t.trend_id: t for t in analysis.load_trends(conn, active_only=False) if t.trend_id in trend_ids}
+    pages.update(_paper_files(papers_dir, papers, set(trends), tr))
+    names = {i.slug: i.name for i in industries}
+    pages.update(_industry_pages(papers, names, tr))
     pages.update(_trend_pages(conn, trends, papers, tr))
     pages["index.md"] = _home(intro, papers, trends, tr)
     pages["trends/index.md"] = _trend_index(trends, names, tr)
@@ -214,12 +231,15 @@ def _hand_written(folder: Path | None, intro: str) -> tuple[dict[str, bytes], st
     return pages, intro
 
 
-def _paper_files(papers_dir: Path, papers: Sequence[SitePaper], tr: Texts) -> dict[str, bytes]:
+def _paper_files(
+    papers_dir: Path, papers: Sequence[SitePaper], trend_pages: set[str], tr: Texts
+) -> dict[str, bytes]:
     """Each paper's Markdown and its charts; a published one also says its day of publication as
-    the site's language writes dates (``published_on``, which the theme shows)."""
+    the site's language writes dates (``published_on``, which the theme shows), and a trend's heading
+    links to the trend's page (``trend_pages``: the ids of those the site has)."""
     pages: dict[str, bytes] = {}
     for paper in papers:
-        text = paper.text
+        text = _linked_headings(paper.text, trend_pages)
         if paper.row.status == "published" and paper.row.status_at is not None:
             day = tr.date(paper.row.status_at.date())
             text = frontmatter.update(text, paper.row.path, {"published_on": day})

@@ -173,6 +173,7 @@ def test_a_malformed_edition_or_day_is_a_usage_error_and_no_failed_run(
 def test_demo(tmp_path: Path) -> None:
     code, out = run("demo", "--dir", str(tmp_path / "demo"))
     assert code == 0
+    assert " INFO " not in out  # each step is told once, not again by the log
     assert "4 sources, 45 new items" in out
     assert "1 duplicate" in out and "1 fallback" in out and "44 ok" in out
     assert "draft: papers: 3 created" in out

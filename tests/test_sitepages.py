@@ -56,11 +56,20 @@ def test_only_published_papers_are_on_the_site_and_a_preview_adds_the_others(roo
     pages, papers = _compose(room)
     assert [(p.row.industry, p.row.status) for p in papers] == [("textile", "published")]
     textile = room.papers / "textile" / "2026-Q4.md"
-    # As the editors left it, with the day of publication as the site's language writes it, and
-    # without the prompts they left in.
-    assert pages["papers/textile/2026-Q4.md"] == footnotes_as_read(
+    # As the editors left it, with the day of publication as the site's language writes it, without
+    # the prompts they left in, and with each trend's heading a link to the trend's page.
+    page = pages["papers/textile/2026-Q4.md"]
+    as_left = footnotes_as_read(
         without_prompts(update(textile.read_text(encoding="utf-8"), "paper", {"published_on": "2026-11-02"}))
     )
+    headings = re.findall(r"^### (.+) \{#(textile-\d{4})\}$", as_left, re.M)
+    assert headings
+    for name, trend_id in headings:
+        as_left = as_left.replace(
+            f"### {name} {{#{trend_id}}}", f"### [{name}](../../trends/{trend_id}.md) {{#{trend_id}}}"
+        )
+        assert f"trends/{trend_id}.md" in pages
+    assert page == as_left
     assert "To fill in" in textile.read_text(encoding="utf-8")
     # Every line the template's prompts have is recognised as one (the template and the site agree).
     assert "> " not in pages["papers/textile/2026-Q4.md"].split("## Method and sources", 1)[1]

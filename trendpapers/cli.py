@@ -134,10 +134,11 @@ def cli(
     ctx: click.Context, config_file: Path, verbose: int, quiet: int, log_format: str, log_file: Path | None
 ) -> None:
     """Trendpapers: sector news and patent feeds into trend white papers."""
-    setup_logging(logging.INFO + 10 * (quiet - verbose), log_format, log_file)
+    level = logging.INFO + 10 * (quiet - verbose)
+    setup_logging(level, log_format, log_file)
     if config_file.is_dir():
         config_file = config_file / CONFIG_NAME
-    ctx.obj = _Options(config_file, log_format, log_file, quiet > 0)
+    ctx.obj = _Options(config_file, log_format, log_file, quiet > 0, level)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,7 @@ class _Options:
     log_format: str
     log_file: Path | None
     quiet: bool = False  # -q: nothing on stdout when all is well (cron mails what is printed)
+    log_level: int = logging.INFO
 
 
 def _config(ctx: click.Context) -> Config:
@@ -736,9 +738,13 @@ def demo(ctx: click.Context, directory: Path, language: str) -> None:
     """Run the whole pipeline on the bundled demo sources, served from 127.0.0.1.
 
     Ingest, analyze, draft a paper per industry, approve and publish the first, build the site.
+    Each step is told; -v adds the log.
     """
     from trendpapers.demo import run_demo
 
+    if ctx.obj.log_level == logging.INFO and ctx.obj.log_file is None:
+        # The demo tells each step itself, for a first-time user; -v adds the log (migrations, ...).
+        logging.getLogger().setLevel(logging.WARNING)
     sys.exit(run_demo(directory, lambda line: _say(ctx, [line]), language))
 
 
