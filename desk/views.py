@@ -169,8 +169,11 @@ def paper_text(industry: str, edition: str) -> ResponseReturnValue:
 @pages.post("/papers/<industry>/<edition>/status")
 @signed_in
 def paper_status(industry: str, edition: str) -> ResponseReturnValue:
-    _opened(industry, edition)
+    opened = _opened(industry, edition)
     action = request.form.get("action", "")
+    if action == "update-site" and opened.row.status == "published":
+        updated = work.update_site(state(), _actor(), industry, edition, now())
+        return redirect(url_for("desk.paper", industry=industry, edition=edition, done=updated.event), 303)
     if action not in ("approve", "publish", "withdraw"):
         abort(400, f"Unknown action {action[:40]!r}: approve, publish or withdraw.")
     if action == "withdraw" and request.form.get("sure") != "yes":  # it cannot be undone

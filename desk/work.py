@@ -294,7 +294,7 @@ def save_text(
             warnings.append(
                 f"the paper is {opened.row.status}: "
                 + (
-                    "the site shows the change at its next build"
+                    "members see the change once the site is updated (below), or at its next build"
                     if opened.row.status == "published"
                     else "it was approved as it was before"
                 )
@@ -452,6 +452,31 @@ def change_status(
         )
         if ok:  # the editor's own change (status, front matter) is nothing new to them
             _seen(conn, actor.name, open_paper(desk, conn, industry, edition), now)
+    return StatusOutcome(event, ok, message)
+
+
+def update_site(desk: Desk, actor: Actor, industry: str, edition: str, now: datetime) -> StatusOutcome:
+    """Rebuild the members' site, as ``trendpapers build`` does: a published paper's saved edits go
+    live now rather than at the next scheduled build."""
+    from trendpapers.pipeline import build_stage, locked_stage
+
+    try:
+        built = locked_stage(desk.config, "build", lambda engine: build_stage(desk.config, engine))
+    except (LockError, SiteError) as exc:
+        ok, message = False, f"The site is not updated: {exc}"
+    else:
+        ok, message = True, f"The site is updated: {built.summary}."
+    with desk.engine.begin() as conn:
+        event = store.add_event(
+            conn,
+            now,
+            actor.name,
+            actor.address,
+            "site updated" if ok else "site not updated",
+            message,
+            industry,
+            edition,
+        )
     return StatusOutcome(event, ok, message)
 
 

@@ -597,6 +597,19 @@ def test_approve_publish_and_withdraw_follow_the_commands_rules_and_rebuild_the_
     assert "Medical technology: trends 2026-Q4" in site.read_text()
     with open_store(config.storage_url).connect() as conn:
         assert papers_store.events(conn, "medtech", "2026-Q4")[-1][:2] == ("published", "alice")
+    # A correction of the published paper: saved, then on the site once the editor updates it.
+    text, csrf, version = alice.open()
+    assert 'value="update-site"' in text
+    said = notice(
+        alice.client.get(
+            alice.save(text_of(config) + "\nA correction.\n", version, csrf).headers["Location"]
+        ).text
+    )
+    assert (
+        "members see the change once the site is updated" in said and "A correction." not in site.read_text()
+    )
+    assert "The site is updated: built" in notice(alice.act("update-site"))
+    assert "A correction." in site.read_text()
     _, csrf, _ = alice.open()
     unsure = alice.client.post(f"{PAPER}/status", data={"csrf": csrf, "action": "withdraw"})
     assert unsure.status_code == 400 and "Not withdrawn: tick" in unsure.text and site.exists()
