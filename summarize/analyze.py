@@ -58,6 +58,7 @@ class AnalysisReport:
     model_calls: int = 0
     new_stories: int = 0
     trends: dict[str, int] = field(default_factory=dict)  # industry → trends found
+    weak_signals: dict[str, int] = field(default_factory=dict)  # industry → of which weak signals
     summaries: int = 0  # written (unchanged ones are kept)
     opportunities: int = 0  # cross-sector opportunities found
     members_embedded: int = 0  # members whose competences needed the model (the others are cached)
@@ -429,12 +430,14 @@ def run_analysis(
     grouping_seconds = time.perf_counter() - started
 
     found: dict[str, int] = {}
+    weak: dict[str, int] = {}
     written = 0
     for industry in industries:
         if only and industry.slug != only:
             continue
         trends, n = industry_trends(engine, embedder, industry, as_of, settings, rewriter)
         found[industry.slug] = len(trends)
+        weak[industry.slug] = sum(t.weak_signal for t in trends)
         written += n
     opportunities = cross_sector(engine, embedder, industries, field, as_of, settings, wording)
     with engine.begin() as conn:
@@ -447,6 +450,7 @@ def run_analysis(
         model_calls=getattr(embedder, "calls", 0) - calls_before,
         new_stories=new_stories,
         trends=found,
+        weak_signals=weak,
         summaries=written,
         opportunities=len(opportunities),
         members_embedded=len(fresh),

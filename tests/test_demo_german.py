@@ -39,12 +39,19 @@ NORDWEAVE = {
 }
 
 
+SAID: list[str] = []  # what the demo told
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("demo-de") / "demo"
-    said: list[str] = []
-    assert run_demo(directory, said.append, "de") == 0, said
+    assert run_demo(directory, SAID.append, "de") == 0, SAID
     return directory
+
+
+def test_analyze_tells_which_trends_are_weak_signals(demo: Path) -> None:
+    assert "  logistics: 1 trend (1 weak signal)" in SAID  # a new theme of 4 reports from one source
+    assert "  textile: 2 trends" in SAID
 
 
 @pytest.fixture(scope="module")

@@ -81,6 +81,7 @@ def analyze_stage(config: Config, engine: sa.Engine, industry: str | None = None
     with engine.connect() as conn:
         details = tuple(
             f"{slug}: {plural(n, 'trend')}"
+            + (f" ({plural(weak, 'weak signal')})" if (weak := report.weak_signals.get(slug, 0)) else "")
             + ("" if n else f" ({why_no_trends(conn, slug, config.analysis.assign, config.analysis.trends)})")
             for slug, n in report.trends.items()
         )
