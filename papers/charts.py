@@ -42,7 +42,7 @@ def weekly_svg(
 
     ``title`` becomes the chart's accessible name and the totals of both windows its description;
     all text is escaped, so any text is safe. The chart's own words are in the language of ``texts``
-    (default English); the weeks under the axis stay ISO dates, short in any language.
+    (default English), and so are the days of the first and last week under the axis.
     """
     tr = texts or Texts()
     current = sum(n for week, n in weekly if week >= window_start)
@@ -104,9 +104,9 @@ def weekly_svg(
                 f'<rect x="{_n(PAD + n * step + 1)}" y="{_n(axis - bar)}" width="{_n(max(step - 2, 1))}" '
                 f'height="{_n(bar)}" fill="{colour}"><title>{escape(week)}: {value}</title></rect>'
             )
-        first = _fit(weekly[0][0], inner)
+        first = _fit(_day(weekly[0][0], tr), inner)
         parts.append(_text(PAD, date_baseline, first))
-        last = weekly[-1][0]
+        last = _day(weekly[-1][0], tr)
         # The last week's date only where it is another week and fits beside the first one.
         if len(weekly) > 1 and text_width(first) + ITEM_GAP + text_width(last) <= inner:
             parts.append(_text(WIDTH - PAD, date_baseline, last, "end"))

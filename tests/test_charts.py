@@ -165,7 +165,7 @@ def test_a_german_chart_has_german_words_and_dates() -> None:
     root = parse(weekly_svg(weekly, "Dokumente pro Woche: X", WINDOW_START, Texts("de")))
     assert legend_colour(root, "dieser Zeitraum, ab 01.04.2026") != legend_colour(root, "der Zeitraum davor")
     labels = [t.text for t in texts(root)]
-    assert "9 pro Woche (max.)" in labels and "2026-03-23" in labels  # the weeks stay short ISO dates
+    assert "9 pro Woche (max.)" in labels and "23.03.2026" in labels  # the weeks as the legend writes days
     desc = root.findtext(f"{SVG}desc")
     assert desc == "2 Dokumente in diesem Zeitraum (ab 01.04.2026), 13 im Zeitraum davor."
     assert "keine Wochen zu zeigen" in [
