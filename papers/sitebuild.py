@@ -6,7 +6,7 @@ Steps: compose the Markdown tree (``sitepages``) and the Atom feed into ``build/
 (``sitefiles``), into a fresh folder under ``build/site-builds``; harden and check every page
 (``sitecheck``); then point the ``build/site`` symlink at the new folder with one rename. A failed
 build or a broken rule raises ``SiteError`` and the previous site is untouched. A change to the body
-of pages only is built incrementally (see ``build_site``). A preview (drafts with a DRAFT banner)
+of pages only is built incrementally (see ``build_site``). A preview (drafts with a PREVIEW banner)
 goes to ``build/preview``, never to the site.
 When nothing that goes into the site changed, nothing is built at all.
 """
@@ -94,7 +94,7 @@ def _theme_texts(ws: Workspace, tr: Texts) -> dict[str, Any]:
     """What the theme's overrides (``site/overrides/main.html``) say, in the site's language."""
     return {
         "feed": tr.gettext("%(site)s: new papers") % {"site": ws.name},
-        "draft": tr.gettext("DRAFT: not published (status: %(status)s)"),
+        "draft": tr.gettext("PREVIEW: not published (status: %(status)s)"),
         "published": tr.gettext("Published %(date)s"),
         "approved_by": tr.gettext(", approved by %(name)s"),
         "not_found": tr.gettext("404 - Not found"),

@@ -61,7 +61,7 @@ def test_only_published_papers_reach_the_site_and_the_preview_marks_drafts(works
     assert result.exit_code == 0, result.output
     preview = workspace / "build" / "preview"
     draft = (preview / "papers" / "medtech" / "2026-Q4" / "index.html").read_text(encoding="utf-8")
-    assert "DRAFT: not published (status: draft)" in draft
+    assert "PREVIEW: not published (status: draft)" in draft
     published = (preview / "papers" / "textile" / "2026-Q4" / "index.html").read_text(encoding="utf-8")
     assert "DRAFT" not in published
     assert _files(site.resolve()) == public  # the preview never touches the public site
@@ -443,7 +443,7 @@ def test_publishing_rebuilds_the_site_and_the_preview_server_shows_drafts(worksp
         return page
 
     try:
-        assert "DRAFT: not published (status: draft)" in page_once("DRAFT")
+        assert "PREVIEW: not published (status: draft)" in page_once("PREVIEW")
         # A saved edit shows after a rebuild (MkDocs once failed its config on the second load).
         paper = workspace / "papers" / "logistics" / "2026-Q4.md"
         paper.write_text(

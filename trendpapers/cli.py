@@ -473,7 +473,7 @@ def draft(ctx: click.Context, industry: str | None, edition: str | None) -> None
 
 
 @cli.command("build")
-@click.option("--preview", is_flag=True, help="Include drafts (with a DRAFT banner), into build/preview.")
+@click.option("--preview", is_flag=True, help="Include drafts (with a PREVIEW banner), into build/preview.")
 @click.option(
     "--force",
     is_flag=True,

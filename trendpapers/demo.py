@@ -328,7 +328,7 @@ def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") 
     say(f"  papers:  {config.papers_dir} (Markdown; edit them, then draft again: edits are kept)")
     say(f"  list:    {tp} -c {path} papers list")
     say(f"  approve: {tp} -c {path} papers approve {config.industries[1].slug}")
-    say(f"  preview: {tp} -c {path} serve-preview  (drafts too, with a DRAFT banner)")
+    say(f"  preview: {tp} -c {path} serve-preview  (drafts and approved papers too, with a PREVIEW banner)")
     say(
         f"  desk:    {tp} -c {path} editors add NAME, then {tp} -c {path} serve-editor "
         "(the editors' desk on http://127.0.0.1:8001)"
