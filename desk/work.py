@@ -462,7 +462,7 @@ def update_site(desk: Desk, actor: Actor, industry: str, edition: str, now: date
 
     try:
         built = locked_stage(desk.config, "build", lambda engine: build_stage(desk.config, engine))
-    except (LockError, SiteError) as exc:
+    except TrendpapersError as exc:  # another build or run holds the workspace; a page failed its checks
         ok, message = False, f"The site is not updated: {exc}"
     else:
         ok, message = True, f"The site is updated: {built.summary}."
