@@ -27,6 +27,14 @@ _GERMAN_ABBREVIATIONS = _ABBREVIATIONS | frozenset(
     "abs abt bspw bzgl d.h dgl dipl.-ing evtl gegr ggf hrsg inkl insb jh jhd max min mind mio mrd o.ä "
     "rd s.o sog str tel tsd u.a u.ä u.u usw v.a vgl z.t zzgl zit okt dez mär mrz ing geb vs".split()
 )
+# Letters with periods ("J.J.", "U.N.", "D.C."): initials or an acronym, rarely a sentence's end. A time
+# of day ends a sentence unless a day follows ("at 9:40 p.m. Friday", AP's style).
+_DOTTED = re.compile(r"(?:[a-z]\.)+[a-z]")
+_AFTER_TIME = re.compile(
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June"
+    r"|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+    r"|ET|EST|EDT|CT|CST|CDT|MT|MST|MDT|PT|PST|PDT|GMT|UTC|local time)\b"
+)
 # "am 3. Oktober", "der 2. Platz": in German a number with a period before these is an ordinal.
 _GERMAN_ORDINAL_NEXT = re.compile(
     r"(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
@@ -115,6 +123,8 @@ def sentences(text: str, language: str | None = None) -> list[str]:
         last = piece.rsplit(maxsplit=1)[-1] if piece else ""
         last = last.rstrip("\"'”’)]").rstrip(".").lstrip("\"'“‘„‚([").lower()
         abbreviated = last in abbreviations or (len(last) == 1 and last.isalpha())
+        if not abbreviated and _DOTTED.fullmatch(last):  # "J.J. Arrington", "U.N. Security Council"
+            abbreviated = last not in ("a.m", "p.m") or bool(_AFTER_TIME.match(text, match.end()))
         abbreviated = abbreviated or (german and last.endswith("str"))  # "Industriestr. 12": a street
         ordinal = (
             german

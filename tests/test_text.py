@@ -50,6 +50,23 @@ def test_a_sentence_keeps_its_closing_quote_or_bracket() -> None:
 
 def test_initials_do_not_end_a_sentence() -> None:
     assert sentences("J. R. Smith joined. He left.") == ["J. R. Smith joined.", "He left."]
+    assert sentences("Running back J.J. Arrington is hurt. The U.N. Security Council met.") == [
+        "Running back J.J. Arrington is hurt.",
+        "The U.N. Security Council met.",
+    ]
+
+
+def test_a_time_of_day_ends_a_sentence_unless_a_day_follows() -> None:
+    """AP's style, in most US reports: 179 sentences of ECB+ and the Gun Violence Corpus were cut
+    after "p.m." ("Friday and found flames ..." read as a sentence of its own)."""
+    assert sentences("Firefighters came about 9:40 p.m. Friday and found flames. It spread.") == [
+        "Firefighters came about 9:40 p.m. Friday and found flames.",
+        "It spread.",
+    ]
+    assert sentences("The call came at 10:30 a.m. Oregon State Police took over.") == [
+        "The call came at 10:30 a.m.",
+        "Oregon State Police took over.",
+    ]
 
 
 @pytest.mark.parametrize(
