@@ -54,7 +54,7 @@ class Assignment:
     @property
     def reasons(self) -> str:
         """Why, in words: what the score is made of."""
-        parts = [f"similarity {self.similarity:.2f} to the industry profile"]
+        parts = [f"similarity {round(self.similarity, 2) + 0.0:.2f} to the industry profile"]
         if self.keywords:
             parts.append("keywords: " + ", ".join(self.keywords))
         if self.source_hint:

@@ -25,6 +25,8 @@ def test_similarity_alone_decides_by_threshold() -> None:
     assert textile.assigned and textile.similarity > 0.5
     assert not medtech.assigned
     assert textile.reasons.startswith("similarity 0.60")
+    (unlike, _) = assign([_doc([-0.001, 0, 1, 0])], [TEXTILE, MEDTECH], PROFILES)
+    assert unlike.reasons.startswith("similarity 0.00 ")  # not "-0.00"
 
 
 def test_evidence_adds_up_and_is_explained() -> None:
