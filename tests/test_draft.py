@@ -110,6 +110,7 @@ def test_the_editors_edits_survive_new_data_and_a_sentence_they_quote_keeps_its_
     merged = path.read_text(encoding="utf-8")
     assert all(new in merged for new in edits.values())
     assert "In the 90 days up to 2026-11-20, 10 documents from 3 sources concerned Textile." in merged
+    assert re.search(r"^(\d+) of them make up \d+ key trends? and 1 weak signal\.$", merged, re.M)
     assert "- **Waterless dyeing**: 4 documents, new in this window." in merged  # the new weak signal
     assert (path.parent / "charts" / "2026-Q4" / "textile-0003.svg").is_file()
     assert not list(newsroom.papers.rglob("*.proposed.md"))

@@ -127,6 +127,7 @@ def test_a_german_paper_has_german_texts_and_the_same_protection() -> None:
     ]
     page = html.text_content()
     assert "In den 90 Tagen bis zum 20. November 2026 betrafen 40 Dokumente aus 18 Quellen" in page
+    assert re.search(r"Davon bilden \d+ Dokumente \d+ Schlüsseltrends und 2 schwache Signale\.", page)
     assert "(steigend, +300\xa0%)" in page and "Steigend: 4 Dokumente in diesem Zeitraum" in page
     assert "**Von der Redaktion auszufüllen.**" in body
     for english in ("Executive summary", "Key trends", "documents", "To fill in", "undated", "Evidence"):
