@@ -127,6 +127,7 @@ def test_the_site_pages_and_feeds_are_german(demo: Path) -> None:
     assert re.search(r'^published_on: "\d{1,2}\. [A-Z][a-zä]+ \d{4}"$', paper, re.M)  # "30. November 2026"
     not_found = (demo / "build" / "site" / "404.html").read_text(encoding="utf-8")
     assert "<h1>404 – Seite nicht gefunden</h1>" in not_found
+    assert "Made with" not in not_found  # the theme's English credit line is left out
     home = (docs / "index.md").read_text(encoding="utf-8")
     assert "## Neueste Trendpapiere" in home and "## Am stärksten wachsende Trends" in home
     assert (
