@@ -150,10 +150,10 @@ def digest_text(
     )
     line("")
     for p in papers:
-        line(
-            f"- {p.title} ({p.industry}, {p.edition}): {p.url}",
-            f"- {md_link(p.title, p.url)} ({md_text(p.industry)}, {md_text(p.edition)})",
-        )
+        # Industry and edition beside a title that does not say them already (the editors' own title).
+        said = p.industry in p.title and p.edition in p.title
+        where = "" if said else f" ({p.industry}, {p.edition})"
+        line(f"- {p.title}{where}: {p.url}", f"- {md_link(p.title, p.url)}{md_text(where)}")
     line("")
     if matches:
         heading = tr.gettext("Matched to your competences")
@@ -170,7 +170,12 @@ def digest_text(
             line(f"  {why} {reason}", f"    - {md_text(why)} {md_text(reason)}")
         line("")
     else:
-        both(N_("None of their trends matches your competences closely this time; the papers have them all."))
+        both(
+            N_(
+                "No trend in these papers matches your competences closely this time; "
+                "the papers have them all."
+            )
+        )
         line("")
     home = _absolute(site_url, "")
     line(

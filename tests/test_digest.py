@@ -148,11 +148,20 @@ def test_each_member_who_wants_it_gets_one_message_once(
     html = mesh.get_body(("html",))
     assert plain is not None and html is not None
     text, page = plain.get_content(), html.get_content()
-    assert "Textile: trends 2026-Q4 (Textile, 2026-Q4): http://127.0.0.1:8000/papers/textile/2026-Q4/" in text
+    assert "- Textile: trends 2026-Q4: http://127.0.0.1:8000/papers/textile/2026-Q4/" in text  # said once
     assert "- Trend: " in text and "Why: competences similar to its documents" in text
     assert '<a href="http://127.0.0.1:8000/papers/textile/2026-Q4/">Textile: trends 2026-Q4</a>' in page
     assert "<h2>Matched to your competences</h2>" in page and "keywords: knitted" in page
     assert "http://127.0.0.1:8000/trends/textile-" in page
+    unmatched = [
+        m
+        for _, _, m in box.messages
+        if "Matched to your competences" not in m.get_body(("plain",)).get_content()
+    ]
+    assert unmatched and all(
+        "No trend in these papers matches your competences closely" in m.get_body(("plain",)).get_content()
+        for m in unmatched
+    )
     assert all(status == "sent" for status, _, _ in _deliveries(workspace).values())
 
     # Nothing new: nothing is sent again.
