@@ -151,7 +151,14 @@ def _mkdocs_build(options: dict[str, Any], config_file: Path | None, *, dirty: b
 
     try:
         config = load_config(config_file=str(config_file) if config_file else None, **options)
-        config.plugins.on_startup(command="build", dirty=dirty)
+        # MkDocs keeps plugin instances for the whole process, and Material's search plugin, when told
+        # of a dirty build, keeps that build's index and merges the next dirty build into it: another
+        # workspace's, or an old one of this site (a withdrawn paper's entries came back). Ours merges
+        # the copied index itself (``_merge_search_index``), so the plugin is told of no dirty build.
+        config.plugins.on_startup(command="build", dirty=False)
+        for plugin in config.plugins.values():
+            if getattr(plugin, "search_index_prev", None) is not None:
+                plugin.search_index_prev = None
         notice = _DirtyNotice()
         logging.getLogger("mkdocs.commands.build").addFilter(notice)
         try:

@@ -226,6 +226,26 @@ def test_editing_one_paper_rebuilds_it_alone_with_the_same_result_as_a_full_buil
     assert _comparable((workspace / "build" / "site").resolve()) == incremental
 
 
+def test_an_incremental_build_indexes_only_its_own_site(demo: Path, tmp_path: Path) -> None:
+    """MkDocs keeps plugins for the process: the search plugin once carried the index of the last
+    incremental build (another workspace's, or an older one of this site) into the next."""
+    other, mine = (tmp_path / "other", tmp_path / "mine")
+    for copy in (other, mine):
+        shutil.copytree(demo, copy, symlinks=True)
+    for action in ("approve", "publish"):
+        assert _tp(other, "papers", action, "medtech", "--force").exit_code == 0
+    assert _tp(mine, "build").exit_code == 0  # the copy: built in full
+    for copy, industry in ((other, "medtech"), (mine, "textile")):
+        paper = copy / "papers" / industry / "2026-Q4.md"
+        paper.write_text(paper.read_text(encoding="utf-8") + "\nA line of our own.\n", encoding="utf-8")
+        result = _tp(copy, "build")
+        assert "built incrementally" in result.output, result.output
+    index = json.loads((mine / "build" / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert {d["location"].split("/")[1] for d in index["docs"] if d["location"].startswith("papers/")} == {
+        "textile"
+    }
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
