@@ -515,7 +515,9 @@ def rename_trend(desk: Desk, actor: Actor, trend_id: str, name: str | None, now:
     else:
         ok = True
         message = f"{trend_id} is now called {trend.name!r}" + ("" if name else " (its generated name)")
-        message += "; the next draft uses it"
+        # Drafts are made by the scheduled run (or `trendpapers draft`), not at the desk; a published
+        # paper is what members were given, and keeps its text.
+        message += "; drafts take it when they are next drafted, the site's trend pages at its next build"
     with desk.engine.begin() as conn:
         event = store.add_event(
             conn, now, actor.name, actor.address, "trend renamed" if ok else "rename refused", message

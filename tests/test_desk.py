@@ -680,7 +680,7 @@ def test_trends_are_renamed_and_reset(app: Flask, config: Config) -> None:
     page, csrf, _ = alice.open("/trends")
     assert "medtech-0001" in page and IMAGING in page
     for data, said in (
-        ({"name": "Federated imaging"}, "now called 'Federated imaging'"),
+        ({"name": "Federated imaging"}, "now called 'Federated imaging'; drafts take it when they are next"),
         ({"name": "   "}, "not renamed: trend name '': must have 1 to 120 characters"),
         ({"do": "reset"}, f"now called '{IMAGING}' (its generated name)"),
     ):
