@@ -21,6 +21,7 @@ import nh3
 
 from ingest.errors import InputError
 from papers import frontmatter
+from papers.lifecycle import footnotes_as_read
 from papers.sitefiles import base_config
 
 # MkDocs always adds these to the configured extensions (its "built-ins").
@@ -114,7 +115,8 @@ def render_preview(text: str, name: str, folder: Path, file_url: Callable[[str],
         problems.append(f"{exc} (approving and publishing need it; the site shows the text without it)")
         body = text
     names, configs = _extensions()
-    raw = markdown.Markdown(extensions=names, extension_configs=configs).convert(body)
+    # Footnotes numbered as the site numbers them: in reading order, none that nothing cites.
+    raw = markdown.Markdown(extensions=names, extension_configs=configs).convert(footnotes_as_read(body))
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src":

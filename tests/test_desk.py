@@ -452,6 +452,8 @@ def test_the_preview_renders_like_the_site_and_nothing_in_it_runs(app: Flask, co
         ".//sup[starts-with(@id,'paper-fnref')]/a[@class='footnote-ref'][starts-with(@href,'#paper-fn')]"
     )
     assert preview.xpath(citations)
+    numbers = [int(n) for n in preview.xpath(f"{citations}/text()")]
+    assert list(dict.fromkeys(numbers)) == list(range(1, len(set(numbers)) + 1))  # as read, as on the site
     assert preview.xpath(".//div[@class='footnote']//a[starts-with(@href,'http')]")
     assert preview.xpath(".//h2[@id='paper-hostile']") and preview.xpath(".//b[text()='bold']")
     own = set(lxml.html.fromstring(alice.open()[0]).xpath("//@id"))
