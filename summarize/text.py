@@ -197,6 +197,12 @@ _PAGE_TEXT = re.compile(
             r"(?:post|article|story) (?:originally|first) appeared",
             r"on behalf of the (?:[\w-]+ ){0,4}(?:committee|team|organi[sz]ers)",
             r"we (?:encourage|invite|urge) you",
+            # local news: "Stay with Channel 4 for more information.", "This is a developing story."
+            r"stay with [\w' .-]{1,40} for (?:more|updates|the latest|continuing|further)",
+            r"this (?:is a developing story|story is developing|(?:story|article|report) will be updated)",
+            r"check back (?:for|later)",
+            r"(?:more|further) (?:details|information|updates) (?:as|when) (?:they|it) (?:become|becomes)"
+            r" available",
         ]
     )
     + r")\b",

@@ -213,3 +213,22 @@ def test_german_quotations_antecedents_and_boilerplate() -> None:
 )
 def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -> None:
     assert needs_antecedent(sentence, "en") is dependent
+
+
+@pytest.mark.parametrize(
+    ("sentence", "boilerplate"),
+    [
+        # Local news closers, from the Gun Violence Corpus's reports (15 such sentences there)
+        ("Stay with Channel 4 for more information.", True),
+        ("Stay with THV11 and thv11.com for updates as they become available.", True),
+        ("This is a developing story and will be updated with more information as it becomes available.", True),
+        ("Check back for updates.", True),
+        ("Subscribe to our newsletter for weekly updates.", True),
+        # News
+        ("The family will stay with relatives in Ohio for now.", False),
+        ("Police said the boy was taken to hospital in critical condition.", False),
+        ("More details of the plan were presented to the council on Monday.", False),
+    ],
+)
+def test_what_addresses_the_pages_reader_is_boilerplate(sentence: str, boilerplate: bool) -> None:
+    assert is_boilerplate(sentence) is boilerplate
