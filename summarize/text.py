@@ -201,6 +201,7 @@ _PAGE_TEXT = re.compile(
             r"stay with [\w' .-]{1,40} for (?:more|updates|the latest|continuing|further)",
             r"this (?:is a developing story|story is developing|(?:story|article|report) will be updated)",
             r"check back (?:for|later)",
+            r"(?:link|links|video|player|gallery|form|button|slideshow) (?:below|above)",
             r"(?:more|further) (?:details|information|updates) (?:as|when) (?:they|it) (?:become|becomes)"
             r" available",
         ]

@@ -223,6 +223,7 @@ def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -
         ("Stay with THV11 and thv11.com for updates as they become available.", True),
         ("This is a developing story and will be updated with more information as it becomes available.", True),
         ("Check back for updates.", True),
+        ("Interested customers can register for updates on the Q10 at the link below.", True),  # ECB+
         ("Subscribe to our newsletter for weekly updates.", True),
         # News
         ("The family will stay with relatives in Ohio for now.", False),
