@@ -466,17 +466,9 @@ def update_site(desk: Desk, actor: Actor, industry: str, edition: str, now: date
         ok, message = False, f"The site is not updated: {exc}"
     else:
         ok, message = True, f"The site is updated: {built.summary}."
+    what = "site updated" if ok else "site not updated"
     with desk.engine.begin() as conn:
-        event = store.add_event(
-            conn,
-            now,
-            actor.name,
-            actor.address,
-            "site updated" if ok else "site not updated",
-            message,
-            industry,
-            edition,
-        )
+        event = store.add_event(conn, now, actor.name, actor.address, what, message, industry, edition)
     return StatusOutcome(event, ok, message)
 
 
