@@ -214,6 +214,9 @@ def test_demo(tmp_path: Path) -> None:
     assert code == 2 and "unknown industry 'nope' (configured: textile, medtech, logistics, field)" in out
     code, out = run(*cfg, "documents", "--industry", "field")
     assert code == 0 and "(the cluster's own field, no industry)" in out
+    code, out = run(*cfg, "documents", "--industry", "textile")
+    scores = [float(line.split()[1]) for line in out.splitlines()[1::2]]
+    assert code == 0 and len(scores) > 40 and scores == sorted(scores, reverse=True)  # the best first
 
 
 def test_demo_never_deletes_a_directory_it_did_not_make(tmp_path: Path) -> None:

@@ -440,7 +440,8 @@ def rename_trend(ctx: click.Context, trend_id: str, name: str | None, reset: boo
 @click.option("--near", is_flag=True, help="Only scores within 0.05 below the assignment threshold.")
 @click.pass_context
 def documents(ctx: click.Context, industry: str | None, unassigned: bool, near: bool) -> None:
-    """List documents with their industry scores and the reasons, newest first."""
+    """List documents with their industry scores and the reasons, newest first (with --industry:
+    that industry's best scores first)."""
     from trendpapers.listings import document_lines
 
     config = _config(ctx)

@@ -53,9 +53,10 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
 
 
 def document_lines(config: Config, industry: str | None, unassigned: bool, near: bool) -> list[str]:
-    """Documents with their industry scores and reasons, newest first: a line with the document's
-    id, date and title, then one per industry, best score first; ``unassigned``: only those no
-    industry took; ``near``: only scores within 0.05 below the assignment threshold."""
+    """Documents with their industry scores and reasons: a line with the document's id, date and
+    title, then one per industry, best score first. Newest first, or, for one ``industry``, its best
+    scores first (what it took, then the near misses). ``unassigned``: only those no industry took;
+    ``near``: only scores within 0.05 below the assignment threshold."""
     from summarize.records import FIELD
     from summarize.store import document_scores
 
@@ -71,6 +72,8 @@ def document_lines(config: Config, industry: str | None, unassigned: bool, near:
     ]
     if not shown:
         return ["no such documents" if rows else "no documents scored yet (run `trendpapers analyze`)"]
+    if industry:
+        shown.sort(key=lambda r: -r.score)  # stable: the newest first among equal scores
     by_document: dict[int, list] = {}
     for r in shown:
         by_document.setdefault(r.item_id, []).append(r)
