@@ -43,9 +43,9 @@ _GERMAN_ORDINAL_NEXT = re.compile(
 )
 # A wire dateline before a report's first words: "NEWARK, N.J. (AP) — ", "LONDON (Reuters) - ",
 # "Berlin (dpa) - ", "NEW YORK, Nov. 30, 2026 /PRNewswire/ -- ", "WASHINGTON _ ", "KYIV, Ukraine — ".
-# "Kalvstad, 14. Oktober 2026 - ". A place in capitals needs an agency, a date, a region or a wire
-# dash ("--", "_"); one in title case an agency or a date, so that "NASA — the agency" and "Acme
-# (Berlin) said" stay whole.
+# "Kalvstad, 14. Oktober 2026 - ", "CHICAGO — ". A place in capitals needs an agency, a date, a region,
+# a wire dash ("--", "_") or five letters or more before a dash; one in title case an agency or a
+# date, so that "NASA — The agency" and "Acme (Berlin) said" stay whole.
 _PLACE = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
 _CAPITALS = r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}"
 _REGION = r",\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}"
@@ -55,7 +55,8 @@ _DATELINE = re.compile(
     rf"(?:{_PLACE}(?:{_REGION})?(?:{_DATE})?{_AGENCY}\s*(?:--|[-—–_])"
     rf"|{_PLACE}(?:{_REGION})?{_DATE}\s*(?:--|[-—–_])"
     rf"|{_CAPITALS}{_REGION}(?:{_DATE})?\s*(?:--|[-—–_])"
-    rf"|{_CAPITALS}(?:{_DATE})?\s*(?:--|_))"
+    rf"|{_CAPITALS}(?:{_DATE})?\s*(?:--|_)"
+    rf"|(?:[A-Z][A-Z'’-]{{4,}}|[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){{1,3}})\s*[—–])"  # "CHICAGO — "
     r"\s+(?=[\"'“‘„(\[]?[A-ZÄÖÜ0-9])"  # and the report's first word
 )
 

@@ -81,6 +81,12 @@ def test_a_time_of_day_ends_a_sentence_unless_a_day_follows() -> None:
         ("KYIV, Ukraine — Russian forces attacked.", ["Russian forces attacked."]),
         ("NAPLES, Fla. - NAPLES, Fla. -- One person died.", ["One person died."]),
         ("Kalvstad, 14. Oktober 2026 – Die Anlage läuft.", ["Die Anlage läuft."]),
+        ("SALT LAKE CITY — Police say a man shot two.", ["Police say a man shot two."]),
+        (
+            "MORRISON – Rock Falls teen Brady Osborne was sentenced.",
+            ["Rock Falls teen Brady Osborne was sentenced."],
+        ),
+        ("NASA — The agency said so.", ["NASA — The agency said so."]),
         ("Kalvstad, Oct. 14, 2026 — The plant runs.", ["The plant runs."]),
         # not datelines: an acronym before a dash, a place in brackets, a mid-sentence agency
         ("NASA — the agency — said so.", ["NASA — the agency — said so."]),
@@ -221,7 +227,10 @@ def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -
         # Local news closers, from the Gun Violence Corpus's reports (15 such sentences there)
         ("Stay with Channel 4 for more information.", True),
         ("Stay with THV11 and thv11.com for updates as they become available.", True),
-        ("This is a developing story and will be updated with more information as it becomes available.", True),
+        (
+            "This is a developing story and will be updated with more information as it becomes available.",
+            True,
+        ),
         ("Check back for updates.", True),
         ("Interested customers can register for updates on the Q10 at the link below.", True),  # ECB+
         ("Subscribe to our newsletter for weekly updates.", True),
