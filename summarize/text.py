@@ -56,7 +56,7 @@ _DATELINE = re.compile(
     rf"|{_PLACE}(?:{_REGION})?{_DATE}\s*(?:--|[-—–_])"
     rf"|{_CAPITALS}{_REGION}(?:{_DATE})?\s*(?:--|[-—–_])"
     rf"|{_CAPITALS}(?:{_DATE})?\s*(?:--|_)"
-    rf"|(?:[A-Z][A-Z'’-]{{4,}}|[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){{1,3}})\s*[—–])"  # "CHICAGO — "
+    rf"|(?:[A-Z][A-Z'’-]{{4,}}|[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){{1,3}})(?:\s*[—–]|\s+-))"  # "CHICAGO — "
     r"\s+(?=[\"'“‘„(\[]?[A-ZÄÖÜ0-9])"  # and the report's first word
 )
 

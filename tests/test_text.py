@@ -82,6 +82,7 @@ def test_a_time_of_day_ends_a_sentence_unless_a_day_follows() -> None:
         ("NAPLES, Fla. - NAPLES, Fla. -- One person died.", ["One person died."]),
         ("Kalvstad, 14. Oktober 2026 – Die Anlage läuft.", ["Die Anlage läuft."]),
         ("SALT LAKE CITY — Police say a man shot two.", ["Police say a man shot two."]),
+        ("SAN ANTONIO - A family hopes to find out why.", ["A family hopes to find out why."]),
         (
             "MORRISON – Rock Falls teen Brady Osborne was sentenced.",
             ["Rock Falls teen Brady Osborne was sentenced."],
