@@ -147,13 +147,18 @@ def _weights(
             by_group.update(set().union(*(c.concepts for c in candidates if groups[c.doc] == group)))
         floor = 3 if len(set(groups)) >= 6 else 2  # ICSI's cut-off for 10 documents, eased for fewer
         found = {c: float(n) for c, n in by_group.items() if n >= floor or floor == 2}
-        single = {c for c, n in found.items() if n < floor}
+        single = {c for c, n in found.items() if n < floor}  # of one group (one document, ungrouped)
     earliest: dict[tuple[str, str], int] = {}
     for cand in candidates:
         for c in cand.concepts & found.keys():
             earliest[c] = min(earliest.get(c, cand.position), cand.position)
     weights = {c: w + position_bonus * 0.5 ** earliest[c] for c, w in found.items() if c not in single}
     weights.update({c: 0.1 if earliest[c] == 0 else 0.0 for c in single})
+    # A story told by several reports is told once, by its lead (``_with_stories``): the bigrams of
+    # its reports' other leads would only tell it again in other words.
+    retold = {groups[cand.doc] for cand in candidates if list(groups).count(groups[cand.doc]) > 1}
+    for c in single & {c for cand in candidates if groups[cand.doc] in retold for c in cand.concepts}:
+        weights[c] = 0.0
     return weights
 
 

@@ -204,3 +204,18 @@ def test_a_themes_summary_tells_each_of_its_stories_by_its_lead(corpora: Path) -
             leads = [s for s in summary.sentences if not needs_antecedent(s.text)]
             assert leads, topic
     assert told == both >= 15  # each event told (by bigrams alone: 19 of the 20 topics)
+
+
+def test_a_story_told_by_several_reports_is_told_once() -> None:
+    """Three reports of one plant opening, in other words each, beside two other stories of the
+    theme: the summary tells the opening once, not three times."""
+    texts = {
+        (1, "A"): "Acme opened a new plant in Brenholm on Monday. The plant employs 200 workers.",
+        (2, "A"): "Brenholm welcomed a factory by Acme this week. Local officials praised the investment.",
+        (3, "A"): "A new Acme site started production in the town of Brenholm. Its owners expect growth.",
+        (4, "B"): "Nordweave signed a supply contract with three apparel brands for recycled fibre.",
+        (5, "C"): "The EU proposed fees on textile waste to fund collection and recycling.",
+    }
+    docs = [SourceDoc(i, "", text, "en", story) for (i, story), text in texts.items()]
+    cited = [s.source_id for s in summarize(docs, SummarySettings(max_words=100)).sentences]
+    assert sum(i in (1, 2, 3) for i in cited) == 1 and {4, 5} <= set(cited)
