@@ -27,9 +27,14 @@ _GERMAN_ABBREVIATIONS = _ABBREVIATIONS | frozenset(
     "abs abt bspw bzgl d.h dgl dipl.-ing evtl gegr ggf hrsg inkl insb jh jhd max min mind mio mrd o.ä "
     "rd s.o sog str tel tsd u.a u.ä u.u usw v.a vgl z.t zzgl zit okt dez mär mrz ing geb vs".split()
 )
-# Letters with periods ("J.J.", "U.N.", "D.C."): initials or an acronym, rarely a sentence's end. A time
-# of day ends a sentence unless a day follows ("at 9:40 p.m. Friday", AP's style).
+# Letters with periods ("J.J.", "U.N.", "D.C."): initials or an acronym, mostly inside a sentence. A
+# time of day ends a sentence unless a day follows ("at 9:40 p.m. Friday", AP's style).
 _DOTTED = re.compile(r"(?:[a-z]\.)+[a-z]")
+# ... unless what follows opens sentences ("in Washington, D.C. The leaders agreed").
+_NOT_A_SENTENCE_START = re.compile(
+    r"(?!(?:The|A|An|He|She|It|They|We|I|In|On|At|But|And|This|That|These|Those|His|Her|Its|Their"
+    r"|There|After|Before|When|While|Police|Officials|Authorities)\b)"
+)
 _AFTER_TIME = re.compile(
     r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June"
     r"|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
@@ -45,14 +50,18 @@ _GERMAN_ORDINAL_NEXT = re.compile(
 # "Berlin (dpa) - ", "NEW YORK, Nov. 30, 2026 /PRNewswire/ -- ", "WASHINGTON _ ", "KYIV, Ukraine — ".
 # "Kalvstad, 14. Oktober 2026 - ", "CHICAGO — ". A place in capitals needs an agency, a date, a region,
 # a wire dash ("--", "_") or five letters or more before a dash; one in title case an agency or a
-# date, so that "NASA — The agency" and "Acme (Berlin) said" stay whole.
+# date, so that "NASA — The agency" and "Acme (Berlin) said" stay whole. Only at a line's start.
 _PLACE = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
 _CAPITALS = r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}"
 _REGION = r",\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}"
 _DATE = r",\s+(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\.?\s+[A-Z][a-zä]{2,8})(?:,?\s+\d{4})?"
 _AGENCY = r"\s*(?:\([A-Za-z][\w .&/-]{0,28}\)|/[A-Za-z][\w .&-]{0,28}/)"
+# After a place in title case only a wire or a station in capitals: "Jane Doe (Acme) - We ..." is a quote.
+_WIRE = r"(?:AP|AFP|Reuters|dpa(?:-AFX)?|ots|epd|KNA|APA|SDA|Bloomberg|UPI|IANS|PTI|ANI|Xinhua|PRNewswire)"
+_STATION = rf"\s*(?:\((?:{_WIRE}|[A-Z0-9][A-Z0-9 &/.-]{{1,27}})\)|/(?:{_WIRE}|[A-Z0-9][A-Z0-9 &.-]{{1,27}})/)"
 _DATELINE = re.compile(
-    rf"(?:{_PLACE}(?:{_REGION})?(?:{_DATE})?{_AGENCY}\s*(?:--|[-—–_])"
+    rf"(?:{_PLACE}(?:{_REGION})?(?:{_DATE})?{_STATION}\s*(?:--|[-—–_])"
+    rf"|{_CAPITALS}(?:{_REGION})?(?:{_DATE})?{_AGENCY}\s*(?:--|[-—–_])"
     rf"|{_PLACE}(?:{_REGION})?{_DATE}\s*(?:--|[-—–_])"
     rf"|{_CAPITALS}{_REGION}(?:{_DATE})?\s*(?:--|[-—–_])"
     rf"|{_CAPITALS}(?:{_DATE})?\s*(?:--|_)"
@@ -125,7 +134,8 @@ def sentences(text: str, language: str | None = None) -> list[str]:
         last = last.rstrip("\"'”’)]").rstrip(".").lstrip("\"'“‘„‚([").lower()
         abbreviated = last in abbreviations or (len(last) == 1 and last.isalpha())
         if not abbreviated and _DOTTED.fullmatch(last):  # "J.J. Arrington", "U.N. Security Council"
-            abbreviated = last not in ("a.m", "p.m") or bool(_AFTER_TIME.match(text, match.end()))
+            after = _AFTER_TIME if last in ("a.m", "p.m") else _NOT_A_SENTENCE_START
+            abbreviated = bool(after.match(text, match.end()))
         abbreviated = abbreviated or (german and last.endswith("str"))  # "Industriestr. 12": a street
         ordinal = (
             german
@@ -135,16 +145,25 @@ def sentences(text: str, language: str | None = None) -> list[str]:
         )
         if piece and (abbreviated or ordinal) and "\n" not in match.group():
             continue  # "Dr." or an initial: the sentence goes on
-        dateline = _DATELINE.match(text, len(text) - len(text[start:].lstrip()))
+        opens = _opens_a_line(text, start)
+        dateline = _DATELINE.match(text, len(text) - len(text[start:].lstrip())) if opens else None
         if dateline and dateline.end() > match.end() and "\n" not in match.group():
             continue  # "NEWARK, N.J. (AP) — ": the period is part of a dateline
         if piece:
-            out.append(_without_dateline(piece))
+            out.append(_without_dateline(piece) if opens else piece)
         start = match.end()
     tail = text[start:].strip()
     if tail:
-        out.append(_without_dateline(tail))
+        out.append(_without_dateline(tail) if _opens_a_line(text, start) else tail)
     return [s for s in out if s]
+
+
+def _opens_a_line(text: str, at: int) -> bool:
+    """Whether only spaces stand between the start of ``text``'s line and ``at``: where a dateline can be."""
+    before = at - 1
+    while before >= 0 and text[before] in " \t":
+        before -= 1
+    return before < 0 or text[before] in "\r\n"
 
 
 def _without_dateline(sentence: str) -> str:
@@ -199,10 +218,12 @@ _PAGE_TEXT = re.compile(
             r"on behalf of the (?:[\w-]+ ){0,4}(?:committee|team|organi[sz]ers)",
             r"we (?:encourage|invite|urge) you",
             # local news: "Stay with Channel 4 for more information.", "This is a developing story."
-            r"stay with [\w' .-]{1,40} for (?:more|updates|the latest|continuing|further)",
+            r"stay with [\w' .-]{1,40} for (?:more (?:information|details|updates|news|coverage)|updates"
+            r"|the latest|continuing coverage)",
             r"this (?:is a developing story|story is developing|(?:story|article|report) will be updated)",
-            r"check back (?:for|later)",
-            r"(?:link|links|video|player|gallery|form|button|slideshow) (?:below|above)",
+            r"check back (?:(?:later|soon) )?for (?:updates|more|the latest)|^check back later",
+            r"(?:at|in|on|via|see|watch|click|use) (?:the|this) (?:link|links|video|player|gallery|form"
+            r"|button|slideshow) (?:below|above)",
             r"(?:more|further) (?:details|information|updates) (?:as|when) (?:they|it) (?:become|becomes)"
             r" available",
         ]

@@ -54,6 +54,10 @@ def test_initials_do_not_end_a_sentence() -> None:
         "Running back J.J. Arrington is hurt.",
         "The U.N. Security Council met.",
     ]
+    assert sentences("They met in Washington, D.C. The leaders agreed.") == [
+        "They met in Washington, D.C.",
+        "The leaders agreed.",
+    ]
 
 
 def test_a_time_of_day_ends_a_sentence_unless_a_day_follows() -> None:
@@ -88,6 +92,8 @@ def test_a_time_of_day_ends_a_sentence_unless_a_day_follows() -> None:
             ["Rock Falls teen Brady Osborne was sentenced."],
         ),
         ("NASA — The agency said so.", ["NASA — The agency said so."]),
+        ("Jane Doe (Acme) - We expect sales to double.", ["Jane Doe (Acme) - We expect sales to double."]),
+        ("Prices rose. UPDATE - The road is closed.", ["Prices rose.", "UPDATE - The road is closed."]),
         ("Kalvstad, Oct. 14, 2026 — The plant runs.", ["The plant runs."]),
         # not datelines: an acronym before a dash, a place in brackets, a mid-sentence agency
         ("NASA — the agency — said so.", ["NASA — the agency — said so."]),
@@ -239,6 +245,9 @@ def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -
         ("The family will stay with relatives in Ohio for now.", False),
         ("Police said the boy was taken to hospital in critical condition.", False),
         ("More details of the plan were presented to the council on Monday.", False),
+        ("The new gallery above the station opens in May.", False),
+        ("The research team will check back for signs of recovery in a year.", False),
+        ("The stock will stay with the index for more than a year.", False),
     ],
 )
 def test_what_addresses_the_pages_reader_is_boilerplate(sentence: str, boilerplate: bool) -> None:
