@@ -91,21 +91,39 @@ _FOOTNOTE_MARK = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 def footnotes_as_read(text: str) -> str:
     """``text`` with its footnotes listed at the end in the order a reader meets their first mark
     (Markdown numbers footnotes in the order they are defined), and without those that nothing
-    cites (an editor deleted the sentence): members would see a link back to nowhere."""
+    cites (an editor deleted the sentence): members would see a link back to nowhere.
+
+    A definition runs on over the lines right after it and, past blank lines, over indented ones
+    (its further paragraphs); nothing inside a fenced code block is one."""
     cited = list(dict.fromkeys(_FOOTNOTE_MARK.findall(text)))
     body: list[str] = []
     definitions: dict[str, list[str]] = {}
     current: list[str] | None = None
+    blanks: list[str] = []  # blank lines after a definition: its own if an indented line follows
+    fence = ""
     for line in text.split("\n"):
+        if fence or (current is None and line.lstrip().startswith(("```", "~~~"))):
+            marker = line.lstrip()[:3]
+            fence = "" if fence and marker == fence else (fence or marker)
+            body.append(line)
+            continue
         definition = _FOOTNOTE_DEFINITION.match(line)
         if definition:
-            current = definitions.setdefault(definition.group(1), [])
-        elif current is not None and not line.startswith(("    ", "\t")):
-            current = None  # past the definition's indented continuation lines
-        (body if current is None else current).append(line)
+            body += blanks
+            blanks, current = [], definitions.setdefault(definition.group(1), [])
+            current.append(line)
+        elif current is not None and not line.strip():
+            blanks.append(line)
+        elif current is not None and (not blanks or line.startswith(("    ", "\t"))):
+            current += [*blanks, line]
+            blanks = []
+        else:
+            body += [*blanks, line]
+            blanks, current = [], None
+    body += blanks
     if not definitions:
         return text
-    notes = [line for label in cited for line in definitions.get(label, []) if line.strip()]
+    notes = [line for label in cited for line in definitions.get(label, [])]
     return "\n".join(body).rstrip("\n") + "\n\n" + "".join(f"{line}\n" for line in notes)
 
 

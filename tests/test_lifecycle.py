@@ -12,7 +12,7 @@ import pytest
 from ingest.errors import InputError
 from papers import change_status, draft_papers, find_paper, proposal_path
 from papers.frontmatter import split
-from papers.lifecycle import paper_flags, undo_status
+from papers.lifecycle import footnotes_as_read, paper_flags, undo_status
 from papers.store import events, get_paper, save_paper
 from summarize import store as analysis
 from tests.conftest import Newsroom
@@ -202,3 +202,18 @@ def test_a_paper_is_flagged_edited_for_the_editors_changes_not_for_its_approval(
     for edit in (("## Key trends", "## Key trends\n\nOur view."), ('title: "', 'title: "Ours, ')):
         path.write_text(approved.replace(*edit, 1), encoding="utf-8")
         assert flags() == ["edited"]
+
+
+def test_footnotes_as_read_keeps_each_whole_and_leaves_code_alone() -> None:
+    text = (
+        "B cites.[^b] A cites.[^a]\n\n"
+        "```\n[^b]: inside a code block\n```\n\n"
+        "[^a]: a, first paragraph\nrunning on\n\n    a, second paragraph\n"
+        "[^b]: b\n[^c]: cited by nothing\n\nThe end.\n"
+    )
+    assert footnotes_as_read(text) == (
+        "B cites.[^b] A cites.[^a]\n\n"
+        "```\n[^b]: inside a code block\n```\n\n\nThe end.\n\n"
+        "[^b]: b\n[^a]: a, first paragraph\nrunning on\n\n    a, second paragraph\n"
+    )
+    assert footnotes_as_read("No notes.\n") == "No notes.\n"
