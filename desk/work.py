@@ -458,10 +458,11 @@ def change_status(
 def update_site(desk: Desk, actor: Actor, industry: str, edition: str, now: datetime) -> StatusOutcome:
     """Rebuild the members' site, as ``trendpapers build`` does: a published paper's saved edits go
     live now rather than at the next scheduled build."""
-    from trendpapers.pipeline import build_stage, locked_stage
+    from trendpapers.pipeline import build_stage, recorded
 
     try:
-        built = locked_stage(desk.config, "build", lambda engine: build_stage(desk.config, engine))
+        with workspace_lock(desk.config.root, "build"):
+            built = recorded(desk.engine, "build", lambda: build_stage(desk.config, desk.engine))
     except TrendpapersError as exc:  # another build or run holds the workspace; a page failed its checks
         ok, message = False, f"The site is not updated: {exc}"
     else:

@@ -35,8 +35,11 @@ def parse_edition(name: str) -> Edition:
         year, first_month, months = int(m[1]), int(m[2]), 1
     else:
         raise InputError(f"edition {name!r}: expected a quarter such as 2026-Q4 or a month such as 2026-11")
-    start = date(year, first_month, 1)
-    after = date(year + (first_month + months - 1) // 12, (first_month + months - 1) % 12 + 1, 1)
+    try:
+        start = date(year, first_month, 1)
+        after = date(year + (first_month + months - 1) // 12, (first_month + months - 1) % 12 + 1, 1)
+    except ValueError as exc:  # year 0, or the month after 9999-12
+        raise InputError(f"edition {name!r}: {exc}") from None
     return Edition(start, after - timedelta(days=1), name)
 
 

@@ -478,9 +478,10 @@ def renamed(opportunity: Opportunity, names: Mapping[str, str]) -> Opportunity:
         if old.trend_name and now.trend_name and old.trend_name != now.trend_name
     }
     reasons = opportunity.reasons
-    if new:
-        names_in = re.compile("|".join(re.escape(n) for n in sorted(new, key=len, reverse=True)))
-        reasons = tuple(names_in.sub(lambda m: new[m.group()], r) for r in reasons)
+    if new:  # a trend's slot in a reason: its name after a space, before its figures in brackets
+        olds = "|".join(re.escape(n) for n in sorted(new, key=len, reverse=True))
+        slot = re.compile(rf"(?<=\s)(?:{olds})(?= \()")
+        reasons = tuple(slot.sub(lambda m: new[m.group()], r) for r in reasons)
     return replace(opportunity, sides=(first, second), name=name, reasons=reasons)
 
 

@@ -379,5 +379,7 @@ def test_every_desk_page_fits_a_phone_screen(browser: Any, desk: str, path: str)
     assert w.page.evaluate("document.documentElement.scrollWidth") <= 390
     if path in ("/", "/activity"):  # a row is a card, each value under its column's name
         cell = w.page.locator("table.desk-table tbody td").first
-        assert w.page.evaluate("e => getComputedStyle(e, '::before').content", cell.element_handle()) != "none"
+        assert (
+            w.page.evaluate("e => getComputedStyle(e, '::before').content", cell.element_handle()) != "none"
+        )
     w.close()

@@ -7,6 +7,7 @@ The rules on small hand-made inputs whose answer is known; the pipeline on the d
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -219,6 +220,10 @@ def test_renamed_trends_rename_their_opportunities() -> None:
     assert again.name == "Smart textiles meets Medical technology"
     assert again.reasons[0].startswith("3 documents of Smart textiles (3 in this window")
     assert not any("Trend textile-0001" in r for r in again.reasons)
+    # Only a trend's place in a reason: not where an industry's name begins with the old name.
+    named_medical = replace(o, sides=(replace(o.sides[0], trend_name="Medical"), o.sides[1]))
+    reasons = " ".join(renamed(named_medical, {"textile-0001": "Smart socks"}).reasons)
+    assert "also score for Medical technology (" in reasons and "Smart socks technology" not in reasons
 
 
 def test_a_german_workspace_names_its_opportunities_in_german_and_the_store_keeps_it() -> None:
