@@ -23,6 +23,10 @@ _BLOCK_START = re.compile(r"^(#|\+|-|\d+(?=[.)]))")
 _SPACE = re.compile(r"\s+")
 # An "&" that Markdown and HTML would read as a character reference ("&copy;", "&#106;", "&#x6A;").
 _REFERENCE = re.compile(r"&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
+# A footnote's mark in the text ("[^doc-12]", not an escaped "\[^x]") and its definition at a line's
+# start ("[^doc-12]: ..."); group 1 is the footnote's label.
+FOOTNOTE_MARK = re.compile(r"(?<!\\)\[\^([^\]\s]+)\](?!:)")
+FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
 
 
 class Md(str):

@@ -6,7 +6,6 @@ together: the file first (atomically), then the store in the same transaction's 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from ingest.errors import InputError
 from papers import frontmatter, store
 from papers.draft import proposal_path
+from papers.escape import FOOTNOTE_DEFINITION, FOOTNOTE_MARK
 from papers.files import read_paper, utc_stamp, write_atomic
 from papers.i18n import LANGUAGES, Texts, all_translations
 from papers.renames import take_renames, with_new_names
@@ -84,10 +84,6 @@ def without_prompts(text: str) -> str:
     return "\n".join(lines)
 
 
-_FOOTNOTE_DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:")
-_FOOTNOTE_MARK = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-
-
 def footnotes_as_read(text: str) -> str:
     """``text`` with its footnotes listed at the end in the order a reader meets their first mark
     (Markdown numbers footnotes in the order they are defined), and without those that nothing
@@ -95,7 +91,7 @@ def footnotes_as_read(text: str) -> str:
 
     A definition runs on over the lines right after it and, past blank lines, over indented ones
     (its further paragraphs); nothing inside a fenced code block is one."""
-    cited = list(dict.fromkeys(_FOOTNOTE_MARK.findall(text)))
+    cited = list(dict.fromkeys(FOOTNOTE_MARK.findall(text)))
     body: list[str] = []
     definitions: dict[str, list[str]] = {}
     current: list[str] | None = None
@@ -107,7 +103,7 @@ def footnotes_as_read(text: str) -> str:
             fence = "" if fence and marker == fence else (fence or marker)
             body.append(line)
             continue
-        definition = _FOOTNOTE_DEFINITION.match(line)
+        definition = FOOTNOTE_DEFINITION.match(line)
         if definition:
             body += blanks
             blanks, current = [], definitions.setdefault(definition.group(1), [])

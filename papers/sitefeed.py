@@ -20,6 +20,7 @@ import markdown
 from ingest.clean import strip_controls
 from ingest.errors import InputError
 from papers import frontmatter
+from papers.escape import FOOTNOTE_DEFINITION, FOOTNOTE_MARK
 from papers.files import utc_stamp
 from papers.i18n import Texts, all_translations
 from papers.sitepages import SitePaper
@@ -30,8 +31,6 @@ _MARKDOWN_CHARS = 50_000  # of a section converted to text: far more than a summ
 
 # Python-Markdown's hash headings (the site's renderer): "#" to "######" at the start of a line.
 _HEADING = re.compile(r"^(#{1,6})(.*?)#*[ \t]*$")
-_FOOTNOTE_MARK = re.compile(r"(?<!\\)\[\^[^\]\s]+\]")
-_FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:")
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # code points XML 1.0 has no place for
 _SPACE = re.compile(r"\s+")
 _BLOCKS = {"p", "li", "br", "div", "tr", "td", "th", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -72,8 +71,8 @@ def _line(text: str) -> str:
 
 def plain_text(md: str) -> str:
     """Markdown as the plain text a reader sees: no footnote marks, markup or HTML tags; one line."""
-    md = "\n".join(line for line in md.splitlines() if not _FOOTNOTE_DEFINITION.match(line))
-    md = _FOOTNOTE_MARK.sub("", md)
+    md = "\n".join(line for line in md.splitlines() if not FOOTNOTE_DEFINITION.match(line))
+    md = FOOTNOTE_MARK.sub("", md)
     parser = _Text()
     # attr_list: a quotation's language mark ({lang=de}) is an attribute, not text.
     parser.feed(markdown.markdown(md[:_MARKDOWN_CHARS], extensions=["attr_list"]))
