@@ -181,7 +181,7 @@ def paper_status(industry: str, edition: str) -> ResponseReturnValue:
             "Not withdrawn: tick “yes, withdraw it” first. A withdrawn paper cannot be approved or "
             "published again."
         )
-        return _paper_page(_opened(industry, edition), message=message, status=400)
+        return _paper_page(opened, message=message, status=400)
     outcome = work.change_status(
         state(), _actor(), industry, edition, action, request.form.get("force") == "yes", now()
     )

@@ -152,13 +152,12 @@ def _weights(
     for cand in candidates:
         for c in cand.concepts & found.keys():
             earliest[c] = min(earliest.get(c, cand.position), cand.position)
-    weights = {c: w + position_bonus * 0.5 ** earliest[c] for c, w in found.items() if c not in single}
-    weights.update({c: 0.1 if earliest[c] == 0 else 0.0 for c in single})
     # A story told by several reports is told once, by its lead (``_with_stories``): the bigrams of
     # its reports' other leads would only tell it again in other words.
-    retold = {groups[cand.doc] for cand in candidates if list(groups).count(groups[cand.doc]) > 1}
-    for c in single & {c for cand in candidates if groups[cand.doc] in retold for c in cand.concepts}:
-        weights[c] = 0.0
+    reports = Counter(groups)
+    retold = {c for cand in candidates if reports[groups[cand.doc]] > 1 for c in cand.concepts}
+    weights = {c: w + position_bonus * 0.5 ** earliest[c] for c, w in found.items() if c not in single}
+    weights.update({c: 0.1 if earliest[c] == 0 and c not in retold else 0.0 for c in single})
     return weights
 
 

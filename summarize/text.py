@@ -60,7 +60,7 @@ _AGENCY = r"\s*(?:\([A-Za-z][\w .&/-]{0,28}\)|/[A-Za-z][\w .&-]{0,28}/)"
 _WIRE = r"(?:AP|AFP|Reuters|dpa(?:-AFX)?|ots|epd|KNA|APA|SDA|Bloomberg|UPI|IANS|PTI|ANI|Xinhua|PRNewswire)"
 _STATION = rf"\s*(?:\((?:{_WIRE}|[A-Z0-9][A-Z0-9 &/.-]{{1,27}})\)|/(?:{_WIRE}|[A-Z0-9][A-Z0-9 &.-]{{1,27}})/)"
 _DATELINE = re.compile(
-    rf"(?:{_PLACE}(?:{_REGION})?(?:{_DATE})?{_STATION}\s*(?:--|[-—–_])"
+    rf"\s*(?:{_PLACE}(?:{_REGION})?(?:{_DATE})?{_STATION}\s*(?:--|[-—–_])"
     rf"|{_CAPITALS}(?:{_REGION})?(?:{_DATE})?{_AGENCY}\s*(?:--|[-—–_])"
     rf"|{_PLACE}(?:{_REGION})?{_DATE}\s*(?:--|[-—–_])"
     rf"|{_CAPITALS}{_REGION}(?:{_DATE})?\s*(?:--|[-—–_])"
@@ -146,7 +146,7 @@ def sentences(text: str, language: str | None = None) -> list[str]:
         if piece and (abbreviated or ordinal) and "\n" not in match.group():
             continue  # "Dr." or an initial: the sentence goes on
         opens = _opens_a_line(text, start)
-        dateline = _DATELINE.match(text, len(text) - len(text[start:].lstrip())) if opens else None
+        dateline = _DATELINE.match(text, start) if opens else None
         if dateline and dateline.end() > match.end() and "\n" not in match.group():
             continue  # "NEWARK, N.J. (AP) — ": the period is part of a dateline
         if piece:
