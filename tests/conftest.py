@@ -352,9 +352,12 @@ class DemoRun:
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """`trendpapers demo` (real ingest, the real model, the whole pipeline), run once per session:
-    the modules that use it copy its workspace (``DemoRun.copy``)."""
+    the modules that use it copy its workspace (``DemoRun.copy``). It runs with a relative --dir,
+    as `make demo` does."""
     directory = tmp_path_factory.mktemp("demo-run") / "demo"
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(directory)])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(directory.parent)
+        result = CliRunner().invoke(cli, ["demo", "--dir", directory.name])
     assert result.exit_code == 0, result.output
     return DemoRun(directory, result.output)
 

@@ -296,6 +296,7 @@ def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") 
         say(f"{result.stage}: {result.summary}")
 
     started = time.perf_counter()
+    directory = directory.resolve()  # the workspace's paths are absolute; so are the hints printed
     with serve_demo() as base:
         say(f"demo sources served at {base}")
         path = write_demo_workspace(directory, base, language)
