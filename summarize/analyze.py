@@ -320,7 +320,9 @@ def _named(
     inputs = []
     for t in found:
         members = [by_id[i] for i in t.doc_ids if i in by_id]
-        named_from = [d for d in members if d.when.date() >= start] or members  # a faded trend: all it had
+        named_from = [d for d in members if d.when.date() >= start]
+        if len(named_from) < 2:  # one document names only itself; a theme is what its documents share
+            named_from = members
         in_trends.update(d.id for d in members)
         summed = np.sum([d.vector for d in named_from], axis=0)
         inputs.append(

@@ -99,6 +99,18 @@ def test_a_german_and_an_english_report_of_one_event_join_one_story(
     assert float(german @ english) > 0.6
 
 
+def test_a_trend_with_one_report_in_the_window_is_named_by_what_its_reports_share(
+    demo: Path, engine: sa.Engine
+) -> None:
+    # Textile's sensor-textile theme has one report in this window and two in the one before; named
+    # from the one, it was "Knitted ECG shirt", the start of that report's headline.
+    text = (demo / "papers" / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
+    names = re.findall(r"^### (.+?) \{#", text, re.MULTILINE)
+    titles = [title.lower() for title in _documents(engine)]
+    assert len(names) == 2 and "Technical textiles" in names
+    assert not [n for n in names if any(t.startswith(n.lower()) for t in titles)], names
+
+
 def test_german_papers_quote_german_first_and_mark_english(demo: Path) -> None:
     text = (demo / "papers" / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
     for heading in ("## Zusammenfassung", "## Schlüsseltrends", "## Methode und Quellen", "**Belege**"):
