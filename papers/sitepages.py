@@ -25,7 +25,12 @@ from papers.content import cited_id
 from papers.escape import Md, md_link, md_text
 from papers.files import read_paper
 from papers.i18n import Texts
-from papers.lifecycle import footnotes_as_read, without_prompts
+from papers.lifecycle import (
+    footnotes_as_read,
+    undefined_footnote_warnings,
+    undefined_footnotes,
+    without_prompts,
+)
 from papers.privacy import strip_member_blocks
 from papers.render import citation_link, footnote, footnote_definition, quoted, yaml_value
 from summarize import store as analysis
@@ -49,7 +54,12 @@ def _page(title: str, body: list[str], **meta: object) -> bytes:
 
 
 def included_papers(
-    conn: sa.Connection, papers_dir: Path, preview: bool, force: bool = False, show_members: bool = False
+    conn: sa.Connection,
+    papers_dir: Path,
+    preview: bool,
+    force: bool = False,
+    show_members: bool = False,
+    texts: Texts | None = None,
 ) -> list[SitePaper]:
     """Published papers (a preview adds drafts and approved ones), newest edition first; their member
     blocks taken out unless ``show_members`` (see ``privacy``).
@@ -76,7 +86,11 @@ def included_papers(
                 ) from None
             log.warning("%s: left out of the site: %s", path, problem)
             continue
-        text = footnotes_as_read(without_prompts(strip_member_blocks(text, str(path), keep=show_members)))
+        text = without_prompts(strip_member_blocks(text, str(path), keep=show_members))
+        missing, known = undefined_footnotes(conn, text)
+        for warning in undefined_footnote_warnings(path, missing, known):
+            log.warning("%s", warning)
+        text = footnotes_as_read(text, {label: footnote_definition(c, texts) for label, c in known.items()})
         tags = meta.get("tags")
         tags = tags if isinstance(tags, list) else []
         title = str(meta.get("title") or f"{row.industry} {row.edition}")
@@ -201,7 +215,7 @@ def compose(
     ``included_papers``); the pages' texts in the language of ``texts`` (default English)."""
     tr = texts or Texts()
     pages, intro = _hand_written(hand_written, f"# {md_text(cluster)}\n")
-    papers = included_papers(conn, papers_dir, preview, force, show_members)
+    papers = included_papers(conn, papers_dir, preview, force, show_members, tr)
     # The trends of the papers on the site, as last analysed (also those no longer found).
     trend_ids = {t.id for p in papers for t in p.row.trends}
     trends = {t.trend_id: t for t in analysis.load_trends(conn, active_only=False) if t.trend_id in trend_ids}

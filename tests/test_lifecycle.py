@@ -3,6 +3,7 @@ matter change together, and an undone change leaves no trace. Papers drafted fro
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -131,6 +132,33 @@ def test_conflict_markers_are_refused_and_a_waiting_proposal_is_pointed_out(room
     proposal_path(path).write_text(text, encoding="utf-8")
     change = change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
     assert f"{proposal_path(path)}: a proposed new version is waiting to be reviewed" in change.warnings
+
+
+def test_a_footnote_cited_without_its_definition_is_pointed_out(room: Newsroom) -> None:
+    path = _paper(room)
+    text = path.read_text(encoding="utf-8")
+    definition = re.search(r"^\[\^(doc-\d+)\]:.*\n", text, re.M)
+    assert definition
+    path.write_text(text.replace(definition.group(), "") + "\nOur own view.[^ours]\n", encoding="utf-8")
+    change = change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
+    label = definition.group(1)
+    assert (
+        f"{path}: [^{label}] is cited but its definition is gone; the site gives the cited document from the store"
+        in change.warnings
+    )
+    assert (
+        f"{path}: [^ours] is cited but its definition is gone; the site shows the mark as typed: define it or remove it"
+        in change.warnings
+    )
+
+
+def test_footnotes_as_read_puts_back_a_definition_it_is_given() -> None:
+    text = "One.[^a] Two.[^b]\n\n[^b]: B.\n"
+    assert (
+        footnotes_as_read(text, {"a": "[^a]: A.", "c": "[^c]: C."})
+        == "One.[^a] Two.[^b]\n\n[^a]: A.\n[^b]: B.\n"
+    )
+    assert footnotes_as_read("One.[^a]\n", {"a": "[^a]: A."}) == "One.[^a]\n\n[^a]: A.\n"
 
 
 def test_a_paper_whose_file_is_gone_can_only_be_withdrawn_and_then_in_the_store_alone(room: Newsroom) -> None:

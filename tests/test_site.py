@@ -405,6 +405,24 @@ def test_footnotes_are_numbered_as_read_and_an_uncited_one_is_left_out(workspace
     assert f"fn:{once}" not in notes and len(notes) == len(first_seen)
 
 
+def test_a_quoted_sentence_whose_footnote_definition_was_deleted_keeps_its_source(workspace: Path) -> None:
+    paper = workspace / "papers" / "textile" / "2026-Q4.md"
+    text = paper.read_text(encoding="utf-8")
+    definition = re.search(r"^\[\^(doc-\d+)\]: \[(.+?)\]\(", text, re.M)
+    assert definition
+    (line,) = [x for x in text.split("\n") if x.startswith(definition.group())]
+    paper.write_text(text.replace(line + "\n", ""), encoding="utf-8")  # the sentence stays
+    result = _tp(workspace, "build")
+    assert result.exit_code == 0, result.output
+    assert f"[^{definition.group(1)}] is cited but its definition is gone" in result.output
+    page = (workspace / "build" / "site" / "papers" / "textile" / "2026-Q4" / "index.html").read_text(
+        encoding="utf-8"
+    )
+    assert f"[^{definition.group(1)}]" not in page
+    notes = lxml.html.fromstring(page).xpath("//div[@class='footnote']//li")
+    assert any(definition.group(2) in li.text_content() for li in notes)
+
+
 def test_site_settings_reach_the_theme(workspace: Path) -> None:
     config = workspace / "trendpapers.toml"
     (workspace / "logo.svg").write_text(
