@@ -20,7 +20,7 @@ from papers.draft import proposal_path
 from papers.escape import FOOTNOTE_DEFINITION, FOOTNOTE_MARK
 from papers.files import read_paper, utc_stamp, write_atomic
 from papers.i18n import LANGUAGES, Texts, all_translations
-from papers.renames import take_renames, with_new_names
+from papers.renames import heading_problems, take_renames, with_new_names
 
 # action → (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -259,6 +259,10 @@ def change_status(
                 warnings.append(
                     f"{path}: the editors' prompts are still in the text (the site leaves them out)"
                 )
+            unnamed, unanchored = heading_problems(row.base, text)
+            if unnamed:
+                raise InputError(f"{path}: " + "; ".join(unnamed))
+            warnings += [f"{path}: {problem}" for problem in unanchored]
             warnings += undefined_footnote_warnings(path, *undefined_footnotes(conn, text))
             warnings += take_renames(conn, row.base, text, by, now)
             text = with_new_names(row.base, text)  # the new name in the paper's other places too

@@ -13,6 +13,7 @@ from ingest.errors import InputError
 from summarize import store as analysis
 
 _HEADING = re.compile(r"^#{2,6}[ \t]+(.+?)[ \t]*\{#([a-z0-9][a-z0-9-]*-\d+)\}[ \t]*$", re.M)
+_ANCHOR = re.compile(r"^#{2,6}[ \t].*?\{#([a-z0-9][a-z0-9-]*-\d+)\}[ \t]*$", re.M)  # named or not
 _ESCAPE = re.compile(r"\\(.)")
 
 
@@ -21,6 +22,26 @@ def headings(text: str) -> dict[str, str]:
     return {
         m.group(2): html.unescape(_ESCAPE.sub(r"\1", m.group(1))).strip() for m in _HEADING.finditer(text)
     }
+
+
+def heading_problems(generated: str, edited: str) -> tuple[list[str], list[str]]:
+    """What is wrong with the trend headings ``edited`` kept of ``generated``: a heading left with no
+    name (refused: members would read "{#textile-0001}"), and, as warnings, a trend whose heading lost
+    its ``{#id}`` (its new name, if any, is not taken, and the heading no longer links to the trend)."""
+    before = headings(generated)
+    kept = {m.group(1) for m in _ANCHOR.finditer(edited)}
+    named = headings(edited)
+    errors = [
+        f"the heading {{#{tid}}} has no name: give the trend one, or put back {before[tid]!r}"
+        for tid in sorted(kept)
+        if tid in before and not named.get(tid)
+    ]
+    warnings = [
+        f"no heading ends in {{#{tid}}} ({before[tid]!r}) any more: if you renamed the trend, end its "
+        f"heading with {{#{tid}}} again, so that the name is taken and links to the trend's page"
+        for tid in sorted(before.keys() - kept)
+    ]
+    return errors, warnings
 
 
 def renamed(generated: str, edited: str) -> dict[str, str]:

@@ -201,6 +201,24 @@ def test_a_trend_heading_renamed_before_approval_renames_the_trend(room: Newsroo
     assert names["textile-0002"] == "Sensing fabrics"
 
 
+def test_a_trend_heading_left_without_a_name_is_refused_and_one_without_its_id_is_pointed_out(
+    room: Newsroom,
+) -> None:
+    path = _paper(room)
+    text = path.read_text(encoding="utf-8")
+    first, second = [line for line in text.splitlines() if line.startswith("### ") and "{#textile-" in line]
+    path.write_text(text.replace(first, "### {#textile-0001}"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"the heading \{#textile-0001\} has no name: give the trend one"):
+        change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
+    assert _meta(path)["status"] == "draft"
+    path.write_text(text.replace(second, "### Sensing fabrics"), encoding="utf-8")  # its id deleted
+    change = change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
+    assert any("no heading ends in {#textile-0002}" in w for w in change.warnings), change.warnings
+    with room.engine.connect() as conn:
+        names = {t.trend_id: t.name for t in analysis.load_trends(conn, "textile")}
+    assert names["textile-0002"] != "Sensing fabrics"
+
+
 def test_find_paper_takes_the_latest_edition_unless_one_is_named(room: Newsroom) -> None:
     with room.engine.begin() as conn:
         q4 = get_paper(conn, "textile", "2026-Q4")
