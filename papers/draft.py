@@ -28,7 +28,7 @@ from papers.editions import Edition, edition_for, parse_edition
 from papers.files import read_paper, utc_stamp, write_atomic, write_if_changed
 from papers.i18n import Texts
 from papers.merge import merge3
-from papers.renames import take_renames
+from papers.renames import take_renames, with_new_names, with_renames_of
 from papers.render import environment, footnote_definition, render_paper
 from summarize import store as analysis
 from summarize.members import Match
@@ -202,6 +202,12 @@ def _draft_one(
         ours, newline = read_paper(path)
     except FileNotFoundError:
         ours, newline = None, "\n"
+    on_disk = ours
+    if row is not None and ours is not None and row.status == "draft":
+        # The editors' renames were taken above and the new text uses them: merged as if the old
+        # text had used them too, and with the new name in their file's other places (as approval does).
+        ours = with_new_names(row.base, ours)
+        row = replace(row, base=with_renames_of(row.base, ours))
     merged, conflicts = _merged(row, ours, theirs)
     status = row.status if row else "draft"
     if status != "draft" or conflicts:
@@ -214,7 +220,7 @@ def _draft_one(
 
     merged = _keep_footnotes(conn, merged, texts)
     write_charts(directory, data, texts=texts)
-    if merged != ours:
+    if merged != on_disk:
         write_atomic(path, merged, newline)
     relative = path.relative_to(directory).as_posix()
     kept_status = (row.status_by, row.status_at) if row else (None, None)
@@ -235,7 +241,10 @@ def _draft_one(
     if row is None:
         store.add_event(conn, industry.slug, edition.name, "draft", None, now)
         return DraftOutcome(industry.slug, edition.name, path, "created")
-    kept = "; editors' changes kept" if ours is not None and ours != row.base else ""
+    if ours is None:
+        gone = "the file was gone: written again from the latest analysis, without the editors' changes"
+        return DraftOutcome(industry.slug, edition.name, path, "updated", gone)
+    kept = "; editors' changes kept" if ours != row.base else ""
     return DraftOutcome(industry.slug, edition.name, path, "updated", f"the latest analysis merged in{kept}")
 
 

@@ -87,3 +87,19 @@ def with_new_names(generated: str, edited: str) -> str:
         ):
             edited = re.sub(pattern, replacement.replace("\\", "\\\\"), edited)  # a name may hold "\\"
     return edited
+
+
+def with_renames_of(generated: str, edited: str) -> str:
+    """``generated`` as if drafted with the names the editors gave its trends in ``edited``'s
+    headings: the headings and the places ``with_new_names`` covers. A re-draft merges the editors'
+    file against this, so that their rename is no change of theirs beside which new text conflicts."""
+    after = {m.group(2): m.group(1).strip() for m in _HEADING.finditer(edited)}
+
+    def heading(m: re.Match[str]) -> str:
+        new = after.get(m.group(2))
+        if not new:
+            return m.group()
+        start, end = m.start(1) - m.start(), m.end(1) - m.start()
+        return m.group()[:start] + new + m.group()[end:]
+
+    return with_new_names(generated, _HEADING.sub(heading, generated))

@@ -216,7 +216,10 @@ def test_a_paper_file_the_editors_deleted_is_written_again_as_last_generated(new
     _draft(newsroom)
     generated = _textile(newsroom).read_text(encoding="utf-8")
     _textile(newsroom).unlink()
-    assert _draft(newsroom, day=2)["textile"] == "updated"
+    assert _outcomes(newsroom, day=2)["textile"] == (
+        "updated",
+        "the file was gone: written again from the latest analysis, without the editors' changes",
+    )
     assert _textile(newsroom).read_text(encoding="utf-8") == generated  # its time stamp too
 
 
@@ -268,6 +271,25 @@ def test_a_trend_heading_the_editors_renamed_renames_the_trend_and_the_paper_fol
     newsroom.analyse(LATE)  # the next analysis names it anew; the editors' name stays
     _draft(newsroom, day=3)
     assert "### Circular fibres {#textile-0001}" in path.read_text(encoding="utf-8")
+
+
+def test_a_heading_renamed_beside_the_editors_own_paragraph_merges_without_a_conflict(
+    newsroom: Newsroom,
+) -> None:
+    # The new draft writes the new name in the chart's caption too, right above the editors' words.
+    _draft(newsroom)
+    path = _textile(newsroom)
+    text = path.read_text(encoding="utf-8")
+    heading = re.search(r"^### .+ \{#textile-0001\}$", text, re.M).group()  # type: ignore[union-attr]
+    chart = re.search(r"^!\[.+textile-0001\.svg\)$", text, re.M).group()  # type: ignore[union-attr]
+    edited = text.replace(heading, "### Circular fibres {#textile-0001}")
+    path.write_text(edited.replace(chart, chart + "\n\nOur members see this first.\n"), encoding="utf-8")
+    assert _outcomes(newsroom, day=2)["textile"] == (
+        "updated",
+        "the latest analysis merged in; editors' changes kept",
+    )
+    merged = path.read_text(encoding="utf-8")
+    assert ": Circular fibres](" in merged and "Our members see this first." in merged
 
 
 def test_what_draft_cannot_do_it_skips_and_says_why(newsroom: Newsroom) -> None:
