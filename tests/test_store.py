@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from ingest import store
-from ingest.errors import StorageError
+from ingest.errors import InputError, StorageError
 from ingest.migrations import schema_migrations
 from ingest.records import Item, SourceSpec
 from trendpapers.db import ALL_MIGRATIONS, create_engine, migrate, open_store
@@ -94,6 +94,51 @@ def test_a_failed_backup_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="no SQLite store"):
         backup(config, tmp_path / "backups")
     assert list((tmp_path / "backups").iterdir()) == [] and not (tmp_path / "missing.db").exists()
+
+
+def test_a_backup_holds_every_file_the_settings_name(tmp_path: Path) -> None:
+    import json
+
+    from trendpapers.backup import backup
+    from trendpapers.config import parse_config
+
+    workspace, elsewhere = tmp_path / "ws", tmp_path / "private"
+    (workspace / "templates").mkdir(parents=True)
+    elsewhere.mkdir()
+    (workspace / "templates" / "paper.md.j2").write_text("{{ title }}\n", encoding="utf-8")
+    (workspace / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', encoding="utf-8")
+    (elsewhere / "members.toml").write_text("# the members\n", encoding="utf-8")
+    open_store(f"sqlite:///{workspace / 'store.db'}").dispose()
+    settings = {
+        "storage": {"url": f"sqlite:///{workspace / 'store.db'}"},
+        "site": {"logo": "logo.svg"},
+        "cluster": {"members": "../private/members.toml"},
+    }
+    folder = backup(parse_config(settings, root=workspace), tmp_path / "backups")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["workspace"] == ["templates", "logo.svg"]
+    assert manifest["outside"] == {"outside/members.toml": str(elsewhere / "members.toml")}
+    assert (folder / "outside" / "members.toml").read_text(encoding="utf-8") == "# the members\n"
+    assert (folder / "templates" / "paper.md.j2").is_file() and (folder / "logo.svg").is_file()
+
+
+def test_a_backup_refuses_a_folder_it_copies_and_names_one_it_cannot_write(tmp_path: Path) -> None:
+    from trendpapers.backup import backup
+    from trendpapers.config import parse_config
+
+    (tmp_path / "papers").mkdir()
+    open_store(f"sqlite:///{tmp_path / 'store.db'}").dispose()
+    config = parse_config({"storage": {"url": f"sqlite:///{tmp_path / 'store.db'}"}}, root=tmp_path)
+    with pytest.raises(InputError, match=r"papers/bk: is inside .*papers, which the backup copies"):
+        backup(config, tmp_path / "papers" / "bk")
+    assert list((tmp_path / "papers").iterdir()) == []
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match=r"afile/sub: cannot make the backup folder there"):
+        backup(config, tmp_path / "afile" / "sub")
+    (tmp_path / "store.db").write_bytes(b"not a database, but long enough to be read as one" * 40)
+    with pytest.raises(StorageError, match=r"store.db: cannot be backed up"):
+        backup(config, tmp_path / "backups")
+    assert list((tmp_path / "backups").iterdir()) == []
 
 
 def test_a_new_store_appears_only_once_it_is_whole(tmp_path: Path) -> None:
