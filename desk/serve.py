@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,17 @@ def parse_address(value: str) -> Address:
     if not sep or not host or not port.isdigit() or int(port) > 65535:
         raise InputError(f"--address {value!r}: expected HOST:PORT, e.g. {DEFAULT_ADDRESS} or [::1]:8001")
     return Address(host, int(port))
+
+
+def free_address(value: str) -> Address:
+    """``value`` parsed (``parse_address``) once something can listen there: for a server that would
+    only fail later, deep inside (the preview's MkDocs); an ``InputError`` naming ``value`` if not."""
+    address = parse_address(value)
+    try:
+        socket.create_server((address.host, address.port)).close()
+    except OSError as exc:
+        raise InputError(f"--address {value}: cannot listen there: {exc.strerror}") from None
+    return address
 
 
 def make_server(config: Config, address: Address, trusted_proxy: str | None = None) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -317,6 +318,13 @@ def test_analyze_and_trends_and_why_an_industry_has_none(workspace: Path) -> Non
     assert code == 2 and "unknown industry 'nope'" in out
     code, out = run("-c", str(workspace), "trends", "--all")
     assert code == 0
+
+
+def test_the_preview_on_a_busy_address_says_so(workspace: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        address = f"127.0.0.1:{busy.getsockname()[1]}"
+        code, out = run("-c", str(workspace), "serve-preview", "--address", address)
+    assert code == 2 and f"--address {address}: cannot listen there" in out and "Traceback" not in out
 
 
 def test_backup_is_a_consistent_copy(workspace: Path, tmp_path: Path) -> None:

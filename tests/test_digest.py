@@ -320,6 +320,9 @@ def test_a_dry_run_writes_the_messages_and_records_nothing(demo: Path, tmp_path:
     assert parsed["To"] == "Fibrecircle Data <data@fibrecircle.example>"
     assert parsed.get_body(("html",)) is not None and parsed["List-Unsubscribe"]
     assert _deliveries(workspace) == {}
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    code, out = _digest(workspace, "--dry-run", str(tmp_path / "afile" / "outbox"))
+    assert code == 2 and f"--dry-run {tmp_path / 'afile' / 'outbox'}: cannot write the digests there" in out
 
 
 def test_the_message_makes_every_value_inert() -> None:

@@ -500,10 +500,12 @@ def build_command(ctx: click.Context, preview: bool, force: bool) -> None:
 @click.pass_context
 def serve_preview_command(ctx: click.Context, address: str) -> None:
     """Serve the site with drafts for editors (MkDocs dev server); saved edits appear on reload."""
+    from desk.serve import free_address
     from papers.sitebuild import serve_preview
     from trendpapers.db import open_store
 
     config = _config(ctx)
+    free_address(address)  # MkDocs would fail on a busy port with a traceback
     serve_preview(open_store(config.storage_url), config.workspace, config.site, address)
 
 

@@ -65,6 +65,13 @@ def _ready(config: Config, dry_run: Path | None) -> MemberFile:
         problems.append("mail: no [mail] section; set host and from to send digests (or use --dry-run DIR)")
     if problems or found is None:
         raise ConfigError(problems, str(config.path) if config.path else None)
+    if dry_run is not None:
+        try:
+            dry_run.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(
+                f"--dry-run {dry_run}: cannot write the digests there: {exc.strerror or exc}"
+            ) from None
     return found
 
 
