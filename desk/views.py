@@ -176,10 +176,10 @@ def paper_status(industry: str, edition: str) -> ResponseReturnValue:
         return redirect(url_for("desk.paper", industry=industry, edition=edition, done=updated.event), 303)
     if action not in ("approve", "publish", "withdraw"):
         abort(400, f"Unknown action {action[:40]!r}: approve, publish or withdraw.")
-    if action == "withdraw" and request.form.get("sure") != "yes":  # it cannot be undone
+    if action == "withdraw" and request.form.get("sure") != "yes":  # members lose it at once
         message = (
-            "Not withdrawn: tick “yes, withdraw it” first. A withdrawn paper cannot be approved or "
-            "published again."
+            "Not withdrawn: tick “yes, withdraw it” first. The paper leaves the members' site at once; "
+            "to bring it back, approve and publish it again."
         )
         return _paper_page(opened, message=message, status=400)
     outcome = work.change_status(

@@ -1,4 +1,5 @@
-"""A paper's lifecycle: draft → approved → published, and withdrawn from any of them.
+"""A paper's lifecycle: draft → approved → published, and withdrawn from any of them; a withdrawn
+paper can be approved again (a slip is not for good).
 
 The status lives in the store and in the paper's front matter (with who and when), changed
 together: the file first (atomically), then the store in the same transaction's commit.
@@ -24,7 +25,7 @@ from papers.renames import heading_problems, take_renames, with_new_names
 
 # action → (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "approve": (frozenset({"draft"}), "approved"),
+    "approve": (frozenset({"draft", "withdrawn"}), "approved"),
     "publish": (frozenset({"approved"}), "published"),
     "withdraw": (frozenset({"draft", "approved", "published"}), "withdrawn"),
 }

@@ -78,14 +78,23 @@ def test_approve_publish_and_withdraw_say_who_and_when_in_the_file_and_the_histo
     ]
     with room.engine.connect() as conn:
         assert get_paper(conn, "textile", "2026-Q4") == withdrawn.row
+    # Withdrawn by a slip: approved and published again, it comes back.
+    change_status(room.engine, room.papers, "textile", None, "approve", "Ann Editor", PUBLISHED)
+    again = change_status(room.engine, room.papers, "textile", None, "publish", "Bo", PUBLISHED)
+    assert again.row.status == "published" and _meta(path)["status"] == "published"
+    assert [status for status, _, _ in _history(room)][-2:] == ["approved", "published"]
 
 
 @pytest.mark.parametrize(
     ("steps", "action", "message"),
     [
         ((), "publish", "textile 2026-Q4 is draft; only approved papers can be published"),
-        (("approve",), "approve", "textile 2026-Q4 is approved; only draft papers can be approved"),
-        (("approve", "publish"), "approve", "is published; only draft papers can be approved"),
+        (
+            ("approve",),
+            "approve",
+            "textile 2026-Q4 is approved; only draft or withdrawn papers can be approved",
+        ),
+        (("approve", "publish"), "approve", "is published; only draft or withdrawn papers can be approved"),
         (("withdraw",), "publish", "is withdrawn; only approved papers can be published"),
         (
             ("withdraw",),
