@@ -423,6 +423,24 @@ def test_a_quoted_sentence_whose_footnote_definition_was_deleted_keeps_its_sourc
     assert any(definition.group(2) in li.text_content() for li in notes)
 
 
+def test_a_published_paper_of_an_industry_no_longer_configured_can_still_be_withdrawn(
+    workspace: Path,
+) -> None:
+    config = workspace / "trendpapers.toml"
+    text = config.read_text(encoding="utf-8")
+    table = re.search(r"\[\[industries\]\]\nslug = \"textile\".*?(?=\[\[industries\]\])", text, re.S)
+    assert table
+    config.write_text(
+        text.replace(table.group(), "").replace('industries = ["textile"]', "industries = []"),
+        encoding="utf-8",
+    )
+    assert "unknown industry 'textle'" in _tp(workspace, "papers", "withdraw", "textle").output
+    result = _tp(workspace, "papers", "withdraw", "textile")
+    assert result.exit_code == 0, result.output
+    assert "textile 2026-Q4: withdrawn" in result.output
+    assert not (workspace / "build" / "site" / "papers" / "textile").exists()
+
+
 def test_site_settings_reach_the_theme(workspace: Path) -> None:
     config = workspace / "trendpapers.toml"
     (workspace / "logo.svg").write_text(

@@ -176,13 +176,15 @@ def _exit(results: Iterable[StageResult]) -> None:
     sys.exit(EXIT_ITEM_ERRORS if any(r.errors for r in results) else EXIT_OK)
 
 
-def _industry(config: Config, industry: str | None, field: bool = False) -> None:
+def _industry(config: Config, industry: str | None, field: bool = False, papers: bool = False) -> None:
     """Refuse an industry slug the workspace does not have; with ``field``, the cluster's field
-    (``field``) is one where the workspace names it."""
+    (``field``) is one where the workspace names it; with ``papers``, so is one no longer configured
+    whose papers are in the store (a published one must stay listable and withdrawable)."""
     from summarize.records import FIELD
+    from trendpapers.listings import paper_industries
 
     known = [i.slug for i in config.industries] + ([FIELD] if field and config.cluster.field else [])
-    if industry and industry not in known:
+    if industry and industry not in known and not (papers and industry in paper_industries(config)):
         raise click.UsageError(f"unknown industry {industry!r} (configured: {', '.join(known)})")
 
 
@@ -523,7 +525,7 @@ def papers_list(ctx: click.Context, industry: str | None, status: str | None) ->
     from trendpapers.listings import paper_list_lines
 
     config = _config(ctx)
-    _industry(config, industry)
+    _industry(config, industry, papers=True)
     _say(ctx, paper_list_lines(config, industry, status))
 
 
@@ -537,7 +539,7 @@ def papers_show(ctx: click.Context, industry: str, edition: str | None, text: bo
     from trendpapers.listings import paper_lines
 
     config = _config(ctx)
-    _industry(config, industry)
+    _industry(config, industry, papers=True)
     _say(ctx, paper_lines(config, industry, edition, text))
 
 
@@ -562,7 +564,7 @@ def _status_command(action: str, help_text: str) -> None:
         from trendpapers.pipeline import paper_action
 
         config = _config(ctx)
-        _industry(config, industry)
+        _industry(config, industry, papers=True)
         done = paper_action(
             config, industry, edition, action, by or _default_user(), force=force, build=not no_build
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from ingest.errors import StorageError
 from papers.i18n import Texts
 from trendpapers.config import Config
 from trendpapers.db import open_store
@@ -90,6 +91,17 @@ def document_lines(config: Config, industry: str | None, unassigned: bool, near:
             for r in sorted(scores, key=lambda r: (-r.score, r.industry))
         ]
     return lines
+
+
+def paper_industries(config: Config) -> set[str]:
+    """The industries that have papers in the store, configured or not any more."""
+    from papers.store import list_papers
+
+    try:
+        with open_store(config.storage_url, read_only=True).connect() as conn:
+            return {row.industry for row in list_papers(conn)}
+    except StorageError:  # no store yet: no papers
+        return set()
 
 
 def paper_list_lines(config: Config, industry: str | None, status: str | None) -> list[str]:
