@@ -362,6 +362,20 @@ def test_check_reports_an_unusable_store_and_prints_warnings(tmp_path: Path) -> 
     )
     result = CliRunner().invoke(cli, ["-c", str(config), "check"])
     assert result.exit_code == 2 and "storage.url: cannot connect" in result.output, result.output
+    for typo, said in (
+        ("trendpaper.db", "trendpaper.db does not exist yet; the next command creates an empty store there"),
+        (
+            "nope/x.db",
+            "nope/x.db: cannot be created (" + str(workspace / "nope") + " is not a writable folder)",
+        ),
+    ):
+        config.write_text(text.replace("trendpapers.db", typo), encoding="utf-8")
+        result = CliRunner().invoke(cli, ["-c", str(config), "check"])
+        assert said in result.output and result.exit_code == (0 if "yet" in said else 2), result.output
+    config.write_text(text.replace("trendpapers.db", "trendpaper.db"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-c", str(config), "status"])  # only looks: makes no store
+    assert result.exit_code == 3 and "trendpaper.db: no store there" in result.output, result.output
+    assert not (workspace / "trendpaper.db").exists()
 
 
 def test_an_empty_database_file_is_not_taken_for_a_new_store(tmp_path: Path) -> None:

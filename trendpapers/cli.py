@@ -245,9 +245,9 @@ def check(ctx: click.Context) -> None:
     from trendpapers.members import check_member_file
 
     config = _config(ctx)
-    check_store(config)
+    warnings = check_store(config)
     members = check_member_file(config)  # every problem of the member file at once
-    for warning in config.warnings:
+    for warning in [*config.warnings, *warnings]:
         click.echo(f"warning: {warning}", err=True)
     _say(
         ctx,

@@ -105,14 +105,18 @@ def open_store(url: str, *, read_only: bool = False) -> sa.Engine:
     is made under a temporary name and renamed into place once migrated, so a run killed while
     making it leaves no empty file behind. With ``read_only`` (commands that only look), a SQLite
     store that cannot be written (a read-only file system, a snapshot) is opened for reading, if its
-    schema is current.
+    schema is current; one that does not exist is not made.
     """
     path = _sqlite_file(url)
     if path is not None and path.is_file() and path.stat().st_size == 0:
         raise StorageError(
             f"{path}: the database file is empty; restore it from a backup, or delete it to start a new store"
         )
-    if path is not None and not path.exists() and not read_only:
+    if path is not None and not path.exists():
+        if read_only:  # a command that only looks makes no store (a typo in storage.url would)
+            raise StorageError(
+                f"{path}: no store there; `trendpapers init` makes one (is storage.url right?)"
+            )
         _create_sqlite(path)
     engine = create_engine(url)
     try:
@@ -172,8 +176,8 @@ def store_problem(url: str) -> str | None:
     if path is not None:
         if path.is_file():
             return f"{path}: the database file is empty" if path.stat().st_size == 0 else None
-        folder = next((p for p in path.parents if p.exists()), None)
-        if folder is None or not folder.is_dir() or not os.access(folder, os.W_OK):
+        folder = path.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
             return f"{path}: cannot be created ({folder} is not a writable folder)"
         return None
     try:
@@ -187,9 +191,14 @@ def store_problem(url: str) -> str | None:
         return f"cannot connect: {str(exc).splitlines()[0]}"
 
 
-def check_store(config: Config) -> None:
+def check_store(config: Config) -> list[str]:
     """``trendpapers check``'s look at the store: a ``ConfigError`` naming ``storage.url`` if it
-    cannot be used; changes nothing."""
+    cannot be used, else warnings (a SQLite file not there yet: `init` makes one, so a typo?);
+    changes nothing."""
     problem = store_problem(config.storage_url)
     if problem:
         raise ConfigError([f"storage.url: {problem}"], str(config.path))
+    path = _sqlite_file(config.storage_url)
+    if path is not None and not path.exists():
+        return [f"storage.url: {path} does not exist yet; the next command creates an empty store there"]
+    return []
