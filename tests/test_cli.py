@@ -133,6 +133,10 @@ def test_quiet_keeps_cron_quiet_unless_something_is_wrong(workspace: Path) -> No
     assert result.exit_code == 0 and result.stdout == ""
     result = CliRunner().invoke(cli, ["-q", "-c", str(workspace), "ingest", "--source", "Bad"])
     assert result.exit_code == 1 and result.stdout == "" and "HTTP 404" in result.stderr
+    result = CliRunner().invoke(
+        cli, ["ingest", "--source", "Good", "-q", "-c", str(workspace)]
+    )  # as README says
+    assert result.exit_code == 0 and result.stdout == ""
 
 
 @pytest.mark.parametrize(

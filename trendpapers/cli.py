@@ -11,6 +11,7 @@ import errno
 import getpass
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -41,11 +42,12 @@ _ENVIRONMENT_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, err
 
 
 _GROUP_VALUES = {"-c", "--config", "--log-format", "--log-file"}  # the group's options that take a value
+_LOUDNESS = re.compile(r"-v+|-q+|--verbose|--quiet")  # the group's flags, also taken after the command
 
 
 class _Group(click.Group):
-    """Turns our errors into messages and exit codes instead of tracebacks; takes ``-c`` after the
-    command too (``trendpapers check -c ws``), as ``mkdocs build -f`` does."""
+    """Turns our errors into messages and exit codes instead of tracebacks; takes ``-c``, ``-v``
+    and ``-q`` after the command too (``trendpapers check -c ws``), as ``mkdocs build -f`` does."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         front: list[str] = []
@@ -61,7 +63,7 @@ class _Group(click.Group):
                 front += args[i : i + 2]
                 i += 2
                 continue
-            if command_seen and arg.startswith("--config="):
+            if command_seen and (arg.startswith("--config=") or _LOUDNESS.fullmatch(arg)):
                 front.append(arg)
             else:
                 if not command_seen and not arg.startswith("-") and not (rest and rest[-1] in _GROUP_VALUES):
