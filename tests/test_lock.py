@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import LocalServer, make_workspace, trickle
 from trendpapers.cli import EXIT_LOCKED
+from trendpapers.lock import is_busy
 
 
 def trendpapers(config: Path, *args: str) -> subprocess.Popen[str]:
@@ -42,12 +43,17 @@ def test_second_writer_exits_at_once_and_a_killed_holder_frees_the_lock(
         _out, err = second.communicate(timeout=120)
         # "At once": while the holder still waits for its feed, however slowly the machine runs.
         assert second.returncode == EXIT_LOCKED and holder.poll() is None
+        assert is_busy(config.parent)
     finally:
         if holder.poll() is None:
             os.kill(holder.pid, signal.SIGKILL)
     assert "workspace is busy" in err and f"pid {holder.pid}" in err and "`run`" in err
 
     holder.communicate(timeout=60)  # reaped, and its pipes closed
+    assert not is_busy(config.parent)
+    status = trendpapers(config, "status")
+    out, _err = status.communicate(timeout=60)
+    assert "  ingest: interrupted (no process holds the workspace), started " in out, out
     config.write_text(
         config.read_text().replace(
             slow, server.static("/fast.xml", b"<rss version='2.0'><channel><title>t</title></channel></rss>")

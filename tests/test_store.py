@@ -152,3 +152,26 @@ def test_a_new_store_appears_only_once_it_is_whole(tmp_path: Path) -> None:
         }
     engine.dispose()
     assert path.stat().st_size > 0 and not (tmp_path / ".trendpapers.db.new").exists()
+
+
+def test_a_stage_stopped_by_a_signal_is_recorded_as_stopped_and_a_crash_as_failed(tmp_path: Path) -> None:
+    from trendpapers import runs
+    from trendpapers.pipeline import StageResult, recorded
+
+    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+
+    def stopped() -> StageResult:
+        raise SystemExit(143)  # what a job's SIGTERM handler raises
+
+    def broken() -> StageResult:
+        raise ValueError("bad input")
+
+    with pytest.raises(SystemExit):
+        recorded(engine, "ingest", stopped)
+    with pytest.raises(ValueError):
+        recorded(engine, "analyze", broken)
+    found = {r.stage: (r.status, r.errors) for r in runs.last_runs(engine)}
+    assert found == {
+        "ingest": ("stopped", ["stopped before it finished"]),
+        "analyze": ("failed", ["ValueError: bad input"]),
+    }

@@ -21,6 +21,21 @@ LOCK_NAME = ".trendpapers.lock"
 EXIT_LOCKED = 75  # EX_TEMPFAIL: the exit code of a command that found the workspace busy
 
 
+def is_busy(directory: Path) -> bool:
+    """Whether a process holds the workspace's write lock now; takes nothing, writes nothing."""
+    try:
+        fd = os.open(directory / LOCK_NAME, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # refused while another holds it exclusively
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # and with it the shared lock, if taken
+    return False
+
+
 @contextmanager
 def workspace_lock(directory: Path, command: str) -> Iterator[None]:
     """Hold the workspace's write lock for the block; ``LockError`` at once if another process has it."""

@@ -167,7 +167,10 @@ def recorded(engine: sa.Engine, stage: str, work: Callable[[], StageResult]) -> 
     try:
         result = work()
     except BaseException as exc:  # recorded, then raised on: a crash must show in `status`
-        runs.finish(engine, run_id, "failed", {}, [f"{type(exc).__name__}: {exc}"])
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)):  # SIGTERM (a stopped schedule), Ctrl-C
+            runs.finish(engine, run_id, "stopped", {}, ["stopped before it finished"])
+        else:
+            runs.finish(engine, run_id, "failed", {}, [f"{type(exc).__name__}: {exc}"])
         raise
     runs.finish(engine, run_id, "errors" if result.errors else "ok", result.counts, result.errors)
     return result

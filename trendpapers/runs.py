@@ -45,10 +45,11 @@ class Run:
     errors: list[str]
 
 
-def start(engine: sa.Engine, stage: str) -> int:
+def start(engine: sa.Engine, stage: str, started_at: datetime | None = None) -> int:
+    """Record a run of ``stage`` as running since ``started_at`` (default: now); returns its id."""
     with engine.begin() as conn:
         result = conn.execute(
-            runs.insert().values(stage=stage, started_at=datetime.now(UTC), status="running")
+            runs.insert().values(stage=stage, started_at=started_at or datetime.now(UTC), status="running")
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]  # always set for an insert
 

@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -248,8 +248,9 @@ def run_schedule(config: Config, log_settings: tuple[str, Path | None]) -> None:
 
     engine = open_store(config.storage_url)
 
-    def record(outcome: Outcome) -> None:
-        run_id = runs.start(engine, f"job {outcome.job}")
+    def record(outcome: Outcome) -> None:  # recorded once it ended: it started that long ago
+        started = datetime.now(UTC) - timedelta(seconds=outcome.seconds)
+        run_id = runs.start(engine, f"job {outcome.job}", started)
         errors = [outcome.detail] if outcome.detail else []
         runs.finish(engine, run_id, outcome.status, {"seconds": round(outcome.seconds)}, errors)
 

@@ -14,7 +14,7 @@ from ingest.wording import plural
 from trendpapers import runs
 from trendpapers.config import Config
 from trendpapers.db import open_store
-from trendpapers.lock import workspace_lock
+from trendpapers.lock import is_busy, workspace_lock
 from trendpapers.scheduler import read_state
 
 
@@ -96,14 +96,16 @@ def status_lines(config: Config, now: datetime | None = None) -> list[str]:
     last = runs.last_runs(engine)
     if not last:
         lines.append("  none yet")
+    busy = is_busy(config.root)
     for run in last:
         took = f", took {(run.finished_at - run.started_at).total_seconds():.1f}s" if run.finished_at else ""
+        state = run.status
+        if state == "running" and not busy:  # every run holds the workspace: this one was killed
+            state = "interrupted (no process holds the workspace)"
         counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
         errors = f"; {plural(len(run.errors), 'error')}" if run.errors else ""
         started = ago(run.started_at, now)
-        lines.append(
-            f"  {run.stage}: {run.status}, started {started}{took}; {counts or 'nothing done'}{errors}"
-        )
+        lines.append(f"  {run.stage}: {state}, started {started}{took}; {counts or 'nothing done'}{errors}")
     return lines
 
 
