@@ -109,6 +109,13 @@ def test_schedule_command_reports_next_times_and_stops_on_sigterm(
         assert "ingest: every 1 second, next 20" in status.stdout and "job ingest: ok" in status.stdout
         # Each run starts an interpreter: it took some time (it used to be recorded as 0.0 s).
         assert re.search(r"job ingest: ok, started .*, took (?!0\.0s)\d+\.\ds", status.stdout), status.stdout
+        second = subprocess.run(
+            [sys.executable, "-m", "trendpapers", "-c", str(config), "schedule"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert second.returncode == 75 and "a scheduler already runs here" in second.stderr, second.stderr
         os.kill(process.pid, signal.SIGTERM)
         _out, err = process.communicate(timeout=30)
     finally:  # a failed assertion must not leave a scheduler running

@@ -37,18 +37,19 @@ def is_busy(directory: Path) -> bool:
 
 
 @contextmanager
-def workspace_lock(directory: Path, command: str) -> Iterator[None]:
-    """Hold the workspace's write lock for the block; ``LockError`` at once if another process has it."""
-    path = directory / LOCK_NAME
+def workspace_lock(
+    directory: Path, command: str, name: str = LOCK_NAME, busy: str = "the workspace is busy"
+) -> Iterator[None]:
+    """Hold the workspace's write lock (or the lock file ``name``) for the block; ``LockError`` at
+    once if another process has it, saying ``busy`` and who holds it."""
+    path = directory / name
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 500, 0).decode("utf-8", "replace").strip() or "another process"
-            raise LockError(
-                f"{directory}: the workspace is busy ({holder}); try again when it has finished"
-            ) from None
+            raise LockError(f"{directory}: {busy} ({holder}); try again when it has finished") from None
         os.ftruncate(fd, 0)
         since = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
         note = f"pid {os.getpid()} on {socket.gethostname()}, `{command}` since {since}"

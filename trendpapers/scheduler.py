@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import schedule
 
-from trendpapers.lock import EXIT_LOCKED
+from trendpapers.lock import EXIT_LOCKED, workspace_lock
 from trendpapers.logs import setup_logging
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATE_NAME = ".trendpapers-schedule.json"
+SCHEDULER_LOCK = ".trendpapers-schedule.lock"  # one scheduler per workspace
 # "run" is every stage in order; the others are single stages.
 KNOWN_JOBS = ("run", "ingest", "analyze", "draft", "build", "digest")  # digest: e-mail, never in "run"
 _EVERY = re.compile(r"^every\s+([1-9]\d*)\s+(second|minute|hour|day)s?$")
@@ -262,4 +263,6 @@ def run_schedule(config: Config, log_settings: tuple[str, Path | None]) -> None:
         log_settings=log_settings,
     )
     install_signal_handlers(scheduler)
-    scheduler.loop()
+    # Two schedulers would run each job twice, and the first to stop would delete the other's plan.
+    with workspace_lock(config.root, "schedule", SCHEDULER_LOCK, "a scheduler already runs here"):
+        scheduler.loop()
