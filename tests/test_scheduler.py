@@ -124,6 +124,10 @@ def test_schedule_command_reports_next_times_and_stops_on_sigterm(
             process.communicate()
     assert process.returncode == 0, err
     assert "scheduler stopped" in err
+    status = subprocess.run(
+        [sys.executable, "-m", "trendpapers", "-c", str(config), "status"], capture_output=True, text=True
+    )
+    assert "schedule: no scheduler runs; `trendpapers schedule` runs the jobs" in status.stdout, status.stdout
 
 
 def orphan_maker(marks: str, name: str) -> int:

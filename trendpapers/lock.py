@@ -21,10 +21,11 @@ LOCK_NAME = ".trendpapers.lock"
 EXIT_LOCKED = 75  # EX_TEMPFAIL: the exit code of a command that found the workspace busy
 
 
-def is_busy(directory: Path) -> bool:
-    """Whether a process holds the workspace's write lock now; takes nothing, writes nothing."""
+def is_busy(directory: Path, name: str = LOCK_NAME) -> bool:
+    """Whether a process holds the workspace's write lock (or the lock file ``name``) now; takes
+    nothing, writes nothing."""
     try:
-        fd = os.open(directory / LOCK_NAME, os.O_RDONLY)
+        fd = os.open(directory / name, os.O_RDONLY)
     except FileNotFoundError:
         return False
     try:

@@ -15,7 +15,7 @@ from trendpapers import runs
 from trendpapers.config import Config
 from trendpapers.db import open_store
 from trendpapers.lock import is_busy, workspace_lock
-from trendpapers.scheduler import read_state
+from trendpapers.scheduler import SCHEDULER_LOCK, read_state
 
 
 def ago(when: datetime | None, now: datetime | None = None) -> str:
@@ -84,7 +84,9 @@ def status_lines(config: Config, now: datetime | None = None) -> list[str]:
         )
         lines += [f"      {label}: {text}" for label, text in problems if text]
     lines.append("store: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
-    planned = read_state(config.root)
+    planned = read_state(config.root) if is_busy(config.root, SCHEDULER_LOCK) else {}
+    if config.schedule and not planned:
+        lines.append("schedule: no scheduler runs; `trendpapers schedule` runs the jobs of [schedule.jobs]")
     if planned:
         lines.append("schedule (as last written by `trendpapers schedule`):")
         lines += [
