@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from tests.conftest import TOPICS, LocalServer, rss, serve_articles
 from tests.conftest import run_cli as run
 from trendpapers.cli import cli
+from trendpapers.demo import MARKER
 
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
@@ -177,8 +178,11 @@ def test_a_malformed_edition_or_day_is_a_usage_error_and_no_failed_run(
 
 @pytest.mark.slow  # the whole pipeline on the demo, real model
 def test_demo(tmp_path: Path) -> None:
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / MARKER).write_text("an earlier demo's\n")
     code, out = run("demo", "--dir", str(tmp_path / "demo"))
     assert code == 0
+    assert f"replacing the earlier demo workspace {tmp_path / 'demo'}, with any edits made in it" in out
     assert " INFO " not in out  # each step is told once, not again by the log
     assert "4 sources, 45 new items" in out
     assert "1 duplicate" in out and "1 fallback" in out and "44 ok" in out
@@ -229,7 +233,7 @@ def test_demo_never_deletes_a_directory_it_did_not_make(tmp_path: Path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     code, out = run("demo", "--dir", str(tmp_path / "mine"))
-    assert code == 3 and "not made by the demo" in out
+    assert code == 2 and "not made by the demo" in out and "served" not in out  # refused before starting
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import TrendpapersError
+from ingest.errors import InputError, TrendpapersError
 from papers.files import write_atomic
 from trendpapers.workspace import config_path, init_workspace
 
@@ -174,6 +174,15 @@ keywords = [
 """
 
 
+def _earlier_demo(directory: Path) -> bool:
+    """Whether ``directory`` holds an earlier demo; an ``InputError`` if it exists and does not."""
+    if not directory.exists():
+        return False
+    if not (directory / MARKER).is_file():
+        raise InputError(f"{directory} exists and was not made by the demo; choose another --dir")
+    return True
+
+
 def write_demo_workspace(directory: Path, base: str, language: str = "en") -> Path:
     """A fresh workspace in ``directory`` whose sources are the demo feeds at ``base``; returns its config.
     ``language`` "de": the German demo (German workspace, German and English sources).
@@ -183,9 +192,7 @@ def write_demo_workspace(directory: Path, base: str, language: str = "en") -> Pa
     """
     if language not in LANGUAGES:
         raise TrendpapersError(f"no demo in {language!r} (there are: {', '.join(LANGUAGES)})")
-    if directory.exists():
-        if not (directory / MARKER).is_file():
-            raise TrendpapersError(f"{directory} exists and was not made by the demo; choose another --dir")
+    if _earlier_demo(directory):
         shutil.rmtree(directory)
     init_workspace(directory, "Demo-Cluster" if language == "de" else "Demo Cluster", language=language)
     (directory / MARKER).write_text(
@@ -297,6 +304,8 @@ def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") 
 
     started = time.perf_counter()
     directory = directory.resolve()  # the workspace's paths are absolute; so are the hints printed
+    if _earlier_demo(directory):  # told before anything starts
+        say(f"replacing the earlier demo workspace {directory}, with any edits made in it")
     with serve_demo() as base:
         say(f"demo sources served at {base}")
         path = write_demo_workspace(directory, base, language)
@@ -324,7 +333,7 @@ def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") 
     peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     say(f"demo took {time.perf_counter() - started:.1f} s, peak memory {peak / 1024:.0f} MB")
     tp = command_name()
-    say(f"demo workspace: {directory}")
+    say(f"demo workspace: {directory} (the next `{tp} demo` here replaces it)")
     say(f"  site:    {sys.executable} -m http.server -d {config.root / 'build' / 'site'} -b 127.0.0.1 8000")
     say(f"  papers:  {config.papers_dir} (Markdown; edit them, then draft again: edits are kept)")
     say(f"  list:    {tp} -c {path} papers list")
