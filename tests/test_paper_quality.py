@@ -265,3 +265,21 @@ def test_drafted_papers_have_none_of_the_listed_faults(which: str, request: pyte
     with drafted.engine.connect() as conn:
         named = [t for t in analysis.load_trends(conn) if t.current]
     assert named, "no trend with documents in the window: nothing was checked"
+
+
+def test_evidence_from_before_the_window_says_so(demo: Drafted) -> None:
+    from summarize.trends import window_start
+
+    settings = demo.config.analysis
+    assert settings.as_of is not None
+    start = window_start(settings.as_of, settings.trends.window_days)
+    evidence = [
+        line
+        for paper in demo.config.papers_dir.rglob("*.md")
+        for line in paper.read_text(encoding="utf-8").splitlines()
+        if re.match(r"- \d{4}-\d\d-\d\d: \[", line)
+    ]
+    before = [line for line in evidence if date.fromisoformat(line[2:12]) < start]
+    assert before and len(before) < len(evidence)  # the demo's trends have both
+    assert all(line.endswith("; before this window)") for line in before)
+    assert not any("before this window" in line for line in evidence if line not in before)
