@@ -6,6 +6,8 @@ moves on to 20 November (same edition, 2026-Q4) and the paper is drafted again.
 
 from __future__ import annotations
 
+import getpass
+
 import html as html_lib
 import os
 import re
@@ -284,8 +286,12 @@ def test_a_conflict_resolved_by_hand_is_not_proposed_again_and_the_result_publis
     # Every chart the taken proposal links exists, so approving and publishing builds the site.
     charts = re.findall(r"\]\((charts/[^)]+\.svg)\)", resolved)
     assert charts and all((path.parent / c).is_file() for c in charts)
-    assert runner.invoke(cli, [*cfg, "papers", "approve", "textile"]).exit_code == 0
-    published = runner.invoke(cli, [*cfg, "papers", "publish", "textile"])
+    with pytest.MonkeyPatch.context() as patch:  # run by root, which names no person
+        patch.setattr(getpass, "getuser", lambda: "root")
+        approved = runner.invoke(cli, [*cfg, "papers", "approve", "textile"])
+    assert approved.exit_code == 0 and "nobody named as having approved it: give --by NAME" in approved.output
+    assert "approved_by" not in split(path.read_text(encoding="utf-8"), str(path))[0]
+    published = runner.invoke(cli, [*cfg, "papers", "publish", "textile", "--by", "Bo"])
     assert published.exit_code == 0 and "build: built" in published.output, published.output
 
 

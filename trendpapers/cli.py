@@ -211,10 +211,13 @@ def _edition(ctx: click.Context, param: click.Parameter, value: str | None) -> s
 
 
 def _default_user() -> str | None:
+    """Who runs the command, by login name; None for root, which names no person (the site would
+    say "approved by root")."""
     try:
-        return getpass.getuser()
+        name = getpass.getuser()
     except (KeyError, OSError):  # no user name in the environment or the password database
         return None
+    return None if name == "root" else name
 
 
 def _language_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -551,7 +554,11 @@ def _status_command(action: str, help_text: str) -> None:
     @papers_group.command(action, help=help_text)
     @click.argument("industry")
     @click.argument("edition", required=False, callback=_edition)
-    @click.option("--by", metavar="NAME", help="Who does this (default: the login name).")
+    @click.option(
+        "--by",
+        metavar="NAME",
+        help="Who does this, as the site shows it (default: the login name, unless root).",
+    )
     @click.option("--no-build", is_flag=True, hidden=not changes_site, help="Do not rebuild the site now.")
     @click.option(
         "--force",
@@ -570,7 +577,10 @@ def _status_command(action: str, help_text: str) -> None:
         done = paper_action(
             config, industry, edition, action, by or _default_user(), force=force, build=not no_build
         )
-        for warning in done.change.warnings:
+        warnings = list(done.change.warnings)
+        if done.change.row.status_by is None and action != "withdraw":
+            warnings.append(f"nobody named as having {done.change.row.status} it: give --by NAME")
+        for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
         row = done.change.row
         _say(ctx, [f"{row.industry} {row.edition}: {row.status} ({done.change.path})"])
