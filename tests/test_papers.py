@@ -7,7 +7,6 @@ moves on to 20 November (same edition, 2026-Q4) and the paper is drafted again.
 from __future__ import annotations
 
 import getpass
-
 import html as html_lib
 import os
 import re
