@@ -148,7 +148,9 @@ def _feed(
     )
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=f"{base}{folder}feed.xml" if base else "feed.xml")
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=f"{base}{folder}" if base else "./")
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = _stamp(papers[0].row.status_at if papers else None)
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = _stamp(
+        max((p.updated for p in papers if p.updated), default=None)
+    )
     ET.SubElement(ET.SubElement(feed, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = _line(name)
     for paper in papers:
         row = paper.row
@@ -161,7 +163,7 @@ def _feed(
             base + page if base else f"{tag}/{row.industry}/{row.edition}"
         )
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=link)
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _stamp(row.status_at)
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _stamp(paper.updated)
         ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = paper_summary(
             paper.text
         ) or tr.gettext("Edition %(edition)s.") % {"edition": _line(row.edition)}

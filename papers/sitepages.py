@@ -46,6 +46,12 @@ class SitePaper:
     title: str
     tags: tuple[str, ...]
     text: str  # the paper's Markdown as the editors left it
+    changed_at: dt.datetime | None = None  # when its file last changed (a correction after publication)
+
+    @property
+    def updated(self) -> dt.datetime | None:
+        """When the paper last changed for its readers: its status, or a later correction."""
+        return max((t for t in (self.row.status_at, self.changed_at) if t), default=None)
 
 
 def _page(title: str, body: list[str], **meta: object) -> bytes:
@@ -94,7 +100,8 @@ def included_papers(
         tags = meta.get("tags")
         tags = tags if isinstance(tags, list) else []
         title = str(meta.get("title") or f"{row.industry} {row.edition}")
-        found.append(SitePaper(row, title, tuple(str(t) for t in tags), text))
+        changed = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        found.append(SitePaper(row, title, tuple(str(t) for t in tags), text, changed))
     return sorted(found, key=lambda p: (p.row.edition_start, p.row.industry), reverse=True)
 
 

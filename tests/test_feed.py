@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -243,3 +244,20 @@ def test_the_built_site_has_the_feeds_with_the_editors_words(tmp_path: Path) -> 
     assert not (site / "papers" / "medtech").exists()  # a draft: neither page nor feed
     index = (site / "papers" / "textile" / "index.html").read_text(encoding="utf-8")
     assert '<a href="feed.xml">' in index  # the industry's page links to its own feed
+
+
+def test_a_paper_corrected_after_publication_is_updated_in_the_feed() -> None:
+    papers = _papers()
+    corrected = datetime(2026, 11, 28, 14, 30, tzinfo=UTC)
+    papers[0] = replace(papers[0], changed_at=corrected)  # textile 2026-Q3, published on the 2nd
+    papers[1] = replace(papers[1], changed_at=datetime(2026, 11, 5, 9, tzinfo=UTC))  # as it was published
+    root = ET.fromstring(atom_feed(papers, "Cluster", None))
+    updated = {
+        e.findtext("a:title", "", NS): e.findtext("a:updated", "", NS) for e in root.findall("a:entry", NS)
+    }
+    assert updated == {
+        "textile: trends 2026-Q4": "2026-11-20T09:00:00Z",
+        "medtech: trends 2026-Q3": "2026-11-05T09:00:00Z",
+        "textile: trends 2026-Q3": "2026-11-28T14:30:00Z",
+    }
+    assert root.findtext("a:updated", "", NS) == "2026-11-28T14:30:00Z"
