@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 from ingest.errors import InputError
 from papers.render import yaml_value
+
+
+_QUOTE = re.compile(r'(?<!\\)"')  # a double quotation mark, not an escaped one
 
 
 def split(text: str, name: str) -> tuple[dict[str, Any], str]:
@@ -24,7 +28,13 @@ def split(text: str, name: str) -> tuple[dict[str, Any], str]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"{name}: the front matter is not valid YAML{where}: {problem}") from exc
+        # The parser notices an unclosed quotation mark only lines later: name the line that opened it.
+        unclosed = next(
+            (n for n, line in enumerate(text[4:end].split("\n"), start=2) if len(_QUOTE.findall(line)) % 2),
+            None,
+        )
+        hint = f" (line {unclosed} opens a quotation mark that it does not close)" if unclosed else ""
+        raise InputError(f"{name}: the front matter is not valid YAML{where}: {problem}{hint}") from exc
     if not isinstance(data, dict):
         raise InputError(f"{name}: the front matter must be a mapping of keys to values")
     return data, text[end + 5 :]

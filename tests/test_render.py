@@ -14,6 +14,7 @@ import markdown
 import pytest
 import yaml
 
+from ingest.errors import InputError
 from papers.content import OpportunitySection, PaperData, TrendSection, chart_path
 from papers.editions import parse_edition
 from papers.escape import md_link, md_text, safe_url
@@ -220,6 +221,15 @@ def test_rendering_is_deterministic_and_front_matter_updates_keep_the_rest() -> 
         'approved_by: "Ann: \\"ed\\"\\nstatus: x"',
     ]
     assert yaml.safe_load(approved.split("---\n")[1])["provenance"]["documents"] == 40
+
+
+def test_broken_front_matter_names_the_line_that_opened_an_unclosed_quotation_mark() -> None:
+    text = '---\ntitle: "Medical technology: trends 2026-Q4\nindustry: "medtech"\n---\n\nBody.\n'
+    with pytest.raises(InputError, match=r"paper.md: the front matter is not valid YAML at line 3, .*"
+                       r"\(line 2 opens a quotation mark that it does not close\)$"):  # fmt: skip
+        split(text, "paper.md")
+    with pytest.raises(InputError, match=r"not valid YAML at line \d+, column \d+: [^(]*$"):
+        split('---\ntitle: "A \\"quoted\\" word"\nlist: [\n---\n\nBody.\n', "paper.md")
 
 
 def test_the_executive_summary_pairs_a_title_only_with_its_own_document() -> None:
