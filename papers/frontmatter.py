@@ -10,7 +10,6 @@ import yaml
 from ingest.errors import InputError
 from papers.render import yaml_value
 
-
 _QUOTE = re.compile(r'(?<!\\)"')  # a double quotation mark, not an escaped one
 
 
