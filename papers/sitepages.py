@@ -35,6 +35,7 @@ from papers.privacy import strip_member_blocks
 from papers.render import citation_link, footnote, footnote_definition, quoted, yaml_value
 from summarize import store as analysis
 from summarize.records import Industry
+from summarize.text import base_language
 from summarize.trends import Trend
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,21 @@ def _cited(c: store.Citation, tr: Texts) -> str:
     return f"{citation_link(c)} ({md_text(c.source)}, {md_text(tr.date(c.day))})"
 
 
+def _central_title(t: Trend, refs: dict[int, store.Citation], language: str) -> str:
+    """The headline of the trend's most central report of its window in the site's language, as its
+    paper names it (``papers.content``), else of its most central report."""
+    cited = (refs[i] for i in t.doc_ids if i in refs)
+    own = (
+        c.title
+        for c in cited
+        if not c.patent
+        and c.day is not None
+        and c.day >= t.window_start
+        and base_language(c.language) == base_language(language)
+    )
+    return next(own, t.title)
+
+
 def _trend_pages(
     conn: sa.Connection, trends: dict[str, Trend], papers: Sequence[SitePaper], tr: Texts
 ) -> dict[str, bytes]:
@@ -161,7 +177,7 @@ def _trend_pages(
                 "%(sources)s; keywords: %(label)s."
             )
             % counts,
-            tr.md("Most central report: *%(title)s*.") % {"title": t.title},
+            tr.md("Most central report: *%(title)s*.") % {"title": _central_title(t, refs, tr.language)},
             "",
             *(
                 f"{quoted(s.text, refs[cited_id(s)].language, tr.language)}{footnote(cited_id(s))}"
