@@ -250,7 +250,9 @@ def test_an_edition_of_weak_signals_only_says_so(language: str) -> None:
     summary = text.split("\n## ", 2)[1]
     assert "No trend reached" not in summary and "Kein Trend hat" not in summary
     expected = (
-        "but 2 weak signals: new themes" if language == "en" else "aber 2 schwache Signale: neue Themen"
+        "but 2 weak signals: themes that are new in this window, too young"
+        if language == "en"
+        else "aber 2 schwache Signale: Themen, die in diesem Zeitraum neu sind, noch zu jung"
     )
     assert expected in summary
 
