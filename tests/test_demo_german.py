@@ -128,6 +128,9 @@ def test_german_papers_quote_german_first_and_mark_english(demo: Path) -> None:
     marked = [line for line in quoted if "{lang=en} (en)[^doc-" in line]
     assert quoted and marked and quoted[0] not in marked  # German first, English marked
     assert all(quoted.index(m) > quoted.index(u) for m in marked for u in quoted if u not in marked)
+    medtech = (demo / "papers" / "medtech" / "2026-Q4.md").read_text(encoding="utf-8")
+    # Its one opportunity is a textile trend whose report also counts for medical technology.
+    assert "    - Aus Medizintechnik: die Dokumente unten zählen auch für diese Seite\n" in medtech
     for other in ("medtech", "logistics"):  # German-only industries: nothing to mark
         assert "{lang=" not in (demo / "papers" / other / "2026-Q4.md").read_text(encoding="utf-8")
 
