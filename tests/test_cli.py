@@ -63,9 +63,14 @@ def workspace(tmp_path: Path, server: LocalServer) -> Path:
     return config
 
 
-def test_init_refuses_to_overwrite(workspace: Path) -> None:
+def test_init_refuses_to_overwrite_and_when_forced_keeps_what_it_replaces(workspace: Path) -> None:
     code, out = run("init", str(workspace.parent))
     assert code == 2 and "--force" in out  # a usage error, not a failure
+    settings = workspace.read_text(encoding="utf-8")
+    code, out = run("init", str(workspace.parent), "--name", "Test Cluster", "--force")
+    assert code == 0 and f"kept the old {workspace} as {workspace}.bak" in out
+    assert Path(f"{workspace}.bak").read_text(encoding="utf-8") == settings
+    assert "mkdocs.yml.bak" not in out  # written as before: nothing to keep
 
 
 def test_check(workspace: Path) -> None:

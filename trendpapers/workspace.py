@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -36,11 +37,12 @@ def _walk(node: Traversable, prefix: Path) -> list[tuple[Path, Traversable]]:
 
 
 def init_workspace(directory: Path, name: str, *, language: str = "en", force: bool = False) -> list[Path]:
-    """Write the workspace files into ``directory``; refuses to overwrite unless ``force``.
+    """Write the workspace files into ``directory``; refuses to overwrite unless ``force``, which
+    keeps each file it replaces by another text as ``NAME.bak``.
 
-    Returns the files written. In the templates ``{name}`` becomes the cluster's name as a quoted
-    string (valid in TOML and YAML alike), ``{title}`` the name as Markdown text; the configuration's
-    ``[workspace] language`` is ``language``.
+    Returns the files written, ``.bak`` ones too. In the templates ``{name}`` becomes the cluster's
+    name as a quoted string (valid in TOML and YAML alike), ``{title}`` the name as Markdown text;
+    the configuration's ``[workspace] language`` is ``language``.
     """
     if language not in LANGUAGES:
         raise InputError(f"no workspace language {language!r} (there are: {', '.join(LANGUAGES)})")
@@ -63,10 +65,18 @@ def init_workspace(directory: Path, name: str, *, language: str = "en", force: b
         )
         if rel == Path(CONFIG_NAME):
             text = text.replace(_LANGUAGE_LINE % "en", _LANGUAGE_LINE % language, 1)
+        if target.is_file() and target.read_bytes() != text.encode("utf-8"):  # the cluster's own settings
+            shutil.copy2(target, backup_path(target))
+            written.append(backup_path(target))
         write_atomic(target, text)
         written.append(target)
     (directory / "papers").mkdir(exist_ok=True)
     return written
+
+
+def backup_path(path: Path) -> Path:
+    """Where ``init --force`` keeps the file ``path`` it replaces."""
+    return path.with_name(path.name + ".bak")
 
 
 def config_path(directory: Path) -> Path:
@@ -82,7 +92,10 @@ def create_workspace(directory: Path, name: str, *, language: str = "en", force:
     open_store(config.storage_url)
     path = config_path(directory)
     return [
-        *(f"wrote {p}" for p in written),
+        *(
+            f"kept the old {p.with_suffix('')} as {p}" if p.suffix == ".bak" else f"wrote {p}"
+            for p in written
+        ),
         f"database ready: {config.storage_url}",
         f"next: add [[sources]] to {path}, then `trendpapers -c {path} check`",
     ]
