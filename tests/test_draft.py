@@ -306,6 +306,8 @@ def test_what_draft_cannot_do_it_skips_and_says_why(newsroom: Newsroom) -> None:
     assert not (newsroom.papers / "textile").exists()
     with pytest.raises(InputError, match="expected a quarter such as 2026-Q4"):
         draft_papers(newsroom.engine, newsroom.papers, config.name, config.industries, edition="Q4-2026")
+    with pytest.raises(InputError, match=r"'2026-11': the workspace's papers are quarterly .* e.g. 2026-Q4"):
+        draft_papers(newsroom.engine, newsroom.papers, config.name, config.industries, edition="2026-11")
 
 
 def test_a_workspace_template_replaces_the_package_template(newsroom: Newsroom, tmp_path: Path) -> None:
