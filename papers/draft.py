@@ -268,13 +268,7 @@ def draft_papers(
     on its own, after its file is written: a crash leaves every paper whole, and a re-run finishes.
     """
     settings = settings or PaperSettings()
-    wanted = parse_edition(edition) if edition else None
-    if wanted and wanted != edition_for(wanted.start, settings.cadence):
-        # Papers of both kinds would stand side by side (2026-Q4 and 2026-11) in one archive.
-        raise InputError(
-            f"edition {edition!r}: the workspace's papers are {settings.cadence} "
-            f"(papers.cadence), e.g. {edition_for(wanted.start, settings.cadence).name}"
-        )
+    wanted = parse_edition(edition, settings.cadence) if edition else None
     for stale in directory.rglob(".*.tmp"):  # left by writes that were killed (we hold the lock)
         stale.unlink()
     now = now or datetime.now(UTC)

@@ -23,12 +23,24 @@ class Edition:
 def edition_for(day: date, cadence: str) -> Edition:
     """The edition of ``cadence`` that contains ``day``."""
     if cadence == "monthly":
-        return parse_edition(f"{day.year}-{day.month:02d}")
-    return parse_edition(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+        return _parsed(f"{day.year}-{day.month:02d}")
+    return _parsed(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
 
 
-def parse_edition(name: str) -> Edition:
-    """``2026-Q4`` (a quarter) or ``2026-11`` (a month); anything else is an ``InputError``."""
+def parse_edition(name: str, cadence: str | None = None) -> Edition:
+    """``2026-Q4`` (a quarter) or ``2026-11`` (a month); anything else is an ``InputError``, and
+    so is an edition of another ``cadence`` than the one given (papers of both kinds would stand
+    side by side in one archive)."""
+    edition = _parsed(name)
+    if cadence and edition != edition_for(edition.start, cadence):
+        raise InputError(
+            f"edition {name!r}: the workspace's papers are {cadence} (papers.cadence), "
+            f"e.g. {edition_for(edition.start, cadence).name}"
+        )
+    return edition
+
+
+def _parsed(name: str) -> Edition:
     if m := _QUARTER.match(name):
         year, first_month, months = int(m[1]), 3 * int(m[2]) - 2, 3
     elif m := _MONTH.match(name):

@@ -167,6 +167,10 @@ def test_a_wrong_industry_is_the_same_usage_error_everywhere(workspace: Path, co
     ("command", "message"),
     [
         (["draft", "--edition", "foo"], "edition 'foo': expected a quarter such as 2026-Q4"),
+        (
+            ["draft", "--edition", "2026-11"],
+            "the workspace's papers are quarterly (papers.cadence), e.g. 2026-Q4",
+        ),
         (["papers", "show", "textile", "2026Q4"], "edition '2026Q4': expected a quarter"),
         (["papers", "approve", "textile", "2026-Q5"], "edition '2026-Q5': expected a quarter"),
         (["papers", "show", "textile", "0000-01"], "edition '0000-01': year 0 is out of range"),

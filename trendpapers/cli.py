@@ -471,10 +471,13 @@ def draft(ctx: click.Context, industry: str | None, edition: str | None) -> None
     A paper the editors changed keeps every change; where new data touches the same lines, or the
     paper is approved or published, the new version goes to EDITION.proposed.md beside it.
     """
+    from papers.editions import parse_edition
     from trendpapers.pipeline import draft_stage, locked_stage
 
     config = _config(ctx)
     _industry(config, industry)
+    if edition:
+        parse_edition(edition, config.papers.cadence)  # refused before any run is recorded
     result = locked_stage(config, "draft", lambda engine: draft_stage(config, engine, industry, edition))
     _print(ctx, result)
     _exit([result])
