@@ -27,6 +27,7 @@ from tests.conftest import (
     trickle,
 )
 from tests.test_feeds import BILLION_LAUGHS, XXE, quadratic_blowup
+from trendpapers.pipeline import source_line
 
 
 def ingest(engine: sa.Engine, sources: list[SourceSpec], **settings: object) -> IngestReport:
@@ -83,6 +84,7 @@ def test_not_modified_feed_adds_no_rows(server: LocalServer, engine: sa.Engine) 
     assert [o.status for o in report.sources] == ["not-modified"] and report.new_items == 0
     assert server.hits("/feed")[1].headers["if-none-match"] == '"abc"'
     assert count(engine, store.items) == 1
+    assert source_line(report.sources[0]) == "not-modified  Feed"  # nothing after it, not "Feed: "
 
 
 def test_server_ignoring_validators_and_reordering_creates_no_duplicates(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from ingest.errors import LockError, SiteError, TrendpapersError
-from ingest.runner import run_ingest
+from ingest.runner import SourceOutcome, run_ingest
 from ingest.wording import plural
 from trendpapers import runs
 from trendpapers.config import Config, load_config
@@ -36,14 +36,17 @@ class StageResult:
     summary: str = ""  # one line for people
 
 
+def source_line(outcome: SourceOutcome) -> str:
+    """What ingest says of one source: its status, name, and what came or went wrong."""
+    detail = f"{outcome.new_items} new" if outcome.status == "ok" else (outcome.error or "")
+    if outcome.warning:
+        detail += f" (warning: {outcome.warning})"
+    return f"{outcome.status:<13} {outcome.name}" + (f": {detail}" if detail else "")
+
+
 def ingest_stage(config: Config, engine: sa.Engine, only: Sequence[str] = ()) -> StageResult:
     report = run_ingest(engine, config.sources, config.fetch, config.ingest, only=only or None)
-    details = []
-    for outcome in report.sources:
-        detail = f"{outcome.new_items} new" if outcome.status == "ok" else (outcome.error or "")
-        if outcome.warning:
-            detail += f" (warning: {outcome.warning})"
-        details.append(f"{outcome.status:<13} {outcome.name}: {detail}")
+    details = [source_line(outcome) for outcome in report.sources]
     docs = ", ".join(f"{n} {status}" for status, n in sorted(report.documents.items())) or "none"
     summary = (
         f"{len(report.sources)} sources, {report.new_items} new items, documents: {docs}, "
