@@ -33,6 +33,7 @@ class ImportReport:
     files: tuple[FileReport, ...]
     new: int
     updated: int
+    unchanged: int = 0  # known already, with the same data and text from the same file
 
     @property
     def errors(self) -> tuple[str, ...]:
@@ -97,7 +98,7 @@ def import_patents(
 ) -> ImportReport:
     """Import every file under ``paths``; bad and unsupported files are reported, never fatal."""
     reports: list[FileReport] = []
-    new = updated = 0
+    new = updated = unchanged = 0
     with engine.begin() as conn:
         source_id = store.ensure_source(conn, IMPORT_SOURCE, "patent")
     for path in _files(paths):
@@ -118,13 +119,18 @@ def import_patents(
                     new += 1
                 else:
                     item_id = known
-                    updated += 1
                     record = patentstore.with_known_fields(conn, record, item_id)
+                    if patentstore.is_stored(conn, record, item_id, f"file: {path}") and (
+                        record.text == _stored_text(conn, item_id)
+                    ):
+                        unchanged += 1  # the same file again
+                        continue
+                    updated += 1
                 patentstore.save_patent(conn, record, item_id, f"file: {path}", now())
                 if known is None or len(record.text) >= len(_stored_text(conn, item_id)):
                     # a shorter text is a truncated or poorer copy: the stored document stays
                     store.save_document(conn, patent_document(record, item, item_id), minhash=None, now=now())
-    return ImportReport(tuple(reports), new, updated)
+    return ImportReport(tuple(reports), new, updated, unchanged)
 
 
 def insert_patent_entries(

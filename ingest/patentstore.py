@@ -95,9 +95,10 @@ def with_known_fields(conn: sa.Connection, record: PatentRecord, item_id: int) -
     return replace(record, **{k: v for k, v in known.items() if v and not getattr(record, k)})
 
 
-def save_patent(conn: sa.Connection, record: PatentRecord, item_id: int, origin: str, now: datetime) -> None:
-    """Insert or replace the patent row of a publication."""
-    values = {
+def _values(record: PatentRecord, item_id: int, origin: str) -> dict[str, object]:
+    """A publication's patent row, but for when it was written."""
+    return {
+        "number": str(record.number),
         "item_id": item_id,
         "base": record.number.base,
         "country": record.number.country,
@@ -114,13 +115,23 @@ def save_patent(conn: sa.Connection, record: PatentRecord, item_id: int, origin:
         "classes": list(record.classes),
         "language": record.language,
         "origin": origin,
-        "updated_at": now,
     }
+
+
+def is_stored(conn: sa.Connection, record: PatentRecord, item_id: int, origin: str) -> bool:
+    """Whether the publication's patent row already says all that ``record`` says, from ``origin``."""
+    values = _values(record, item_id, origin)
+    row = conn.execute(sa.select(*(patents.c[k] for k in values)).where(patents.c.item_id == item_id)).first()
+    return row is not None and dict(row._mapping) == values
+
+
+def save_patent(conn: sa.Connection, record: PatentRecord, item_id: int, origin: str, now: datetime) -> None:
+    """Insert or replace the patent row of a publication."""
     # One row per item and per number: a file's "US9999901B2" replaces a feed's "US9999901".
     conn.execute(
         patents.delete().where(sa.or_(patents.c.number == str(record.number), patents.c.item_id == item_id))
     )
-    conn.execute(patents.insert(), {"number": str(record.number), **values})
+    conn.execute(patents.insert(), {**_values(record, item_id, origin), "updated_at": now})
 
 
 @dataclass(frozen=True)

@@ -238,9 +238,14 @@ def import_stage(config: Config, engine: sa.Engine, paths: Sequence[Path]) -> St
             )
     summary = (
         f"{len(report.files)} files, {report.new} new patents, {report.updated} updated, "
-        f"{len(report.errors)} not read"
+        f"{report.unchanged} unchanged, {len(report.errors)} not read"
     )
-    counts = {"files": len(report.files), "new": report.new, "updated": report.updated}
+    counts = {
+        "files": len(report.files),
+        "new": report.new,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+    }
     return StageResult("import-patents", counts, report.errors, tuple(details), summary)
 
 
