@@ -28,7 +28,7 @@ from papers.editions import Edition, edition_for, parse_edition
 from papers.files import read_paper, utc_stamp, write_atomic, write_if_changed
 from papers.i18n import Texts
 from papers.merge import merge3
-from papers.renames import take_renames, with_new_names, with_renames_of
+from papers.renames import as_renamed, renamed, take_renames
 from papers.render import environment, footnote_definition, render_paper
 from summarize import store as analysis
 from summarize.members import Match
@@ -204,10 +204,13 @@ def _draft_one(
         ours, newline = None, "\n"
     on_disk = ours
     if row is not None and ours is not None and row.status == "draft":
-        # The editors' renames were taken above and the new text uses them: merged as if the old
-        # text had used them too, and with the new name in their file's other places (as approval does).
-        ours = with_new_names(row.base, ours)
-        row = replace(row, base=with_renames_of(row.base, ours))
+        # The editors' renames taken above are in the new text: merged as if the old text had had
+        # them too, and with the new name in their file's other places (as approval does). A rename
+        # refused (too long a name) is no new name: their heading stays theirs.
+        names = {t.id: t.title for t in snapshot}
+        taken = {tid: name for tid, name in renamed(row.base, ours).items() if names.get(tid) == name}
+        ours = as_renamed(ours, row.base, taken, headings=False)
+        row = replace(row, base=as_renamed(row.base, row.base, taken))
     merged, conflicts = _merged(row, ours, theirs)
     status = row.status if row else "draft"
     if status != "draft" or conflicts:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
+from functools import partial
 
 import sqlalchemy as sa
 
 from ingest.errors import InputError
+from papers.escape import md_text
 from summarize import store as analysis
 
 _HEADING = re.compile(r"^#{2,6}[ \t]+(.+?)[ \t]*\{#([a-z0-9][a-z0-9-]*-\d+)\}[ \t]*$", re.M)
@@ -65,41 +67,58 @@ def take_renames(conn: sa.Connection, generated: str, edited: str, by: str | Non
     return done
 
 
+def _written_names(text: str) -> dict[str, str]:
+    """Trend id → its heading's name as the Markdown writes it (escapes and all)."""
+    return {m.group(2): m.group(1).strip() for m in _HEADING.finditer(text)}
+
+
+def _renamed_places(text: str, old: str, new: str) -> str:
+    """``text`` with ``new`` for ``old`` (both as Markdown writes them) where a draft names a
+    trend: its executive-summary bullet (``**Old**``), its chart's caption (``: Old](``), the lists
+    of what changed (``- Old (``) and the opportunities' bold names (``**Old meets ...**``,
+    ``**... meets Old**``). Only there: quoted sentences and the editors' own words stay as they are."""
+    quoted = re.escape(old)
+    for pattern, replacement in (
+        (rf"\*\*{quoted}\*\*", f"**{new}**"),
+        (rf": {quoted}\]\(", f": {new}]("),
+        (rf"(?m)^- {quoted} \(", f"- {new} ("),
+        (rf"(?m)^- \*\*{quoted} ", f"- **{new} "),
+        (rf" {quoted}\*\* \(", f" {new}** ("),
+    ):
+        text = re.sub(pattern, replacement.replace("\\", "\\\\"), text)  # a name may hold "\\"
+    return text
+
+
 def with_new_names(generated: str, edited: str) -> str:
     """``edited`` with each trend the editors renamed in its heading called by the new name where
-    the draft wrote the old one too: its executive-summary bullet (``**Old**``), its chart's caption
-    (``: Old](``), the lists of what changed (``- Old (``) and the opportunities' bold names
-    (``**Old meets ...**``, ``**... meets Old**``). Only there: quoted sentences and the editors' own
-    words stay as they are."""
-    before = {m.group(2): m.group(1).strip() for m in _HEADING.finditer(generated)}
-    after = {m.group(2): m.group(1).strip() for m in _HEADING.finditer(edited)}
-    for trend_id, new in after.items():
+    the draft ``generated`` wrote the old one too (``_renamed_places``)."""
+    before = _written_names(generated)
+    for trend_id, new in _written_names(edited).items():
         old = before.get(trend_id)
-        if not old or old == new:
-            continue
-        quoted = re.escape(old)
-        for pattern, replacement in (
-            (rf"\*\*{quoted}\*\*", f"**{new}**"),
-            (rf": {quoted}\]\(", f": {new}]("),
-            (rf"(?m)^- {quoted} \(", f"- {new} ("),
-            (rf"(?m)^- \*\*{quoted} ", f"- **{new} "),
-            (rf" {quoted}\*\* \(", f" {new}** ("),
-        ):
-            edited = re.sub(pattern, replacement.replace("\\", "\\\\"), edited)  # a name may hold "\\"
+        if old and old != new:
+            edited = _renamed_places(edited, old, new)
     return edited
 
 
-def with_renames_of(generated: str, edited: str) -> str:
-    """``generated`` as if drafted with the names the editors gave its trends in ``edited``'s
-    headings: the headings and the places ``with_new_names`` covers. A re-draft merges the editors'
+def as_renamed(text: str, generated: str, names: dict[str, str], headings: bool = True) -> str:
+    """``text`` (the draft ``generated``, or the editors' file of it) as if drafted with ``names``
+    (trend id → its new name): the new name written as a draft writes it wherever the draft wrote
+    the old one, in the trends' headings too unless not ``headings``. A re-draft merges the editors'
     file against this, so that their rename is no change of theirs beside which new text conflicts."""
-    after = {m.group(2): m.group(1).strip() for m in _HEADING.finditer(edited)}
+    old = _written_names(generated)
+    for trend_id, name in names.items():
+        new = md_text(name)
+        if trend_id not in old or old[trend_id] == new:
+            continue
+        text = _renamed_places(text, old[trend_id], new)
+        if headings:
+            text = _HEADING.sub(partial(_named_heading, trend_id, new), text)
+    return text
 
-    def heading(m: re.Match[str]) -> str:
-        new = after.get(m.group(2))
-        if not new:
-            return m.group()
-        start, end = m.start(1) - m.start(), m.end(1) - m.start()
-        return m.group()[:start] + new + m.group()[end:]
 
-    return with_new_names(generated, _HEADING.sub(heading, generated))
+def _named_heading(trend_id: str, name: str, m: re.Match[str]) -> str:
+    """The heading ``m`` with ``name`` for its name if it is ``trend_id``'s."""
+    if m.group(2) != trend_id:
+        return m.group()
+    start, end = m.start(1) - m.start(), m.end(1) - m.start()
+    return m.group()[:start] + name + m.group()[end:]

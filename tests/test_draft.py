@@ -292,6 +292,29 @@ def test_a_heading_renamed_beside_the_editors_own_paragraph_merges_without_a_con
     assert ": Circular fibres](" in merged and "Our members see this first." in merged
 
 
+def test_a_heading_the_trend_cannot_take_as_its_name_stays_as_the_editors_wrote_it(
+    newsroom: Newsroom,
+) -> None:
+    _draft(newsroom)
+    path = _textile(newsroom)
+    text = path.read_text(encoding="utf-8")
+    long_name = "A heading far too long to name a trend, " * 4  # refused as a name (over 120 characters)
+    edited = re.sub(
+        r"^### .+ \{#textile-0001\}$", f"### {long_name.strip()} {{#textile-0001}}", text, flags=re.M
+    )
+    edited = re.sub(
+        r"^### .+ \{#textile-0002\}$", "### Sensing_fabrics *now* {#textile-0002}", edited, flags=re.M
+    )
+    path.write_text(edited, encoding="utf-8")
+    assert _draft(newsroom, day=2)["textile"] == "updated"
+    merged = path.read_text(encoding="utf-8")
+    assert f"### {long_name.strip()} {{#textile-0001}}" in merged  # not put back to the generated name
+    assert "### Sensing_fabrics *now* {#textile-0002}" in merged  # its Markdown as written
+    with newsroom.engine.connect() as conn:
+        names = {t.trend_id: t.name for t in analysis.load_trends(conn, "textile")}
+    assert names["textile-0002"] == "Sensing_fabrics *now*" and names["textile-0001"] != long_name.strip()
+
+
 def test_what_draft_cannot_do_it_skips_and_says_why(newsroom: Newsroom) -> None:
     config = newsroom.config
     outcomes = draft_papers(
