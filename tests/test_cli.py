@@ -68,9 +68,10 @@ def test_init_refuses_to_overwrite_and_when_forced_keeps_what_it_replaces(worksp
     assert code == 2 and "--force" in out  # a usage error, not a failure
     settings = workspace.read_text(encoding="utf-8")
     code, out = run("init", str(workspace.parent), "--name", "Test Cluster", "--force")
-    assert code == 0 and f"kept the old {workspace} as {workspace}.bak" in out
-    assert Path(f"{workspace}.bak").read_text(encoding="utf-8") == settings
-    assert "mkdocs.yml.bak" not in out  # written as before: nothing to keep
+    kept = workspace.parent / ".trendpapers-init-backup" / "trendpapers.toml"
+    assert code == 0 and f"kept the old {workspace} as {kept}" in out
+    assert kept.read_text(encoding="utf-8") == settings
+    assert out.count("kept the old") == 1  # the others are written as they were: nothing to keep
 
 
 def test_check(workspace: Path) -> None:

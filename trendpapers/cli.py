@@ -233,7 +233,11 @@ def _language_option(help_text: str) -> Callable[[Callable[..., None]], Callable
     "--name", default="Our Cluster", show_default=True, help="The cluster's name, shown on the site."
 )
 @_language_option("Of the papers, the site and the digests.")
-@click.option("--force", is_flag=True, help="Overwrite existing files (a changed one is kept as NAME.bak).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite existing files (changed ones are kept in .trendpapers-init-backup).",
+)
 @click.pass_context
 def init(ctx: click.Context, directory: Path, name: str, language: str, force: bool) -> None:
     """Create a workspace in DIRECTORY: configuration, MkDocs project, site skeleton, database."""

@@ -26,6 +26,9 @@ _TEMPLATE = resources.files("trendpapers") / "templates" / "workspace"
 _LANGUAGE_LINE = 'language = "%s"            # of the papers'  # [workspace] in the template
 
 
+INIT_BACKUP = ".trendpapers-init-backup"  # where `init --force` keeps the files it replaced
+
+
 def _walk(node: Traversable, prefix: Path) -> list[tuple[Path, Traversable]]:
     files: list[tuple[Path, Traversable]] = []
     for child in sorted(node.iterdir(), key=lambda c: c.name):
@@ -38,9 +41,10 @@ def _walk(node: Traversable, prefix: Path) -> list[tuple[Path, Traversable]]:
 
 def init_workspace(directory: Path, name: str, *, language: str = "en", force: bool = False) -> list[Path]:
     """Write the workspace files into ``directory``; refuses to overwrite unless ``force``, which
-    keeps each file it replaces by another text as ``NAME.bak``.
+    keeps each file it replaces by another text under ``.trendpapers-init-backup/`` (outside what
+    the site publishes).
 
-    Returns the files written, ``.bak`` ones too. In the templates ``{name}`` becomes the cluster's
+    Returns the files written, the kept ones too. In the templates ``{name}`` becomes the cluster's
     name as a quoted string (valid in TOML and YAML alike), ``{title}`` the name as Markdown text;
     the configuration's ``[workspace] language`` is ``language``.
     """
@@ -66,17 +70,14 @@ def init_workspace(directory: Path, name: str, *, language: str = "en", force: b
         if rel == Path(CONFIG_NAME):
             text = text.replace(_LANGUAGE_LINE % "en", _LANGUAGE_LINE % language, 1)
         if target.is_file() and target.read_bytes() != text.encode("utf-8"):  # the cluster's own settings
-            shutil.copy2(target, backup_path(target))
-            written.append(backup_path(target))
+            kept = directory / INIT_BACKUP / rel
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(target, kept)
+            written.append(kept)
         write_atomic(target, text)
         written.append(target)
     (directory / "papers").mkdir(exist_ok=True)
     return written
-
-
-def backup_path(path: Path) -> Path:
-    """Where ``init --force`` keeps the file ``path`` it replaces."""
-    return path.with_name(path.name + ".bak")
 
 
 def config_path(directory: Path) -> Path:
@@ -93,7 +94,9 @@ def create_workspace(directory: Path, name: str, *, language: str = "en", force:
     path = config_path(directory)
     return [
         *(
-            f"kept the old {p.with_suffix('')} as {p}" if p.suffix == ".bak" else f"wrote {p}"
+            f"kept the old {directory / p.relative_to(directory / INIT_BACKUP)} as {p}"
+            if p.is_relative_to(directory / INIT_BACKUP)
+            else f"wrote {p}"
             for p in written
         ),
         f"database ready: {config.storage_url}",
