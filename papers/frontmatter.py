@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import yaml
@@ -10,7 +9,14 @@ import yaml
 from ingest.errors import InputError
 from papers.render import yaml_value
 
-_QUOTE = re.compile(r'(?<!\\)"')  # a double quotation mark, not an escaped one
+
+def _opens_a_quote(line: str) -> bool:
+    """Whether ``line``, read alone, leaves a quoted value open."""
+    try:
+        yaml.safe_load(line)
+    except yaml.YAMLError as exc:
+        return "quoted scalar" in str(getattr(exc, "context", "") or "")
+    return False
 
 
 def split(text: str, name: str) -> tuple[dict[str, Any], str]:
@@ -28,10 +34,8 @@ def split(text: str, name: str) -> tuple[dict[str, Any], str]:
         where = f" at line {mark.line + 2}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         # The parser notices an unclosed quotation mark only lines later: name the line that opened it.
-        unclosed = next(
-            (n for n, line in enumerate(text[4:end].split("\n"), start=2) if len(_QUOTE.findall(line)) % 2),
-            None,
-        )
+        lines = text[4:end].split("\n")[: mark.line + 1 if mark is not None else None]
+        unclosed = next((n for n, line in enumerate(lines, start=2) if _opens_a_quote(line)), None)
         hint = f" (line {unclosed} opens a quotation mark that it does not close)" if unclosed else ""
         raise InputError(f"{name}: the front matter is not valid YAML{where}: {problem}{hint}") from exc
     if not isinstance(data, dict):

@@ -228,8 +228,9 @@ def test_broken_front_matter_names_the_line_that_opened_an_unclosed_quotation_ma
     with pytest.raises(InputError, match=r"paper.md: the front matter is not valid YAML at line 3, .*"
                        r"\(line 2 opens a quotation mark that it does not close\)$"):  # fmt: skip
         split(text, "paper.md")
-    with pytest.raises(InputError, match=r"not valid YAML at line \d+, column \d+: [^(]*$"):
-        split('---\ntitle: "A \\"quoted\\" word"\nlist: [\n---\n\nBody.\n', "paper.md")
+    for closed in ('"A \\"quoted\\" word"', '"C:\\\\"', "'He said \"hi'", 'x # the "best'):  # no false hint
+        with pytest.raises(InputError, match=r"not valid YAML at line \d+, column \d+: [^(]*$"):
+            split(f"---\ntitle: {closed}\nlist: [\n---\n\nBody.\n", "paper.md")
 
 
 def test_the_executive_summary_pairs_a_title_only_with_its_own_document() -> None:
