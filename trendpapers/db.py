@@ -97,6 +97,9 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+_MADE_BY = "a command that writes (e.g. `trendpapers ingest`) makes an empty store there"
+
+
 def open_store(url: str, *, read_only: bool = False) -> sa.Engine:
     """Engine for ``url`` with every migration applied.
 
@@ -114,9 +117,7 @@ def open_store(url: str, *, read_only: bool = False) -> sa.Engine:
         )
     if path is not None and not path.exists():
         if read_only:  # a command that only looks makes no store (a typo in storage.url would)
-            raise StorageError(
-                f"{path}: no store there; `trendpapers init` makes one (is storage.url right?)"
-            )
+            raise StorageError(f"{path}: no store there; {_MADE_BY} (is storage.url right?)")
         _create_sqlite(path)
     engine = create_engine(url)
     try:
@@ -176,8 +177,8 @@ def store_problem(url: str) -> str | None:
     if path is not None:
         if path.is_file():
             return f"{path}: the database file is empty" if path.stat().st_size == 0 else None
-        folder = path.parent
-        if not folder.is_dir() or not os.access(folder, os.W_OK):
+        folder = next((p for p in path.parents if p.exists()), None)  # the rest is made with the store
+        if folder is None or not folder.is_dir() or not os.access(folder, os.W_OK):
             return f"{path}: cannot be created ({folder} is not a writable folder)"
         return None
     try:
@@ -200,5 +201,5 @@ def check_store(config: Config) -> list[str]:
         raise ConfigError([f"storage.url: {problem}"], str(config.path))
     path = _sqlite_file(config.storage_url)
     if path is not None and not path.exists():
-        return [f"storage.url: {path} does not exist yet; the next command creates an empty store there"]
+        return [f"storage.url: {path} does not exist yet; {_MADE_BY}"]
     return []
