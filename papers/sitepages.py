@@ -51,8 +51,12 @@ class SitePaper:
 
     @property
     def updated(self) -> dt.datetime | None:
-        """When the paper last changed for its readers: its status, or a later correction."""
-        return max((t for t in (self.row.status_at, self.changed_at) if t), default=None)
+        """When the paper last changed for its readers: its status, or a later correction (a change
+        of its file more than a minute later: publishing writes the file too)."""
+        status, changed = self.row.status_at, self.changed_at
+        if status is None or (changed is not None and changed - status > dt.timedelta(minutes=1)):
+            return changed or status
+        return status
 
 
 def _page(title: str, body: list[str], **meta: object) -> bytes:

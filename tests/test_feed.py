@@ -250,7 +250,7 @@ def test_a_paper_corrected_after_publication_is_updated_in_the_feed() -> None:
     papers = _papers()
     corrected = datetime(2026, 11, 28, 14, 30, tzinfo=UTC)
     papers[0] = replace(papers[0], changed_at=corrected)  # textile 2026-Q3, published on the 2nd
-    papers[1] = replace(papers[1], changed_at=datetime(2026, 11, 5, 9, tzinfo=UTC))  # as it was published
+    papers[1] = replace(papers[1], changed_at=datetime(2026, 11, 5, 9, 0, 2, tzinfo=UTC))  # by publishing
     root = ET.fromstring(atom_feed(papers, "Cluster", None))
     updated = {
         e.findtext("a:title", "", NS): e.findtext("a:updated", "", NS) for e in root.findall("a:entry", NS)
