@@ -52,7 +52,8 @@ def free_address(value: str) -> Address:
     only fail later, deep inside (the preview's MkDocs); an ``InputError`` naming ``value`` if not."""
     address = parse_address(value)
     try:
-        socket.create_server((address.host, address.port)).close()
+        family = socket.AF_INET6 if ":" in address.host else socket.AF_INET  # "[::1]:8000" too
+        socket.create_server((address.host, address.port), family=family).close()
     except OSError as exc:
         raise InputError(f"--address {value}: cannot listen there: {exc.strerror}") from None
     return address

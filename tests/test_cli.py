@@ -13,6 +13,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from desk.serve import Address, free_address
 from tests.conftest import TOPICS, LocalServer, rss, serve_articles
 from tests.conftest import run_cli as run
 from trendpapers.cli import cli
@@ -343,6 +344,17 @@ def test_the_preview_on_a_busy_address_says_so(workspace: Path) -> None:
         address = f"127.0.0.1:{busy.getsockname()[1]}"
         code, out = run("-c", str(workspace), "serve-preview", "--address", address)
     assert code == 2 and f"--address {address}: cannot listen there" in out and "Traceback" not in out
+
+
+def test_a_free_address_may_be_ipv6() -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        with socket.create_server(("::1", 0), family=socket.AF_INET6) as probe:
+            port = probe.getsockname()[1]
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    assert free_address(f"[::1]:{port}") == Address("::1", port)
 
 
 def test_backup_is_a_consistent_copy(workspace: Path, tmp_path: Path) -> None:
