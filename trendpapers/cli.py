@@ -586,7 +586,10 @@ def _status_command(action: str, help_text: str) -> None:
         )
         warnings = list(done.change.warnings)
         if done.change.row.status_by is None and action != "withdraw":
-            warnings.append(f"nobody named as having {done.change.row.status} it: give --by NAME")
+            warnings.append(
+                f"{done.change.row.status} without a name (root names no person), so the site names "
+                "nobody; pass --by NAME to name who did it"
+            )
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
         row = done.change.row
