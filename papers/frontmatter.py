@@ -44,14 +44,19 @@ def split(text: str, name: str) -> tuple[dict[str, Any], str]:
 
 
 def update(text: str, name: str, values: dict[str, Any]) -> str:
-    """``text`` with top-level front-matter keys set to ``values`` (replaced in place, or appended)."""
+    """``text`` with top-level front-matter keys set to ``values`` (replaced in place, or appended;
+    a key whose value is None is taken out)."""
     split(text, name)  # refuses a file whose front matter is broken
     end = text.find("\n---\n", 3)
-    lines = text[4 : end + 1].splitlines()
     pending = dict(values)
-    for n, line in enumerate(lines):
+    kept = []
+    for line in text[4 : end + 1].splitlines():
         key = line.split(":", 1)[0]
         if key in pending and not line.startswith((" ", "\t", "-")):
-            lines[n] = f"{key}: {yaml_value(pending.pop(key))}"
-    lines.extend(f"{key}: {yaml_value(value)}" for key, value in pending.items())
-    return "---\n" + "\n".join(lines) + text[end:]
+            value = pending.pop(key)
+            if value is None:
+                continue  # ours are one line each
+            line = f"{key}: {yaml_value(value)}"
+        kept.append(line)
+    kept.extend(f"{key}: {yaml_value(value)}" for key, value in pending.items() if value is not None)
+    return "---\n" + "\n".join(kept) + text[end:]

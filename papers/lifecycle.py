@@ -270,9 +270,9 @@ def change_status(
             if proposal_path(path).exists():
                 warnings.append(f"{proposal_path(path)}: a proposed new version is waiting to be reviewed")
         stamp = utc_stamp(now)
-        values: dict[str, object] = {"status": target, f"{target}_at": stamp}
-        if by:
-            values[f"{target}_by"] = by
+        values: dict[str, object | None] = {"status": target, f"{target}_at": stamp, f"{target}_by": by}
+        if row.status == "withdrawn":  # approved again: what the paper went through before is history
+            values |= {f"{step}_{what}": None for step in ("published", "withdrawn") for what in ("at", "by")}
         if text:
             write_atomic(path, frontmatter.update(text, str(path), values), newline)
         else:

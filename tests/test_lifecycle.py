@@ -79,7 +79,9 @@ def test_approve_publish_and_withdraw_say_who_and_when_in_the_file_and_the_histo
     with room.engine.connect() as conn:
         assert get_paper(conn, "textile", "2026-Q4") == withdrawn.row
     # Withdrawn by a slip: approved and published again, it comes back.
-    change_status(room.engine, room.papers, "textile", None, "approve", "Ann Editor", PUBLISHED)
+    change_status(room.engine, room.papers, "textile", None, "approve", None, PUBLISHED)
+    meta = _meta(path)  # its earlier approver, publication and withdrawal are history, not its state
+    assert not {"approved_by", "published_at", "published_by", "withdrawn_at"} & meta.keys()
     again = change_status(room.engine, room.papers, "textile", None, "publish", "Bo", PUBLISHED)
     assert again.row.status == "published" and _meta(path)["status"] == "published"
     assert [status for status, _, _ in _history(room)][-2:] == ["approved", "published"]
