@@ -109,6 +109,7 @@ def import_patents(
             continue
         if report.warning:
             log.info("%s", report.warning)
+        origin = f"file: {path.resolve()}"  # one file however its path is spelt
         for record in report.records:
             item = patent_item(record)
             with engine.begin() as conn:  # one publication per transaction: a crash loses at most one
@@ -120,13 +121,13 @@ def import_patents(
                 else:
                     item_id = known
                     record = patentstore.with_known_fields(conn, record, item_id)
-                    if patentstore.is_stored(conn, record, item_id, f"file: {path}") and (
+                    if patentstore.is_stored(conn, record, item_id, origin) and (
                         record.text == _stored_text(conn, item_id)
                     ):
                         unchanged += 1  # the same file again
                         continue
                     updated += 1
-                patentstore.save_patent(conn, record, item_id, f"file: {path}", now())
+                patentstore.save_patent(conn, record, item_id, origin, now())
                 if known is None or len(record.text) >= len(_stored_text(conn, item_id)):
                     # a shorter text is a truncated or poorer copy: the stored document stays
                     store.save_document(conn, patent_document(record, item, item_id), minhash=None, now=now())

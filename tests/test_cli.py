@@ -265,7 +265,8 @@ def test_import_patents(workspace: Path) -> None:
     assert "imported     " in out and "US9999901B2" in out
     assert "unsupported  " in out and "'greenbook' text" in out
     assert "2 files, 1 new patents, 0 updated, 0 unchanged, 1 not read" in out
-    code, out = run("-c", str(workspace), "import-patents", str(folder / "US09999901B2.xml"))
+    spelt_otherwise = folder / ".." / "patents" / "US09999901B2.xml"
+    code, out = run("-c", str(workspace), "import-patents", str(spelt_otherwise))
     assert code == 0 and "1 files, 0 new patents, 0 updated, 1 unchanged, 0 not read" in out
     assert "import-patents: ok" in run("-c", str(workspace), "status")[1]
 
