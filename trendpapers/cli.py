@@ -287,8 +287,9 @@ def run(ctx: click.Context) -> None:
 def backup_command(ctx: click.Context, dest: Path) -> None:
     """Back up the store and the workspace into a new folder under DEST (safe while running).
 
-    Restore: stop Trendpapers, copy the files back into the workspace, and put the store back
-    (SQLite: store.db becomes the database file; PostgreSQL: pg_restore store.dump).
+    Restore: stop Trendpapers, copy the files back into the workspace (those in outside/ to where
+    manifest.json says), and put the store back (SQLite: store.db becomes the database file;
+    PostgreSQL: pg_restore store.dump).
     """
     from trendpapers.backup import backup
 

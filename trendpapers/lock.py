@@ -28,6 +28,8 @@ def is_busy(directory: Path, name: str = LOCK_NAME) -> bool:
         fd = os.open(directory / name, os.O_RDONLY)
     except FileNotFoundError:
         return False
+    except OSError:  # not ours to read (another user's umask): say busy rather than claim it is free
+        return True
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # refused while another holds it exclusively
     except BlockingIOError:
@@ -39,10 +41,13 @@ def is_busy(directory: Path, name: str = LOCK_NAME) -> bool:
 
 @contextmanager
 def workspace_lock(
-    directory: Path, command: str, name: str = LOCK_NAME, busy: str = "the workspace is busy"
+    directory: Path,
+    command: str,
+    name: str = LOCK_NAME,
+    busy: str = "the workspace is busy ({holder}); try again when it has finished",
 ) -> Iterator[None]:
     """Hold the workspace's write lock (or the lock file ``name``) for the block; ``LockError`` at
-    once if another process has it, saying ``busy`` and who holds it."""
+    once if another process has it, saying ``busy`` with ``{holder}`` for who holds it."""
     path = directory / name
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -50,7 +55,7 @@ def workspace_lock(
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 500, 0).decode("utf-8", "replace").strip() or "another process"
-            raise LockError(f"{directory}: {busy} ({holder}); try again when it has finished") from None
+            raise LockError(f"{directory}: {busy.format(holder=holder)}") from None
         os.ftruncate(fd, 0)
         since = f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC"
         note = f"pid {os.getpid()} on {socket.gethostname()}, `{command}` since {since}"

@@ -255,14 +255,15 @@ def run_schedule(config: Config, log_settings: tuple[str, Path | None]) -> None:
         errors = [outcome.detail] if outcome.detail else []
         runs.finish(engine, run_id, outcome.status, {"seconds": round(outcome.seconds)}, errors)
 
-    scheduler = Scheduler(
-        config.schedule,
-        partial(run_job, str(config.path)),
-        record=record,
-        state_file=config.root / STATE_NAME,
-        log_settings=log_settings,
-    )
-    install_signal_handlers(scheduler)
     # Two schedulers would run each job twice, and the first to stop would delete the other's plan.
-    with workspace_lock(config.root, "schedule", SCHEDULER_LOCK, "a scheduler already runs here"):
+    busy = "a scheduler already runs here ({holder}); stop it first"
+    with workspace_lock(config.root, "schedule", SCHEDULER_LOCK, busy):
+        scheduler = Scheduler(
+            config.schedule,
+            partial(run_job, str(config.path)),
+            record=record,
+            state_file=config.root / STATE_NAME,
+            log_settings=log_settings,
+        )
+        install_signal_handlers(scheduler)
         scheduler.loop()
