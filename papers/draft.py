@@ -213,6 +213,9 @@ def _draft_one(
         row = replace(row, base=as_renamed(row.base, row.base, taken))
     merged, conflicts = _merged(row, ours, theirs)
     status = row.status if row else "draft"
+    if status == "withdrawn" and ours is None:  # off the site and its file gone: a draft again
+        status = "draft"
+        store.add_event(conn, industry.slug, edition.name, "draft", None, now)
     if status != "draft" or conflicts:
         pending = {"base": theirs, "generated_at": generated_at, "trends": [t.to_json() for t in snapshot]}
         proposal = _propose(conn, directory, data, row, path, merged, newline, pending, texts)

@@ -223,6 +223,20 @@ def test_a_paper_file_the_editors_deleted_is_written_again_as_last_generated(new
     assert _textile(newsroom).read_text(encoding="utf-8") == generated  # its time stamp too
 
 
+def test_a_withdrawn_paper_whose_file_is_gone_is_drafted_again(newsroom: Newsroom) -> None:
+    _draft(newsroom)
+    change_status(newsroom.engine, newsroom.papers, "textile", None, "withdraw", "Ann")
+    _textile(newsroom).unlink()
+    assert _outcomes(newsroom, day=2)["textile"][1].startswith("the file was gone: written again")
+    assert _textile(newsroom).is_file()  # not only a proposal, which approving could not take
+    with newsroom.engine.connect() as conn:
+        assert get_paper(conn, "textile", "2026-Q4").status == "draft"  # type: ignore[union-attr]
+    assert (
+        change_status(newsroom.engine, newsroom.papers, "textile", None, "approve", "Ann").row.status
+        == "approved"
+    )
+
+
 def test_an_unreadable_paper_file_is_named_and_the_other_papers_go_on(newsroom: Newsroom) -> None:
     _draft(newsroom)
     textile = _textile(newsroom)
