@@ -21,7 +21,7 @@ import nh3
 
 from ingest.errors import InputError
 from papers import frontmatter
-from papers.lifecycle import footnotes_as_read
+from papers.footnotes import footnotes_as_read
 from papers.sitefiles import base_config
 
 # MkDocs always adds these to the configured extensions (its "built-ins").

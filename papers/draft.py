@@ -26,6 +26,7 @@ from papers.charts import weekly_svg
 from papers.content import PaperData, PaperSettings, collect
 from papers.editions import Edition, edition_for, parse_edition
 from papers.files import read_paper, utc_stamp, write_atomic, write_if_changed
+from papers.footnotes import undefined_footnotes
 from papers.i18n import Texts
 from papers.merge import merge3
 from papers.renames import as_renamed, renamed, take_renames
@@ -36,8 +37,6 @@ from summarize.records import Industry
 
 log = logging.getLogger(__name__)
 _STAMP = re.compile(r"^generated_at: .*$", re.M)
-_MARK = re.compile(r"\[\^doc-(\d+)\](?!:)")
-_DEFINITION = re.compile(r"^\[\^doc-(\d+)\]:", re.M)
 
 
 @dataclass(frozen=True)
@@ -77,14 +76,10 @@ def write_charts(
 def _keep_footnotes(conn: sa.Connection, text: str, texts: Texts) -> str:
     """``text`` with a definition for every footnote mark. A sentence the editors kept may cite a
     document the new data no longer does; the merge then removed its definition with the rest."""
-    marks = {int(n) for n in _MARK.findall(text)}
-    missing = marks - {int(n) for n in _DEFINITION.findall(text)}
-    if not missing:
+    _, known = undefined_footnotes(conn, text)
+    if not known:
         return text
-    found = store.citations(conn, sorted(missing))
-    return (
-        text.rstrip("\n") + "\n" + "".join(f"{footnote_definition(found[n], texts)}\n" for n in sorted(found))
-    )
+    return text.rstrip("\n") + "\n" + "".join(f"{footnote_definition(c, texts)}\n" for c in known.values())
 
 
 def _taken_proposal(conn: sa.Connection, row: store.PaperRow | None, path: Path) -> store.PaperRow | None:

@@ -24,13 +24,9 @@ from papers.charts import weekly_svg
 from papers.content import cited_id
 from papers.escape import Md, md_link, md_text
 from papers.files import read_paper
+from papers.footnotes import footnotes_as_read, undefined_footnote_warnings, undefined_footnotes
 from papers.i18n import Texts
-from papers.lifecycle import (
-    footnotes_as_read,
-    undefined_footnote_warnings,
-    undefined_footnotes,
-    without_prompts,
-)
+from papers.lifecycle import without_prompts
 from papers.privacy import strip_member_blocks
 from papers.render import citation_link, footnote, footnote_definition, quoted, yaml_value
 from summarize import store as analysis

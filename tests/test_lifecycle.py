@@ -12,8 +12,9 @@ import pytest
 
 from ingest.errors import InputError
 from papers import change_status, draft_papers, find_paper, proposal_path
+from papers.footnotes import footnotes_as_read
 from papers.frontmatter import split
-from papers.lifecycle import footnotes_as_read, paper_flags, undo_status
+from papers.lifecycle import paper_flags, undo_status
 from papers.store import events, get_paper, save_paper
 from summarize import store as analysis
 from tests.conftest import Newsroom

@@ -15,8 +15,9 @@ import pytest
 from ingest import store as ingest_store
 from ingest.errors import SiteError
 from papers import change_status, draft_papers
+from papers.footnotes import footnotes_as_read
 from papers.frontmatter import split, update
-from papers.lifecycle import footnotes_as_read, without_prompts
+from papers.lifecycle import without_prompts
 from papers.sitepages import SitePaper, compose
 from summarize import store as analysis
 from tests.conftest import NEWSROOM_SOURCES, Newsroom
