@@ -7,7 +7,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from summarize.names import EVENT_WORDS
+from summarize.names import event_words
 from summarize.text import content_words
 
 
@@ -19,7 +19,8 @@ def group_terms(texts: Sequence[tuple[str, str | None]]) -> Counter[str]:
         tokens = content_words(text, language)
         terms = set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
         # Words that report an event ("brings", "developed") say nothing of a theme.
-        counts.update(t for t in terms if not EVENT_WORDS.intersection(t.split()))
+        events = event_words(language)
+        counts.update(t for t in terms if not events.intersection(t.split()) and not t[0].isdigit())
     return counts
 
 

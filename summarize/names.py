@@ -26,9 +26,10 @@ from summarize.text import base_language, is_boilerplate, sentences, stem, stopw
 
 # Words, each punctuation mark, and line breaks (a heading or kicker ends there).
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*|[^\w\s]|\n", re.UNICODE)
-# Words that report an event rather than name a theme; a phrase never runs across them
-# ("Weftronic weaves heat-stress sensors" gives "heat-stress sensors", not "weaves heat-stress").
-EVENT_WORDS = frozenset(
+# Words that report an event or count something rather than name a theme; a phrase never runs
+# across them ("Weftronic weaves heat-stress sensors" gives "heat-stress sensors", not "weaves
+# heat-stress"), and no keyword is one ("tonnes" of a 5,000-tonne plant, "employees" of a start-up).
+_ENGLISH_EVENT_WORDS = frozenset(
     """announce announces announced launch launches launched open opens opened unveil unveils unveiled
     plan plans planned raise raises raised win wins won add adds added get gets got make makes made
     take takes took begin begins began start starts started target targets targeted report reports
@@ -43,8 +44,11 @@ EVENT_WORDS = frozenset(
     saw seen
     first last latest next today yesterday week weeks month months day days million billion euro
     euros eur usd dollars monday tuesday wednesday thursday friday saturday sunday january february
-    march april june july august september october november december""".split()
-) | frozenset(
+    march april june july august september october november december
+    tonne tonnes ton tons kilogram kilograms litre litres liter liters kilometre kilometres kilometer
+    kilometers percent employees staff""".split()
+)
+_GERMAN_EVENT_WORDS = frozenset(
     """eröffnet eröffnen eröffnete startet starten startete plant planen plante kündigt kündigen kündigte
     stellt stellen stellte präsentiert präsentieren präsentierte übernimmt übernehmen übernahm kauft kaufen
     kaufte verkauft verkaufen verkaufte gewinnt gewinnen gewann erhält erhalten erhielt sichert sichern
@@ -56,8 +60,19 @@ EVENT_WORDS = frozenset(
     erste ersten erster letzte letzten nächste nächsten heute gestern morgen woche wochen monat monate
     monaten tag tage tagen millionen milliarden euro prozent montag dienstag mittwoch donnerstag freitag
     samstag sonntag januar februar märz april mai juni juli august september oktober november
-    dezember""".split()
+    dezember tonne tonnen kilogramm liter kilometer mitarbeiter mitarbeitern mitarbeitende
+    beschäftigte""".split()
 )
+EVENT_WORDS = _ENGLISH_EVENT_WORDS | _GERMAN_EVENT_WORDS  # a text of unknown language
+
+
+def event_words(language: str | None) -> frozenset[str]:
+    """The event and counting words of ``language``: German "plant" (plans) is an English noun."""
+    return {"en": _ENGLISH_EVENT_WORDS, "de": _GERMAN_EVENT_WORDS}.get(
+        base_language(language) or "", EVENT_WORDS
+    )
+
+
 _JOINER = {"de": "und"}  # joins a short name's two phrases; "and" elsewhere
 
 
@@ -119,7 +134,7 @@ def _runs(text: str, language: str | None = None) -> Iterator[list[str]]:
     """Runs of content words: stop words, event words, numbers and punctuation end a run, and so does
     a name after a common word ("technical textiles | Hollin Textil"; not in German, where every noun
     is capitalised). "of" and "of the" join words."""
-    stop = stopwords(language)
+    stop, events = stopwords(language), event_words(language)
     german = base_language(language) == "de"
     run: list[str] = []
     for match in _TOKEN.finditer(text):
@@ -133,7 +148,7 @@ def _runs(text: str, language: str | None = None) -> Iterator[list[str]]:
         if (
             not word[0].isalnum()
             or lower in stop
-            or lower in EVENT_WORDS
+            or lower in events
             or len(word) < 2
             or word.isdigit()
             or _RUN_TOGETHER.match(word)

@@ -179,6 +179,20 @@ def test_german_content_words_have_no_german_stop_words(corpora: Path) -> None:
     assert not {t for t in group if set(t.split()) & GERMAN_STOPWORDS}
 
 
+def test_a_unit_or_a_headcount_is_no_keyword() -> None:
+    # The German demo's recycling trend was labelled "fibres · recycling · tonnes".
+    group = group_terms(
+        [
+            ("A 5,000-tonne plant for recycled fibres with 15 employees.", "en"),
+            ("Die Anlage verarbeitet 12.000 Tonnen Alttextilien; 40 Mitarbeiter.", "de"),
+        ]
+    )
+    assert "plant" in group and "alttextilien" in group
+    assert not {
+        t for t in group if {"tonne", "tonnes", "employees", "tonnen", "mitarbeiter"} & set(t.split())
+    }
+
+
 def test_stop_words_and_stems_follow_the_language() -> None:
     assert "war" in content_words("The war ended", "en")  # an English word, a German stop word
     assert "war" not in content_words("Das war gut", "de")
