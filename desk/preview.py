@@ -11,7 +11,7 @@ from __future__ import annotations
 import html as html_text
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -105,9 +105,16 @@ def local_file(folder: Path, src: str) -> str | None:
     return rel if path.is_file() else None
 
 
-def render_preview(text: str, name: str, folder: Path, file_url: Callable[[str], str]) -> Preview:
+def render_preview(
+    text: str,
+    name: str,
+    folder: Path,
+    file_url: Callable[[str], str],
+    restored: Mapping[str, str] | None = None,
+) -> Preview:
     """The preview of a paper's ``text`` (``name`` for messages); images inside ``folder`` are shown
-    from ``file_url(relative path)``, others are left out."""
+    from ``file_url(relative path)``, others are left out; ``restored``: the definitions the site
+    puts back for footnotes cited without one (``papers.footnotes``)."""
     problems: list[str] = []
     try:
         _, body = frontmatter.split(text, name)
@@ -116,7 +123,9 @@ def render_preview(text: str, name: str, folder: Path, file_url: Callable[[str],
         body = text
     names, configs = _extensions()
     # Footnotes numbered as the site numbers them: in reading order, none that nothing cites.
-    raw = markdown.Markdown(extensions=names, extension_configs=configs).convert(footnotes_as_read(body))
+    raw = markdown.Markdown(extensions=names, extension_configs=configs).convert(
+        footnotes_as_read(body, restored)
+    )
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src":

@@ -17,7 +17,9 @@ from desk.app import now, state
 from desk.preview import IMAGE_TYPES, local_file, render_preview
 from ingest.errors import InputError, LockError
 from papers import store as papers_store
+from papers.footnotes import undefined_footnotes
 from papers.lifecycle import drafted_from
+from papers.render import footnote_definition
 from papers.sitecheck import svg_problems
 
 pages = Blueprint("desk", __name__)
@@ -66,13 +68,18 @@ def papers() -> str:
 
 
 def _preview(opened: work.Opened, text: str) -> Any:
+    """The paper as the site will show it, with the sources it puts back for deleted footnotes."""
     industry = opened.row.industry
     folder = opened.path.parent
+    with state().engine.connect() as conn:
+        _, known = undefined_footnotes(conn, text)
+    texts = state().config.site.texts
     return render_preview(
         text,
         str(opened.path),
         folder,
         lambda rel: url_for("desk.paper_file", industry=industry, rel=rel),
+        {label: footnote_definition(c, texts) for label, c in known.items()},
     )
 
 

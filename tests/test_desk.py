@@ -4,6 +4,7 @@ behind a (pretend) TLS proxy, and the desk's tables on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import selectors
@@ -617,6 +618,19 @@ def test_approve_publish_and_withdraw_follow_the_commands_rules_and_rebuild_the_
     assert unsure.status_code == 400 and "Not withdrawn: tick" in unsure.text and site.exists()
     withdrawn = notice(alice.act("withdraw"))
     assert "is withdrawn" in withdrawn and not site.exists()
+
+
+def test_the_preview_gives_a_deleted_footnote_its_source_as_the_site_does(app: Flask, config: Config) -> None:
+    alice = editor(app, "alice")
+    _, csrf, version = alice.open()
+    text = text_of(config)
+    definition = re.search(r"^\[\^(doc-\d+)\]: \[(.+?)\]\(.*\n", text, re.M)
+    assert definition
+    response = alice.save(text.replace(definition.group(), ""), version, csrf, do="preview")
+    preview = lxml.html.fromstring(response.text).xpath("//div[@class='desk-preview']")[0]
+    notes = " ".join(li.text_content() for li in preview.xpath(".//div[@class='footnote']//li"))
+    assert html.unescape(definition.group(2)).replace("\\", "") in notes
+    assert f"[^{definition.group(1)}]" not in preview.text_content()
 
 
 def test_after_a_preview_of_unsaved_changes_approving_waits_for_them_to_be_saved(
