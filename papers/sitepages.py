@@ -28,6 +28,7 @@ from papers.footnotes import footnotes_as_read, undefined_footnote_warnings, und
 from papers.i18n import Texts
 from papers.lifecycle import without_prompts
 from papers.privacy import strip_member_blocks
+from papers.renames import renamed
 from papers.render import citation_link, footnote, footnote_definition, quoted, yaml_value
 from summarize import store as analysis
 from summarize.records import Industry
@@ -242,6 +243,8 @@ def compose(
     # The trends of the papers on the site, as last analysed (also those no longer found).
     trend_ids = {t.id for p in papers for t in p.row.trends}
     trends = {t.trend_id: t for t in analysis.load_trends(conn, active_only=False) if t.trend_id in trend_ids}
+    for warning in _unnamed_renames(papers, trends):
+        log.warning("%s", warning)
     pages.update(_paper_files(papers_dir, papers, set(trends), tr))
     names = {i.slug: i.name for i in industries}
     pages.update(_industry_pages(papers, names, tr))
@@ -253,6 +256,19 @@ def compose(
     pages["tags.md"] = _tags(papers, tr)
     pages["opportunities.md"] = _opportunities(conn, trend_ids, tr)
     return pages, papers
+
+
+def _unnamed_renames(papers: Sequence[SitePaper], trends: dict[str, Trend]) -> list[str]:
+    """A published paper's trend heading the editors renamed after publication: the trend keeps its
+    name on its own page, the index and the feed until it is renamed (approval took the rest)."""
+    return [
+        f"{p.row.industry} {p.row.edition}: its heading calls {trend_id} {name!r}, the site's other "
+        f"pages {trends[trend_id].name!r}; `trendpapers rename-trend {trend_id} {name!r}` renames it there"
+        for p in papers
+        if p.row.status == "published"
+        for trend_id, name in sorted(renamed(p.row.base, p.text).items())
+        if trend_id in trends and trends[trend_id].name != name
+    ]
 
 
 def _hand_written(folder: Path | None, intro: str) -> tuple[dict[str, bytes], str]:

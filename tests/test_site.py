@@ -441,6 +441,22 @@ def test_a_published_paper_of_an_industry_no_longer_configured_can_still_be_with
     assert not (workspace / "build" / "site" / "papers" / "textile").exists()
 
 
+def test_a_heading_renamed_after_publication_is_pointed_out_at_build(workspace: Path) -> None:
+    paper = workspace / "papers" / "textile" / "2026-Q4.md"
+    text = paper.read_text(encoding="utf-8")
+    heading = re.search(r"^### (.+) \{#(textile-\d{4})\}$", text, re.M)
+    assert heading
+    paper.write_text(
+        text.replace(heading.group(), f"### Smart fabrics {{#{heading.group(2)}}}"), encoding="utf-8"
+    )
+    result = _tp(workspace, "build")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"textile 2026-Q4: its heading calls {heading.group(2)} 'Smart fabrics', the site's other pages "
+        f"{heading.group(1)!r}; `trendpapers rename-trend {heading.group(2)} 'Smart fabrics'` renames it there"
+    ) in result.output
+
+
 def test_site_settings_reach_the_theme(workspace: Path) -> None:
     config = workspace / "trendpapers.toml"
     (workspace / "logo.svg").write_text(
