@@ -19,7 +19,6 @@ from ingest.errors import InputError, LockError
 from papers import store as papers_store
 from papers.footnotes import undefined_footnotes
 from papers.lifecycle import drafted_from
-from papers.render import footnote_definition
 from papers.sitecheck import svg_problems
 
 pages = Blueprint("desk", __name__)
@@ -72,14 +71,13 @@ def _preview(opened: work.Opened, text: str) -> Any:
     industry = opened.row.industry
     folder = opened.path.parent
     with state().engine.connect() as conn:
-        _, known = undefined_footnotes(conn, text)
-    texts = state().config.site.texts
+        _, restored = undefined_footnotes(conn, text, state().config.site.texts)
     return render_preview(
         text,
         str(opened.path),
         folder,
         lambda rel: url_for("desk.paper_file", industry=industry, rel=rel),
-        {label: footnote_definition(c, texts) for label, c in known.items()},
+        restored,
     )
 
 

@@ -30,7 +30,7 @@ from papers.footnotes import undefined_footnotes
 from papers.i18n import Texts
 from papers.merge import merge3
 from papers.renames import as_renamed, renamed, take_renames
-from papers.render import environment, footnote_definition, render_paper
+from papers.render import environment, render_paper
 from summarize import store as analysis
 from summarize.members import Match
 from summarize.records import Industry
@@ -76,10 +76,10 @@ def write_charts(
 def _keep_footnotes(conn: sa.Connection, text: str, texts: Texts) -> str:
     """``text`` with a definition for every footnote mark. A sentence the editors kept may cite a
     document the new data no longer does; the merge then removed its definition with the rest."""
-    _, known = undefined_footnotes(conn, text)
-    if not known:
+    _, restored = undefined_footnotes(conn, text, texts)
+    if not restored:
         return text
-    return text.rstrip("\n") + "\n" + "".join(f"{footnote_definition(c, texts)}\n" for c in known.values())
+    return text.rstrip("\n") + "\n" + "".join(f"{line}\n" for line in restored.values())
 
 
 def _taken_proposal(conn: sa.Connection, row: store.PaperRow | None, path: Path) -> store.PaperRow | None:

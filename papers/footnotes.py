@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 from papers import store
 from papers.escape import FOOTNOTE_DEFINITION, FOOTNOTE_MARK
+from papers.i18n import Texts
+from papers.render import footnote_definition
 
 _DOCUMENT_LABEL = re.compile(r"doc-(\d+)")  # a footnote our drafts write for a cited document
 
@@ -64,15 +66,17 @@ def footnotes_as_read(text: str, restored: Mapping[str, str] | None = None) -> s
     return "\n".join(body).rstrip("\n") + "\n\n" + "".join(f"{line}\n" for line in notes)
 
 
-def undefined_footnotes(conn: sa.Connection, text: str) -> tuple[list[str], dict[str, store.Citation]]:
-    """The labels of the footnotes ``text`` cites but does not define, in reading order, and of
-    those the cited documents the store knows ("doc-12": document 12), whose definition can be put
-    back: the quoted sentence still needs its source."""
+def undefined_footnotes(
+    conn: sa.Connection, text: str, texts: Texts | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The labels of the footnotes ``text`` cites but does not define, in reading order, and for
+    those whose cited document the store knows ("doc-12": document 12) the definition a draft writes
+    (dates as ``texts`` write them): the quoted sentence still needs its source."""
     _, definitions = _footnotes(text)
     missing = [label for label in dict.fromkeys(FOOTNOTE_MARK.findall(text)) if label not in definitions]
     ids = {label: int(m.group(1)) for label in missing if (m := _DOCUMENT_LABEL.fullmatch(label))}
     known = store.citations(conn, list(ids.values()))
-    return missing, {label: known[i] for label, i in ids.items() if i in known}
+    return missing, {label: footnote_definition(known[i], texts) for label, i in ids.items() if i in known}
 
 
 def undefined_footnote_warnings(path: Path, missing: list[str], known: Mapping[str, object]) -> list[str]:

@@ -95,10 +95,10 @@ def included_papers(
             log.warning("%s: left out of the site: %s", path, problem)
             continue
         text = without_prompts(strip_member_blocks(text, str(path), keep=show_members))
-        missing, known = undefined_footnotes(conn, text)
-        for warning in undefined_footnote_warnings(path, missing, known):
+        missing, restored = undefined_footnotes(conn, text, texts)
+        for warning in undefined_footnote_warnings(path, missing, restored):
             log.warning("%s", warning)
-        text = footnotes_as_read(text, {label: footnote_definition(c, texts) for label, c in known.items()})
+        text = footnotes_as_read(text, restored)
         tags = meta.get("tags")
         tags = tags if isinstance(tags, list) else []
         title = str(meta.get("title") or f"{row.industry} {row.edition}")

@@ -68,8 +68,12 @@ def backup(config: Config, dest: Path) -> Path:
                 shutil.copy2(source_path, partial / relative)
         workspace = [p.as_posix() for p in copied if p.parts[0] != "outside"]
         outside = {p.as_posix(): str(source) for p, source in copied.items() if p.parts[0] == "outside"}
-        manifest: dict[str, object] = {"created": stamp, "store": store_file, "backend": backend}
-        manifest["workspace"] = workspace
+        manifest: dict[str, object] = {
+            "created": stamp,
+            "store": store_file,
+            "backend": backend,
+            "workspace": workspace,
+        }
         if outside:
             manifest["outside"] = outside  # in the backup → where it was
         (partial / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
