@@ -47,6 +47,12 @@ def _textile(room: Newsroom) -> Path:
     return room.papers / "textile" / "2026-Q4.md"
 
 
+def _drafted(room: Newsroom) -> tuple[Path, str]:
+    """Every paper drafted on 2026-11-01; the textile paper's file and text."""
+    _draft(room)
+    return _textile(room), _textile(room).read_text(encoding="utf-8")
+
+
 def _files(folder: Path) -> dict[Path, tuple[bytes, int]]:
     return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
 
@@ -86,9 +92,7 @@ def test_a_first_draft_writes_each_paper_and_its_charts_and_a_redraft_without_ne
 def test_the_editors_edits_survive_new_data_and_a_sentence_they_quote_keeps_its_footnote(
     newsroom: Newsroom,
 ) -> None:
-    _draft(newsroom)
-    path = _textile(newsroom)
-    text = path.read_text(encoding="utf-8")
+    path, text = _drafted(newsroom)
     quoted, doc = re.search(r"^(.+\[\^(doc-\d+)\])$", text.split("## Key trends", 1)[1], re.M).groups()  # type: ignore[union-attr]
     edits = {
         'title: "Textile: trends 2026-Q4"': 'title: "Textile: circular fibres lead Q4"',
@@ -127,9 +131,7 @@ def test_the_editors_edits_survive_new_data_and_a_sentence_they_quote_keeps_its_
 def _conflict(newsroom: Newsroom) -> tuple[Path, str]:
     """A drafted textile paper whose editors rewrote the line that the late data changes, and the late
     data analysed: (the paper, its edited text)."""
-    _draft(newsroom)
-    path = _textile(newsroom)
-    text = path.read_text(encoding="utf-8")
+    path, text = _drafted(newsroom)
     line = next(x for x in text.splitlines() if x.startswith("In the 90 days"))
     edited = text.replace(line, "In the last quarter, the cluster saw a lot.")
     path.write_text(edited, encoding="utf-8")
@@ -271,9 +273,7 @@ def test_a_paper_keeps_the_editors_windows_line_endings(newsroom: Newsroom) -> N
 def test_a_trend_heading_the_editors_renamed_renames_the_trend_and_the_paper_follows(
     newsroom: Newsroom,
 ) -> None:
-    _draft(newsroom)
-    path = _textile(newsroom)
-    text = path.read_text(encoding="utf-8")
+    path, text = _drafted(newsroom)
     old = re.search(r"^### (.+) \{#textile-0001\}$", text, re.M).group(1)  # type: ignore[union-attr]
     path.write_text(text.replace(f"### {old} {{#textile-0001}}", "### Circular fibres {#textile-0001}"))
     assert _draft(newsroom, day=2)["textile"] == "updated"  # the generated text now uses the new name
@@ -291,9 +291,7 @@ def test_a_heading_renamed_beside_the_editors_own_paragraph_merges_without_a_con
     newsroom: Newsroom,
 ) -> None:
     # The new draft writes the new name in the chart's caption too, right above the editors' words.
-    _draft(newsroom)
-    path = _textile(newsroom)
-    text = path.read_text(encoding="utf-8")
+    path, text = _drafted(newsroom)
     heading = re.search(r"^### .+ \{#textile-0001\}$", text, re.M).group()  # type: ignore[union-attr]
     chart = re.search(r"^!\[.+textile-0001\.svg\)$", text, re.M).group()  # type: ignore[union-attr]
     edited = text.replace(heading, "### Circular fibres {#textile-0001}")
@@ -309,9 +307,7 @@ def test_a_heading_renamed_beside_the_editors_own_paragraph_merges_without_a_con
 def test_a_heading_the_trend_cannot_take_as_its_name_stays_as_the_editors_wrote_it(
     newsroom: Newsroom,
 ) -> None:
-    _draft(newsroom)
-    path = _textile(newsroom)
-    text = path.read_text(encoding="utf-8")
+    path, text = _drafted(newsroom)
     long_name = "A heading far too long to name a trend, " * 4  # refused as a name (over 120 characters)
     edited = re.sub(
         r"^### .+ \{#textile-0001\}$", f"### {long_name.strip()} {{#textile-0001}}", text, flags=re.M
