@@ -222,19 +222,23 @@ def eval_summaries(
     return out
 
 
-def score_stories(gold_path: Path, predicted_path: Path) -> ClusteringScores:
-    """Gold and predicted lines ``{"id", "story"}`` over the same ids."""
+def score_stories(
+    gold_path: Path, predicted_path: Path, gold_field: str = "story", field: str = "story"
+) -> ClusteringScores:
+    """Gold lines ``{"id", gold_field}`` and predicted lines ``{"id", field}`` over the same ids: a
+    labelled corpus scores as it is (``gold_field="event"``), and ``eval trends`` output by its
+    ``trend`` against a corpus's ``topic``."""
 
-    def labels(path: Path) -> dict[Any, Any]:
+    def labels(path: Path, key: str) -> dict[Any, Any]:
         out = {}
         for number, row in read_jsonl(path):
-            if not isinstance(row, dict) or "id" not in row or "story" not in row:
-                raise InputError(f"{path}:{number}: needs an object with id and story")
-            out[row["id"]] = row["story"]
+            if not isinstance(row, dict) or "id" not in row or key not in row:
+                raise InputError(f"{path}:{number}: needs an object with id and {key}")
+            out[row["id"]] = row[key]
         return out
 
     try:
-        return score_clustering(labels(gold_path), labels(predicted_path))
+        return score_clustering(labels(gold_path, gold_field), labels(predicted_path, field))
     except ValueError as exc:
         raise InputError(f"{predicted_path}: {exc}") from exc
 

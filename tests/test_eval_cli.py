@@ -131,3 +131,32 @@ def test_scoring_refuses_predictions_that_miss_ids(tmp_path: Path) -> None:
     predicted.write_text('{"id": "s1", "story": 1}\n')
     code, text = run("eval", "score", "stories", str(DATA / "stories-gold.jsonl"), str(predicted))
     assert code == 2 and "5 missing from the prediction" in text
+
+
+def test_a_labelled_corpus_scores_as_it_is_and_trends_against_its_topics(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        '{"id": 1, "event": "a", "topic": "t"}\n{"id": 2, "event": "b", "topic": "t"}\n'
+        '{"id": 3, "event": "c", "topic": "u"}\n'
+    )
+    predicted = tmp_path / "pred.jsonl"
+    predicted.write_text(
+        '{"id": 1, "story": 1, "trend": 7}\n{"id": 2, "story": 1, "trend": 7}\n{"id": 3, "story": 2, "trend": 8}\n'
+    )
+    code, text = run("eval", "score", "stories", str(corpus), str(predicted), "--gold-field", "event")
+    assert code == 0 and "pairwise  precision 0.0000" in text  # 1 and 2 are two events
+    args = (
+        "eval",
+        "score",
+        "stories",
+        str(corpus),
+        str(predicted),
+        "--gold-field",
+        "topic",
+        "--field",
+        "trend",
+    )
+    code, text = run(*args)
+    assert code == 0 and "pairwise  precision 1.0000 recall 1.0000 f1 1.0000" in text
+    code, text = run("eval", "score", "stories", str(corpus), str(predicted))
+    assert code == 2 and f"{corpus}:1: needs an object with id and story" in text

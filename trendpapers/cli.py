@@ -686,11 +686,21 @@ def score_group() -> None:
 @score_group.command("stories")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("predicted", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def score_stories_command(gold: Path, predicted: Path) -> None:
-    """Pairwise and BCubed precision/recall/F1 and adjusted Rand index of PREDICTED against GOLD."""
+@click.option(
+    "--gold-field",
+    default="story",
+    show_default=True,
+    help="GOLD's label field: `event` or `topic` for a labelled corpus itself.",
+)
+@click.option(
+    "--field", default="story", show_default=True, help="PREDICTED's label field: `trend` for eval trends."
+)
+def score_stories_command(gold: Path, predicted: Path, gold_field: str, field: str) -> None:
+    """Pairwise and BCubed precision/recall/F1 and adjusted Rand index of PREDICTED against GOLD
+    (lines {"id", label}, over the same ids)."""
     from summarize.evaluate import score_stories
 
-    s = score_stories(gold, predicted)
+    s = score_stories(gold, predicted, gold_field, field)
     click.echo(f"items {s.items}")
     for name, prf in (("pairwise", s.pairwise), ("bcubed", s.bcubed)):
         click.echo(f"{name:<9} precision {prf.precision:.4f} recall {prf.recall:.4f} f1 {prf.f1:.4f}")
