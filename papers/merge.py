@@ -47,12 +47,10 @@ def merge3(
     base: str, ours: str, theirs: str, *, ours_label: str = "yours", theirs_label: str = "new"
 ) -> MergeResult:
     """Merge the changes base→ours and base→theirs, line by line."""
-    b, a, t = base.splitlines(keepends=True), ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
     out: list[str] = []
     conflicts = 0
-    zb = za = zt = 0
-    for base_start, base_end, a_start, t_start in _sync_regions(b, a, t):
-        old, mine, new = b[zb:base_start], a[za:a_start], t[zt:t_start]
+    for region in regions3(base, ours, theirs):
+        old, mine, new = list(region.base), list(region.ours), list(region.theirs)
         if mine == new or new == old:
             out.extend(mine)
         elif mine == old:
@@ -64,8 +62,6 @@ def merge3(
             out.append("=======\n")
             out.extend(_ended(new))
             out.append(f">>>>>>> {theirs_label}\n")
-        out.extend(b[base_start:base_end])
-        zb, za, zt = base_end, a_start + base_end - base_start, t_start + base_end - base_start
     return MergeResult("".join(out), conflicts)
 
 
@@ -88,16 +84,79 @@ class Region:
 
 
 def regions3(base: str, ours: str, theirs: str) -> list[Region]:
-    """The merge of base→ours and base→theirs as ``merge3`` sees it, region by region (lines with
-    their ends), for callers that decide each change themselves (the editors' desk)."""
+    """The merge of base→ours and base→theirs, region by region (lines with their ends): what
+    ``merge3`` merges, and what callers that decide each change themselves (the editors' desk) show."""
     b, a, t = base.splitlines(keepends=True), ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
     out: list[Region] = []
     zb = za = zt = 0
     for base_start, base_end, a_start, t_start in _sync_regions(b, a, t):
         if (zb, za, zt) != (base_start, a_start, t_start):
-            out.append(Region(tuple(b[zb:base_start]), tuple(a[za:a_start]), tuple(t[zt:t_start]), False))
+            old, mine, new = b[zb:base_start], a[za:a_start], t[zt:t_start]
+            out.extend(_apart(old, mine, new) or [Region(tuple(old), tuple(mine), tuple(new), False)])
         if base_end > base_start:
             kept = tuple(b[base_start:base_end])
             out.append(Region(kept, kept, kept, True))
         zb, za, zt = base_end, a_start + base_end - base_start, t_start + base_end - base_start
     return out
+
+
+def _apart(old: list[str], mine: list[str], new: list[str]) -> list[Region] | None:
+    """A region both sides changed, split into finer regions that only one side changed each, when
+    their changes touch different lines of ``old``; None when they overlap. The alignment of the
+    whole text can pair a blank line of the base with the wrong blank line of one side: an editor's
+    paragraphs added under a summary bullet that the new draft renames then read as one change to
+    the bullet, and taking the new bullet dropped the paragraphs."""
+    if mine == new or old in (mine, new):
+        return None  # nothing to split: one side's version, or the same on both
+    edits: list[tuple[int, int, tuple[str, ...], int]] = []  # base start, end, new lines, sides (1|2|3)
+    for (i1, i2, lines), side in sorted(
+        [(e, 1) for e in _edits(old, mine)] + [(e, 2) for e in _edits(old, new)]
+    ):
+        if edits and edits[-1][:3] == (i1, i2, lines):
+            edits[-1] = (i1, i2, lines, 3)  # the same change on both sides
+        elif edits and edits[-1][:2] == (i1, i2) and (both := _within(i1, i2, edits[-1][2], lines, side)):
+            edits[-1:] = both
+        elif edits and (i1 < edits[-1][1] or i1 == i2 == edits[-1][0] == edits[-1][1]):
+            return None  # the same lines, or two insertions at one place
+        else:
+            edits.append((i1, i2, lines, side))
+    out: list[Region] = []
+    at = 0
+    for i1, i2, lines, side in edits:
+        if at < i1:
+            kept = tuple(old[at:i1])
+            out.append(Region(kept, kept, kept, True))
+        was = tuple(old[i1:i2])
+        out.append(Region(was, lines if side & 1 else was, lines if side & 2 else was, False))
+        at = i2
+    if at < len(old):
+        kept = tuple(old[at:])
+        out.append(Region(kept, kept, kept, True))
+    return out
+
+
+def _within(
+    i1: int, i2: int, first: tuple[str, ...], second: tuple[str, ...], second_side: int
+) -> list[tuple[int, int, tuple[str, ...], int]] | None:
+    """Two changes of the base lines ``i1:i2``, ``first`` (the other side's) and ``second``, as the
+    change both made and the lines only the longer one adds, when the shorter starts or ends the
+    longer: an editor renamed a heading as the trend was renamed, and wrote a line under it."""
+    short, long, side = (
+        (first, second, second_side) if len(first) < len(second) else (second, first, 3 - second_side)
+    )
+    if not short:
+        return None  # one side deleted what the other rewrote: a conflict
+    if long[: len(short)] == short:
+        return [(i1, i2, short, 3), (i2, i2, long[len(short) :], side)]
+    if long[-len(short) :] == short:
+        return [(i1, i1, long[: -len(short)], side), (i1, i2, short, 3)]
+    return None
+
+
+def _edits(old: Sequence[str], other: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
+    """What ``other`` changed of ``old``: (start, end, the lines in their place) of each change."""
+    return [
+        (i1, i2, tuple(other[j1:j2]))
+        for op, i1, i2, j1, j2 in SequenceMatcher(None, old, other, autojunk=False).get_opcodes()
+        if op != "equal"
+    ]

@@ -582,6 +582,21 @@ def test_a_hand_written_proposal_is_compared_with_the_paper() -> None:
     assert apply_decisions(found, current, set()) == current
 
 
+def test_accepting_a_rename_under_the_editors_new_paragraphs_keeps_them() -> None:
+    base = (
+        "## Summary\n\n- **Recycling**: a plant opens.\n- **Sensing fabrics**: a sock is tested.\n\n## Key trends\n\n"
+        "### Recycling\n\nA sentence.\n\n- a report\n\n### Sensing fabrics\n\nA sentence.\n\n- a report\n"
+    )
+    current = base.replace("\n## Key", "\nOur view: this matters.\n\nMore of ours.\n\n## Key")
+    generated = base.replace("- **Sensing fabrics**", "- **Sensor socks**")
+    found = read_proposal(current, generated, {"base": generated}, base, {})
+    assert [(c.current, c.proposed, c.conflict) for c in found.changes] == [
+        (("- **Sensing fabrics**: a sock is tested.\n",), ("- **Sensor socks**: a sock is tested.\n",), False)
+    ]
+    accepted = apply_decisions(found, current, {1})
+    assert accepted == current.replace("- **Sensing fabrics**", "- **Sensor socks**")
+
+
 # --- approving, publishing, withdrawing, renaming ---------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from papers.merge import merge3
+from papers.merge import MergeResult, merge3, regions3
 
 BASE = "title\n\nintro one\nintro two\n\n## A\na1\na2\n\n## B\nb1\nb2\n"
 
@@ -74,3 +74,34 @@ def test_regions_rebuild_each_side_and_mark_what_both_kept() -> None:
         (("a1\n",), ("a1\n",), ("a1 new data\n",)),
     ]
     assert all(r.base == r.ours == r.theirs for r in regions if r.stable)
+
+
+SUMMARY = (
+    "## Summary\n\nNine documents.\n\n- **Recycling**: a plant opens.\n- **Sensing fabrics**: a sock is tested.\n\n"
+    "## Key trends\n\n### Recycling\n\nA sentence.\n\n**Evidence**\n\n- a report\n\n"
+    "### Sensing fabrics\n\nA sentence.\n\n**Evidence**\n\n- a report\n"
+)
+
+
+def test_paragraphs_added_under_a_line_the_other_side_changes_are_kept() -> None:
+    # The whole-text alignment pairs the base's blank line under the bullet with the blank line after
+    # the editor's paragraphs, so the region holds the bullet and the paragraphs together.
+    ours = SUMMARY.replace("\n## Key", "\nOur view: this matters.\n\nAnd a second paragraph.\n\n## Key")
+    theirs = SUMMARY.replace("Sensing fabrics", "Sensor socks")
+    result = merge3(SUMMARY, ours, theirs)
+    assert (result.conflicts, result.text) == (0, ours.replace("Sensing fabrics", "Sensor socks"))
+    regions = [r for r in regions3(SUMMARY, ours, theirs) if not r.stable]
+    assert all(r.ours == r.base or r.theirs == r.base for r in regions)  # each change one side's
+
+
+def test_the_same_change_on_both_sides_beside_one_sides_paragraph_is_taken_once() -> None:
+    renamed = SUMMARY.replace("Sensing fabrics", "Sensor socks")
+    ours = renamed.replace("\n## Key", "\nOur view.\n\n## Key")
+    assert merge3(SUMMARY, ours, renamed) == MergeResult(ours, 0)
+
+
+def test_a_line_added_inside_what_the_other_side_rewrote_still_conflicts() -> None:
+    base = "a\nb\nc\n"
+    ours = "a\nb\nmine\nc\n"
+    theirs = "a\nB\nC\n"
+    assert merge3(base, ours, theirs).conflicts == 1
