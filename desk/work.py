@@ -24,7 +24,7 @@ from papers import store as papers_store
 from papers.draft import proposal_path
 from papers.files import read_paper, write_atomic
 from papers.lifecycle import TRANSITIONS
-from papers.merge import MergeResult, merge3
+from papers.merge import MergeResult, conflict_line, merge3
 from summarize import store as analysis
 from trendpapers.config import Config
 from trendpapers.lock import workspace_lock
@@ -288,8 +288,15 @@ def save_text(
             store.View(digest, opened.proposal_sha, opened.row.status, now),
         )
         warnings = []
-        if any(line.startswith("<<<<<<< ") for line in text.splitlines()):
-            warnings.append("it holds conflict markers ('<<<<<<<'): approving needs them resolved")
+        if conflict_line(text) is not None:
+            warnings.append(
+                "it holds conflict markers ('<<<<<<<'): "
+                + (
+                    "the site is not built until they are resolved"
+                    if opened.row.status == "published"
+                    else "approving needs them resolved"
+                )
+            )
         if opened.row.status in ("approved", "published"):
             warnings.append(
                 f"the paper is {opened.row.status}: "

@@ -19,6 +19,7 @@ from papers.draft import proposal_path
 from papers.files import read_paper, utc_stamp, write_atomic
 from papers.footnotes import undefined_footnote_warnings, undefined_footnotes
 from papers.i18n import LANGUAGES, Texts, all_translations
+from papers.merge import conflict_line
 from papers.renames import heading_problems, take_renames, with_new_names
 
 # action → (statuses it may start from, status it leads to)
@@ -28,7 +29,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "withdraw": (frozenset({"draft", "approved", "published"}), "withdrawn"),
 }
 EDITOR_PROMPT = "**To fill in by the editors.**"  # the paper template's mark, in any of its languages
-CONFLICT = "<<<<<<< "
 
 
 # The prompts' lines as the paper template writes them (papers/templates/paper.md.j2), in every
@@ -171,9 +171,9 @@ def change_status(
             text, newline = "", "\n"
         warnings = []
         if target in ("approved", "published"):
-            if any(line.startswith(CONFLICT) for line in text.splitlines()):
+            if (line := conflict_line(text)) is not None:
                 raise InputError(
-                    f"{path}: holds unresolved merge conflict markers ('<<<<<<<'); resolve them first"
+                    f"{path}:{line}: holds unresolved merge conflict markers ('<<<<<<<'); resolve them first"
                 )
             if any(prompt in text for prompt in all_translations(EDITOR_PROMPT)):
                 if drafted_from(text, path) == 0 and not force:

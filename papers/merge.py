@@ -12,6 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+CONFLICT = "<<<<<<< "  # starts the first line of a conflict, as ``merge3`` writes it
+
+
+def conflict_line(text: str) -> int | None:
+    """The number of the first line of ``text`` that opens a merge conflict, or None."""
+    return next((n for n, line in enumerate(text.splitlines(), 1) if line.startswith(CONFLICT)), None)
+
 
 @dataclass(frozen=True)
 class MergeResult:
@@ -57,7 +64,7 @@ def merge3(
             out.extend(new)
         else:
             conflicts += 1
-            out.append(f"<<<<<<< {ours_label}\n")
+            out.append(f"{CONFLICT}{ours_label}\n")
             out.extend(_ended(mine))
             out.append("=======\n")
             out.extend(_ended(new))

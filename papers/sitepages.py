@@ -27,6 +27,7 @@ from papers.files import read_paper
 from papers.footnotes import footnotes_as_read, undefined_footnote_warnings, undefined_footnotes
 from papers.i18n import Texts
 from papers.lifecycle import without_prompts
+from papers.merge import conflict_line
 from papers.privacy import strip_member_blocks
 from papers.renames import renamed
 from papers.render import citation_link, footnote, footnote_definition, quoted, yaml_value
@@ -84,13 +85,15 @@ def included_papers(
         try:
             text, _ = read_paper(path)
             meta, _ = frontmatter.split(text, str(path))
+            if not preview and (line := conflict_line(text)) is not None:
+                raise InputError(f"{path}:{line}: holds unresolved merge conflict markers ('<<<<<<<')")
         except (OSError, InputError) as exc:
             problem = "the file is missing" if isinstance(exc, FileNotFoundError) else str(exc)
             if row.status == "published" and not (preview or force):
                 raise SiteError(
-                    f"{row.industry} {row.edition} is published but {problem}; restore {path}, or take the "
-                    f"paper off the site with `trendpapers papers withdraw {row.industry} {row.edition}` "
-                    "(or `build --force`)"
+                    f"{row.industry} {row.edition} is published but {problem}; correct or restore {path}, "
+                    f"or take the paper off the site with `trendpapers papers withdraw {row.industry} "
+                    f"{row.edition}` (or `build --force`)"
                 ) from None
             log.warning("%s: left out of the site: %s", path, problem)
             continue

@@ -628,6 +628,15 @@ def test_approve_publish_and_withdraw_follow_the_commands_rules_and_rebuild_the_
     )
     assert "The site is updated: built" in notice(alice.act("update-site"))
     assert "A correction." in site.read_text()
+    # Markers of a merge left unresolved never reach members: the site stays as it was.
+    text, csrf, version = alice.open()
+    marked = text_of(config) + "\n<<<<<<< yours\nmine\n=======\ntheirs\n>>>>>>> saved meanwhile\n"
+    said = notice(alice.client.get(alice.save(marked, version, csrf).headers["Location"]).text)
+    assert "it holds conflict markers ('<<<<<<<'): the site is not built until they are resolved" in said
+    refused = notice(alice.act("update-site"))
+    assert "holds unresolved merge conflict markers" in refused and "&lt;&lt;&lt;" not in site.read_text()
+    text, csrf, version = alice.open()
+    assert alice.save(text_of(config).split("\n<<<<<<< yours")[0], version, csrf).status_code == 303
     _, csrf, _ = alice.open()
     unsure = alice.client.post(f"{PAPER}/status", data={"csrf": csrf, "action": "withdraw"})
     assert unsure.status_code == 400 and "Not withdrawn: tick" in unsure.text and site.exists()

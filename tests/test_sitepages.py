@@ -98,7 +98,8 @@ def test_a_published_paper_that_cannot_be_read_stops_the_site_unless_previewed_o
     path = room.papers / "textile" / "2026-Q4.md"
     path.unlink()
     with pytest.raises(
-        SiteError, match=r"textile 2026-Q4 is published but the file is missing; restore .*withdraw"
+        SiteError,
+        match=r"textile 2026-Q4 is published but the file is missing; correct or restore .*withdraw",
     ):
         _compose(room)
     assert _compose(room, preview=True)[1][0].row.industry == "medtech"  # left out of the preview
@@ -106,6 +107,25 @@ def test_a_published_paper_that_cannot_be_read_stops_the_site_unless_previewed_o
     path.write_text("no front matter\n", encoding="utf-8")
     with pytest.raises(SiteError, match=r"is published but .*: no front matter"):
         _compose(room)
+
+
+def test_a_published_paper_with_conflict_markers_stops_the_site_unless_previewed_or_forced(
+    room: Newsroom,
+) -> None:
+    # A desk save of a published paper keeps the markers of a merge it could not make alone.
+    path = room.papers / "textile" / "2026-Q4.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text + "\n<<<<<<< yours\nmine\n=======\ntheirs\n>>>>>>> saved meanwhile\n", encoding="utf-8"
+    )
+    line = len(text.splitlines()) + 2
+    with pytest.raises(
+        SiteError, match=rf"is published but .*2026-Q4.md:{line}: holds unresolved merge conflict"
+    ):
+        _compose(room)
+    previewed = _compose(room, preview=True)[0]["papers/textile/2026-Q4.md"]
+    assert "<<<<<<< yours" in previewed  # the editors see what to resolve
+    assert [p.row.industry for p in _compose(room, force=True)[1]] == []
 
 
 def test_the_home_page_lists_the_latest_papers_and_the_fastest_rising_trends(room: Newsroom) -> None:
