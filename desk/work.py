@@ -245,7 +245,8 @@ def save_text(
             raise InputError(opened.problem)
         current = opened.text or ""
         name = f"{industry} {edition}"
-        if opened.sha != opened_sha:
+        # A file gone since the editor opened it has nothing to lose: their text writes it again.
+        if opened.sha != opened_sha and not opened.missing:
             base = store.get_snapshot(conn, opened_sha)
             merged = (
                 merge3(base, text, current, ours_label="yours", theirs_label="saved meanwhile")
@@ -287,7 +288,7 @@ def save_text(
             edition,
             store.View(digest, opened.proposal_sha, opened.row.status, now),
         )
-        warnings = []
+        warnings = ["its file was missing and is written again"] if opened.missing else []
         if conflict_line(text) is not None:
             warnings.append(
                 "it holds conflict markers ('<<<<<<<'): "

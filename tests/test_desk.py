@@ -270,6 +270,19 @@ def test_a_save_after_signing_out_in_another_tab_shows_the_text_back(app: Flask,
     assert "My unsaved words." in kept
 
 
+def test_a_paper_file_removed_while_open_is_written_again_from_the_editors_text(
+    app: Flask, config: Config
+) -> None:
+    alice = editor(app, "alice")
+    _, csrf, version = alice.open()
+    edited = text_of(config) + "\nMy words.\n"
+    paper_file(config).unlink()
+    assert "the file is missing (saving here writes it again)" in alice.open()[0]
+    said = notice(alice.client.get(alice.save(edited, version, csrf).headers["Location"]).text)
+    assert "its file was missing and is written again" in said
+    assert paper_file(config).read_text(encoding="utf-8") == edited
+
+
 def test_sessions_end_when_idle_on_sign_out_and_on_a_new_password(
     app: Flask, clock: Clock, config: Config
 ) -> None:
