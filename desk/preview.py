@@ -16,16 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import markdown
 import nh3
 
 from ingest.errors import InputError
 from papers import frontmatter
 from papers.footnotes import footnotes_as_read
-from papers.sitefiles import base_config
+from papers.sitecheck import content_problems
+from papers.sitefiles import render_markdown
 
-# MkDocs always adds these to the configured extensions (its "built-ins").
-_MKDOCS_BUILTINS = ("toc", "tables", "fenced_code")
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".webp": "image/webp"}  # fmt: skip
 
@@ -81,13 +79,6 @@ class Preview:
     problems: tuple[str, ...]
 
 
-def _extensions() -> tuple[list[str], dict[str, dict[str, object]]]:
-    """The Markdown extensions the site renders with (``site/mkdocs.yml``) and their settings."""
-    configured: dict[str, dict[str, object]] = base_config()["markdown_extensions"]
-    names = list(dict.fromkeys([*_MKDOCS_BUILTINS, *configured]))
-    return names, {name: dict(configured.get(name) or {}) for name in names}
-
-
 def local_file(folder: Path, src: str) -> str | None:
     """``src`` as a path relative to the paper's ``folder`` if it names an image file inside it
     (a chart), else None (another host, an absolute path, a way out of the folder, no such file)."""
@@ -121,11 +112,9 @@ def render_preview(
     except InputError as exc:
         problems.append(f"{exc} (approving and publishing need it; the site shows the text without it)")
         body = text
-    names, configs = _extensions()
     # Footnotes numbered as the site numbers them: in reading order, none that nothing cites.
-    raw = markdown.Markdown(extensions=names, extension_configs=configs).convert(
-        footnotes_as_read(body, restored)
-    )
+    raw = render_markdown(footnotes_as_read(body, restored))
+    problems += [f"the site refuses {problem}" for problem in content_problems(raw)]
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src":

@@ -21,6 +21,8 @@ from papers.footnotes import undefined_footnote_warnings, undefined_footnotes
 from papers.i18n import LANGUAGES, Texts, all_translations
 from papers.merge import conflict_line
 from papers.renames import heading_problems, take_renames, with_new_names
+from papers.sitecheck import content_problems
+from papers.sitefiles import render_markdown
 
 # action → (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -187,6 +189,9 @@ def change_status(
             unnamed, unanchored = heading_problems(row.base, text)
             if unnamed:
                 raise InputError(f"{path}: " + "; ".join(unnamed))
+            refused = content_problems(render_markdown(frontmatter.split(text, str(path))[1]))
+            if refused:  # the site's build would stop at it: said now, not when publishing
+                raise InputError(f"{path}: the site refuses " + "; ".join(refused) + "; write it as Markdown")
             warnings += [f"{path}: {problem}" for problem in unanchored]
             warnings += undefined_footnote_warnings(path, *undefined_footnotes(conn, text))
             warnings += take_renames(conn, row.base, text, by, now)

@@ -107,6 +107,15 @@ def check_page(doc: lxml.html.HtmlElement, name: str, own_host: str | None = Non
     return problems
 
 
+def content_problems(html: str) -> list[str]:
+    """What the site's build would refuse in a page's content (``html``, rendered from its Markdown),
+    one line per finding: the rules of ``check_page``, before the build rather than after it."""
+    if not html.strip():
+        return []
+    doc = lxml.html.document_fromstring(f"<html><body><article>{html}</article></body></html>")
+    return [problem.removeprefix(": ") for problem in check_page(doc, "")]
+
+
 def harden_page(doc: lxml.html.HtmlElement, own_host: str | None) -> None:
     """Add the CSP meta tag (first in <head>), rel="noopener nofollow" on external links, and a name
     for the theme's dialogs."""

@@ -52,6 +52,21 @@ def base_config() -> dict[str, Any]:
     return config
 
 
+# MkDocs always adds these to the configured extensions (its "built-ins").
+_MKDOCS_BUILTINS = ("toc", "tables", "fenced_code")
+
+
+def render_markdown(text: str) -> str:
+    """A page's Markdown as the site's pages render it: Python-Markdown with MkDocs' built-in
+    extensions and those of ``site/mkdocs.yml`` (footnotes, tables, attribute lists, admonitions)."""
+    import markdown  # loads its extensions only when a page is rendered
+
+    configured: dict[str, dict[str, object]] = base_config()["markdown_extensions"]
+    names = list(dict.fromkeys([*_MKDOCS_BUILTINS, *configured]))
+    configs = {name: dict(configured.get(name) or {}) for name in names}
+    return markdown.Markdown(extensions=names, extension_configs=configs).convert(text)
+
+
 COLOURS = (
     "red", "pink", "purple", "deep-purple", "indigo", "blue", "light-blue", "cyan", "teal", "green",
     "light-green", "lime", "yellow", "amber", "orange", "deep-orange", "brown", "grey", "blue-grey",

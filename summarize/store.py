@@ -5,6 +5,7 @@ Vectors are stored as raw little-endian float32 (embeddings) or float64 (story s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -579,6 +580,8 @@ def rename_trend(conn: sa.Connection, trend_id: str, name: str | None, by: str |
         name = " ".join(strip_controls(name).split())
         if not name or len(name) > 120:
             raise InputError(f"trend name {name!r}: must have 1 to 120 characters")
+        if re.search(r"<[A-Za-z/!?]", name):
+            raise InputError(f"trend name {name!r}: must be plain text, without HTML tags")
     row = conn.execute(sa.select(trends.c.data).where(trends.c.id == trend_id)).first()
     if row is None:
         raise InputError(f"no trend {trend_id!r} (see `trendpapers trends --all` for the ids)")

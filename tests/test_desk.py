@@ -488,6 +488,11 @@ def test_the_preview_renders_like_the_site_and_nothing_in_it_runs(app: Flask, co
     charts = "/files/medtech/charts/2026-Q4/"
     assert images == [f"{charts}medtech-0001.svg", f"{charts}medtech-0002.svg"]  # its trends' charts only
     assert "[image left out: remote]" in preview.text_content()
+    # What the preview leaves out, the site's build refuses: said before approval, not at publishing.
+    said = page.xpath("//p[contains(@class,'desk-error')]/text()")
+    for refused in ("a <script> element in the content", "an inline event handler onerror= on <img>",
+                    "a \"javascript:alert('link')\" URL in href= of <a>", "<img> loads 'https://evil.example/pixel.png'"):  # fmt: skip
+        assert any(line.startswith("the site refuses ") and refused in line for line in said), (refused, said)
     chart = alice.client.get(images[0])
     assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
     assert "sandbox" in chart.headers["Content-Security-Policy"]

@@ -231,6 +231,20 @@ def test_a_trend_heading_left_without_a_name_is_refused_and_one_without_its_id_i
     assert names["textile-0002"] != "Sensing fabrics"
 
 
+def test_approval_refuses_what_the_sites_build_would_refuse(room: Newsroom) -> None:
+    path = _paper(room)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + '\n<iframe src="https://video.example/"></iframe>\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"2026-Q4.md: the site refuses a <iframe> element in the content; "):
+        change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
+    assert _meta(path)["status"] == "draft"
+    path.write_text(text + "\n[A video](https://video.example/) of the line.\n", encoding="utf-8")
+    assert (
+        change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED).row.status
+        == "draft"
+    )
+
+
 def test_find_paper_takes_the_latest_edition_unless_one_is_named(room: Newsroom) -> None:
     with room.engine.begin() as conn:
         q4 = get_paper(conn, "textile", "2026-Q4")

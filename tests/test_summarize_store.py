@@ -213,7 +213,11 @@ def test_the_editors_name_of_a_trend_holds_over_generated_names(
             sa.select(store.trend_names.c.chosen_by, store.trend_names.c.chosen_at)
         ).one()
         assert tuple(chosen_by) == ("Ann", AT)
-        for bad, message in (("", "must have 1 to 120 characters"), ("x" * 121, "must have 1 to 120")):
+        for bad, message in (
+            ("", "must have 1 to 120 characters"),
+            ("x" * 121, "must have 1 to 120"),
+            ("Electric <img src=x onerror=alert(1)> trucks", "must be plain text, without HTML tags"),
+        ):
             with pytest.raises(InputError, match=message):
                 store.rename_trend(conn, "textile-0001", bad, "Ann", AT)
         with pytest.raises(InputError, match="no trend 'textile-0042'"):
