@@ -189,7 +189,15 @@ def change_status(
             unnamed, unanchored = heading_problems(row.base, text)
             if unnamed:
                 raise InputError(f"{path}: " + "; ".join(unnamed))
-            refused = content_problems(render_markdown(frontmatter.split(text, str(path))[1]))
+            meta, body = frontmatter.split(text, str(path))
+            wrong = [
+                f"its front matter says {key}: {meta[key]!r}; put back {own!r}"
+                for key, own in (("industry", row.industry), ("edition", row.edition))
+                if key in meta and str(meta[key]) != own
+            ]
+            if wrong:  # the file and the store would tell two papers apart
+                raise InputError(f"{path}: " + "; ".join(wrong))
+            refused = content_problems(render_markdown(body))
             if refused:  # the site's build would stop at it: said now, not when publishing
                 raise InputError(f"{path}: the site refuses " + "; ".join(refused) + "; write it as Markdown")
             warnings += [f"{path}: {problem}" for problem in unanchored]

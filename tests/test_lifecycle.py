@@ -238,6 +238,9 @@ def test_approval_refuses_what_the_sites_build_would_refuse(room: Newsroom) -> N
     with pytest.raises(InputError, match=r"2026-Q4.md: the site refuses a <iframe> element in the content; "):
         change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
     assert _meta(path)["status"] == "draft"
+    path.write_text(text.replace('edition: "2026-Q4"', 'edition: "1999-Q1"'), encoding="utf-8")
+    with pytest.raises(InputError, match=r"its front matter says edition: '1999-Q1'; put back '2026-Q4'"):
+        change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
     path.write_text(text + "\n[A video](https://video.example/) of the line.\n", encoding="utf-8")
     assert (
         change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED).row.status
