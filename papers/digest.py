@@ -166,7 +166,7 @@ def digest_text(
                 f"- {kind}: {m.subject.name} <{url}>",
                 f"- **{md_text(kind)}: {md_link(m.subject.name, url)}**",
             )
-            why, reason = tr.gettext("Why:"), member_reason(m, tr)
+            why, reason = tr.gettext("Why:"), member_reason(m, tr, scores=False)
             line(f"  {why} {reason}", f"    - {md_text(why)} {md_text(reason)}")
         line("")
     else:

@@ -84,19 +84,30 @@ def _count(n: int, noun: str, many: str | None = None) -> Md:
     return Md(f"{n} {noun}" if n == 1 else f"{n} {many or noun + 's'}")
 
 
-def member_reason(match: Match, texts: Texts | None = None) -> str:
-    """Why a member matches, in words, in the language of ``texts``: what its score is made of."""
+def member_reason(match: Match, texts: Texts | None = None, scores: bool = True) -> str:
+    """Why a member matches, in words, in the language of ``texts``: what its score is made of
+    (``scores``: with the figures, for the editors; without, for the member's own digest)."""
     tr = texts or Texts()
+    joiner = tr.gettext("and")
+    interests = f" {joiner} ".join(match.interests)
+    keywords = ", ".join(match.keywords)
+    if not scores:
+        parts = [
+            tr.gettext("its documents and your competences share: %(keywords)s") % {"keywords": keywords}
+            if keywords
+            else tr.gettext("its documents are close to your competences")
+        ]
+        if interests:
+            parts.append(tr.gettext("you follow %(industries)s") % {"industries": interests})
+        return "; ".join(parts)
     parts = [
         tr.gettext("competences similar to its documents (%(similarity)s)")
         % {"similarity": tr.decimal(match.similarity)}
     ]
-    if match.keywords:
-        parts.append(tr.gettext("keywords: %(keywords)s") % {"keywords": ", ".join(match.keywords)})
-    if match.interests:
-        joiner = tr.gettext("and")
-        joined = f" {joiner} ".join(match.interests)
-        parts.append(tr.gettext("interested in %(industries)s") % {"industries": joined})
+    if keywords:
+        parts.append(tr.gettext("keywords: %(keywords)s") % {"keywords": keywords})
+    if interests:
+        parts.append(tr.gettext("interested in %(industries)s") % {"industries": interests})
     return tr.gettext("%(parts)s; score %(score)s") % {
         "parts": "; ".join(parts),
         "score": tr.decimal(match.score),

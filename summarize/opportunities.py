@@ -9,7 +9,7 @@ industry A touches a side B (another industry, or the field) when
 - its stories hold documents assigned to B (the same event reported for both sectors);
 - its patents are classified under both A's and B's class prefixes (co-classification).
 
-Each opportunity says why it was found, in words with the scores, and cites documents from both
+Each opportunity says why it was found, in words a member reads, and cites documents from both
 sides: the bridge documents on A's side; on B's, the documents of the shared stories, then the
 most central ones of B's closest trend (or, for the field, the field's documents closest to the
 trend). When the closest B trend touches A in turn and its own closest A trend is this one, the
@@ -108,7 +108,7 @@ class Opportunity:
     opportunity_id: str  # "opp-0001"; empty until numbered
     name: str  # "Smart textiles meets Medical technology"
     sides: tuple[Side, Side]  # the first holds the trend it was found from
-    reasons: tuple[str, ...]  # why it was found, in words with the scores
+    reasons: tuple[str, ...]  # why it was found, in words
     keys: tuple[str, ...]  # the (trend, side) links it covers: "textile-0002>medtech"
     score: float  # for ranking: the bridge documents' mean score for the other side
     strength: int  # documents and patents that show the crossing
@@ -254,27 +254,17 @@ def _link(
     )
     reasons = []
     if bridge:
-        best_score, best = bridge[0]
-        # The assignment's reasons are stored in English words: other languages go without them.
-        why = f": {scores[best, side.slug].reasons}" if tr.language == "en" else ""
-        values = {
-            "n": len(bridge),
-            "total": len(trend.doc_ids),
-            "trend": trend.name,
-            "side": where,
-            "touch": tr.decimal(settings.touch),
-            "best": tr.decimal(best_score),
-            "why": why,
-        }
+        # In words a member reads: which documents cross over; the scores are the editors' to see
+        # (`trendpapers documents`), and meant nothing on the site.
         reasons.append(
             tr.ngettext(
-                "%(n)s document of %(trend)s (%(total)s in this window and the one before) also "
-                "scores for %(side)s (%(touch)s or more; the best %(best)s%(why)s)",
-                "%(n)s documents of %(trend)s (%(total)s in this window and the one before) also "
-                "score for %(side)s (%(touch)s or more; the best %(best)s%(why)s)",
+                "%(n)s of the %(total)s documents of %(trend)s (this window and the one before) also "
+                "reads as %(side)s",
+                "%(n)s of the %(total)s documents of %(trend)s (this window and the one before) also "
+                "read as %(side)s",
                 len(bridge),
             )
-            % values
+            % {"n": len(bridge), "total": len(trend.doc_ids), "trend": trend.name, "side": where}
         )
     if both:
         reasons.append(
@@ -319,19 +309,13 @@ def _link(
             )
             near = [(s, d) for s, d in near if s >= settings.related]
             if near:
-                span = tr.decimal(near[0][0])
-                if len(near) > 1:
-                    span = tr.gettext("%(high)s to %(low)s") % {
-                        "high": span,
-                        "low": tr.decimal(near[-1][0]),
-                    }
                 reasons.append(
                     tr.ngettext(
-                        "%(n)s document of the field close to the trend (similarity %(similarity)s)",
-                        "%(n)s documents of the field close to the trend (similarity %(similarity)s)",
+                        "%(n)s document of the field close to the trend",
+                        "%(n)s documents of the field close to the trend",
                         len(near),
                     )
-                    % {"n": len(near), "similarity": span}
+                    % {"n": len(near)}
                 )
             theirs_docs += [d for _, d in near]
     elif centroid is not None:
@@ -344,8 +328,8 @@ def _link(
             if similarity >= settings.related:
                 other_trend = best_trend
                 reasons.append(
-                    tr.gettext("closest %(side)s trend: %(trend)s (similarity %(similarity)s)")
-                    % {"side": side.name, "trend": best_trend.name, "similarity": tr.decimal(similarity)}
+                    tr.gettext("closest %(side)s trend: %(trend)s")
+                    % {"side": side.name, "trend": best_trend.name}
                 )
                 theirs_docs += [d for d in best_trend.doc_ids if d not in mine]
     cited = [d for _, d in bridge] + [d for d in co_classified if d not in {b for _, b in bridge}]
@@ -478,9 +462,9 @@ def renamed(opportunity: Opportunity, names: Mapping[str, str]) -> Opportunity:
         if old.trend_name and now.trend_name and old.trend_name != now.trend_name
     }
     reasons = opportunity.reasons
-    if new:  # a trend's slot in a reason: its name after a space, before its figures in brackets
+    if new:  # a trend's slot in a reason: its name after a space, before its window in brackets or last
         olds = "|".join(re.escape(n) for n in sorted(new, key=len, reverse=True))
-        slot = re.compile(rf"(?<=\s)(?:{olds})(?= \()")
+        slot = re.compile(rf"(?<=\s)(?:{olds})(?= \(|$)")
         reasons = tuple(slot.sub(lambda m: new[m.group()], r) for r in reasons)
     return replace(opportunity, sides=(first, second), name=name, reasons=reasons)
 

@@ -114,7 +114,7 @@ def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder,
     assert "Warehouse operators test robot fleets in a digital twin before they buy" in {
         titles[d] for d in twin.documents
     }
-    assert any("also scores for the cluster's field Virtual engineering (" in r for r in twin.reasons)
+    assert any("also reads as the cluster's field Virtual engineering" in r for r in twin.reasons)
     assert all(o.opportunity_id.startswith("opp-") for o in found)
 
     # A second run with nothing new: no model call, nothing rewritten, the same trends and opportunities.

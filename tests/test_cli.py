@@ -225,7 +225,7 @@ def test_demo(tmp_path: Path) -> None:
     assert code == 0
     assert re.search(r"^opp-\d{4} .* meets Virtual engineering  \[logistics × field\]$", out, re.M)
     assert (
-        "in this window and the one before) also scores for" in out
+        "(this window and the one before) also reads as the cluster's field" in out
         and "from Logistics (trend logistics-" in out
     )
     assert "Warehouse operators test robot fleets in a digital twin before they buy" in out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import shutil
 import socket
 import sqlite3
@@ -149,9 +150,10 @@ def test_each_member_who_wants_it_gets_one_message_once(
     assert plain is not None and html is not None
     text, page = plain.get_content(), html.get_content()
     assert "- Textile: trends 2026-Q4: http://127.0.0.1:8000/papers/textile/2026-Q4/" in text  # said once
-    assert "- Trend: " in text and "Why: competences similar to its documents" in text
+    assert "- Trend: " in text and "Why: its documents and your competences share: knitted" in text
+    assert "score" not in text and not re.search(r"\d\.\d\d", text)  # a member reads no scores
     assert '<a href="http://127.0.0.1:8000/papers/textile/2026-Q4/">Textile: trends 2026-Q4</a>' in page
-    assert "<h2>Matched to your competences</h2>" in page and "keywords: knitted" in page
+    assert "<h2>Matched to your competences</h2>" in page and "share: knitted" in page
     assert "http://127.0.0.1:8000/trends/textile-" in page
     unmatched = [
         m

@@ -77,7 +77,7 @@ def test_the_cross_sector_page_shows_the_published_trends_opportunities_with_bot
     assert "From Textile (trend:" in text and "From Medical technology" in text
     assert "Knitted sensor sock from Textura Labs targets diabetic foot care" in text
     assert "Diabetes clinic starts patient study of knitted pressure-sensing sock" in text
-    assert "Why:" in text and "also score" in text
+    assert "Why:" in text and "also read" in text
     # Only what a published paper's trends touch: the logistics paper is a draft, its field
     # opportunity (the warehouse digital twin) is not on the site yet.
     assert "digital twin" not in text
@@ -336,6 +336,13 @@ def test_a_publication_whose_build_fails_does_not_happen(workspace: Path) -> Non
     paper = workspace / "papers" / "medtech" / "2026-Q4.md"
     approved = paper.read_text(encoding="utf-8") + "\n<script>alert('editor')</script>\n"
     paper.write_text(approved, encoding="utf-8")
+    refused = _tp(workspace, "papers", "publish", "medtech")  # said before the build
+    assert refused.exit_code == 2 and "the site refuses a <script> element in the content" in refused.output
+    # What only the build sees: a chart that runs a script.
+    approved = approved.removesuffix("\n<script>alert('editor')</script>\n")
+    paper.write_text(approved, encoding="utf-8")
+    chart = next((paper.parent / "charts").rglob("*.svg"))
+    chart.write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>', encoding="utf-8")
     result = _tp(workspace, "papers", "publish", "medtech")
     assert result.exit_code == 3 and "not published, the site's build failed" in result.output, result.output
     assert paper.read_text(encoding="utf-8") == approved
