@@ -249,7 +249,7 @@ def test_an_edition_of_weak_signals_only_says_so(language: str) -> None:
     data = _evil_paper()
     text = render_paper(replace(data, trends=()), "2026-11-23T10:00:00Z", environment(language=language))
     summary = text.split("\n## ", 2)[1]
-    assert "No trend reached" not in summary and "Kein Trend hat" not in summary
+    assert "large enough to call a trend" not in summary and "groß genug" not in summary
     expected = (
         "but 2 weak signals: themes that are new in this window, too young"
         if language == "en"
@@ -280,3 +280,12 @@ def test_a_trend_without_documents_in_the_window_has_faded() -> None:
     )
     kinds = {c.trend_id: c.kind for c in _changes([quiet, busy], before)}
     assert kinds == {quiet.trend_id: "faded", busy.trend_id: "grown"}
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "(2 → 1 document)"), ("de", "(2 → 1 Dokument)")])
+def test_a_change_to_one_document_is_counted_in_the_singular(language: str, said: str) -> None:
+    from papers.content import Change
+
+    data = replace(_evil_paper(), changes=(Change("faded", "textile-0009", "Dyeing", 2, 1),))
+    text = render_paper(data, "2026-11-23T10:00:00Z", environment(language=language))
+    assert f"- Dyeing {said}" in text
