@@ -135,8 +135,11 @@ def _paper_link(paper: SitePaper, relative_to: str = "") -> Md:
     return Md(f"[{md_text(paper.title)}]({relative_to}papers/{paper.row.industry}/{paper.row.edition}.md)")
 
 
-def _cited(c: store.Citation, tr: Texts) -> str:
-    return f"{citation_link(c)} ({md_text(c.source)}, {md_text(tr.date(c.day))})"
+def _cited(c: store.Citation, tr: Texts, window_start: dt.date | None = None) -> str:
+    """A cited report: its link, source and date (and, given the window it is listed for, whether it
+    came before it, as the papers say)."""
+    before = "; " + tr.md("before this window") if window_start and c.day and c.day < window_start else ""
+    return f"{citation_link(c)} ({md_text(c.source)}, {md_text(tr.date(c.day))}{before})"
 
 
 def _central_title(t: Trend, refs: dict[int, store.Citation], language: str) -> str:
@@ -213,7 +216,7 @@ def _trend_pages(
         ]
         newest.sort(key=lambda ids: (-len(ids), -(refs[ids[0]].day or dt.date.min).toordinal(), ids[0]))
         for n, ids in enumerate(newest, start=1):
-            body.append(f"{n}. " + "; ".join(_cited(refs[i], tr) for i in ids))
+            body.append(f"{n}. " + "; ".join(_cited(refs[i], tr, t.window_start) for i in ids))
         sources = sorted({refs[i].source for i in t.doc_ids if i in refs})
         body += ["", "## " + tr.md("Sources"), "", *(f"- {md_text(s)}" for s in sources), ""]
         body += [footnote_definition(refs[i], tr) for i in dict.fromkeys(cited_id(s) for s in summary)]

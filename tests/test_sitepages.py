@@ -179,8 +179,14 @@ def test_a_trend_page_tells_the_trend_its_history_papers_stories_and_sources(roo
     assert "## In the papers\n\n- [Textile: trends 2026-Q4](../papers/textile/2026-Q4.md)" in body
     stories = html.xpath("//h2[.='Stories']/following::ol[1]/li")
     assert len(stories) == len(trend.story_ids)
-    days = [re.findall(r"\d{4}-\d\d-\d\d\)$", li.text_content())[0] for li in stories]
+    days = [
+        re.findall(r"(\d{4}-\d\d-\d\d)(?:; before this window)?\)$", li.text_content())[0] for li in stories
+    ]
     assert days == sorted(days, reverse=True)  # stories of one size: the latest first
+    before = [
+        day for li, day in zip(stories, days, strict=True) if "; before this window)" in li.text_content()
+    ]
+    assert before == [day for day in days if day < "2026-07-05"] and before  # marked as in the paper
     assert sorted(li.text_content() for li in html.xpath("//h2[.='Sources']/following::ul[1]/li")) == [
         "Fibre Weekly",
         "Textile Times",
