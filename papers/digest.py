@@ -93,6 +93,18 @@ def published_papers(
     ]
 
 
+def _wanted(member: Member, paper: DigestPaper, matches: Sequence[Match]) -> bool:
+    """Whether ``paper`` goes into the member's digest: one who names the industries they follow gets
+    those industries' papers, and any other with a trend or opportunity matched to them; one who
+    names none, every paper. A medical-technology firm got the textile paper, with "No trend in these
+    papers matches your competences"."""
+    return (
+        not member.industries
+        or paper.industry_slug in member.industries
+        or bool(_relevant(matches, member, [paper]))
+    )
+
+
 def _relevant(matches: Sequence[Match], member: Member, papers: Sequence[DigestPaper]) -> list[Match]:
     """The member's matches among the new papers: their trends, and opportunities of their industries."""
     trends = {t for p in papers for t in p.trend_ids}
@@ -296,9 +308,12 @@ def send_digests(
             with engine.connect() as conn:
                 done = store.delivered(conn, member.email)
             new = [p for p in papers if p.key not in done]
-            if not new:
-                outcomes.append(Outcome(member.name, member.email, "up to date"))
+            wanted = [p for p in new if _wanted(member, p, matches)]
+            if not wanted:
+                why = "no new paper of the industries they follow" if new else ""
+                outcomes.append(Outcome(member.name, member.email, "up to date", detail=why))
                 continue
+            new = wanted
             relevant = _relevant(matches, member, new)
             message = compose(member, new, relevant, cluster, site_url, mail, now, texts)
             if dry_run is not None:

@@ -204,8 +204,9 @@ def test_demo(tmp_path: Path) -> None:
     assert "demo took" in out and "papers approve medtech" in out
     assert re.search(r"analyze: .*, [1-9]\d* cross-sector opportunit", out)
     outbox = tmp_path / "demo" / "outbox"
-    assert f"digest: 6 members' digests written to {outbox} (--dry-run: nothing sent)" in out
-    assert len(list(outbox.glob("*.eml"))) == 6
+    written = len(list(outbox.glob("*.eml")))  # the members who follow textile, or match its trends
+    assert 2 <= written < 6 and f"digest: {written} members' digests written to {outbox} (--dry-run" in out
+    assert "up to date Vireon Medical VR: no new paper of the industries they follow" in out
     medtech = (tmp_path / "demo" / "papers" / "medtech" / "2026-Q4.md").read_text(encoding="utf-8")
     assert "## Opportunities\n\nWhere the trends of Medical technology" in medtech
     assert "**Members whose competences match** (for the editors, not published)" in medtech

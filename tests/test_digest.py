@@ -104,6 +104,13 @@ def _workspace(demo: Path, tmp_path: Path, mail: str) -> Path:
     start = text.index("\n[mail]\n") + 1
     end = text.index("[[sources]]", start)
     config.write_text(text[:start] + mail + "\n" + text[end:], encoding="utf-8")
+    # Every member follows every industry here, so that each one who wants a digest gets the one
+    # paper the demo publishes: these tests are about sending (``test_a_member_gets_the_papers...``
+    # about who gets what).
+    members = workspace / "members.toml"
+    members.write_text(
+        re.sub(r"(?m)^industries = .*\n", "", members.read_text(encoding="utf-8")), encoding="utf-8"
+    )
     return workspace
 
 
@@ -325,6 +332,25 @@ def test_a_dry_run_writes_the_messages_and_records_nothing(demo: Path, tmp_path:
     (tmp_path / "afile").write_text("", encoding="utf-8")
     code, out = _digest(workspace, "--dry-run", str(tmp_path / "afile" / "outbox"))
     assert code == 2 and f"--dry-run {tmp_path / 'afile' / 'outbox'}: cannot write the digests there" in out
+
+
+@pytest.mark.slow
+def test_a_member_gets_the_papers_of_the_industries_they_follow_and_those_matched_to_them(
+    demo: Path, tmp_path: Path
+) -> None:
+    outbox = tmp_path / "outbox"
+    code, out = _digest(demo, "--dry-run", str(outbox))  # the demo's own members: the textile paper
+    assert code == 0
+    written = {p.name for p in outbox.iterdir()}
+    assert {"meshwerk-simulation-gmbh.eml", "fibrecircle-data.eml"} <= written  # they follow textile
+    assert "vireon-medical-vr.eml" not in written  # medical VR: nothing for it in the textile paper
+    assert (
+        "up to date Vireon Medical VR <hello@vireon.example> (no new paper of the industries they follow)"
+        in out
+    )
+    for name in written - {"meshwerk-simulation-gmbh.eml", "fibrecircle-data.eml"}:  # matched, not following
+        text = email.message_from_bytes((outbox / name).read_bytes(), policy=email.policy.default)
+        assert "Matched to your competences" in text.get_body(("plain",)).get_content(), name
 
 
 def test_the_message_makes_every_value_inert() -> None:

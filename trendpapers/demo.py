@@ -328,8 +328,9 @@ def run_demo(directory: Path, say: Callable[[str], None], language: str = "en") 
     outbox = directory / "outbox"
     digests = run_digests(config, dry_run=outbox)
     for outcome in digests.outcomes:
-        say(f"  {outcome.action:<9} {outcome.member}: {outcome.detail}")
-    say(f"digest: {len(digests.outcomes)} members' digests written to {outbox} (--dry-run: nothing sent)")
+        say(f"  {outcome.action:<10} {outcome.member}: {outcome.detail}")
+    written = sum(o.action == "written" for o in digests.outcomes)
+    say(f"digest: {written} members' digests written to {outbox} (--dry-run: nothing sent)")
     peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     say(f"demo took {time.perf_counter() - started:.1f} s, peak memory {peak / 1024:.0f} MB")
     tp = command_name()
