@@ -437,7 +437,8 @@ def change_status(
             desk.config, industry, edition, action, actor.name, force=force, engine=desk.engine
         )
     except (InputError, LockError, SiteError) as exc:
-        ok, message = False, f"{name}: not {TRANSITIONS[action][1]}: {exc}"
+        said = str(exc).removeprefix(f"{name}: not {TRANSITIONS[action][1]}, ")  # the paper named once
+        ok, message = False, f"{name}: not {TRANSITIONS[action][1]}: {said}"
     except TrendpapersError as exc:
         ok, message = False, f"{name}: not {TRANSITIONS[action][1]}: {type(exc).__name__}: {exc}"
     else:

@@ -618,6 +618,15 @@ def test_accepting_a_rename_under_the_editors_new_paragraphs_keeps_them() -> Non
 # --- approving, publishing, withdrawing, renaming ---------------------------------------------------
 
 
+def test_withdrawing_a_draft_says_what_it_means_and_builds_no_site(app: Flask, config: Config) -> None:
+    alice = editor(app, "alice")
+    page = lxml.html.fromstring(alice.open()[0])
+    label = page.xpath("string(//label[@for='desk-sure-withdraw'])")
+    assert "this edition will not be published" in label and "leaves the site" not in label
+    said = notice(alice.act("withdraw"))
+    assert "medtech 2026-Q4 is withdrawn." in said and "The site" not in said  # not rebuilt
+
+
 def test_approve_publish_and_withdraw_follow_the_commands_rules_and_rebuild_the_site(
     app: Flask, config: Config
 ) -> None:
@@ -716,7 +725,7 @@ def test_a_publication_whose_build_fails_is_undone_and_the_error_said(app: Flask
     bad = config.papers_dir / "medtech" / "charts" / "2026-Q4" / "medtech-0001.svg"
     bad.write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
     said = notice(alice.act("publish"))
-    assert "not published, the site's build failed; the paper is approved again" in said
+    assert "2026-Q4: not published: the site's build failed; the paper is approved again" in said
     assert "event handler onload" in said
     with open_store(config.storage_url).connect() as conn:
         assert papers_store.get_paper(conn, "medtech", "2026-Q4").status == "approved"  # type: ignore[union-attr]

@@ -275,7 +275,9 @@ def paper_action(
     with workspace_lock(config.root, f"papers {action}"):
         engine = engine or open_store(config.storage_url)
         change = change_status(engine, config.papers_dir, industry, edition, action, by, force=force)
-        if not build or action not in ("publish", "withdraw"):
+        # Only a paper that goes on or off the site changes it: withdrawing a draft builds nothing.
+        on_or_off = action == "publish" or (action == "withdraw" and change.before.status == "published")
+        if not build or not on_or_off:
             return PaperAction(change, None)
         try:
             return PaperAction(change, recorded(engine, "build", lambda: build_stage(config, engine)))
