@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -93,6 +94,9 @@ def create_app(config: Config, *, clock: Callable[[], datetime] | None = None) -
     )
     app.session_interface = _SessionCookies()
     app.jinja_env.undefined = jinja2.StrictUndefined  # a template naming something missing is a bug
+    # Messages name files as the commands do, from the root; editors know them from the workspace.
+    root = f"{config.root}{os.sep}"
+    app.jinja_env.filters["in_workspace"] = lambda text: str(text).replace(root, "")
     app.extensions["trendpapers-desk"] = Desk(config, engine)
     app.before_request(lambda: _before(tick))
     app.after_request(_headers)

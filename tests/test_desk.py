@@ -277,7 +277,9 @@ def test_a_paper_file_removed_while_open_is_written_again_from_the_editors_text(
     _, csrf, version = alice.open()
     edited = text_of(config) + "\nMy words.\n"
     paper_file(config).unlink()
-    assert "the file is missing (saving here writes it again)" in alice.open()[0]
+    page = alice.open()[0]
+    assert "papers/medtech/2026-Q4.md: the file is missing (saving here writes it again)" in page
+    assert str(config.root) not in page  # editors read the workspace's names, not the server's
     said = notice(alice.client.get(alice.save(edited, version, csrf).headers["Location"]).text)
     assert "its file was missing and is written again" in said
     assert paper_file(config).read_text(encoding="utf-8") == edited
