@@ -123,7 +123,7 @@ def test_a_german_paper_has_german_texts_and_the_same_protection() -> None:
         "Chancen",
         "Was sich gegenüber den 90 Tagen davor geändert hat",
         "Methode und Quellen",
-        "Fragen an die Mitglieder und Chancen",
+        "Was das für unsere Mitglieder bedeutet",
     ]
     page = html.text_content()
     assert "In den 90 Tagen bis zum 20. November 2026 betrafen 40 Dokumente aus 18 Quellen" in page

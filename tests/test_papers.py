@@ -54,7 +54,7 @@ SECTIONS = [
     "Opportunities",
     "What changed since the 90 days before",
     "Method and sources",
-    "Questions for members and opportunities",
+    "What this means for our members",
 ]
 
 
