@@ -187,7 +187,7 @@ def list_editors(conn: sa.Connection, now: datetime, idle: timedelta) -> list[Ed
     rows = conn.execute(
         sa.select(editors, sa.func.coalesce(active.c.n, 0).label("n"))
         .select_from(editors.outerjoin(active, active.c.editor == editors.c.name))
-        .order_by(editors.c.name)
+        .order_by(sa.func.lower(editors.c.name), editors.c.name)
     )
     return [Editor(r.name, r.created_at, r.password_changed_at, r.last_login_at, int(r.n)) for r in rows]
 

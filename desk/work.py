@@ -184,7 +184,9 @@ def look(desk: Desk, editor: str, industry: str, edition: str, now: datetime) ->
             if view.text_sha != opened.sha:
                 old = store.get_snapshot(conn, view.text_sha)
                 diff = diff_lines(old, opened.text or "") if old is not None else ()
-            history = tuple(e for e in papers_store.events(conn, industry, edition) if e[2] > view.at)
+            history = tuple(  # what others did: one's own actions are no news
+                e for e in papers_store.events(conn, industry, edition) if e[2] > view.at and e[1] != editor
+            )
         result = Look(view is None, view.at if view else None, _news(opened, view), diff, history)
         _seen(conn, editor, opened, now)
     return opened, result
@@ -494,14 +496,25 @@ class TrendLine:
     current: int
     example: str  # the most central headline: feed text, shown as text
     active: bool
+    renamed: bool = False  # the editors chose its name
 
 
 def trend_lines(desk: Desk) -> list[TrendLine]:
     with desk.engine.connect() as conn:
         active = {t.trend_id for t in analysis.load_trends(conn)}
         found = analysis.load_trends(conn, active_only=False)
+        chosen = analysis.chosen_names(conn)
     return [
-        TrendLine(t.trend_id, t.industry, t.name, t.status, t.current, t.title, t.trend_id in active)
+        TrendLine(
+            t.trend_id,
+            t.industry,
+            t.name,
+            t.status,
+            t.current,
+            t.title,
+            t.trend_id in active,
+            t.trend_id in chosen,
+        )
         for t in found
     ]
 

@@ -637,7 +637,7 @@ def test_approve_publish_and_withdraw_follow_the_commands_rules_and_rebuild_the_
     assert "not published" in refused and "only approved papers can be published" in refused
     page = alice.act("approve")
     assert "medtech 2026-Q4 is approved" in notice(page)
-    assert "approved since you looked" not in page  # one's own change is not news
+    assert "approved since you looked" not in page and "Since you last looked" not in page  # one's own
     published = notice(alice.act("publish"))
     assert "medtech 2026-Q4 is published" in published and "The site: built" in published
     site = config.root / "build" / "site" / "papers" / "medtech" / "2026-Q4" / "index.html"
@@ -748,13 +748,16 @@ def test_trends_are_renamed_and_reset(app: Flask, config: Config) -> None:
     alice = editor(app, "alice")
     page, csrf, _ = alice.open("/trends")
     assert "medtech-0001" in page and IMAGING in page
+    assert 'value="reset"' not in page  # no trend renamed: nothing to take back
     for data, said in (
         ({"name": "Federated imaging"}, "now called 'Federated imaging'; drafts take it when they are next"),
         ({"name": "   "}, "not renamed: trend name '': must have 1 to 120 characters"),
         ({"do": "reset"}, f"now called '{IMAGING}' (its generated name)"),
     ):
         done = alice.client.post("/trends/medtech-0001/name", data={"csrf": csrf, **data})
-        assert said in notice(alice.client.get(done.headers["Location"]).text)
+        page = alice.client.get(done.headers["Location"]).text
+        assert said in notice(page)
+        assert ('value="reset"' in page) == ("name" in data)  # renamed (a refused name keeps the last)
     done = alice.client.post("/trends/nope-0009/name", data={"csrf": csrf, "name": "X"})
     assert "no trend 'nope-0009'" in notice(alice.client.get(done.headers["Location"]).text)
     activity = alice.client.get("/activity").text
