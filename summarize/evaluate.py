@@ -198,11 +198,18 @@ def eval_summaries(
         if "cluster_id" not in (row if isinstance(row, dict) else {}) or not isinstance(docs, list):
             problems.append(f"{path}:{number}: needs an object with cluster_id and a documents list")
             continue
-        if not all(isinstance(d, dict) and {"id", "title", "text"} <= set(d) for d in docs):
-            problems.append(f"{path}:{number}: every document needs id, title and text")
+        # As for stories: an untitled document is ordinary (a title may be null or left out).
+        if not all(
+            isinstance(d, dict)
+            and "id" in d
+            and isinstance(d.get("text"), str)
+            and isinstance(d.get("title"), str | None)
+            for d in docs
+        ):
+            problems.append(f"{path}:{number}: every document needs an id and a text (and a title or none)")
             continue
         clusters.append(
-            (row["cluster_id"], [SourceDoc(d["id"], str(d["title"]), str(d["text"])) for d in docs])
+            (row["cluster_id"], [SourceDoc(d["id"], d.get("title") or "", d["text"]) for d in docs])
         )
     if problems:
         raise InputError("\n".join(problems))

@@ -94,6 +94,27 @@ def test_eval_summarize_cites_every_sentence(tmp_path: Path) -> None:
     assert code == 0 and "clusters 2" in text and "rouge2_recall" in text
 
 
+def test_eval_summarize_takes_untitled_documents_and_names_a_bad_line(tmp_path: Path) -> None:
+    clusters = [json.loads(line) for line in (DATA / "clusters.jsonl").read_text().splitlines()]
+    for cluster in clusters:
+        for n, doc in enumerate(cluster["documents"]):
+            if n % 2:
+                del doc["title"]
+            else:
+                doc["title"] = None
+    untitled = tmp_path / "untitled.jsonl"
+    untitled.write_text("".join(json.dumps(c) + "\n" for c in clusters))
+    titled, out = tmp_path / "titled.jsonl", tmp_path / "out.jsonl"
+    assert run("eval", "summarize", str(DATA / "clusters.jsonl"), "-o", str(titled))[0] == 0
+    code, text = run("eval", "summarize", str(untitled), "-o", str(out))
+    assert code == 0, text
+    assert _lines(out) == _lines(titled)  # a title takes no part in the summary
+    clusters[0]["documents"][0]["text"] = None
+    untitled.write_text("".join(json.dumps(c) + "\n" for c in clusters))
+    code, text = run("eval", "summarize", str(untitled), "-o", str(out))
+    assert code == 2 and f"{untitled}:1: every document needs an id and a text" in text
+
+
 def _refused(path: Path, *lines: str) -> str:
     """What ``eval stories`` says of a corpus of these lines, which it must refuse with exit 2."""
     path.write_text("".join(f"{line}\n" for line in lines))
