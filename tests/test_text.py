@@ -16,6 +16,7 @@ from summarize.text import (
     is_boilerplate,
     needs_antecedent,
     sentences,
+    soft_breaks,
     stem,
     stopwords,
     words,
@@ -36,6 +37,47 @@ def test_sentences_are_exact_substrings() -> None:
         "A new paragraph starts here",
     ]
     assert all(s in text for s in found)
+
+
+# A wire story as archives keep it: lines wrapped at a fixed width, paragraphs indented.
+WRAPPED = """   The Rev. Jesse Jackson arrived in Syria on Friday to seek the release
+of a U.S. Navy pilot shot down over Lebanon, and said he was confident
+the mission would succeed.
+   Jackson, a former presidential candidate, said he would meet President
+Hafez Assad of Syria on Saturday to press for the release of the
+pilot, who was captured on Sunday after his plane was shot down.
+   ``We are here on a mission of mercy,'' Jackson told reporters at the
+airport in Damascus.
+"""
+
+
+def test_a_sentence_wrapped_over_lines_is_one_sentence() -> None:
+    found = sentences(WRAPPED, "en")
+    assert [" ".join(s.split()) for s in found] == [
+        "The Rev. Jesse Jackson arrived in Syria on Friday to seek the release of a U.S. Navy pilot shot "
+        "down over Lebanon, and said he was confident the mission would succeed.",
+        "Jackson, a former presidential candidate, said he would meet President Hafez Assad of Syria on "
+        "Saturday to press for the release of the pilot, who was captured on Sunday after his plane was "
+        "shot down.",
+        "``We are here on a mission of mercy,'' Jackson told reporters at the airport in Damascus.",
+    ]
+    assert all(s in WRAPPED for s in found)  # still exact substrings, line breaks and all
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Extracted text: one paragraph per line, each longer than any wrapping width.
+        "Key facts\n" + "The plant opens in May and will recycle ten thousand tonnes of textiles a year, "
+        "the company said on Monday.\n" * 3,
+        # Short lines that are no wrapped sentence: a list, an address.
+        "Studio Apartment\n418 41st Street, Oakland 94609\nAvailable June 22, 2017\nTerms:\n"
+        "$1750 rent and a fully refundable security deposit of $1950\nParking: $130/month",
+        "Our services\nWeaving\nKnitting\nFinishing and coating of technical fabrics\nContact us",
+    ],
+)
+def test_lines_that_are_paragraphs_or_list_items_are_not_wrapped(text: str) -> None:
+    assert soft_breaks(text) == frozenset()
 
 
 def test_a_sentence_keeps_its_closing_quote_or_bracket() -> None:
