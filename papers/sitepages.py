@@ -158,7 +158,11 @@ def _central_title(t: Trend, refs: dict[int, store.Citation], language: str) -> 
 
 
 def _trend_pages(
-    conn: sa.Connection, trends: dict[str, Trend], papers: Sequence[SitePaper], tr: Texts
+    conn: sa.Connection,
+    trends: dict[str, Trend],
+    papers: Sequence[SitePaper],
+    names: dict[str, str],
+    tr: Texts,
 ) -> dict[str, bytes]:
     pages: dict[str, bytes] = {}
     refs = store.citations(conn, [i for t in trends.values() for i in t.doc_ids])
@@ -220,7 +224,8 @@ def _trend_pages(
         sources = sorted({refs[i].source for i in t.doc_ids if i in refs})
         body += ["", "## " + tr.md("Sources"), "", *(f"- {md_text(s)}" for s in sources), ""]
         body += [footnote_definition(refs[i], tr) for i in dict.fromkeys(cited_id(s) for s in summary)]
-        pages[f"trends/{trend_id}.md"] = _page(t.name, body, tags=[t.industry])
+        # Tagged as its papers are: by the industry's name ("Textile", not the slug "textile").
+        pages[f"trends/{trend_id}.md"] = _page(t.name, body, tags=[names.get(t.industry, t.industry)])
         pages[f"trends/{trend_id}.svg"] = weekly_svg(
             t.weekly,
             tr.gettext("Documents per week: %(name)s") % {"name": t.name},
@@ -254,7 +259,7 @@ def compose(
     pages.update(_paper_files(papers_dir, papers, set(trends), tr))
     names = {i.slug: i.name for i in industries}
     pages.update(_industry_pages(papers, names, tr))
-    pages.update(_trend_pages(conn, trends, papers, tr))
+    pages.update(_trend_pages(conn, trends, papers, names, tr))
     pages["index.md"] = _home(intro, papers, trends, tr)
     pages["trends/index.md"] = _trend_index(trends, names, tr)
     pages["archive.md"] = _archive(papers, tr)

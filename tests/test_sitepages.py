@@ -165,7 +165,7 @@ def test_a_trend_page_tells_the_trend_its_history_papers_stories_and_sources(roo
     assert summary is not None
     page = pages["trends/textile-0001.md"]
     meta, body = split(page, "trend page")
-    assert meta == {"title": trend.name, "tags": ["textile"]}
+    assert meta == {"title": trend.name, "tags": ["Textile"]}
     assert body.startswith(
         f"\n# {trend.name}\n\n*Rising*: 3 documents in the window 2026-07-05 to 2026-10-02"
     )
