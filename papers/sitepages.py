@@ -453,8 +453,8 @@ def _tags(papers: Sequence[SitePaper], tr: Texts) -> bytes:
 
 def _opportunities(conn: sa.Connection, on_site: set[str], tr: Texts) -> bytes:
     """The cross-sector page: the latest analysis's opportunities whose trends are in a paper on the
-    site (the editors published them), each with its reasons and every document of both sides. The
-    reasons are the analysis's own words (English)."""
+    site (the editors published them), each with its reasons (the analysis's words, in the
+    workspace's language) and every document of both sides."""
     found = [
         o
         for o in analysis.load_opportunities(conn)
