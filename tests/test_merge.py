@@ -1,6 +1,9 @@
-"""The three-way merge on small hand-made texts: what each side changed survives, overlaps conflict."""
+"""The three-way merge on small hand-made texts and random ones: what each side changed survives, overlaps conflict."""
 
 from __future__ import annotations
+
+import random
+from collections import Counter
 
 from papers.merge import MergeResult, merge3, regions3
 
@@ -105,3 +108,27 @@ def test_a_line_added_inside_what_the_other_side_rewrote_still_conflicts() -> No
     ours = "a\nb\nmine\nc\n"
     theirs = "a\nB\nC\n"
     assert merge3(base, ours, theirs).conflicts == 1
+
+
+def test_a_merge_without_conflicts_keeps_every_line_either_side_added() -> None:
+    rnd = random.Random(7)
+
+    def edited(lines: list[str]) -> list[str]:
+        out = list(lines)
+        for _ in range(rnd.randint(1, 3)):
+            at, what = rnd.randint(0, len(out)), rnd.choice("ird")
+            if what == "i":
+                out.insert(at, f"new {rnd.randint(0, 10**6)}\n")
+            elif at < len(out):
+                out[at : at + 1] = [out[at].rstrip("\n") + " (edited)\n"] if what == "r" else []
+        return out
+
+    for _ in range(3000):  # many blank and repeated lines, as in Markdown: alignments are ambiguous
+        base = [rnd.choice(["a\n", "b\n", "\n", "\n", "c\n"]) for _ in range(rnd.randint(0, 12))]
+        ours, theirs = edited(base), edited(base)
+        result = merge3("".join(base), "".join(ours), "".join(theirs))
+        assert merge3("".join(base), "".join(ours), "".join(ours)).text == "".join(ours)
+        if result.conflicts == 0:
+            merged = Counter(result.text.splitlines(keepends=True))
+            added = (Counter(ours) - Counter(base)) | (Counter(theirs) - Counter(base))
+            assert all(merged[line] for line in added), (base, ours, theirs, result.text)
