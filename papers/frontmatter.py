@@ -36,7 +36,12 @@ def split(text: str, name: str) -> tuple[dict[str, Any], str]:
         # The parser notices an unclosed quotation mark only lines later: name the line that opened it.
         lines = text[4:end].split("\n")[: mark.line + 1 if mark is not None else None]
         unclosed = next((n for n, line in enumerate(lines, start=2) if _opens_a_quote(line)), None)
-        hint = f" (line {unclosed} opens a quotation mark that it does not close)" if unclosed else ""
+        hint = (
+            f" (line {unclosed} opens a quotation mark that it does not close)"
+            if unclosed
+            else ' (look at that line and the one before: each is `key: "value"` or a list item'
+            " `  - \"value\"`, indented as the lines around it)"
+        )
         raise InputError(f"{name}: the front matter is not valid YAML{where}: {problem}{hint}") from exc
     if not isinstance(data, dict):
         raise InputError(f"{name}: the front matter must be a mapping of keys to values")
