@@ -13,6 +13,9 @@
   and images from the desk only, forms only to the desk, no framing) and sends ``nosniff``,
   ``Referrer-Policy`` and ``no-store``. Jinja2 escapes everything the templates print; a paper's
   preview is sanitized first (``desk.preview``).
+- Language: the desk's words are the workspace's language (``Desk.texts``); the templates take them
+  through Jinja2's i18n extension (``{% trans %}``, ``_()``, ``ngettext()``, ``pgettext()``), and
+  statuses and recorded actions, stored in English, through filters.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from desk import accounts, limits, store
-from desk.work import Desk
+from desk.work import Desk, event_action
+from papers.i18n import N_, Texts
 from trendpapers.config import Config
 
 COOKIE = "trendpapers-desk"
@@ -45,6 +49,19 @@ _TOUCH_EVERY = 60  # seconds: a session's last use is written at most this often
 # Texts the desk kept (versions seen, saves refused) are forgotten after this long when no editor's
 # last look refers to them; each start of the desk tidies up.
 KEEP_TEXTS = timedelta(days=90)
+_TITLES = {404: N_("Not found"), 405: N_("Not allowed"), 413: N_("Too large")}
+# Werkzeug's own words for the errors an editor may meet (a wrong address, a form too large),
+# exactly as it writes them: marked here so that the catalog translates them too.
+_WERKZEUG = (
+    N_("Bad Request"),
+    N_("The browser (or proxy) sent a request that this server could not understand."),
+    N_(
+        "The requested URL was not found on the server. If you entered the URL manually please check "
+        "your spelling and try again."
+    ),
+    N_("The method is not allowed for the requested URL."),
+    N_("The data value transmitted exceeds the capacity limit."),
+)
 
 
 class _SessionCookies(SecureCookieSessionInterface):
@@ -62,6 +79,11 @@ def state() -> Desk:
     """The desk of the running application."""
     desk: Desk = current_app.extensions["trendpapers-desk"]
     return desk
+
+
+def texts() -> Texts:
+    """The desk's words, in the workspace's language."""
+    return state().texts
 
 
 def now() -> datetime:
@@ -97,7 +119,9 @@ def create_app(config: Config, *, clock: Callable[[], datetime] | None = None) -
     # Messages name files as the commands do, from the root; editors know them from the workspace.
     root = f"{config.root}{os.sep}"
     app.jinja_env.filters["in_workspace"] = lambda text: str(text).replace(root, "")
-    app.extensions["trendpapers-desk"] = Desk(config, engine)
+    desk = Desk(config, engine)
+    _install_texts(app.jinja_env, desk.texts)
+    app.extensions["trendpapers-desk"] = desk
     app.before_request(lambda: _before(tick))
     app.after_request(_headers)
     app.register_error_handler(HTTPException, _error)
@@ -108,14 +132,29 @@ def create_app(config: Config, *, clock: Callable[[], datetime] | None = None) -
     return app
 
 
+def _install_texts(env: jinja2.Environment, tr: Texts) -> None:
+    """The templates' texts in ``tr``'s language: gettext (newstyle: values are escaped and put in by
+    name) and filters for the words the store keeps in English."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=tr.gettext, ngettext=tr.ngettext, pgettext=tr.pgettext, newstyle=True
+    )
+    env.filters.update(
+        paper_status=tr.paper_status,
+        trend_status=tr.status,
+        event_action=lambda action: event_action(tr, action),
+    )
+
+
 def _template_values() -> dict[str, Any]:
     desk = current_app.extensions["trendpapers-desk"]
     return {
         "editor": g.get("editor"),
         "csrf": session.get("csrf", ""),
         "cluster": desk.config.name,
-        # The papers' language ([workspace] language): their text and preview carry it (spelling,
-        # screen readers); the desk's own words stay English.
+        # The workspace's language ([workspace] language): the desk's words, and the papers' text and
+        # preview (spelling, screen readers).
+        "language": desk.texts.language,
         "paper_language": desk.config.language,
     }
 
@@ -148,12 +187,19 @@ def _before(tick: Callable[[], datetime]) -> Response | None:
         if not (sent and hmac.compare_digest(sent, str(session["csrf"]))):
             # A sign-out in another tab ends the token too: a text being saved is shown back, to copy.
             text = request.form.get("text")
+            tr = texts()
             return _page(
-                "Refused",
-                "This request was refused: it did not carry this page's security token (it came from "
-                "another site, or from a page older than your sign-in). Go back, reload the page, and "
-                "try again."
-                + (" The text you were saving is below, to copy; nothing was changed." if text else ""),
+                tr.gettext("Refused"),
+                tr.gettext(
+                    "This request was refused: it did not carry this page's security token (it came from "
+                    "another site, or from a page older than your sign-in). Go back, reload the page, and "
+                    "try again."
+                )
+                + (
+                    tr.gettext(" The text you were saving is below, to copy; nothing was changed.")
+                    if text
+                    else ""
+                ),
                 403,
                 text=text,
             )
@@ -178,9 +224,11 @@ def _page(title: str, message: str, status: int, **extra: Any) -> Response:
 
 
 def _error(exc: HTTPException) -> Response:
-    titles = {404: "Not found", 405: "Not allowed", 413: "Too large"}
-    title = titles.get(exc.code or 500, exc.name)
-    return _page(title, exc.description or title, exc.code or 500)
+    tr = texts()
+    title = tr.gettext(_TITLES.get(exc.code or 500, exc.name))
+    # The desk's own descriptions are translated already (gettext leaves them as they are); Werkzeug's
+    # are translated here.
+    return _page(title, tr.gettext(exc.description) if exc.description else title, exc.code or 500)
 
 
 def local_target(target: str | None) -> str:
@@ -208,32 +256,33 @@ def _login() -> ResponseReturnValue:
     name = request.form.get("name", "").strip()[:200]
     password = request.form.get("password", "")
     desk = state()
+    tr = desk.texts
     with desk.engine.begin() as conn:
-        refusal = limits.login_refusal(conn, name, g.address, g.now)
+        refusal = limits.login_refusal(conn, name, g.address, g.now, tr)
         if refusal is not None:
             store.add_event(conn, g.now, None, g.address, "sign-in refused", f"{name!r}: {refusal.reason}")
         else:
             found = accounts.verify(conn, name, password)
             limits.record_attempt(conn, name, g.address, found is not None, g.now)
             if found is None:
-                store.add_event(
-                    conn, g.now, None, g.address, "sign-in failed", f"{name!r}: wrong name or password"
-                )
+                said = tr.gettext("%(name)s: wrong name or password") % {"name": repr(name)}
+                store.add_event(conn, g.now, None, g.address, "sign-in failed", said)
             else:
                 # A new session and a new CSRF token: nothing from before the sign-in carries over.
                 session.clear()
                 session["sid"] = store.open_session(conn, found, g.address, g.now)
                 session["csrf"] = secrets.token_urlsafe(32)
                 store.drop_stale_sessions(conn, g.now - accounts.SESSION_IDLE, g.now - accounts.SESSION_MAX)
-                store.add_event(conn, g.now, found, g.address, "signed in", f"{found} signed in")
+                said = tr.gettext("%(editor)s signed in") % {"editor": found}
+                store.add_event(conn, g.now, found, g.address, "signed in", said)
                 return redirect(target, 303)
     if refusal is not None:
-        html = render_template("login.html", next=target, error=f"Not checked: {refusal.reason}.", name=name)
-        response = Response(html, 429)
+        error = tr.gettext("Not checked: %(reason)s.") % {"reason": refusal.reason}
+        response = Response(render_template("login.html", next=target, error=error, name=name), 429)
         response.headers["Retry-After"] = str(refusal.retry_after)
         return response
-    html = render_template("login.html", next=target, error="Wrong name or password.", name=name)
-    return Response(html, 401)
+    error = tr.gettext("Wrong name or password.")
+    return Response(render_template("login.html", next=target, error=error, name=name), 401)
 
 
 def _logout() -> ResponseReturnValue:
@@ -242,6 +291,7 @@ def _logout() -> ResponseReturnValue:
         with state().engine.begin() as conn:
             store.close_session(conn, token)
             if g.editor:
-                store.add_event(conn, g.now, g.editor, g.address, "signed out", f"{g.editor} signed out")
+                said = texts().gettext("%(editor)s signed out") % {"editor": g.editor}
+                store.add_event(conn, g.now, g.editor, g.address, "signed out", said)
     session.clear()
     return redirect(url_for("login"), 303)

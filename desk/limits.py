@@ -11,12 +11,14 @@ counted again, so waiting the time out is enough.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from desk import store
+from papers.i18n import Texts
 
 ACCOUNT_FAILURES = 5  # guesses at one account per window: enough for typos, too few to guess
 # Higher than the account limit: one office behind one address may hold several editors, and the
@@ -30,29 +32,44 @@ KEEP = timedelta(days=1)  # sign-in attempts older than this are forgotten (the 
 class Refusal:
     """Why a sign-in is not even tried, and in how many seconds it may be again."""
 
-    reason: str
+    reason: str  # in the desk's language
     retry_after: int
 
 
-def _refusal(failures: list[datetime], limit: int, now: datetime, what: str) -> Refusal | None:
+def _refusal(
+    failures: list[datetime], limit: int, now: datetime, reason: Callable[[int], str]
+) -> Refusal | None:
+    """A ``Refusal`` once ``failures`` reach ``limit``; ``reason`` says it for the minutes left."""
     if len(failures) < limit:
         return None
     free_at = failures[limit - 1] + WINDOW
     seconds = max(1, math.ceil((free_at - now).total_seconds()))
     minutes = math.ceil(seconds / 60)
-    return Refusal(
-        f"too many failed sign-ins {what}; try again in {minutes} minute{'s' if minutes != 1 else ''}",
-        seconds,
-    )
+    return Refusal(reason(minutes) % {"num": minutes}, seconds)
 
 
-def login_refusal(conn: sa.Connection, name: str, address: str, now: datetime) -> Refusal | None:
-    """A ``Refusal`` if sign-ins for ``name`` or from ``address`` are limited now, else None."""
+def login_refusal(conn: sa.Connection, name: str, address: str, now: datetime, tr: Texts) -> Refusal | None:
+    """A ``Refusal`` (its reason in ``tr``'s language) if sign-ins for ``name`` or from ``address`` are
+    limited now, else None."""
     since = now - WINDOW
     return _refusal(
-        store.failures_since(conn, since, name=name), ACCOUNT_FAILURES, now, "for this account"
+        store.failures_since(conn, since, name=name),
+        ACCOUNT_FAILURES,
+        now,
+        lambda n: tr.ngettext(
+            "too many failed sign-ins for this account; try again in %(num)d minute",
+            "too many failed sign-ins for this account; try again in %(num)d minutes",
+            n,
+        ),
     ) or _refusal(
-        store.failures_since(conn, since, address=address), ADDRESS_FAILURES, now, "from this address"
+        store.failures_since(conn, since, address=address),
+        ADDRESS_FAILURES,
+        now,
+        lambda n: tr.ngettext(
+            "too many failed sign-ins from this address; try again in %(num)d minute",
+            "too many failed sign-ins from this address; try again in %(num)d minutes",
+            n,
+        ),
     )
 
 

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 
 from desk import store, work
-from desk.app import now, state
+from desk.app import now, state, texts
 from desk.preview import IMAGE_TYPES, local_file, render_preview
 from ingest.errors import InputError, LockError
 from papers import store as papers_store
@@ -34,11 +34,14 @@ def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         if request.method == "GET":
             return redirect(url_for("login", next=request.full_path.rstrip("?")), 303)
+        tr = texts()
         html = render_template(
             "message.html",
-            title="Signed out",
-            message="Your sign-in has ended, so nothing was changed. Sign in again (in another tab) and "
-            "repeat what you did; a text you were saving is below, to copy.",
+            title=tr.gettext("Signed out"),
+            message=tr.gettext(
+                "Your sign-in has ended, so nothing was changed. Sign in again (in another tab) and "
+                "repeat what you did; a text you were saving is below, to copy."
+            ),
             text=request.form.get("text"),
         )
         return Response(html, 401)
@@ -138,7 +141,7 @@ def _opened(industry: str, edition: str) -> work.Opened:
         try:
             return work.open_paper(state(), conn, industry, edition)
         except InputError:
-            abort(404, f"There is no paper {industry} {edition}.")
+            abort(404, texts().gettext("There is no paper %(paper)s.") % {"paper": f"{industry} {edition}"})
 
 
 @pages.get("/papers/<industry>/<edition>")
@@ -157,13 +160,17 @@ def paper_text(industry: str, edition: str) -> ResponseReturnValue:
     version = request.form.get("version", "")
     if request.form.get("do") != "save":  # the preview of the text as it is in the editor
         return _paper_page(opened, text=text, version=version)
+    tr = texts()
     try:
         saved = work.save_text(state(), _actor(), industry, edition, text, version, now())
     except LockError as exc:
-        message = f"Not saved: {exc}. Your text is still in the editor below; save again in a moment."
+        message = tr.gettext(
+            "Not saved: %(reason)s. Your text is still in the editor below; save again in a moment."
+        ) % {"reason": exc}
         return _paper_page(opened, text=text, version=version, message=message, status=503)
     except InputError as exc:
-        return _paper_page(opened, text=text, version=version, message=f"Not saved: {exc}", status=409)
+        message = tr.gettext("Not saved: %(reason)s") % {"reason": exc}
+        return _paper_page(opened, text=text, version=version, message=message, status=409)
     if saved.outcome == "conflict":
         fresh = _opened(industry, edition)
         merged = saved.merged.text if saved.merged is not None else text
@@ -180,9 +187,13 @@ def paper_status(industry: str, edition: str) -> ResponseReturnValue:
         updated = work.update_site(state(), _actor(), industry, edition, now())
         return redirect(url_for("desk.paper", industry=industry, edition=edition, done=updated.event), 303)
     if action not in ("approve", "publish", "withdraw"):
-        abort(400, f"Unknown action {action[:40]!r}: approve, publish or withdraw.")
+        abort(
+            400,
+            texts().gettext("Unknown action %(action)s: approve, publish or withdraw.")
+            % {"action": repr(action[:40])},
+        )
     if action == "withdraw" and request.form.get("sure") != "yes":  # members lose it at once
-        message = (
+        message = texts().gettext(
             "Not withdrawn: tick “yes, withdraw it” first. The paper leaves the members' site at once; "
             "to bring it back, approve and publish it again."
         )
@@ -245,7 +256,8 @@ def decide(industry: str, edition: str) -> ResponseReturnValue:
     except work.StaleError as exc:
         return _proposal_page(industry, edition, chosen, str(exc), 409)
     except (InputError, LockError) as exc:
-        return _proposal_page(industry, edition, chosen, f"Nothing was changed: {exc}", 409)
+        message = texts().gettext("Nothing was changed: %(reason)s") % {"reason": exc}
+        return _proposal_page(industry, edition, chosen, message, 409)
     return redirect(url_for("desk.paper", industry=industry, edition=edition, done=decided.event), 303)
 
 
@@ -259,12 +271,17 @@ def paper_file(industry: str, rel: str) -> ResponseReturnValue:
     folder: Path = desk.config.papers_dir / industry
     found = local_file(folder, rel)
     if found is None:
-        abort(404, "No such image beside the papers.")
+        abort(404, texts().gettext("No such image beside the papers."))
     path = folder / found
     data = path.read_bytes()
     suffix = path.suffix.lower()
     if suffix == ".svg" and svg_problems(data, found):
-        abort(403, "This SVG file is not inert (scripts, handlers or outside links); it is not shown.")
+        abort(
+            403,
+            texts().gettext(
+                "This SVG file is not inert (scripts, handlers or outside links); it is not shown."
+            ),
+        )
     response = Response(data, 200, mimetype=IMAGE_TYPES[suffix])
     # Opened on its own, an SVG file is a document: no script, nothing from elsewhere, sandboxed.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -307,5 +324,5 @@ def kept_text(sha: str) -> str:
     with state().engine.connect() as conn:
         text = store.find_snapshot(conn, sha)
     if text is None:
-        abort(404, "No text is kept under this name.")
+        abort(404, texts().gettext("No text is kept under this name."))
     return render_template("text.html", sha=sha, text=text)

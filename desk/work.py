@@ -4,7 +4,9 @@ change by change, a paper approved, published or withdrawn (the commands' own co
 
 Every change to a paper file is made under the workspace lock, as the commands make theirs, so a
 draft running meanwhile cannot merge into a file the desk is writing (nor the other way round).
-Every action is recorded in the desk's events with who, from where and when.
+Every action is recorded in the desk's events with who, from where and when. What the desk says
+(its messages, the events' details) is in the workspace's language (``Desk.texts``); messages of the
+commands' own code that it passes on (``InputError``, ``SiteError``) stay as those commands say them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,6 +26,7 @@ from papers import frontmatter
 from papers import store as papers_store
 from papers.draft import proposal_path
 from papers.files import read_paper, write_atomic
+from papers.i18n import Texts
 from papers.lifecycle import TRANSITIONS
 from papers.merge import MergeResult, conflict_line, merge3
 from summarize import store as analysis
@@ -48,6 +52,11 @@ class Desk:
     def industry_name(self, slug: str) -> str:
         return next((i.name for i in self.config.industries if i.slug == slug), slug)
 
+    @cached_property
+    def texts(self) -> Texts:
+        """The desk's words, dates and numbers, in the workspace's language."""
+        return Texts(self.config.language)
+
 
 @dataclass(frozen=True)
 class Opened:
@@ -71,22 +80,23 @@ class Opened:
         return store.sha(self.proposal) if self.proposal is not None else None
 
 
-def _row(conn: sa.Connection, industry: str, edition: str) -> papers_store.PaperRow:
+def _row(desk: Desk, conn: sa.Connection, industry: str, edition: str) -> papers_store.PaperRow:
     row = papers_store.get_paper(conn, industry, edition)
     if row is None:
-        raise InputError(f"no paper {industry} {edition}")
+        raise InputError(desk.texts.gettext("no paper %(paper)s") % {"paper": f"{industry} {edition}"})
     return row
 
 
 def open_paper(desk: Desk, conn: sa.Connection, industry: str, edition: str) -> Opened:
     """The paper ``industry`` ``edition`` as it is now (an ``InputError`` if there is no such paper)."""
-    row = _row(conn, industry, edition)
+    row = _row(desk, conn, industry, edition)
     path = desk.config.papers_dir / row.path
     text, newline, problem, missing = None, "\n", None, False
     try:
         text, newline = read_paper(path)
     except FileNotFoundError:
-        problem, missing = f"{path}: the file is missing (saving here writes it again)", True
+        said = desk.texts.gettext("%(path)s: the file is missing (saving here writes it again)")
+        problem, missing = said % {"path": path}, True
     except InputError as exc:
         problem = str(exc)
     try:
@@ -109,19 +119,21 @@ class PaperLine:
     status: str
     problem: str | None
     proposal: bool
-    news: tuple[str, ...]  # e.g. "new to you", "text changed", "approved since you looked"
+    news: tuple[str, ...]  # e.g. "new to you", "text changed", "approved since you looked" (translated)
 
 
-def _news(opened: Opened, view: store.View | None) -> tuple[str, ...]:
+def _news(tr: Texts, opened: Opened, view: store.View | None) -> tuple[str, ...]:
     if view is None:
-        return ("new to you",)
+        return (tr.gettext("new to you"),)
     news = []
     if opened.row.status != view.status:
-        news.append(f"{opened.row.status} since you looked")
+        news.append(
+            tr.gettext("%(status)s since you looked") % {"status": tr.paper_status(opened.row.status)}
+        )
     if opened.sha != view.text_sha:
-        news.append("text changed")
+        news.append(tr.gettext("text changed"))
     if opened.proposal_sha is not None and opened.proposal_sha != view.proposal_sha:
-        news.append("new proposal")
+        news.append(tr.gettext("new proposal"))
     return tuple(news)
 
 
@@ -145,7 +157,7 @@ def paper_lines(desk: Desk, editor: str) -> list[PaperLine]:
                     row.status,
                     opened.problem,
                     opened.proposal is not None,
-                    _news(opened, seen.get((row.industry, row.edition))),
+                    _news(desk.texts, opened, seen.get((row.industry, row.edition))),
                 )
             )
     return lines
@@ -187,7 +199,7 @@ def look(desk: Desk, editor: str, industry: str, edition: str, now: datetime) ->
             history = tuple(  # what others did: one's own actions are no news
                 e for e in papers_store.events(conn, industry, edition) if e[2] > view.at and e[1] != editor
             )
-        result = Look(view is None, view.at if view else None, _news(opened, view), diff, history)
+        result = Look(view is None, view.at if view else None, _news(desk.texts, opened, view), diff, history)
         _seen(conn, editor, opened, now)
     return opened, result
 
@@ -240,6 +252,7 @@ def save_text(
     # A paper whose front matter does not parse cannot be approved, and a published one would stop
     # the site's build: such a text is not written (the editor keeps it in the page to mend).
     frontmatter.split(text, f"{industry} {edition}")
+    tr = desk.texts
     lock = workspace_lock(desk.config.root, f"desk: {actor.name} saves {industry} {edition}")
     with lock, desk.engine.begin() as conn:
         opened = open_paper(desk, conn, industry, edition)
@@ -251,20 +264,29 @@ def save_text(
         if opened.sha != opened_sha and not opened.missing:
             base = store.get_snapshot(conn, opened_sha)
             merged = (
-                merge3(base, text, current, ours_label="yours", theirs_label="saved meanwhile")
+                merge3(
+                    base,
+                    text,
+                    current,
+                    ours_label=tr.pgettext("conflict marker", "yours"),
+                    theirs_label=tr.pgettext("conflict marker", "saved meanwhile"),
+                )
                 if base is not None
                 else None
             )
             kept = store.keep_snapshot(conn, text, now)
             by = _last_save(conn, industry, edition, opened.sha)
+            said = tr.gettext(
+                "%(paper)s changed since %(editor)s opened it; nothing was overwritten, "
+                "and their text is kept"
+            )
             event = store.add_event(
                 conn,
                 now,
                 actor.name,
                 actor.address,
                 "save refused",
-                f"{name} changed since {actor.name} opened it; nothing was overwritten, "
-                f"and their text is kept [{kept[:12]}]",
+                said % {"paper": name, "editor": actor.name} + f" [{kept[:12]}]",
                 industry,
                 edition,
             )
@@ -276,7 +298,7 @@ def save_text(
                 actor.name,
                 actor.address,
                 "save",
-                f"{name}: no changes to save",
+                tr.gettext("%(paper)s: no changes to save") % {"paper": name},
                 industry,
                 edition,
             )
@@ -290,26 +312,30 @@ def save_text(
             edition,
             store.View(digest, opened.proposal_sha, opened.row.status, now),
         )
-        warnings = ["its file was missing and is written again"] if opened.missing else []
+        warnings = [tr.gettext("its file was missing and is written again")] if opened.missing else []
+        published = opened.row.status == "published"
         if conflict_line(text) is not None:
             warnings.append(
-                "it holds conflict markers ('<<<<<<<'): "
-                + (
-                    "the site is not built until they are resolved"
-                    if opened.row.status == "published"
-                    else "approving needs them resolved"
+                tr.gettext(
+                    "it holds conflict markers ('<<<<<<<'): the site is not built until they are resolved"
                 )
+                if published
+                else tr.gettext("it holds conflict markers ('<<<<<<<'): approving needs them resolved")
             )
-        if opened.row.status in ("approved", "published"):
+        if published:
             warnings.append(
-                f"the paper is {opened.row.status}: "
-                + (
-                    "members see the change once the site is updated (below), or at its next build"
-                    if opened.row.status == "published"
-                    else "it was approved as it was before"
+                tr.gettext(
+                    "the paper is published: members see the change once the site is updated (below), "
+                    "or at its next build"
                 )
             )
-        detail = f"{name} saved" + (f" ({'; '.join(warnings)})" if warnings else "") + f" [{digest[:12]}]"
+        elif opened.row.status == "approved":
+            warnings.append(tr.gettext("the paper is approved: it was approved as it was before"))
+        detail = (
+            tr.gettext("%(paper)s saved") % {"paper": name}
+            + (f" ({'; '.join(warnings)})" if warnings else "")
+            + f" [{digest[:12]}]"
+        )
         event = store.add_event(conn, now, actor.name, actor.address, "saved", detail, industry, edition)
         return Saved("saved", event, text, digest)
 
@@ -355,25 +381,29 @@ def decide_proposal(
 
     A ``StaleError`` if the paper or the proposal is no longer what the editor decided on; an
     ``InputError`` if a change has no decision."""
+    tr = desk.texts
+    name = f"{industry} {edition}"
     lock = workspace_lock(
         desk.config.root, f"desk: {actor.name} decides the proposal of {industry} {edition}"
     )
     with lock, desk.engine.begin() as conn:
         opened = open_paper(desk, conn, industry, edition)
         if opened.text is None or opened.proposal is None:
-            raise StaleError(f"{industry} {edition}: there is no proposal waiting (any more)")
-        if opened.sha != paper_sha or opened.proposal_sha != proposal_sha:
             raise StaleError(
-                f"{industry} {edition}: the paper or its proposal changed since your page showed it; "
+                tr.gettext("%(paper)s: there is no proposal waiting (any more)") % {"paper": name}
+            )
+        if opened.sha != paper_sha or opened.proposal_sha != proposal_sha:
+            said = tr.gettext(
+                "%(paper)s: the paper or its proposal changed since your page showed it; "
                 "here are the changes as they are now"
             )
+            raise StaleError(said % {"paper": name})
         earlier = store.last_decisions(conn, industry, edition)
         proposal = read_proposal(opened.text, opened.proposal, opened.row.pending, opened.row.base, earlier)
         missing = [c.number for c in proposal.changes if c.key not in accept]
         if missing:
-            raise InputError(
-                f"choose accept or reject for every change (not decided: {', '.join(map(str, missing))})"
-            )
+            said = tr.gettext("choose accept or reject for every change (not decided: %(changes)s)")
+            raise InputError(said % {"changes": ", ".join(map(str, missing))})
         accepted = {c.number for c in proposal.changes if accept[c.key]}
         result = apply_decisions(proposal, opened.text, accepted)
         if result != opened.text:
@@ -398,10 +428,11 @@ def decide_proposal(
         digest = store.keep_snapshot(conn, result, now)
         store.save_view(conn, actor.name, industry, edition, store.View(digest, None, opened.row.status, now))
         rejected = len(proposal.changes) - len(accepted)
-        detail = (
-            f"{industry} {edition}: proposal decided, {len(accepted)} change(s) accepted, {rejected} "
-            f"rejected; the proposal file was removed [{digest[:12]}]"
+        said = tr.gettext(
+            "%(paper)s: proposal decided, %(accepted)d change(s) accepted, %(rejected)d rejected; "
+            "the proposal file was removed"
         )
+        detail = said % {"paper": name, "accepted": len(accepted), "rejected": rejected} + f" [{digest[:12]}]"
         event = store.add_event(
             conn, now, actor.name, actor.address, "proposal decided", detail, industry, edition
         )
@@ -433,22 +464,27 @@ def change_status(
 
     if action not in TRANSITIONS:
         raise InputError(f"unknown action {action!r} (approve, publish or withdraw)")
+    tr = desk.texts
     name = f"{industry} {edition}"
+    target = TRANSITIONS[action][1]
+    refused = tr.gettext("%(paper)s: not %(status)s: %(reason)s")
     try:
         done = paper_action(
             desk.config, industry, edition, action, actor.name, force=force, engine=desk.engine
         )
     except (InputError, LockError, SiteError) as exc:
-        said = str(exc).removeprefix(f"{name}: not {TRANSITIONS[action][1]}, ")  # the paper named once
-        ok, message = False, f"{name}: not {TRANSITIONS[action][1]}: {said}"
+        said = str(exc).removeprefix(f"{name}: not {target}, ")  # the paper named once
+        ok, message = False, refused % {"paper": name, "status": tr.paper_status(target), "reason": said}
     except TrendpapersError as exc:
-        ok, message = False, f"{name}: not {TRANSITIONS[action][1]}: {type(exc).__name__}: {exc}"
+        reason = f"{type(exc).__name__}: {exc}"
+        ok, message = False, refused % {"paper": name, "status": tr.paper_status(target), "reason": reason}
     else:
         ok = True
-        parts = [f"{name} is {done.change.row.status}."]
-        parts += [f"Warning: {w}." for w in done.change.warnings]
+        status = tr.paper_status(done.change.row.status)
+        parts = [tr.gettext("%(paper)s is %(status)s.") % {"paper": name, "status": status}]
+        parts += [tr.gettext("Warning: %(warning)s.") % {"warning": w} for w in done.change.warnings]
         if done.build is not None:
-            parts.append(f"The site: {done.build.summary}.")
+            parts.append(tr.gettext("The site: %(summary)s.") % {"summary": done.build.summary})
         message = " ".join(parts)
     with desk.engine.begin() as conn:
         event = store.add_event(
@@ -471,13 +507,14 @@ def update_site(desk: Desk, actor: Actor, industry: str, edition: str, now: date
     live now rather than at the next scheduled build."""
     from trendpapers.pipeline import build_stage, recorded
 
+    tr = desk.texts
     try:
         with workspace_lock(desk.config.root, "build"):
             built = recorded(desk.engine, "build", lambda: build_stage(desk.config, desk.engine))
     except TrendpapersError as exc:  # another build or run holds the workspace; a page failed its checks
-        ok, message = False, f"The site is not updated: {exc}"
+        ok, message = False, tr.gettext("The site is not updated: %(reason)s") % {"reason": exc}
     else:
-        ok, message = True, f"The site is updated: {built.summary}."
+        ok, message = True, tr.gettext("The site is updated: %(summary)s.") % {"summary": built.summary}
     what = "site updated" if ok else "site not updated"
     with desk.engine.begin() as conn:
         event = store.add_event(conn, now, actor.name, actor.address, what, message, industry, edition)
@@ -521,20 +558,63 @@ def trend_lines(desk: Desk) -> list[TrendLine]:
 
 def rename_trend(desk: Desk, actor: Actor, trend_id: str, name: str | None, now: datetime) -> StatusOutcome:
     """Give a trend the editors' ``name`` (None: its generated name again), as ``rename-trend``."""
+    tr = desk.texts
     try:
         lock = workspace_lock(desk.config.root, f"desk: {actor.name} renames {trend_id}")
         with lock, desk.engine.begin() as conn:
             trend = analysis.rename_trend(conn, trend_id, name, actor.name, now)
     except (InputError, LockError) as exc:
-        ok, message = False, f"{trend_id}: not renamed: {exc}"
+        said = tr.gettext("%(trend)s: not renamed: %(reason)s")
+        ok, message = False, said % {"trend": trend_id, "reason": exc}
     else:
         ok = True
-        message = f"{trend_id} is now called {trend.name!r}" + ("" if name else " (its generated name)")
         # Drafts are made by the scheduled run (or `trendpapers draft`), not at the desk; a published
         # paper is what members were given, and keeps its text.
-        message += "; drafts take it when they are next drafted, the site's trend pages at its next build"
+        said = (
+            tr.gettext(
+                "%(trend)s is now called %(name)s; drafts take it when they are next drafted, "
+                "the site's trend pages at its next build"
+            )
+            if name
+            else tr.gettext(
+                "%(trend)s is now called %(name)s (its generated name); drafts take it when they are "
+                "next drafted, the site's trend pages at its next build"
+            )
+        )
+        message = said % {"trend": trend_id, "name": repr(trend.name)}
     with desk.engine.begin() as conn:
         event = store.add_event(
             conn, now, actor.name, actor.address, "trend renamed" if ok else "rename refused", message
         )
     return StatusOutcome(event, ok, message)
+
+
+# --- the record -------------------------------------------------------------------------------------
+
+
+def event_action(tr: Texts, action: str) -> str:
+    """What an event records (stored in English: "saved", "approve refused", ...) in ``tr``'s language."""
+    words = {
+        "signed in": tr.pgettext("desk event", "signed in"),
+        "signed out": tr.pgettext("desk event", "signed out"),
+        "sign-in failed": tr.pgettext("desk event", "sign-in failed"),
+        "sign-in refused": tr.pgettext("desk event", "sign-in refused"),
+        "editor added": tr.pgettext("desk event", "editor added"),
+        "editor removed": tr.pgettext("desk event", "editor removed"),
+        "password changed": tr.pgettext("desk event", "password changed"),
+        "save": tr.pgettext("desk event", "save"),
+        "saved": tr.pgettext("desk event", "saved"),
+        "save refused": tr.pgettext("desk event", "save refused"),
+        "proposal decided": tr.pgettext("desk event", "proposal decided"),
+        "approve": tr.pgettext("desk event", "approve"),
+        "approve refused": tr.pgettext("desk event", "approve refused"),
+        "publish": tr.pgettext("desk event", "publish"),
+        "publish refused": tr.pgettext("desk event", "publish refused"),
+        "withdraw": tr.pgettext("desk event", "withdraw"),
+        "withdraw refused": tr.pgettext("desk event", "withdraw refused"),
+        "site updated": tr.pgettext("desk event", "site updated"),
+        "site not updated": tr.pgettext("desk event", "site not updated"),
+        "trend renamed": tr.pgettext("desk event", "trend renamed"),
+        "rename refused": tr.pgettext("desk event", "rename refused"),
+    }
+    return words.get(action, action)

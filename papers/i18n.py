@@ -1,4 +1,5 @@
-"""The workspace's language for papers, the site and the CLI's paper output: gettext catalogs and Babel.
+"""The workspace's language for papers, the site, the CLI's paper output and the editors' desk: gettext
+catalogs and Babel.
 
 Texts are written in English in the code and templates (``tr.gettext("Latest papers")``, Jinja2's
 ``{% trans %}``) and translated through the gettext catalog ``papers/locale/<lang>/LC_MESSAGES/

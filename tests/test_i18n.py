@@ -43,8 +43,13 @@ def _extracted() -> set[tuple[str | None, str | tuple[str, ...]]]:
         ("trendpapers/**.py", "python"),
         ("summarize/opportunities.py", "python"),
         ("papers/templates/**.j2", "jinja2"),
+        ("desk/**.py", "python"),
+        ("desk/templates/**.html", "jinja2"),
     ]
-    options = {"papers/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
+    options = {
+        "papers/templates/**.j2": {"extensions": "jinja2.ext.i18n"},
+        "desk/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+    }
     keywords = {
         "gettext": None,
         "ngettext": (1, 2),
