@@ -108,62 +108,63 @@ def regions3(base: str, ours: str, theirs: str) -> list[Region]:
 
 
 def _apart(old: list[str], mine: list[str], new: list[str]) -> list[Region] | None:
-    """A region both sides changed, split into finer regions that only one side changed each, when
-    their changes touch different lines of ``old``; None when they overlap. The alignment of the
-    whole text can pair a blank line of the base with the wrong blank line of one side: an editor's
-    paragraphs added under a summary bullet that the new draft renames then read as one change to
-    the bullet, and taking the new bullet dropped the paragraphs."""
+    """A region both sides changed, split into regions that only one side changed (or both alike)
+    when one side only added lines and the other only rewrote lines in place; None otherwise (a
+    conflict). The alignment of the whole text can pair a blank line of the base with the wrong
+    blank line of one side: an editor's paragraphs added under a summary bullet that the new draft
+    renames then read as one change to the bullet, and taking the new bullet dropped the paragraphs.
+
+    Only that shape is split, because there a line of the base is the same line on both sides and
+    every added line has one place: whatever deletes lines, or rewrites some into more or fewer,
+    stays a conflict for the editors to decide."""
     if mine == new or old in (mine, new):
         return None  # nothing to split: one side's version, or the same on both
-    edits: list[tuple[int, int, tuple[str, ...], int]] = []  # base start, end, new lines, sides (1|2|3)
-    for (i1, i2, lines), side in sorted(
-        [(e, 1) for e in _edits(old, mine)] + [(e, 2) for e in _edits(old, new)]
-    ):
-        if edits and edits[-1][:3] == (i1, i2, lines):
-            edits[-1] = (i1, i2, lines, 3)  # the same change on both sides
-        elif edits and edits[-1][:2] == (i1, i2) and (both := _within(i1, i2, edits[-1][2], lines, side)):
-            edits[-1:] = both
-        elif edits and (i1 < edits[-1][1] or i1 == i2 == edits[-1][0] == edits[-1][1]):
-            return None  # the same lines, or two insertions at one place
-        else:
-            edits.append((i1, i2, lines, side))
-    out: list[Region] = []
-    at = 0
-    for i1, i2, lines, side in edits:
-        if at < i1:
-            kept = tuple(old[at:i1])
-            out.append(Region(kept, kept, kept, True))
-        was = tuple(old[i1:i2])
-        out.append(Region(was, lines if side & 1 else was, lines if side & 2 else was, False))
-        at = i2
-    if at < len(old):
-        kept = tuple(old[at:])
-        out.append(Region(kept, kept, kept, True))
-    return out
-
-
-def _within(
-    i1: int, i2: int, first: tuple[str, ...], second: tuple[str, ...], second_side: int
-) -> list[tuple[int, int, tuple[str, ...], int]] | None:
-    """Two changes of the base lines ``i1:i2``, ``first`` (the other side's) and ``second``, as the
-    change both made and the lines only the longer one adds, when the shorter starts or ends the
-    longer: an editor renamed a heading as the trend was renamed, and wrote a line under it."""
-    short, long, side = (
-        (first, second, second_side) if len(first) < len(second) else (second, first, 3 - second_side)
-    )
-    if not short:
-        return None  # one side deleted what the other rewrote: a conflict
-    if long[: len(short)] == short:
-        return [(i1, i2, short, 3), (i2, i2, long[len(short) :], side)]
-    if long[-len(short) :] == short:
-        return [(i1, i1, long[: -len(short)], side), (i1, i2, short, 3)]
+    for adding, rewriting, side in ((mine, new, 1), (new, mine, 2)):
+        if len(rewriting) != len(old):
+            continue
+        # The adder's lines are the base's plus its own (it left the rewritten lines alone), or the
+        # rewriter's plus its own (it made the same rewrites, as when both renamed a trend).
+        for under, both in ((old, False), (rewriting, True)):
+            added = _insertions(under, adding)
+            if added is not None:
+                return _with_insertions(old, rewriting, added, side, both)
     return None
 
 
-def _edits(old: Sequence[str], other: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
-    """What ``other`` changed of ``old``: (start, end, the lines in their place) of each change."""
-    return [
-        (i1, i2, tuple(other[j1:j2]))
-        for op, i1, i2, j1, j2 in SequenceMatcher(None, old, other, autojunk=False).get_opcodes()
-        if op != "equal"
-    ]
+def _insertions(under: Sequence[str], over: Sequence[str]) -> dict[int, tuple[str, ...]] | None:
+    """The lines ``over`` adds to ``under`` by position in ``under`` (before that line), when all it
+    does is add lines; None when it deletes or rewrites any."""
+    added: dict[int, tuple[str, ...]] = {}
+    for op, i1, _, j1, j2 in SequenceMatcher(None, under, over, autojunk=False).get_opcodes():
+        if op == "insert":
+            added[i1] = tuple(over[j1:j2])
+        elif op != "equal":
+            return None
+    return added
+
+
+def _with_insertions(
+    old: Sequence[str], rewritten: Sequence[str], added: dict[int, tuple[str, ...]], adder: int, both: bool
+) -> list[Region] | None:
+    """The regions of ``old`` rewritten line for line as ``rewritten`` (by the side that is not
+    ``adder``; by both when ``both``) with the lines ``adder`` (1: ours, 2: theirs) added before the
+    base lines at their positions; None when a line is added between two rewritten lines (what it
+    says may be about them: a conflict)."""
+    changed = [a != b for a, b in zip(old, rewritten, strict=True)]
+    if any(0 < at < len(old) and changed[at - 1] and changed[at] for at in added):
+        return None
+    out: list[Region] = []
+    for k in range(len(old) + 1):
+        if k in added:
+            lines = added[k]
+            out.append(Region((), lines if adder == 1 else (), lines if adder == 2 else (), False))
+        if k == len(old):
+            break
+        was, now = (old[k],), (rewritten[k],)
+        if not changed[k]:
+            out.append(Region(was, was, was, True))
+        else:
+            ours = now if both or adder == 2 else was
+            theirs = now if both or adder == 1 else was
+            out.append(Region(was, ours, theirs, False))
+    return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 
+import pytest
+
 from papers.merge import MergeResult, merge3, regions3
 
 BASE = "title\n\nintro one\nintro two\n\n## A\na1\na2\n\n## B\nb1\nb2\n"
@@ -103,11 +105,31 @@ def test_the_same_change_on_both_sides_beside_one_sides_paragraph_is_taken_once(
     assert merge3(SUMMARY, ours, renamed) == MergeResult(ours, 0)
 
 
-def test_a_line_added_inside_what_the_other_side_rewrote_still_conflicts() -> None:
-    base = "a\nb\nc\n"
-    ours = "a\nb\nmine\nc\n"
-    theirs = "a\nB\nC\n"
+@pytest.mark.parametrize(
+    ("base", "ours", "theirs"),
+    [
+        # A line added between two lines the other side rewrote may be about them.
+        ("a\nb\nc\n", "a\nb\nmine\nc\n", "a\nB\nC\n"),
+        # One side deleted a sentence the other rewrote (both renamed the heading above it).
+        (
+            "### Sensing fabrics\nSensing fabrics are tested.\nEnd.\n",
+            "### Sensor socks\nEnd.\n",
+            "### Sensor socks\nSensor socks are tested.\nEnd.\n",
+        ),
+        # One side deleted a paragraph, the other added to it.
+        (
+            "# Title\nPara one.\n\nPara two.\n\nPara three.\nEnd.\n",
+            "# Title\nPara two.\nOur note.\n\nPara three.\nEnd.\n",
+            "# Title\nPara one.\n\nPara three.\nEnd.\n",
+        ),
+        ("P1\n\nP2\n\nP3\n", "P1\n\nP3\n", "P1\n\nP2b\nP2\n\nP3\n"),
+    ],
+)
+def test_changes_that_delete_or_rewrite_into_other_lines_still_conflict(
+    base: str, ours: str, theirs: str
+) -> None:
     assert merge3(base, ours, theirs).conflicts == 1
+    assert merge3(base, theirs, ours).conflicts == 1
 
 
 def test_a_merge_without_conflicts_keeps_every_line_either_side_added() -> None:
