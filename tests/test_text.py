@@ -64,6 +64,24 @@ def test_a_sentence_wrapped_over_lines_is_one_sentence() -> None:
     assert all(s in WRAPPED for s in found)  # still exact substrings, line breaks and all
 
 
+def test_german_wrapped_over_lines_is_one_sentence_though_its_lines_go_on_with_nouns() -> None:
+    text = (
+        "   Der Logistikdienstleister Tessmer & Lang setzt in seinem Lager in\n"
+        "Ostervik 40 autonome mobile Roboter ein. Die Laufwege der\n"
+        "Beschäftigten haben sich halbiert.\n"
+        "   Nach den ersten acht Wochen hat sich die Zahl der Positionen pro\n"
+        "Stunde nahezu verdoppelt, die Laufwege der Beschäftigten haben sich\n"
+        "halbiert.\n"
+    )
+    assert [" ".join(s.split()) for s in sentences(text, "de")] == [
+        "Der Logistikdienstleister Tessmer & Lang setzt in seinem Lager in Ostervik 40 autonome mobile "
+        "Roboter ein.",
+        "Die Laufwege der Beschäftigten haben sich halbiert.",
+        "Nach den ersten acht Wochen hat sich die Zahl der Positionen pro Stunde nahezu verdoppelt, die "
+        "Laufwege der Beschäftigten haben sich halbiert.",
+    ]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -74,6 +92,15 @@ def test_a_sentence_wrapped_over_lines_is_one_sentence() -> None:
         "Studio Apartment\n418 41st Street, Oakland 94609\nAvailable June 22, 2017\nTerms:\n"
         "$1750 rent and a fully refundable security deposit of $1950\nParking: $130/month",
         "Our services\nWeaving\nKnitting\nFinishing and coating of technical fabrics\nContact us",
+        # Headlines or items of one length: each would fit after the one before, or each is capitalised.
+        "Highlights of the new strategy for the textile cluster\n- Recycled polyester from post-consumer "
+        "bottle waste\n- Smart textiles for hospital beds and care homes\n- Bio-based dyes from "
+        "agricultural residues in Saxony\n",
+        "Highlights of the new strategy for the textile cluster\nRecycled polyester from post-consumer "
+        "bottle waste\nSmart textiles for hospital beds and care homes\nBio-based dyes from agricultural "
+        "residues in Saxony\n",
+        "Textilcluster Sachsen, Annaberger Straße 240 in Chemnitz\nTelefon 0371 123456 und Fax 0371 "
+        "654321 für Anfragen\nE-Mail an info@textilcluster.example oder per Post\n",
     ],
 )
 def test_lines_that_are_paragraphs_or_list_items_are_not_wrapped(text: str) -> None:
