@@ -102,10 +102,12 @@ def render_preview(
     folder: Path,
     file_url: Callable[[str], str],
     restored: Mapping[str, str] | None = None,
+    site_url: str | None = None,
 ) -> Preview:
     """The preview of a paper's ``text`` (``name`` for messages); images inside ``folder`` are shown
     from ``file_url(relative path)``, others are left out; ``restored``: the definitions the site
-    puts back for footnotes cited without one (``papers.footnotes``)."""
+    puts back for footnotes cited without one (``papers.footnotes``); ``site_url``: the site's
+    address, from which the site may show images (the preview does not)."""
     problems: list[str] = []
     try:
         _, body = frontmatter.split(text, name)
@@ -114,7 +116,7 @@ def render_preview(
         body = text
     # Footnotes numbered as the site numbers them: in reading order, none that nothing cites.
     raw = render_markdown(footnotes_as_read(body, restored))
-    problems += [f"the site refuses {problem}" for problem in content_problems(raw)]
+    problems += [f"the site refuses {problem}" for problem in content_problems(raw, site_url)]
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src":

@@ -40,7 +40,7 @@ def split(text: str, name: str) -> tuple[dict[str, Any], str]:
             f" (line {unclosed} opens a quotation mark that it does not close)"
             if unclosed
             else ' (look at that line and the one before: each is `key: "value"` or a list item'
-            " `  - \"value\"`, indented as the lines around it)"
+            ' `  - "value"`, indented as the lines around it)'
         )
         raise InputError(f"{name}: the front matter is not valid YAML{where}: {problem}{hint}") from exc
     if not isinstance(data, dict):

@@ -149,11 +149,14 @@ def change_status(
     by: str | None,
     now: datetime | None = None,
     force: bool = False,
+    site_url: str | None = None,
 ) -> StatusChange:
     """Apply ``action`` (approve, publish, withdraw) to a paper; the file's front matter follows.
 
     An empty paper (no documents, the editors' prompts still in it) is refused for approval and
-    publication unless ``force``. A paper whose file is gone can still be withdrawn (from the store).
+    publication unless ``force``, and so is what the site's build would refuse (``site_url``: the
+    site's own address, whose images it may show). A paper whose file is gone can still be withdrawn
+    (from the store).
     """
     allowed, target = TRANSITIONS[action]
     now = now or datetime.now(UTC)
@@ -197,9 +200,13 @@ def change_status(
             ]
             if wrong:  # the file and the store would tell two papers apart
                 raise InputError(f"{path}: " + "; ".join(wrong))
-            refused = content_problems(render_markdown(body))
+            refused = content_problems(render_markdown(body), site_url)
             if refused:  # the site's build would stop at it: said now, not when publishing
-                raise InputError(f"{path}: the site refuses " + "; ".join(refused) + "; write it as Markdown")
+                raise InputError(
+                    f"{path}: the site refuses "
+                    + "; ".join(refused)
+                    + " (it shows no scripts, frames, forms, event handlers or files from other sites)"
+                )
             warnings += [f"{path}: {problem}" for problem in unanchored]
             warnings += undefined_footnote_warnings(path, *undefined_footnotes(conn, text))
             warnings += take_renames(conn, row.base, text, by, now)

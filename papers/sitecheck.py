@@ -107,13 +107,15 @@ def check_page(doc: lxml.html.HtmlElement, name: str, own_host: str | None = Non
     return problems
 
 
-def content_problems(html: str) -> list[str]:
+def content_problems(html: str, own_url: str | None = None) -> list[str]:
     """What the site's build would refuse in a page's content (``html``, rendered from its Markdown),
-    one line per finding: the rules of ``check_page``, before the build rather than after it."""
+    one line per finding: the rules of ``check_page``, before the build rather than after it
+    (``own_url``: the site's address, from which a page may load; None: from nowhere else)."""
     if not html.strip():
         return []
     doc = lxml.html.document_fromstring(f"<html><body><article>{html}</article></body></html>")
-    return [problem.removeprefix(": ") for problem in check_page(doc, "")]
+    own_host = urlsplit(own_url).netloc if own_url else None
+    return [problem.removeprefix(": ") for problem in check_page(doc, "", own_host)]
 
 
 def harden_page(doc: lxml.html.HtmlElement, own_host: str | None) -> None:

@@ -241,11 +241,18 @@ def test_approval_refuses_what_the_sites_build_would_refuse(room: Newsroom) -> N
     path.write_text(text.replace('edition: "2026-Q4"', 'edition: "1999-Q1"'), encoding="utf-8")
     with pytest.raises(InputError, match=r"its front matter says edition: '1999-Q1'; put back '2026-Q4'"):
         change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
-    path.write_text(text + "\n[A video](https://video.example/) of the line.\n", encoding="utf-8")
-    assert (
-        change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED).row.status
-        == "approved"
+    own = "\n![The line](https://cluster.example/assets/line.png)\n"  # from the site's own host
+    path.write_text(text + own, encoding="utf-8")
+    with pytest.raises(
+        InputError, match=r"<img> loads 'https://cluster.example/assets/line.png' from another"
+    ):
+        change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
+    site = "https://cluster.example/"
+    path.write_text(text + own + "\n[A video](https://video.example/) of the line.\n", encoding="utf-8")
+    approved = change_status(
+        room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED, site_url=site
     )
+    assert approved.row.status == "approved"
 
 
 def test_find_paper_takes_the_latest_edition_unless_one_is_named(room: Newsroom) -> None:

@@ -274,7 +274,9 @@ def paper_action(
 
     with workspace_lock(config.root, f"papers {action}"):
         engine = engine or open_store(config.storage_url)
-        change = change_status(engine, config.papers_dir, industry, edition, action, by, force=force)
+        change = change_status(
+            engine, config.papers_dir, industry, edition, action, by, force=force, site_url=config.site.url
+        )
         # Only a paper that goes on or off the site changes it: withdrawing a draft builds nothing.
         on_or_off = action == "publish" or (action == "withdraw" and change.before.status == "published")
         if not build or not on_or_off:
