@@ -241,6 +241,8 @@ def score_stories(
         for number, row in read_jsonl(path):
             if not isinstance(row, dict) or "id" not in row or key not in row:
                 raise InputError(f"{path}:{number}: needs an object with id and {key}")
+            if not isinstance(row[key], str | int | float):  # a label names one group
+                raise InputError(f"{path}:{number}: {key} must be a string or a number, not {row[key]!r}")
             out[row["id"]] = row[key]
         return out
 

@@ -181,3 +181,6 @@ def test_a_labelled_corpus_scores_as_it_is_and_trends_against_its_topics(tmp_pat
     assert code == 0 and "pairwise  precision 1.0000 recall 1.0000 f1 1.0000" in text
     code, text = run("eval", "score", "stories", str(corpus), str(predicted))
     assert code == 2 and f"{corpus}:1: needs an object with id and story" in text
+    corpus.write_text('{"id": 1, "topic": ["t", "u"]}\n{"id": 2, "topic": null}\n{"id": 3, "topic": "u"}\n')
+    code, text = run(*args)
+    assert code == 2 and f"{corpus}:1: topic must be a string or a number, not ['t', 'u']" in text
