@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from desk.store import Decision
-from papers.merge import regions3
+from papers.merge import CONFLICT, regions3
 
 CONTEXT = 3  # lines shown before and after a change
 _STAMP = re.compile(r"^generated_at: .*$", re.M)  # as papers.draft: the time stamp is the draft's to set
@@ -73,7 +73,7 @@ def resolve_new(text: str) -> str:
     state = "text"
     for line in _lines(text):
         bare = line.rstrip("\r\n")
-        if state == "text" and bare.startswith("<<<<<<< "):
+        if state == "text" and bare.startswith(CONFLICT):
             state = "yours"
         elif state == "yours" and bare == "=======":
             state = "new"
