@@ -16,6 +16,7 @@ import lxml.html
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from flask import Flask
 
 from desk import commands
 from desk.app import create_app
@@ -26,7 +27,7 @@ from summarize.multilingual import USE_MODEL, UseEmbedder
 from tests.test_desk import PASSWORD, csrf_of, editor, notice
 from tests.test_site_browser import _screenshot, _Watched, chromium, serious_violations
 from trendpapers.cli import cli
-from trendpapers.config import load_config
+from trendpapers.config import Config, load_config
 from trendpapers.db import open_store
 from trendpapers.demo import run_demo, serve_folder
 
@@ -204,30 +205,37 @@ def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engin
     assert any("the editors' prompts are still in the text" in w for w in change.warnings)
 
 
-def test_the_desk_edits_and_previews_a_german_paper(demo: Path, tmp_path: Path) -> None:
-    """The paper's text and preview carry the paper's language."""
+@pytest.fixture
+def german_desk(demo: Path, tmp_path: Path) -> Iterator[tuple[Flask, Config]]:
+    """The desk of a copy of the German demo, with the editor "redaktion"."""
     workspace = tmp_path / "demo"
     shutil.copytree(demo, workspace, symlinks=True)
     config = load_config(workspace / "trendpapers.toml")
     commands.add(config, "redaktion", PASSWORD, "tests")
     app = create_app(config)
     try:
-        desk = editor(app, "redaktion")
-        path = "/papers/textile/2026-Q4"
-        page, csrf, version = desk.open(path)
-        assert lxml.html.fromstring(page).xpath("//textarea[@id='desk-text'][@lang='de']")
-        text = (workspace / "papers" / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
-        added = '\n*Nordweave opens a line.*{lang=en-GB} *Nein.*{lang="de onmouseover=alert(1)"}\n'
-        response = desk.save(text + added, version, csrf, path=path, do="preview")
-        assert response.status_code == 200, response.text
-        preview = lxml.html.fromstring(response.text).xpath("//div[@class='desk-preview'][@lang='de']")[0]
-        headings = [h.text_content().rstrip("¶") for h in preview.iter("h2")]  # no permalink mark
-        assert headings[:2] == ["Zusammenfassung", "Schlüsseltrends"]
-        assert preview.xpath(".//em[@lang='en']") and preview.xpath(".//em[@lang='en-GB']")
-        assert not preview.xpath(".//*[starts-with(@lang, 'de ')]")  # not a language tag: left out
-        assert not [a for el in preview.iter() for a in el.attrib if a.startswith("on")]
+        yield app, config
     finally:
         app.extensions["trendpapers-desk"].engine.dispose()
+
+
+def test_the_desk_edits_and_previews_a_german_paper(german_desk: tuple[Flask, Config]) -> None:
+    """The paper's text and preview carry the paper's language."""
+    app, config = german_desk
+    desk = editor(app, "redaktion")
+    path = "/papers/textile/2026-Q4"
+    page, csrf, version = desk.open(path)
+    assert lxml.html.fromstring(page).xpath("//textarea[@id='desk-text'][@lang='de']")
+    text = (config.papers_dir / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
+    added = '\n*Nordweave opens a line.*{lang=en-GB} *Nein.*{lang="de onmouseover=alert(1)"}\n'
+    response = desk.save(text + added, version, csrf, path=path, do="preview")
+    assert response.status_code == 200, response.text
+    preview = lxml.html.fromstring(response.text).xpath("//div[@class='desk-preview'][@lang='de']")[0]
+    headings = [h.text_content().rstrip("¶") for h in preview.iter("h2")]  # no permalink mark
+    assert headings[:2] == ["Zusammenfassung", "Schlüsseltrends"]
+    assert preview.xpath(".//em[@lang='en']") and preview.xpath(".//em[@lang='en-GB']")
+    assert not preview.xpath(".//*[starts-with(@lang, 'de ')]")  # not a language tag: left out
+    assert not [a for el in preview.iter() for a in el.attrib if a.startswith("on")]
 
 
 def _desk_words(html: str) -> str:
@@ -238,84 +246,75 @@ def _desk_words(html: str) -> str:
     return " ".join(page.text_content().split())
 
 
-def test_the_desk_speaks_german(demo: Path, tmp_path: Path) -> None:
+def test_the_desk_speaks_german(german_desk: tuple[Flask, Config]) -> None:
     """A German workspace's desk: its pages, buttons, statuses and messages in German."""
-    workspace = tmp_path / "demo"
-    shutil.copytree(demo, workspace, symlinks=True)
-    config = load_config(workspace / "trendpapers.toml")
-    commands.add(config, "redaktion", PASSWORD, "tests")
-    app = create_app(config)
-    try:
-        client = app.test_client()
-        login = client.get("/login").text
-        page = lxml.html.fromstring(login)
-        assert page.xpath("/html/@lang") == ["de"]
-        assert page.findtext(".//h1") == "Anmelden" and page.xpath("//button/text()") == ["Anmelden"]
-        assert page.xpath("//label/text()") == ["Name", "Passwort"]
-        assert page.xpath("//a[@class='desk-skip']/text()") == ["Zum Inhalt springen"]
-        assert "Konten werden auf dem Server angelegt" in _desk_words(login)
-        wrong = client.post("/login", data={"csrf": csrf_of(login), "name": "redaktion", "password": "nein"})
-        assert wrong.status_code == 401 and "Falscher Name oder falsches Passwort." in wrong.text
+    app, config = german_desk
+    client = app.test_client()
+    login = client.get("/login").text
+    page = lxml.html.fromstring(login)
+    assert page.xpath("/html/@lang") == ["de"]
+    assert page.findtext(".//h1") == "Anmelden" and page.xpath("//button/text()") == ["Anmelden"]
+    assert page.xpath("//label/text()") == ["Name", "Passwort"]
+    assert page.xpath("//a[@class='desk-skip']/text()") == ["Zum Inhalt springen"]
+    assert "Konten werden auf dem Server angelegt" in _desk_words(login)
+    wrong = client.post("/login", data={"csrf": csrf_of(login), "name": "redaktion", "password": "nein"})
+    assert wrong.status_code == 401 and "Falscher Name oder falsches Passwort." in wrong.text
 
-        desk = editor(app, "redaktion")
-        listing, _, _ = desk.open("/")
-        page = lxml.html.fromstring(listing)
-        assert page.xpath("/html/@lang") == ["de"] and page.findtext(".//h1") == "Trendpapiere"
-        assert page.xpath("//nav/@aria-label") == ["Redaktionsbereich"]
-        assert page.xpath("//nav//a/text()") == ["Trendpapiere", "Trends", "Protokoll"]
-        columns = ["Branche", "Ausgabe", "Status", "Neu für Sie", "Hinweise"]
-        assert page.xpath("//thead//th/text()") == columns
-        assert set(page.xpath("//tbody//td/@data-label")) == set(columns)  # a phone's card labels
-        statuses = {
-            s.get("class").split()[-1]: s.text for s in page.xpath("//span[contains(@class, 'desk-status')]")
-        }
-        assert statuses["desk-status-published"] == "veröffentlicht"  # the class stays English
-        assert {"Entwurf", "freigegeben"} & set(statuses.values())
-        assert "neu für Sie" in page.xpath("string(//tbody)") and "Abmelden" in _desk_words(listing)
+    desk = editor(app, "redaktion")
+    listing, _, _ = desk.open("/")
+    page = lxml.html.fromstring(listing)
+    assert page.xpath("/html/@lang") == ["de"] and page.findtext(".//h1") == "Trendpapiere"
+    assert page.xpath("//nav/@aria-label") == ["Redaktionsbereich"]
+    assert page.xpath("//nav//a/text()") == ["Trendpapiere", "Trends", "Protokoll"]
+    columns = ["Branche", "Ausgabe", "Status", "Neu für Sie", "Hinweise"]
+    assert page.xpath("//thead//th/text()") == columns
+    assert set(page.xpath("//tbody//td/@data-label")) == set(columns)  # a phone's card labels
+    statuses = {
+        s.get("class").split()[-1]: s.text for s in page.xpath("//span[contains(@class, 'desk-status')]")
+    }
+    assert statuses["desk-status-published"] == "veröffentlicht"  # the class stays English
+    assert {"Entwurf", "freigegeben"} & set(statuses.values())
+    assert "neu für Sie" in page.xpath("string(//tbody)") and "Abmelden" in _desk_words(listing)
 
-        # A paper not yet published: its actions, a save and an approval, said in German.
-        draft = page.xpath("//tr[.//span[contains(@class, 'desk-status-draft')]]//a/@href")[0]
-        text, csrf, version = desk.open(draft)
-        buttons = lxml.html.fromstring(text).xpath("//main//button/text()")
-        assert buttons == ["Freigeben", "Zurückziehen", "Vorschau", "Speichern"]
-        words = _desk_words(text)
-        assert "Markdown des Trendpapiers" in words and "Trends in diesem Trendpapier" in words
-        assert "ja, zurückziehen (diese Ausgabe wird nicht veröffentlicht" in words
-        industry, edition = draft.split("/")[-2:]
-        file = config.papers_dir / industry / f"{edition}.md"
-        saved = desk.save(
-            file.read_text(encoding="utf-8") + "\nEin Satz der Redaktion.\n", version, csrf, path=draft
-        )
-        assert saved.status_code == 303, saved.text
-        said = notice(desk.client.get(saved.headers["Location"]).text)
-        assert said == f"{industry} {edition} gespeichert", said
-        approved = desk.act("approve", path=draft)
-        assert f"{industry} {edition} ist freigegeben." in notice(approved)
-        assert "Freigegeben von redaktion am " in _desk_words(approved)  # the paper's status line
-        assert lxml.html.fromstring(approved).xpath("//main//form[@class='desk-action']//button/text()") == [
-            "Veröffentlichen",
-            "Zurückziehen",
-        ]
-        unsure = desk.client.post(f"{draft}/status", data={"csrf": csrf, "action": "withdraw"})
-        assert (
-            unsure.status_code == 400 and "Nicht zurückgezogen: Setzen Sie zuerst das Häkchen" in unsure.text
-        )
+    # A paper not yet published: its actions, a save and an approval, said in German.
+    draft = page.xpath("//tr[.//span[contains(@class, 'desk-status-draft')]]//a/@href")[0]
+    text, csrf, version = desk.open(draft)
+    buttons = lxml.html.fromstring(text).xpath("//main//button/text()")
+    assert buttons == ["Freigeben", "Zurückziehen", "Vorschau", "Speichern"]
+    words = _desk_words(text)
+    assert "Markdown des Trendpapiers" in words and "Trends in diesem Trendpapier" in words
+    assert "ja, zurückziehen (diese Ausgabe wird nicht veröffentlicht" in words
+    industry, edition = draft.split("/")[-2:]
+    file = config.papers_dir / industry / f"{edition}.md"
+    saved = desk.save(
+        file.read_text(encoding="utf-8") + "\nEin Satz der Redaktion.\n", version, csrf, path=draft
+    )
+    assert saved.status_code == 303, saved.text
+    said = notice(desk.client.get(saved.headers["Location"]).text)
+    assert said == f"{industry} {edition} gespeichert", said
+    approved = desk.act("approve", path=draft)
+    assert f"{industry} {edition} ist freigegeben." in notice(approved)
+    assert "Freigegeben von redaktion am " in _desk_words(approved)  # the paper's status line
+    assert lxml.html.fromstring(approved).xpath("//main//form[@class='desk-action']//button/text()") == [
+        "Veröffentlichen",
+        "Zurückziehen",
+    ]
+    unsure = desk.client.post(f"{draft}/status", data={"csrf": csrf, "action": "withdraw"})
+    assert unsure.status_code == 400 and "Nicht zurückgezogen: Setzen Sie zuerst das Häkchen" in unsure.text
 
-        trends = desk.client.get("/trends").text
-        words = _desk_words(trends)
-        assert "Neuer Name für " in words and "Umbenennen" in words and " Dokument" in words
-        assert re.search(r"\(\w+-\d{4}, (neu|steigend|abklingend|stabil), \d+ Dokumente?\b", words), words
-        activity = lxml.html.fromstring(desk.client.get("/activity").text)
-        assert activity.xpath("//thead//th/text()")[:4] == ["Wann (UTC)", "Wer", "Adresse", "Was"]
-        done = activity.xpath("//td[@data-label='Was']/text()")
-        assert {"angemeldet", "gespeichert", "Freigabe", "Anmeldung fehlgeschlagen"} <= set(done), done
-        missing = desk.client.get("/papers/textile/1999-Q1")
-        assert missing.status_code == 404 and "Es gibt kein Trendpapier textile 1999-Q1." in missing.text
-        for html in (listing, text, approved, trends):
-            for english in ("Sign out", "Papers", "Approve", "Save", "Preview", "published", "draft", " by "):
-                assert english not in _desk_words(html), english
-    finally:
-        app.extensions["trendpapers-desk"].engine.dispose()
+    trends = desk.client.get("/trends").text
+    words = _desk_words(trends)
+    assert "Neuer Name für " in words and "Umbenennen" in words and " Dokument" in words
+    assert re.search(r"\(\w+-\d{4}, (neu|steigend|abklingend|stabil), \d+ Dokumente?\b", words), words
+    activity = lxml.html.fromstring(desk.client.get("/activity").text)
+    assert activity.xpath("//thead//th/text()")[:4] == ["Wann (UTC)", "Wer", "Adresse", "Was"]
+    done = activity.xpath("//td[@data-label='Was']/text()")
+    assert {"angemeldet", "gespeichert", "Freigabe", "Anmeldung fehlgeschlagen"} <= set(done), done
+    missing = desk.client.get("/papers/textile/1999-Q1")
+    assert missing.status_code == 404 and "Es gibt kein Trendpapier textile 1999-Q1." in missing.text
+    for html in (listing, text, approved, trends):
+        for english in ("Sign out", "Papers", "Approve", "Save", "Preview", "published", "draft", " by "):
+            assert english not in _desk_words(html), english
 
 
 def test_the_members_digests_are_german(demo: Path) -> None:
