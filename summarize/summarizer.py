@@ -93,6 +93,13 @@ def _concepts(text: str, language: str | None = None) -> frozenset[tuple[str, st
     )
 
 
+def _note_to_editors(sentence: str) -> bool:
+    """Whether a sentence is wholly in brackets or mostly in capitals: no sentence of the story."""
+    letters = [c for c in sentence if c.isalpha()]
+    shouted = len(letters) >= 10 and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
+    return shouted or (sentence.startswith("(") and sentence.endswith(")"))
+
+
 def _candidates(docs: Sequence[SourceDoc], settings: SummarySettings) -> list[_Candidate]:
     out: list[_Candidate] = []
     for d, doc in enumerate(docs):
@@ -106,6 +113,8 @@ def _candidates(docs: Sequence[SourceDoc], settings: SummarySettings) -> list[_C
                 continue
             if sentence.endswith("?") or sentence[-1:] not in ".!\"'”’)":
                 continue  # questions and unfinished fragments read badly out of context
+            if _note_to_editors(sentence):
+                continue  # a headline in capitals, a wire service's "(STORY CAN END HERE ...)"
             if is_boilerplate(sentence) or not balanced(sentence):
                 continue  # a call to action, legal text; half a quotation
             seen.add(key)

@@ -219,3 +219,17 @@ def test_a_story_told_by_several_reports_is_told_once() -> None:
     docs = [SourceDoc(i, "", text, "en", story) for (i, story), text in texts.items()]
     cited = [s.source_id for s in summarize(docs, SummarySettings(max_words=100)).sentences]
     assert sum(i in (1, 2, 3) for i in cited) == 1 and {4, 5} <= set(cited)
+
+
+def test_headlines_in_capitals_and_notes_to_editors_are_left_out() -> None:
+    text = (
+        "PORT WORKERS WALK OUT OVER NIGHT-SHIFT PAY AT HALLSUND.\n"
+        "Dock workers at the port of Hallsund walked out on Monday over pay for night shifts.\n"
+        "(STORY CAN END HERE. OPTIONAL 2ND TAKE FOLLOWS.)\n"
+        "The union said the strike would last until the operator made a new offer to the workers."
+    )
+    summary = summarize([SourceDoc(1, "", text, "en")], SummarySettings(max_words=200))
+    assert [s.text for s in summary.sentences] == [
+        "Dock workers at the port of Hallsund walked out on Monday over pay for night shifts.",
+        "The union said the strike would last until the operator made a new offer to the workers.",
+    ]
