@@ -10,8 +10,8 @@ industry A touches a side B (another industry, or the field) when
 - its patents are classified under both A's and B's class prefixes (co-classification).
 
 Each opportunity says why it was found, in words a member reads, and cites documents from both
-sides: the bridge documents on A's side; on B's, the documents of the shared stories, then the
-most central ones of B's closest trend (or, for the field, the field's documents closest to the
+sides: the bridge documents on A's side; on B's, the documents of the shared stories, then those
+of B's closest trend nearest A's trend (or, for the field, the field's documents closest to the
 trend). When the closest B trend touches A in turn and its own closest A trend is this one, the
 two are one opportunity seen from both sides.
 
@@ -331,7 +331,12 @@ def _link(
                     tr.gettext("closest %(side)s trend: %(trend)s")
                     % {"side": side.name, "trend": best_trend.name}
                 )
-                theirs_docs += [d for d in best_trend.doc_ids if d not in mine]
+                # Those nearest this trend first: of a broad theme ("Technical textiles"), its
+                # sensor socks meet medical technology, not its car-door fabrics.
+                theirs_docs += sorted(
+                    (d for d in best_trend.doc_ids if d not in mine),
+                    key=lambda d: -float(evidence.vectors[d] @ centroid) if d in evidence.vectors else 0.0,
+                )
     cited = [d for _, d in bridge] + [d for d in co_classified if d not in {b for _, b in bridge}]
     return _Link(
         trend=trend,

@@ -96,7 +96,8 @@ def test_documents_that_score_for_another_side_make_an_opportunity_with_reasons_
     assert o.name == "Trend textile-0001 meets Medical technology"
     assert o.keys == ("textile-0001>medtech",)
     assert o.sides[0].documents == (1, 2)  # the bridge documents, best first
-    assert o.sides[1].trend_id == "medtech-0001" and o.sides[1].documents == (11, 12, 13)
+    # Medtech's documents nearest the textile trend first (its centroid lies between 12 and 13).
+    assert o.sides[1].trend_id == "medtech-0001" and o.sides[1].documents == (12, 13, 11)
     assert o.reasons[0] == (
         "2 of the 4 documents of Trend textile-0001 (this window and the one before) also read as Medical technology"
     )
