@@ -63,13 +63,13 @@ _GERMAN_EVENT_WORDS = frozenset(
     dezember tonne tonnen kilogramm liter kilometer mitarbeiter mitarbeitern mitarbeitende
     beschäftigte""".split()
 )
-EVENT_WORDS = _ENGLISH_EVENT_WORDS | _GERMAN_EVENT_WORDS  # a text of unknown language
+_ANY_EVENT_WORDS = _ENGLISH_EVENT_WORDS | _GERMAN_EVENT_WORDS  # a text of unknown language
 
 
 def event_words(language: str | None) -> frozenset[str]:
     """The event and counting words of ``language``: German "plant" (plans) is an English noun."""
     return {"en": _ENGLISH_EVENT_WORDS, "de": _GERMAN_EVENT_WORDS}.get(
-        base_language(language) or "", EVENT_WORDS
+        base_language(language) or "", _ANY_EVENT_WORDS
     )
 
 
