@@ -21,6 +21,7 @@ import nh3
 from ingest.errors import InputError
 from papers import frontmatter
 from papers.footnotes import footnotes_as_read
+from papers.i18n import Texts
 from papers.sitecheck import content_problems
 from papers.sitefiles import render_markdown
 
@@ -103,20 +104,27 @@ def render_preview(
     file_url: Callable[[str], str],
     restored: Mapping[str, str] | None = None,
     site_url: str | None = None,
+    texts: Texts | None = None,
 ) -> Preview:
     """The preview of a paper's ``text`` (``name`` for messages); images inside ``folder`` are shown
     from ``file_url(relative path)``, others are left out; ``restored``: the definitions the site
     puts back for footnotes cited without one (``papers.footnotes``); ``site_url``: the site's
-    address, from which the site may show images (the preview does not)."""
+    address, from which the site may show images (the preview does not); ``texts``: the desk's
+    language (default English)."""
+    tr = texts or Texts()
     problems: list[str] = []
     try:
         _, body = frontmatter.split(text, name)
     except InputError as exc:
-        problems.append(f"{exc} (approving and publishing need it; the site shows the text without it)")
+        said = tr.gettext(
+            "%(problem)s (approving and publishing need it; the site shows the text without it)"
+        )
+        problems.append(said % {"problem": exc})
         body = text
     # Footnotes numbered as the site numbers them: in reading order, none that nothing cites.
     raw = render_markdown(footnotes_as_read(body, restored))
-    problems += [f"the site refuses {problem}" for problem in content_problems(raw, site_url)]
+    refused = tr.gettext("the site refuses %(problem)s")
+    problems += [refused % {"problem": problem} for problem in content_problems(raw, site_url)]
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src":

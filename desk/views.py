@@ -82,6 +82,7 @@ def _preview(opened: work.Opened, text: str) -> Any:
         lambda rel: url_for("desk.paper_file", industry=industry, rel=rel),
         restored,
         state().config.site.url,
+        texts(),
     )
 
 
