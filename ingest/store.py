@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from ingest.migrations import Migration, UTCDateTime
 from ingest.records import Document, Item, SourceSpec
+from ingest.wording import plural
 
 T = TypeVar("T")
 metadata = sa.MetaData()
@@ -228,7 +229,7 @@ def record_fetch_failure(
             consecutive_failures=failures,
             not_before=now + retry_in if retry_in else None,
             paused_reason=(
-                f"paused after {failures} consecutive failures; last: {error}" if paused else None
+                f"paused after {plural(failures, 'failure')} in a row; last: {error}" if paused else None
             ),
         )
     )

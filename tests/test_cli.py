@@ -111,15 +111,16 @@ def test_resume(workspace: Path) -> None:
     )
     run("-c", str(workspace), "ingest", "--source", "Bad")
     code, out = run("-c", str(workspace), "status")
-    assert "Bad: PAUSED" in out and "paused after 1 consecutive failures" in out
+    assert "Bad: PAUSED" in out and "paused after 1 failure in a row" in out
     assert "next try: paused: `trendpapers resume` it" in out
     assert "1 failure in a row" in out  # not "1 failures"
+    assert "ingest: errors" in out and "sources failed 1, requests 1" in out  # counts in words
     code, out = run("-c", str(workspace), "resume", "bad")  # any case
-    assert code == 0 and "Bad: resumed" in out
+    assert code == 0 and "Bad: resumed; fetched at the next run" in out
     assert "Bad: PAUSED" not in run("-c", str(workspace), "status")[1]
     run("-c", str(workspace), "ingest", "--source", "bad")
     code, out = run("-c", str(workspace), "resume", "--all")
-    assert code == 0 and out == "Bad: resumed\n"
+    assert code == 0 and out == "Bad: resumed; fetched at the next run\n"
     code, out = run("-c", str(workspace), "resume", "Bad", "Nope")
     assert code == 2 and "no source named 'nope'" in out
     assert "Bad: ok" not in run("-c", str(workspace), "status")[1]  # nothing was resumed

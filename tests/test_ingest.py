@@ -192,7 +192,7 @@ def test_failing_source_is_paused_and_can_be_resumed(server: LocalServer, engine
     report = ingest(engine, sources, pause_after_failures=3)
     assert (
         report.sources[0].status == "skipped"
-        and "paused after 3 consecutive failures" in report.sources[0].error
+        and "paused after 3 failures in a row" in report.sources[0].error
     )
     assert len(server.hits("/broken")) == 3
     with engine.begin() as conn:

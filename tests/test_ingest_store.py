@@ -88,7 +88,7 @@ def test_failures_back_off_then_pause_a_source_until_it_is_resumed_or_succeeds(e
             assert paused == (n == 3)
         state = _sources(conn)["Feed"]
         assert state.consecutive_failures == 3 and state.not_before == NOW + timedelta(hours=3)
-        assert state.paused_reason == "paused after 3 consecutive failures; last: timeout 3"
+        assert state.paused_reason == "paused after 3 failures in a row; last: timeout 3"
         assert store.resume_sources(conn, ["feed"]) == ["Feed"] and store.resume_sources(conn, ["Nope"]) == []
         state = _sources(conn)["Feed"]
         assert (state.paused_reason, state.not_before, state.consecutive_failures) == (None, None, 0)

@@ -49,8 +49,8 @@ def ingest_stage(config: Config, engine: sa.Engine, only: Sequence[str] = ()) ->
     details = [source_line(outcome) for outcome in report.sources]
     docs = ", ".join(f"{n} {status}" for status, n in sorted(report.documents.items())) or "none"
     summary = (
-        f"{len(report.sources)} sources, {report.new_items} new items, documents: {docs}, "
-        f"{report.requests} requests, {len(report.errors)} errors"
+        f"{plural(len(report.sources), 'source')}, {plural(report.new_items, 'new item')}, "
+        f"documents: {docs}, {plural(report.requests, 'request')}, {plural(len(report.errors), 'error')}"
     )
     return StageResult("ingest", report.counts, report.errors, tuple(details), summary)
 

@@ -104,7 +104,7 @@ def status_lines(config: Config, now: datetime | None = None) -> list[str]:
         state = run.status
         if state == "running" and not busy:  # every run holds the workspace: this one was killed
             state = "interrupted (no process holds the workspace)"
-        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
+        counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in run.counts.items() if v)
         errors = f"; {plural(len(run.errors), 'error')}" if run.errors else ""
         started = ago(run.started_at, now)
         lines.append(f"  {run.stage}: {state}, started {started}{took}; {counts or 'nothing done'}{errors}")
