@@ -123,8 +123,7 @@ def _paper_page(
         # What the editor has in the page and the file does not: approving or publishing now would
         # go without it (the actions wait until it is saved), and leaving the page loses it.
         unsaved=opened.text is not None and shown.replace("\r\n", "\n") != opened.text.replace("\r\n", "\n"),
-        history=history,
-        activity=activity,
+        history=work.timeline(history, activity),
         trends=[(t, trends.get(t.id)) for t in row.trends],
     )
     return Response(html, status)

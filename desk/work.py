@@ -12,6 +12,7 @@ commands' own code that it passes on (``InputError``, ``SiteError``) stay as tho
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -590,6 +591,36 @@ def rename_trend(desk: Desk, actor: Actor, trend_id: str, name: str | None, now:
 
 
 # --- the record -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a paper's history: a change of its status (``status``) or something done at the
+    desk (``action`` and its ``detail``)."""
+
+    at: datetime
+    by: str | None
+    status: str | None = None
+    action: str | None = None
+    detail: str = ""
+
+
+def timeline(
+    status_changes: Sequence[tuple[str, str | None, datetime]], activity: Sequence[store.Event]
+) -> list[Entry]:
+    """A paper's history, newest first: its status changes (made at the desk or by the commands) and
+    the desk's activity on it. A status change the desk made is told once, by the desk's event,
+    which also says what came of it (warnings, the site's build)."""
+    action_to = {target: action for action, (_, target) in TRANSITIONS.items()}
+    entries = [Entry(e.at, e.editor, action=e.action, detail=e.detail) for e in activity]
+    for status, by, at in status_changes:
+        told = any(
+            e.action == action_to.get(status) and e.editor == by and abs((e.at - at).total_seconds()) < 60
+            for e in activity
+        )
+        if not told:
+            entries.append(Entry(at, by, status=status))
+    return sorted(entries, key=lambda e: e.at, reverse=True)
 
 
 def event_action(tr: Texts, action: str) -> str:

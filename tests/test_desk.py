@@ -673,6 +673,22 @@ def test_approve_publish_and_withdraw_follow_the_commands_rules_and_rebuild_the_
     assert "is withdrawn" in withdrawn and not site.exists()
 
 
+def test_a_papers_history_is_one_list_newest_first_each_step_told_once(app: Flask, config: Config) -> None:
+    alice = editor(app, "alice")
+    alice.act("approve")
+    with open_store(config.storage_url).begin() as conn:  # a command, not the desk
+        papers_store.add_event(conn, "medtech", "2026-Q4", "withdrawn", "bob", datetime.now(UTC))
+    text, _, _ = alice.open()
+    section = lxml.html.fromstring(text).xpath("//section[@aria-labelledby='desk-history-h']")[0]
+    lines = [li.text_content() for li in section.xpath(".//li")]
+    assert "withdrawn by bob" in lines[0]
+    assert "approve by alice: medtech 2026-Q4 is approved." in lines[1]
+    assert not any("approved by alice" in line for line in lines)  # the desk's own event tells it
+    assert "draft" in lines[-1]
+    stamps = [line[:16] for line in lines]
+    assert stamps == sorted(stamps, reverse=True)
+
+
 def test_the_preview_gives_a_deleted_footnote_its_source_as_the_site_does(app: Flask, config: Config) -> None:
     alice = editor(app, "alice")
     _, csrf, version = alice.open()
