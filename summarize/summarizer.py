@@ -93,11 +93,21 @@ def _concepts(text: str, language: str | None = None) -> frozenset[tuple[str, st
     )
 
 
-def _note_to_editors(sentence: str) -> bool:
-    """Whether a sentence is wholly in brackets or mostly in capitals: no sentence of the story."""
+def _not_prose(sentence: str, language: str | None) -> bool:
+    """Whether a sentence is no sentence of the story: wholly in brackets or mostly in capitals (a
+    wire's "(STORY CAN END HERE ...)"), a headline in title case ("Lindsay Lohan Checks Out Of
+    Rehab..."; not in German, which capitalises its nouns), or the tail of one cut short (it opens
+    with a word in lower case: "have made an offer ..."; "iPhone" and "eBay" are names)."""
     letters = [c for c in sentence if c.isalpha()]
     shouted = len(letters) >= 10 and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
-    return shouted or (sentence.startswith("(") and sentence.endswith(")"))
+    if shouted or (sentence.startswith("(") and sentence.endswith(")")):
+        return True
+    first = sentence.split()[0].lstrip("\"'`“‘([„‚")
+    if first[:1].islower() and first.islower():
+        return True
+    tokens = [w for w in sentence.split() if w[:1].isalpha()]
+    capitalised = sum(w[0].isupper() for w in tokens)
+    return base_language(language) != "de" and len(tokens) >= 5 and capitalised >= 0.85 * len(tokens)
 
 
 def _candidates(docs: Sequence[SourceDoc], settings: SummarySettings) -> list[_Candidate]:
@@ -113,8 +123,8 @@ def _candidates(docs: Sequence[SourceDoc], settings: SummarySettings) -> list[_C
                 continue
             if sentence.endswith("?") or sentence[-1:] not in ".!\"'”’)":
                 continue  # questions and unfinished fragments read badly out of context
-            if _note_to_editors(sentence):
-                continue  # a headline in capitals, a wire service's "(STORY CAN END HERE ...)"
+            if _not_prose(sentence, doc.language):
+                continue  # a headline, a note to editors, a fragment
             if is_boilerplate(sentence) or not balanced(sentence):
                 continue  # a call to action, legal text; half a quotation
             seen.add(key)

@@ -15,9 +15,9 @@ import snowballstemmer
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
 # A sentence ends at . ! ? and the closing quotes/brackets after it (group 1, kept with the sentence)
-# before white space and an upper-case letter, digit or opening quote; or at a line break (extracted
-# text has one paragraph, heading or list item per line).
-_BOUNDARY = re.compile(r"([.!?][\"'”’)\]]*)\s+(?=[\"'“‘(\[„‚]?[A-ZÄÖÜ0-9])|\s*\n\s*")
+# before white space and an upper-case letter, digit or opening quote (also the wire's ``); or at a
+# line break (extracted text has one paragraph, heading or list item per line).
+_BOUNDARY = re.compile(r"([.!?][\"'”’)\]]*)\s+(?=(?:``\s?|[\"'“‘(\[„‚])?[A-ZÄÖÜ0-9])|\s*\n\s*")
 # Words that end with a period without ending the sentence ("Dr. Smith", "U.S. Army", "Jan. 5").
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st jr sr inc ltd co corp plc no vs etc fig jan feb mar apr jun jul aug sep sept "
@@ -288,6 +288,10 @@ _PAGE_TEXT = re.compile(
             r"|button|slideshow) (?:below|above)",
             r"(?:more|further) (?:details|information|updates) (?:as|when) (?:they|it) (?:become|becomes)"
             r" available",
+            # the police's appeal at the end of a local report
+            r"anyone (?:with|who has) (?:any )?information",
+            r"(?:is|are) (?:asked|urged|encouraged) to (?:call|contact)"
+            r" (?:police|crime ?stoppers|detectives)",
         ]
     )
     + r")\b",
@@ -302,7 +306,7 @@ _READER = re.compile(r"\b(?:you|your|yours|our|us)\b|^(?:please|click|tap|don't 
 # A sentence that cannot stand without the one before it: it opens with a pronoun or a connective,
 # or leans on something said earlier ("also", "however", "the company").
 _NEEDS_ANTECEDENT = re.compile(
-    r"^[\"'“‘(\[]*(?:it|its|it's|this|that|these|those|they|their|theirs|them|he|she|his|her|hers|him"
+    r"^[\"'`“‘(\[]*(?:it|its|it's|this|that|these|those|they|their|theirs|them|he|she|his|her|hers|him"
     r"|also|however|but|and|or|so|yet|still|meanwhile|moreover|furthermore|additionally|in addition"
     r"|instead|otherwise|nevertheless|nonetheless|therefore|thus|hence|then|such|both|another|the latter"
     r"|the former|the two|the other|others|as a result|at the same time|in turn|in contrast|by contrast"
@@ -325,13 +329,13 @@ _FRONTED = (
     r"|(?:For|At|In|On|With|To|Among|Unlike|Like) [A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*)* )"
 )
 _DEFINITE_SUBJECT = re.compile(
-    rf"^[\"'“‘(\[]*(?:The|{_FRONTED}the) (?:{_NOT_A_NOUN}[a-z][a-z-]* )?{_NOT_A_NOUN}[a-z][a-z-]*"
+    rf"^[\"'`“‘(\[]*(?:The|{_FRONTED}the) (?:{_NOT_A_NOUN}[a-z][a-z-]* )?{_NOT_A_NOUN}[a-z][a-z-]*"
     r"(?:,| (?:is|are|was|were|has|have|had|will|would|can|could|may|might|must|should|does|did"
     r"|[a-z]+(?:s|ed))\b)"
 )
 # The same in German: "Er", "Das Unternehmen", "Außerdem", "Zudem", "Dabei", "auch" early on.
 _GERMAN_NEEDS_ANTECEDENT = re.compile(
-    r"^[\"'„‚“‘(\[]*(?:er|sie|es|ihr|ihre|ihren|ihrem|ihrer|sein|seine|seinen|seinem|seiner|dies|diese|dieser"
+    r"^[\"'`„‚“‘(\[]*(?:er|sie|es|ihr|ihre|ihren|ihrem|ihrer|sein|seine|seinen|seinem|seiner|dies|diese|dieser"
     r"|dieses|diesen|diesem|dort|damit|dabei|dafür|dazu|davon|daher|deshalb|deswegen|darüber|darauf"
     r"|außerdem|zudem|ebenfalls|auch|aber|doch|jedoch|allerdings|trotzdem|dennoch|also|somit|folglich"
     r"|stattdessen|gleichzeitig|zugleich|ebenso|beide|beiden|andere|anderen|letztere|ersterer|sodass"
@@ -392,6 +396,8 @@ def balanced(sentence: str) -> bool:
     """Whether its quotes and brackets are closed within it (no quotation cut in half)."""
     if sentence.count('"') % 2:
         return False
+    # Wire copy and treebank text quote ``so''; an apostrophe pair is read as its closing mark.
+    sentence = sentence.replace("``", "“").replace("''", "”")
     while (closed := _GERMAN_QUOTE.sub("", sentence)) != sentence:
         sentence = closed
     if "„" in sentence or "‚" in sentence:

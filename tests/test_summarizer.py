@@ -221,11 +221,22 @@ def test_a_story_told_by_several_reports_is_told_once() -> None:
     assert sum(i in (1, 2, 3) for i in cited) == 1 and {4, 5} <= set(cited)
 
 
-def test_headlines_in_capitals_and_notes_to_editors_are_left_out() -> None:
+def test_a_german_sentence_of_nouns_and_a_name_in_lower_case_are_prose() -> None:
+    texts = [
+        "Sortierbetriebe in Valmark Investieren Millionen in Neue Nahinfrarot-Technik.",
+        "iPhone sales in the region rose by a third in the last quarter of the year.",
+    ]
+    docs = [SourceDoc(1, "", texts[0], "de"), SourceDoc(2, "", texts[1], "en")]
+    assert len(summarize(docs, SummarySettings(max_words=100)).sentences) == 2
+
+
+def test_headlines_notes_to_editors_and_cut_sentences_are_left_out() -> None:
     text = (
         "PORT WORKERS WALK OUT OVER NIGHT-SHIFT PAY AT HALLSUND.\n"
+        "Dock Workers Walk Out Over Night Pay At Port Of Hallsund.\n"
         "Dock workers at the port of Hallsund walked out on Monday over pay for night shifts.\n"
         "(STORY CAN END HERE. OPTIONAL 2ND TAKE FOLLOWS.)\n"
+        "and the shifts at the container terminal were cut to two a day by the operator last year.\n"
         "The union said the strike would last until the operator made a new offer to the workers."
     )
     summary = summarize([SourceDoc(1, "", text, "en")], SummarySettings(max_words=200))

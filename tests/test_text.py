@@ -117,6 +117,21 @@ def test_a_sentence_keeps_its_closing_quote_or_bracket() -> None:
     ]
 
 
+def test_wire_quotes_in_backticks_open_a_sentence_and_must_close_in_it() -> None:
+    """Wire archives and treebank text quote ``so''; a sentence that opens a quotation that way
+    starts a sentence, and one that holds only its closing marks is half a quotation."""
+    text = "The plant is ready, officials said. ``We start in May,'' the mayor said. Sales rose."
+    said = sentences(text)
+    assert said == [
+        "The plant is ready, officials said.",
+        "``We start in May,'' the mayor said.",
+        "Sales rose.",
+    ]
+    assert balanced(said[1])
+    assert not balanced("I don't need to do anything anymore. ''")
+    assert not balanced("``We appreciate your respect at this time.")
+
+
 def test_initials_do_not_end_a_sentence() -> None:
     assert sentences("J. R. Smith joined. He left.") == ["J. R. Smith joined.", "He left."]
     assert sentences("Running back J.J. Arrington is hurt. The U.N. Security Council met.") == [
@@ -324,6 +339,8 @@ def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -
         ("Check back for updates.", True),
         ("Interested customers can register for updates on the Q10 at the link below.", True),  # ECB+
         ("Subscribe to our newsletter for weekly updates.", True),
+        ("Anyone with information is asked to call police on 0845 125 2222 or Crimestoppers.", True),
+        ("Witnesses are urged to contact detectives at the 5th precinct.", True),
         # News
         ("The family will stay with relatives in Ohio for now.", False),
         ("Police said the boy was taken to hospital in critical condition.", False),
@@ -331,6 +348,7 @@ def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -
         ("The new gallery above the station opens in May.", False),
         ("The research team will check back for signs of recovery in a year.", False),
         ("The stock will stay with the index for more than a year.", False),
+        ("Police said they had no information about the gunman's motive.", False),
     ],
 )
 def test_what_addresses_the_pages_reader_is_boilerplate(sentence: str, boilerplate: bool) -> None:
