@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -54,7 +54,9 @@ class TrendSettings:
     max_stories: int = 3000  # the largest stories are clustered; smaller ones join the nearest trend
     rising: float = 1.5  # growth factor (documents now vs before, +1 smoothed) for "rising"
     fading: float = 0.67  # and for "fading"
-    weak_signal_max: int = 5  # a new trend with at most this many documents is a weak signal
+    # A new trend with at most this many documents is a weak signal, unless it is larger than every
+    # trend that was there before (then it is the news of the window, not a weak signal of one).
+    weak_signal_max: int = 5
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,8 @@ def build_trends(
         )
         for group, members, words, trend_id in zip(groups, members_of, keywords, ids, strict=True)
     ]
+    established = max((t.current for t in trends if t.status != "new"), default=0)
+    trends = [replace(t, weak_signal=t.weak_signal and t.current <= established) for t in trends]
     trends.sort(key=lambda t: (-t.current, -len(t.doc_ids), t.trend_id))
     return trends
 

@@ -133,7 +133,8 @@ def test_a_german_paper_has_german_texts_and_the_same_protection() -> None:
     page = html.text_content()
     assert "In den 90 Tagen bis zum 20. November 2026 betrafen 40 Dokumente aus 18 Quellen" in page
     assert re.search(r"Davon bilden \d+ Dokumente \d+ Schlüsseltrends und 2 schwache Signale\.", page)
-    assert "(steigend, +300\xa0%)" in page and "Steigend: 4 Dokumente in diesem Zeitraum" in page
+    assert "(steigend, 1 → 4 Dokumente)" in page and "Steigend: 4 Dokumente in diesem Zeitraum" in page
+    assert "(+300\xa0%)" in page  # a percentage in German form
     assert "**Von der Redaktion auszufüllen.**" in body
     for english in ("Executive summary", "Key trends", "documents", "To fill in", "undated", "Evidence"):
         assert english not in page, english

@@ -57,6 +57,15 @@ def test_rising_new_and_fading_trends() -> None:
     assert by_status["rising"].trend_id == "textile-0001"  # new ids go to the largest trends first
 
 
+def test_a_new_trend_larger_than_any_that_was_there_before_is_no_weak_signal() -> None:
+    """Weak signals are small new themes beside larger established ones; a new theme of five
+    documents beside fading ones of one document each leads the window."""
+    new = _docs(1, [10, 10, 11, 11, 12], [1, 2, 3, 4, 5])
+    fading = _docs(2, [20, 21, 22, 23], [30, 35, 40, 3])  # 3 before, 1 now
+    trends = build_trends("textile", new + fading, [], AS_OF, SETTINGS)
+    assert [(t.status, t.current, t.weak_signal) for t in trends] == [("new", 5, False), ("fading", 1, False)]
+
+
 def test_a_trend_keeps_its_id_while_it_grows() -> None:
     first = build_trends(
         "medtech", _docs(0, [1, 2, 3], [3, 4, 5]) + _docs(1, [7, 8, 9], [3, 4, 5]), [], AS_OF, SETTINGS
