@@ -75,6 +75,14 @@ def test_init_refuses_to_overwrite_and_when_forced_keeps_what_it_replaces(worksp
     assert out.count("kept the old") == 1  # the others are written as they were: nothing to keep
 
 
+def test_a_path_through_a_file_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "notes").write_text("a file", encoding="utf-8")
+    code, out = run("init", str(tmp_path / "notes" / "ws"))
+    assert code == 2 and "cannot make the workspace folder there: Not a directory" in out
+    code, out = run("--log-file", str(tmp_path / "notes" / "log.txt"), "status")
+    assert code == 2 and f"{tmp_path / 'notes'} is a file, not a folder" in out and "Traceback" not in out
+
+
 def test_check(workspace: Path) -> None:
     code, out = run("-c", str(workspace), "check")
     assert code == 0 and "OK (3 industries, 2 sources" in out

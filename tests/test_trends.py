@@ -64,6 +64,8 @@ def test_a_new_trend_larger_than_any_that_was_there_before_is_no_weak_signal() -
     fading = _docs(2, [20, 21, 22, 23], [30, 35, 40, 3])  # 3 before, 1 now
     trends = build_trends("textile", new + fading, [], AS_OF, SETTINGS)
     assert [(t.status, t.current, t.weak_signal) for t in trends] == [("new", 5, False), ("fading", 1, False)]
+    alone = build_trends("textile", new, [], AS_OF, SETTINGS)  # nothing to measure it against: young
+    assert [(t.status, t.weak_signal) for t in alone] == [("new", True)]
 
 
 def test_a_trend_keeps_its_id_while_it_grows() -> None:

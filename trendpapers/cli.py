@@ -137,7 +137,12 @@ def cli(
 ) -> None:
     """Trendpapers: sector news and patent feeds into trend white papers."""
     level = logging.INFO + 10 * (quiet - verbose)
-    setup_logging(level, log_format, log_file)
+    try:
+        setup_logging(level, log_format, log_file)
+    except OSError as exc:  # a file where a folder of the path should be; no permission
+        blocking = next((p for p in (log_file or Path()).parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocking} is a file, not a folder" if blocking else exc.strerror
+        raise click.BadParameter(f"{log_file}: {reason}", param_hint="'--log-file'") from None
     if config_file.is_dir():
         config_file = config_file / CONFIG_NAME
     ctx.obj = _Options(config_file, log_format, log_file, quiet > 0, level)

@@ -50,7 +50,10 @@ def init_workspace(directory: Path, name: str, *, language: str = "en", force: b
     """
     if language not in LANGUAGES:
         raise InputError(f"no workspace language {language!r} (there are: {', '.join(LANGUAGES)})")
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder of the path should be; no permission
+        raise InputError(f"{directory}: cannot make the workspace folder there: {exc.strerror}") from None
     files = sorted(
         _walk(_TEMPLATE, Path()) + _walk(site_folder() / "docs", Path("site", "docs")), key=lambda f: f[0]
     )
