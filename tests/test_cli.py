@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -81,6 +82,26 @@ def test_a_path_through_a_file_is_a_usage_error_naming_it(tmp_path: Path) -> Non
     assert code == 2 and "cannot make the workspace folder there: Not a directory" in out
     code, out = run("--log-file", str(tmp_path / "notes" / "log.txt"), "status")
     assert code == 2 and f"{tmp_path / 'notes'} is a file, not a folder" in out and "Traceback" not in out
+
+
+def test_ctrl_c_ends_a_run_with_the_shells_code_and_says_nothing_is_lost(workspace: Path) -> None:
+    """Ctrl-C is no failure of the run: exit 130 (not 1, "item errors", which cron would report as
+    feed errors), and a line that says to run the command again; the run is recorded as stopped."""
+    with socket.socket() as hanging:  # a feed server that accepts and never answers
+        hanging.bind(("127.0.0.1", 0))
+        hanging.listen()
+        url = f"http://127.0.0.1:{hanging.getsockname()[1]}/feed"
+        workspace.write_text(workspace.read_text() + f'\n[[sources]]\nname = "Slow"\nurl = "{url}"\n')
+        command = [sys.executable, "-m", "trendpapers", "-c", str(workspace), "ingest", "--source", "Slow"]
+        with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as process:
+            hanging.settimeout(120)
+            connection, _ = hanging.accept()  # the run is inside its fetch now
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=120)
+            connection.close()
+    assert process.returncode == 130 and "interrupted: what was stored stays stored" in err
+    assert "Traceback" not in err and "Aborted!" not in err
+    assert "ingest: stopped" in run("-c", str(workspace), "status")[1]
 
 
 def test_check(workspace: Path) -> None:

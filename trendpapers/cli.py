@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 # `--help`, `papers list` and `status` start fast.
 
 EXIT_OK, EXIT_ITEM_ERRORS, EXIT_CONFIG, EXIT_FATAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 _ENVIRONMENT_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
@@ -86,6 +87,11 @@ class _Group(click.Group):
             sys.exit(EXIT_FATAL)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise  # usage errors and their exit codes are click's
+        except KeyboardInterrupt:  # Ctrl-C: no failure of the run, and the shell's code for it
+            click.echo(
+                "\ninterrupted: what was stored stays stored; run the command again to go on", err=True
+            )
+            sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             # The reader went away (`trendpapers status | head`): stop quietly, as Unix tools do. The
             # rest of the output goes nowhere, so that flushing it at exit raises nothing either.
