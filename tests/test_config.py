@@ -121,22 +121,35 @@ url = "https://a.example:99999/"
         "industries[0].slug: 'Med Tech' must be lower-case",
         "industries[0].name: is required",
         "industries[0].patent_classes: 'XYZ' is not a CPC/IPC prefix",
-        "industries[2].slug: duplicate industry slug 'textile'",
-        "sources[0].url: 'ftp://a.example/feed' cannot be fetched: scheme 'ftp' is not allowed",
-        "sources[0].kind: must be one of news, patent, not 'blog'",
-        "sources[0].industries: unknown industry slug 'aviation'",
-        "sources[1].name: duplicate source name 'A'",
-        "sources[1].url: 'not a url' cannot be fetched: scheme '(none)' is not allowed",
-        "sources[2].url: 'http://[::1/f' cannot be fetched: not a URL",
-        "sources[3].url: 'https://a.example:99999/' cannot be fetched: invalid host or port",
+        "industries[2] (Textile again).slug: duplicate industry slug 'textile'",
+        "sources[0] (A).url: 'ftp://a.example/feed' cannot be fetched: scheme 'ftp' is not allowed",
+        "sources[0] (A).kind: must be one of news, patent, not 'blog'",
+        "sources[0] (A).industries: unknown industry slug 'aviation'",
+        "sources[1] (A).name: duplicate source name 'A' (names are matched in any case)",
+        "sources[1] (A).url: 'not a url' cannot be fetched: scheme '(none)' is not allowed",
+        "sources[2] (C).url: 'http://[::1/f' cannot be fetched: not a URL",
+        "sources[3] (D).url: 'https://a.example:99999/' cannot be fetched: invalid host or port",
         "fetch.read_timeout: must be a finite number, not nan",
-        "sources[1].language: 'German' is not a language code",
-        "sources[1].homepage: unknown key",
+        "sources[1] (A).language: 'German' is not a language code",
+        "sources[1] (A).homepage: unknown key",
     ]
     for line in expected:
         assert line in problems
     assert len(info.value.problems) == len(expected)
     assert str(tmp_path / "trendpapers.toml") in str(info.value)
+
+
+def test_source_names_differing_only_in_case_are_one_name(tmp_path: Path) -> None:
+    """`ingest --source` and `resume` find a source by its name in any case."""
+    sources = [
+        {"name": "Guardian US", "url": "https://a.example/f"},
+        {"name": "guardian us", "url": "https://b.example/f"},
+    ]
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"sources": sources}, root=tmp_path)
+    assert caught.value.problems == [
+        "sources[1] (guardian us).name: duplicate source name 'guardian us' (names are matched in any case)"
+    ]
 
 
 def test_each_setting_is_checked_the_same_way(tmp_path: Path) -> None:
@@ -159,7 +172,7 @@ def test_each_setting_is_checked_the_same_way(tmp_path: Path) -> None:
         "teal, green, light-green, lime, yellow, amber, orange, deep-orange, brown, grey, blue-grey, "
         "black, white, not 'rainbow'",
         "schedule.timeout: must be at least 1, not 0",
-        "industries[0].slug: is required",
+        "industries[0] (No slug).slug: is required",
         "sources[0].name: is required",
         "sources[0].url: is required",
         "schedule.jobs.ingest: must be str, not int 5",
@@ -351,7 +364,7 @@ def test_what_is_allowed_but_probably_not_meant_is_a_warning(tmp_path: Path) -> 
     warnings = "\n".join(config.warnings)
     assert "fetch.allow_networks: 0.0.0.0/0 opens a large part of the address space" in warnings
     assert "192.168.10.0/24" not in warnings
-    assert "industries[0].keywords: none given" in warnings
+    assert "industries[0] (Textile).keywords: none given" in warnings
     assert "sources: none configured" in warnings
 
 
@@ -491,7 +504,7 @@ colour = "blue"
         load_config(write(tmp_path, bad))
     problems = "\n".join(info.value.problems)
     for expected in (
-        "industries[0].slug: 'field' is reserved for the cluster's own field ([cluster] field)",
+        "industries[0] (Medical technology).slug: 'field' is reserved for the cluster's own field ([cluster] field)",
         "cluster.colour: unknown key",
         "cluster.description: describes the field, but cluster.field is not set",
         "cluster.keywords: describes the field, but cluster.field is not set",

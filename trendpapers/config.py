@@ -39,7 +39,7 @@ from summarize.stories import StorySettings
 from summarize.summarizer import SummarySettings
 from summarize.trends import TrendSettings
 from trendpapers.scheduler import KNOWN_JOBS, JobSpec, check_when
-from trendpapers.schema import At, Problems, Setting, Values, build, read_array, read_table
+from trendpapers.schema import At, Problems, Setting, Values, build, entry_label, read_array, read_table
 
 CONFIG_NAME = "trendpapers.toml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -485,11 +485,12 @@ def _industries(problems: Problems, raw: Any, root: Path) -> tuple[Industry, ...
     result: list[Industry] = []
     for n, values in enumerate(read_array(problems, raw, "industries", _section("industries"), root)):
         industry = build(Industry, values)
+        label = entry_label("industries", n, raw[n])
         if _SLUG.match(industry.slug) and industry.slug in {i.slug for i in result}:
-            problems.add(f"industries[{n}].slug", f"duplicate industry slug {industry.slug!r}")
+            problems.add(f"{label}.slug", f"duplicate industry slug {industry.slug!r}")
         if not industry.keywords:
             problems.warn(
-                f"industries[{n}].keywords",
+                f"{label}.keywords",
                 "none given: documents are assigned by the description's meaning alone, "
                 "which misses many; list the words your sector's news uses",
             )
@@ -501,12 +502,16 @@ def _sources(problems: Problems, raw: Any, root: Path, industries: set[str]) -> 
     result: list[SourceSpec] = []
     for n, values in enumerate(read_array(problems, raw, "sources", _section("sources"), root)):
         source = build(SourceSpec, values)
-        if source.name and source.name in {s.name for s in result}:
-            problems.add(f"sources[{n}].name", f"duplicate source name {source.name!r}")
+        label = entry_label("sources", n, raw[n])
+        if source.name and source.name.casefold() in {s.name.casefold() for s in result}:
+            # The commands find a source by its name in any case: two that differ only in case are one.
+            problems.add(
+                f"{label}.name", f"duplicate source name {source.name!r} (names are matched in any case)"
+            )
         for slug in source.industries:
             if slug not in industries:
                 problems.add(
-                    f"sources[{n}].industries",
+                    f"{label}.industries",
                     f"unknown industry slug {slug!r} (configured: {', '.join(sorted(industries)) or 'none'})",
                 )
         result.append(source)

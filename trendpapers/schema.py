@@ -207,12 +207,25 @@ def read_table(
 def read_array(
     problems: Problems, raw: Any, path: str, settings: Iterable[Setting], root: Path
 ) -> list[Values]:
-    """The values of each entry of an array of tables (``[[sources]]``), reported as ``sources[N].key``."""
+    """The values of each entry of an array of tables (``[[sources]]``), reported as ``sources[N].key``
+    or, for an entry with a name, ``sources[N] (Its name).key``."""
     if not isinstance(raw, list):
         problems.add(path, f"must be an array of tables ([[{path}]])")
         return []
     settings = list(settings)
-    return [read_table(problems, entry, f"{path}[{n}]", settings, root) for n, entry in enumerate(raw)]
+    return [
+        read_table(problems, entry, entry_label(path, n, entry), settings, root)
+        for n, entry in enumerate(raw)
+    ]
+
+
+def entry_label(path: str, n: int, entry: Any) -> str:
+    """How problems name entry ``n`` of the array ``path``: by its place, and its name or slug if it
+    has one (a list of forty sources is searched by name, not counted)."""
+    name = entry.get("name", entry.get("slug")) if isinstance(entry, dict) else None
+    if isinstance(name, str) and name.strip() and name.isprintable() and len(name) <= 60:
+        return f"{path}[{n}] ({name.strip()})"
+    return f"{path}[{n}]"
 
 
 def build(record: type[Record], values: Mapping[Target, Any], **given: Any) -> Record:
