@@ -32,10 +32,13 @@ def why_no_trends(
         "days": state.window_days,
         "as_of": state.as_of.isoformat(),
     }
+    if counts.latest is None:
+        return tr.gettext(
+            "no documents at all yet: `trendpapers status` shows what ingest fetched and why items "
+            "have no text"
+        )
     if counts.scored == 0:
-        latest = ""
-        if counts.latest:
-            latest = tr.gettext(" (the latest is dated %(day)s)") % {"day": counts.latest.date().isoformat()}
+        latest = tr.gettext(" (the latest is dated %(day)s)") % {"day": counts.latest.date().isoformat()}
         return tr.gettext(
             "no documents dated in %(window)s%(latest)s: analyze with --as-of, or a longer window_days"
         ) % {"window": window, "latest": latest}

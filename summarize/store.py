@@ -655,7 +655,7 @@ class WindowCounts:
     assigned: int  # of those, assigned to it
     stories: int  # stories the assigned ones belong to
     best_unassigned: float | None  # the highest score below the assignment threshold
-    latest: datetime | None  # the latest document date in the whole store
+    latest: datetime | None  # the latest document date in the whole store (None: no document at all)
 
 
 def window_counts(conn: sa.Connection, industry: str, since: datetime, until: datetime) -> WindowCounts:
@@ -672,8 +672,10 @@ def window_counts(conn: sa.Connection, industry: str, since: datetime, until: da
     # Typed columns, not the coalesce: SQLite would hand the maximum back as text.
     latest = (
         conn.execute(sa.select(sa.func.max(documents.c.published_at))).scalar()
-        or conn.execute(sa.select(sa.func.max(items.c.first_seen_at))).scalar()
-    )
+        or conn.execute(
+            sa.select(sa.func.max(items.c.first_seen_at)).join(documents, documents.c.item_id == items.c.id)
+        ).scalar()
+    )  # of documents only: items still waiting for their text are nothing to analyse
     below = [r.score for r in rows if not r.assigned]
     return WindowCounts(
         scored=len(rows),

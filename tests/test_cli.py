@@ -329,6 +329,8 @@ def test_analyze_and_trends_and_why_an_industry_has_none(workspace: Path) -> Non
         "textile: no trends: not analysed yet (run `trendpapers analyze`)"
         in run("-c", str(workspace), "trends")[1]
     )
+    code, out = run("-c", str(workspace), "analyze", "--industry", "textile")
+    assert code == 0 and "textile: 0 trends (no documents at all yet: `trendpapers status` shows" in out
     run("-c", str(workspace), "ingest", "--source", "Good")
     code, out = run("-c", str(workspace), "analyze", "--industry", "textile", "--window", "30")
     assert code == 0 and "analyze: 3 documents grouped" in out and "textile: " in out
@@ -363,6 +365,8 @@ def test_analyze_and_trends_and_why_an_industry_has_none(workspace: Path) -> Non
         for line in pair[:2]
     ]
     assert code == 0 and out.splitlines() == (near or ["no such documents"])
+    code, out = run("-c", str(workspace), "analyze", "--as-of", "2099-01-01")
+    assert code == 2 and "2099-01-01 is after today" in out
     code, out = run("-c", str(workspace), "analyze", "--industry", "nope")
     assert code == 2 and "unknown industry 'nope'" in out
     code, out = run("-c", str(workspace), "trends", "--industry", "nope")

@@ -16,7 +16,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -202,11 +202,16 @@ def _industry(config: Config, industry: str | None, field: bool = False, papers:
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    """A day as YYYY-MM-DD; "2026-02-30" is refused as the day it is not."""
+    """A day as YYYY-MM-DD, today or before; "2026-02-30" is refused as the day it is not, and a
+    mistyped year ("2062") before it replaces the analysis with an empty one."""
     try:
-        return date.fromisoformat(value) if value is not None else None
+        day = date.fromisoformat(value) if value is not None else None
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is no day of the form YYYY-MM-DD ({exc})", ctx, param) from None
+    today = datetime.now(UTC).date()
+    if day is not None and day > today:
+        raise click.BadParameter(f"{value} is after today ({today}, UTC): a window cannot end in the future")
+    return day
 
 
 def _edition(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
