@@ -354,8 +354,6 @@ class _Ingest:
         """The extracted text of the item's page. Raises ``ItemError`` (a ``FetchError`` for fetching)."""
         if not item.link:
             raise ItemError("the entry has no link")
-        if not self.settings.fetch_articles:
-            raise ItemError("article fetching is turned off (ingest.fetch_articles)")
         if robots is not None and not await robots.allowed(item.link):
             raise RobotsDisallowedError(item.link, "robots.txt disallows this page")
         result = await fetcher.fetch(item.link, max_bytes=self.policy.max_page_bytes)
@@ -369,14 +367,17 @@ class _Ingest:
     ) -> tuple[Document, bytes | None] | FetchError:
         """The item's document (page text, else the feed's text) and its MinHash signature; or
         the transient ``FetchError`` for which the page is to be tried again in a later run."""
+        facts: _TextFacts | None = None
+        error: str | None = None  # why the page's text is not used; none where pages are not fetched
         try:
-            facts, error = await self._page(fetcher, robots, item), None
+            if self.settings.fetch_articles:
+                facts = await self._page(fetcher, robots, item)
         except FetchError as exc:
             if exc.transient and item.page_attempts + 1 < MAX_PAGE_ATTEMPTS:
                 return exc
-            facts, error = None, str(exc)
+            error = str(exc)
         except ItemError as exc:
-            facts, error = None, str(exc)
+            error = str(exc)
         if facts is not None and facts.extracted is not None:
             ex = facts.extracted
             status: ExtractionStatus = "ok"
@@ -386,7 +387,12 @@ class _Ingest:
             facts = await self._cpu(_analyse_text, item.content or item.summary, item.source_language)
             status = "fallback" if facts.text else "failed"
             title, author, sitename, published_at = item.title, item.author, None, item.published_at
-            log.info("item %d: %s; %s", item.id, error, "using the feed's text" if facts.text else "no text")
+            if error is None and not facts.text:
+                error = "the feed gives no text for this entry (pages are not fetched: ingest.fetch_articles)"
+            if error is not None:
+                log.info(
+                    "item %d: %s; %s", item.id, error, "using the feed's text" if facts.text else "no text"
+                )
         document = Document(
             item_id=item.id,
             status=status,

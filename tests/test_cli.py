@@ -156,14 +156,22 @@ def test_resume(workspace: Path) -> None:
     assert run("-c", str(workspace), "resume")[0] == 2  # neither names nor --all
 
 
-def test_status_shows_each_sources_document_health_and_why(workspace: Path) -> None:
-    text = workspace.read_text().replace("fetch_articles = true", "fetch_articles = false")
-    workspace.write_text(text)
+def test_status_shows_each_sources_document_health_and_why(workspace: Path, server: LocalServer) -> None:
+    server.static("/a/loom", b"gone", status=410)  # the page is gone: the feed's text serves
     run("-c", str(workspace), "ingest", "--source", "Good")
     code, out = run("-c", str(workspace), "status")
     assert code == 0 and "next try: next run" in out
-    assert "documents 0 ok, 3 fallback, 0 failed" in out
-    assert "last document problem: article fetching is turned off (ingest.fetch_articles)" in out
+    assert "documents 2 ok, 1 fallback, 0 failed" in out
+    assert re.search(r"last document problem: .*410", out)
+
+
+def test_feed_text_is_no_problem_where_pages_are_not_fetched(workspace: Path) -> None:
+    text = workspace.read_text().replace("fetch_articles = true", "fetch_articles = false")
+    workspace.write_text(text)
+    code, out = run("-c", str(workspace), "ingest", "--source", "Good")
+    assert code == 0 and "documents: 3 fallback" in out and "error" not in out.replace("0 errors", "")
+    out = run("-c", str(workspace), "status")[1]
+    assert "documents 0 ok, 3 fallback, 0 failed" in out and "last document problem" not in out
 
 
 def test_quiet_keeps_cron_quiet_unless_something_is_wrong(workspace: Path) -> None:
