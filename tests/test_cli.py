@@ -293,8 +293,10 @@ def test_a_broken_store_is_a_fatal_error(workspace: Path) -> None:
     db.write_bytes(b"this is not a database" * 100)
     for suffix in ("-wal", "-shm"):
         (workspace.parent / f"trendpapers.db{suffix}").unlink(missing_ok=True)
-    code, out = run("-c", str(workspace), "status")
-    assert code == 3 and "error:" in out
+    for command in ("status", "ingest"):  # a read, and a write that migrates first
+        code, out = run("-c", str(workspace), command)
+        assert code == 3 and out.startswith(f"error: {db}: not a readable Trendpapers store (file is not a")
+        assert "restore the file from a backup" in out and "SELECT" not in out and "sqlalche.me" not in out
 
 
 def test_import_patents(workspace: Path) -> None:

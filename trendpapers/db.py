@@ -52,9 +52,25 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+# What SQLite says of a file that is no database, or one whose pages were damaged.
+_DAMAGED = ("file is not a database", "database disk image is malformed")
+
+
+def _failure(url: sa.engine.URL | None, original: BaseException) -> str:
+    """What a database error means for the operator, without the SQL: a damaged SQLite file is
+    named, with what to do."""
+    if url is not None and url.get_backend_name() == "sqlite" and any(d in str(original) for d in _DAMAGED):
+        return (
+            f"{url.database}: not a readable Trendpapers store ({original}); restore the file from a "
+            "backup (`trendpapers backup` makes them)"
+        )
+    return f"the store failed: {original}"
+
+
 def _as_storage_error(context: sa.engine.ExceptionContext) -> StorageError:
     """A database error as the project's ``StorageError`` (the driver's error kept as its cause)."""
-    error = StorageError(f"the store failed: {context.original_exception}")
+    engine = context.engine
+    error = StorageError(_failure(engine.url if engine is not None else None, context.original_exception))
     error.__cause__ = context.sqlalchemy_exception
     return error
 
@@ -86,8 +102,12 @@ def migrate(engine: sa.Engine, migrations: Sequence[Migration] = ALL_MIGRATIONS)
     """Apply the migrations the database lacks; returns those applied."""
     try:
         return apply_migrations(engine, migrations)
-    except (SQLAlchemyError, StorageError) as exc:  # the engine's errors come as StorageError
+    except StorageError as exc:  # the engine's errors come as StorageError, already in words
+        if any(d in str(exc) for d in _DAMAGED):
+            raise  # it names the file and what to do
         raise StorageError(f"cannot migrate database {engine.url!r}: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot migrate database {engine.url!r}: {_failure(engine.url, exc)}") from exc
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -163,7 +183,10 @@ def _read_only(path: Path) -> sa.Engine:
         with engine.connect() as conn:
             done = applied_migrations(conn)
     except SQLAlchemyError as exc:
-        raise StorageError(f"{path}: cannot be read: {exc}") from exc
+        original = getattr(exc, "orig", None) or exc
+        if any(d in str(original) for d in _DAMAGED):
+            raise StorageError(_failure(sa.engine.make_url(f"sqlite:///{path}"), original)) from exc
+        raise StorageError(f"{path}: cannot be read: {original}") from exc
     if {(m.component, m.version) for m in ALL_MIGRATIONS} - done:
         raise StorageError(
             f"{path}: read-only, and its schema is older than this version: open it writable once"
