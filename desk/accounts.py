@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from desk import store
 from ingest.errors import InputError
+from ingest.wording import plural
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD = 12  # characters; long passphrases are welcome
@@ -51,7 +52,8 @@ def check_name(name: str) -> str:
 def check_password(password: str) -> None:
     """An ``InputError`` if ``password`` is too short or too long (it is never shown)."""
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"the password has {len(password)} characters; use at least {MIN_PASSWORD}")
+        given = plural(len(password), "character")
+        raise InputError(f"the password has {given}; use at least {MIN_PASSWORD}")
     if len(password) > MAX_PASSWORD:
         raise InputError(f"the password has more than {MAX_PASSWORD} characters")
 
@@ -84,7 +86,7 @@ def remove_editor(engine: sa.Engine, name: str, now: datetime, by: str) -> Edito
         ended = store.close_sessions(conn, found)
         store.delete_editor(conn, found)
         store.add_event(conn, now, None, "cli", "editor removed", f"{found} removed by {by}")
-    return EditorChange(found, f"{found}: removed, {ended} session(s) ended", ended)
+    return EditorChange(found, f"{found}: removed, {plural(ended, 'session')} ended", ended)
 
 
 def set_password(engine: sa.Engine, name: str, password: str, now: datetime, by: str) -> EditorChange:
@@ -96,7 +98,7 @@ def set_password(engine: sa.Engine, name: str, password: str, now: datetime, by:
         store.set_password_hash(conn, found, digest, now)
         ended = store.close_sessions(conn, found)
         store.add_event(conn, now, None, "cli", "password changed", f"{found}'s password set by {by}")
-    return EditorChange(found, f"{found}: password changed, {ended} session(s) ended", ended)
+    return EditorChange(found, f"{found}: password changed, {plural(ended, 'session')} ended", ended)
 
 
 def list_editors(engine: sa.Engine, now: datetime) -> list[store.Editor]:

@@ -295,7 +295,7 @@ def test_sessions_end_when_idle_on_sign_out_and_on_a_new_password(
     assert alice.client.get("/").status_code == 303  # unused for longer than SESSION_IDLE
     alice = editor(app, "alice")
     bob = editor(app, "bob")
-    assert commands.passwd(config, "alice", "a brand new passphrase", "tests").endswith("1 session(s) ended")
+    assert commands.passwd(config, "alice", "a brand new passphrase", "tests").endswith("1 session ended")
     assert alice.client.get("/").status_code == 303
     assert sign_in(app.test_client(), "alice").status_code == 401
     assert sign_in(app.test_client(), "alice", "a brand new passphrase").status_code == 303
@@ -794,7 +794,7 @@ def test_the_editors_commands(workspace: Path) -> None:
     code, out = tp("add", "carol", "--password-stdin", given="a long enough secret\n")
     assert code == 2 and "there is already an editor 'Carol'" in out
     code, out = tp("add", "dave", "--password-stdin", given="short\n")
-    assert code == 2 and "use at least 12" in out
+    assert code == 2 and "the password has 5 characters; use at least 12" in out
     code, out = tp("add", "<dave>", "--password-stdin", given="a long enough secret\n")
     assert code == 2 and "editor name '<dave>'" in out
     code, out = tp("add", "erin", given="a long enough secret\na long enough secret\n")  # typed twice
@@ -803,9 +803,18 @@ def test_the_editors_commands(workspace: Path) -> None:
     assert code == 0 and re.search(r"^Carol\s+added .* never signed in, 0 open sessions$", out, re.M)
     assert tp("passwd", "carol", "--password-stdin", given="another long secret\n") == (
         0,
-        "Carol: password changed, 0 session(s) ended\n",
+        "Carol: password changed, 0 sessions ended\n",
     )
-    assert tp("remove", "carol") == (0, "Carol: removed, 0 session(s) ended\n")
+    assert tp("remove", "carol") == (0, "Carol: removed, 0 sessions ended\n")
+    piped = subprocess.run(  # typed into a pipe, not a terminal: refused for its length, no warning
+        [sys.executable, "-m", "trendpapers", "-c", ws, "editors", "add", "bob"],
+        input="x\nx\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert piped.returncode == 2 and "the password has 1 character; use at least 12" in piped.stderr
+    assert "Warning" not in piped.stderr
     code, out = tp("remove", "carol")
     assert code == 2 and "no editor 'carol'" in out
 

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -847,7 +848,9 @@ def _password(from_stdin: bool) -> str:
     """The password typed twice without echo, or the first line of standard input."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    with warnings.catch_warnings():  # piped in, not typed: nothing is echoed to hide, and no warning
+        warnings.simplefilter("ignore", getpass.GetPassWarning)
+        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
 @editors_group.command("add")
