@@ -14,7 +14,6 @@ import os
 import re
 import sys
 import traceback
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -845,12 +844,11 @@ _PASSWORD_STDIN = click.option(
 
 
 def _password(from_stdin: bool) -> str:
-    """The password typed twice without echo, or the first line of standard input."""
-    if from_stdin:
+    """The password typed twice without echo, or the first line of standard input (with
+    --password-stdin, or when it is no terminal: nothing is typed to hide, and getpass would warn)."""
+    if from_stdin or not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
-    with warnings.catch_warnings():  # piped in, not typed: nothing is echoed to hide, and no warning
-        warnings.simplefilter("ignore", getpass.GetPassWarning)
-        return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
 @editors_group.command("add")
