@@ -143,6 +143,8 @@ def test_resume(workspace: Path) -> None:
     assert "Bad: PAUSED" in out and "paused after 1 failure in a row" in out
     assert "next try: paused: `trendpapers resume` it" in out
     assert "1 failure in a row" in out  # not "1 failures"
+    assert "Good: new, not fetched yet" in out  # not "ok"
+    assert run("-c", str(workspace), "resume", "Good") == (0, "Good: was neither paused nor failing\n")
     assert "ingest: errors" in out and "sources failed 1, requests 1" in out  # counts in words
     code, out = run("-c", str(workspace), "resume", "bad")  # any case
     assert code == 0 and "Bad: resumed; fetched at the next run" in out

@@ -773,11 +773,7 @@ def resume(ctx: click.Context, names: tuple[str, ...], every: bool) -> None:
 
     if bool(names) == every:
         raise click.UsageError("give source NAMEs or --all")
-    resumed = resume_sources(_config(ctx), None if every else names)
-    _say(
-        ctx,
-        [f"{name}: resumed; fetched at the next run" for name in resumed] or ["no paused or failing source"],
-    )
+    _say(ctx, resume_sources(_config(ctx), None if every else names) or ["no paused or failing source"])
 
 
 @cli.command()

@@ -63,6 +63,8 @@ def status_lines(config: Config, now: datetime | None = None) -> list[str]:
             if s.paused_reason
             else "failing"
             if s.last_error
+            else "new, not fetched yet"
+            if s.last_fetch_at is None
             else "ok"
         )
         line = (
@@ -134,13 +136,22 @@ def _digest_lines(engine: sa.Engine) -> list[str]:
 
 
 def resume(config: Config, names: Sequence[str] | None) -> list[str]:
-    """Resume the sources ``names`` (any case), or all paused or failing ones when None; returns
-    those resumed. A name that matches no source is an ``InputError`` naming it, and resumes none."""
+    """Resume the sources ``names`` (any case), or all paused or failing ones when None; what came
+    of each, a line per source. A name that matches no source is an ``InputError`` naming it, and
+    resumes none."""
     with workspace_lock(config.root, "resume"):
         engine = open_store(config.storage_url)
         with engine.begin() as conn:
+            stuck = {
+                s.name for s in ingest_store.source_states(conn) if s.paused_reason or s.consecutive_failures
+            }
             resumed = ingest_store.resume_sources(conn, names)
             missing = sorted({n.lower() for n in names or ()} - {r.lower() for r in resumed})
             if missing:  # raised inside the transaction: nothing is resumed
                 raise InputError(f"no source named {', '.join(map(repr, missing))} in the store")
-    return resumed
+    return [
+        f"{name}: resumed; fetched at the next run"
+        if name in stuck
+        else f"{name}: was neither paused nor failing"
+        for name in resumed
+    ]
