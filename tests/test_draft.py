@@ -78,6 +78,7 @@ def test_a_first_draft_writes_each_paper_and_its_charts_and_a_redraft_without_ne
         assert chart.read_text(encoding="utf-8").startswith("<svg")
     medtech = (newsroom.papers / "medtech" / "2026-Q4.md").read_text(encoding="utf-8")
     assert re.search(r"No document of the 90 days up to .* concerned Medical technology\.", medtech)
+    assert "| Source | Documents |" not in medtech  # no table without a row
     with newsroom.engine.connect() as conn:
         row = get_paper(conn, "textile", "2026-Q4")
         assert row is not None and (row.status, row.base, row.path) == ("draft", text, "textile/2026-Q4.md")
