@@ -104,6 +104,18 @@ def test_ctrl_c_ends_a_run_with_the_shells_code_and_says_nothing_is_lost(workspa
     assert "ingest: stopped" in run("-c", str(workspace), "status")[1]
 
 
+def test_check_tells_each_problem_of_the_member_file_once(workspace: Path) -> None:
+    (workspace.parent / "members.toml").write_text(
+        '[[members]]\nname = "CodeWorks"\nemail = "not-an-email"\ncompetences = "Software for mills"\n'
+    )
+    workspace.write_text(
+        workspace.read_text().replace('# members = "members.toml"', 'members = "members.toml"')
+    )
+    code, out = run("-c", str(workspace), "check")
+    assert code == 2 and "members[0] (CodeWorks).email: 'not-an-email'" in out
+    assert out.count("not-an-email") == 1  # not also as a logged warning
+
+
 def test_check(workspace: Path) -> None:
     code, out = run("-c", str(workspace), "check")
     assert code == 0 and "OK (3 industries, 2 sources" in out

@@ -43,7 +43,6 @@ def _title(config: Config, row: PaperRow) -> str:
 def run_digests(config: Config, dry_run: Path | None = None, now: datetime | None = None) -> DigestReport:
     """Send each member who wants it the papers published since their last digest (under the workspace
     lock: deliveries are recorded), or with ``dry_run`` write them there as ``.eml`` files."""
-    _ready(config, dry_run)
     if dry_run is not None:
         return deliver(config, open_store(config.storage_url), dry_run, now)
     with workspace_lock(config.root, "digest"):
@@ -110,8 +109,8 @@ def outcome_lines(report: DigestReport) -> list[str]:
     ]
     n = len(report.skipped)
     verbs = ("wants", "has") if n == 1 else ("want", "have")
-    skipped = f"{plural(n, 'member')} {verbs[0]} no digest or {verbs[1]} no address"
-    return [*lines, f"digest: {_summary(report)}; {skipped}"]
+    skipped = f"; {plural(n, 'member')} {verbs[0]} no digest or {verbs[1]} no address" if n else ""
+    return [*lines, f"digest: {_summary(report)}{skipped}"]
 
 
 def failures(report: DigestReport) -> list[str]:

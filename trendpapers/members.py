@@ -43,9 +43,10 @@ def member_file(config: Config) -> MemberFile | None:
 def check_member_file(config: Config) -> str | None:
     """What `check` says of the member file (None: there is none); a ``ConfigError`` with every
     problem at once."""
-    found = member_file(config)
-    if found is None:
+    path = config.cluster.members_file
+    if path is None:
         return None
+    found = load_members(path, [i.slug for i in config.industries])  # not logged: the error says it all
     if found.problems:
         raise ConfigError(list(found.problems), str(found.path))
     return f"{found.path}: OK ({member_summary(found)})"
