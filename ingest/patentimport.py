@@ -104,11 +104,11 @@ def import_patents(
     for path in _files(paths):
         report = read_patent_file(path)
         reports.append(report)
-        if report.error:
-            log.warning("%s: %s", path, report.error)
+        if report.error:  # the report says it (the command prints a line per file): only a trace here
+            log.debug("%s: %s", path, report.error)
             continue
         if report.warning:
-            log.info("%s", report.warning)
+            log.debug("%s", report.warning)
         origin = f"file: {path.resolve()}"  # one file however its path is spelt
         for record in report.records:
             item = patent_item(record)

@@ -319,10 +319,11 @@ def test_import_patents(workspace: Path) -> None:
     assert code == 1  # one file could not be read
     assert "imported     " in out and "US9999901B2" in out
     assert "unsupported  " in out and "'greenbook' text" in out
-    assert "2 files, 1 new patents, 0 updated, 0 unchanged, 1 not read" in out
+    assert "2 files, 1 new patent, 0 updated, 0 unchanged, 1 not read" in out
+    assert out.count("'greenbook' text") == 1  # its line, not also a logged warning
     spelt_otherwise = folder / ".." / "patents" / "US09999901B2.xml"
     code, out = run("-c", str(workspace), "import-patents", str(spelt_otherwise))
-    assert code == 0 and "1 files, 0 new patents, 0 updated, 1 unchanged, 0 not read" in out
+    assert code == 0 and "1 file, 0 new patents, 0 updated, 1 unchanged, 0 not read" in out
     assert "import-patents: ok" in run("-c", str(workspace), "status")[1]
 
 

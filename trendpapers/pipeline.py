@@ -237,7 +237,7 @@ def import_stage(config: Config, engine: sa.Engine, paths: Sequence[Path]) -> St
                 f"{'imported':<12} {file.path}: {numbers}" + (" (read leniently)" if file.warning else "")
             )
     summary = (
-        f"{len(report.files)} files, {report.new} new patents, {report.updated} updated, "
+        f"{plural(len(report.files), 'file')}, {plural(report.new, 'new patent')}, {report.updated} updated, "
         f"{report.unchanged} unchanged, {len(report.errors)} not read"
     )
     counts = {
