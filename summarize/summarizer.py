@@ -237,6 +237,29 @@ def _rows(fitting: Sequence[_Candidate], index: dict[tuple[str, str], int]) -> A
     )
 
 
+def _apart(fitting: Sequence[_Candidate], columns: int) -> list[Any]:
+    """s_j + s_k <= 1 for two sentences that say nearly the same (half their concepts or more are
+    shared: two releases announced in one template, a standfirst and the lead that restates it):
+    the second would add little and read as a repeat."""
+    from scipy.optimize import LinearConstraint
+    from scipy.sparse import coo_array
+
+    holders: dict[tuple[str, str], list[int]] = {}
+    for j, c in enumerate(fitting):
+        for k in c.concepts:
+            holders.setdefault(k, []).append(j)
+    pairs = []
+    for j, c in enumerate(fitting):  # only sentences that share a concept can say the same
+        shared = Counter(k for concept in c.concepts for k in holders[concept] if k > j)
+        size = len(c.concepts)
+        pairs += [(j, k) for k, n in shared.items() if n >= 0.5 * (size + len(fitting[k].concepts) - n)]
+    if not pairs:
+        return []
+    rows = [r for r in range(len(pairs)) for _ in (0, 1)]
+    cols = [c for pair in pairs for c in pair]
+    return [LinearConstraint(coo_array(([1.0] * len(cols), (rows, cols)), shape=(len(pairs), columns)), 0, 1)]
+
+
 def _best_cover(
     candidates: Sequence[_Candidate], weights: dict[tuple[str, str], float], max_words: int
 ) -> list[_Candidate]:
@@ -264,6 +287,7 @@ def _best_cover(
         constraints=[
             LinearConstraint(_rows(fitting, index), -np.inf, 0),
             LinearConstraint(length[None, :], 0, max_words),
+            *_apart(fitting, n + m),
         ],
         options={"time_limit": 20.0},
     )

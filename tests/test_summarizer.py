@@ -221,6 +221,20 @@ def test_a_story_told_by_several_reports_is_told_once() -> None:
     assert sum(i in (1, 2, 3) for i in cited) == 1 and {4, 5} <= set(cited)
 
 
+def test_two_sentences_that_say_nearly_the_same_are_not_both_taken() -> None:
+    """Release notes written from one template: the second announcement repeats the first."""
+    texts = [
+        "Today we are announcing the release of the AdWords API version 201603 for developers. "
+        "It adds bid modifiers for call-only ads.",
+        "Today we are announcing the release of the AdWords API version 201605 for developers. "
+        "It removes the deprecated budget reports.",
+        "The AdWords API release schedule moves to three versions a year for developers.",
+    ]
+    docs = [SourceDoc(i, "", text, "en") for i, text in enumerate(texts)]
+    chosen = [s.text for s in summarize(docs, SummarySettings(max_words=200)).sentences]
+    assert sum(text.startswith("Today we are announcing") for text in chosen) == 1, chosen
+
+
 def test_a_german_sentence_of_nouns_and_a_name_in_lower_case_are_prose() -> None:
     texts = [
         "Sortierbetriebe in Valmark Investieren Millionen in Neue Nahinfrarot-Technik.",
