@@ -266,11 +266,12 @@ def _link(
             )
             % {"n": len(bridge), "total": len(trend.doc_ids), "trend": trend.name, "side": where}
         )
-    if both:
-        reasons.append(
-            tr.ngettext("%(n)s document assigned to both", "%(n)s documents assigned to both", len(both))
-            % {"n": len(both)}
-        )
+    if both:  # of those that read as the other side (``both`` is part of ``bridge``)
+        reasons[-1] += "; " + tr.ngettext(
+            "of these, %(n)s is assigned to both sides",
+            "of these, %(n)s are assigned to both sides",
+            len(both),
+        ) % {"n": len(both)}
     if shared:
         stories = tr.ngettext(
             "%(n)s story of the trend also holds", "%(n)s stories of the trend also hold", len(shared_stories)
