@@ -10,6 +10,13 @@ from collections.abc import Sequence
 from summarize.names import event_words
 from summarize.text import content_words
 
+# Words that are no stop words for grouping (a story's words) but name no theme: connectives and
+# quantifiers a label showed ("code health · testing · another", "digital iq · however").
+_NO_THEME = frozenset(
+    """however another though although yet still many much even every whether within without among
+    already always often never including instead several various""".split()
+)
+
 
 def group_terms(texts: Sequence[tuple[str, str | None]]) -> Counter[str]:
     """Content words (without the stop words of each text's language, and without words that report an
@@ -20,7 +27,13 @@ def group_terms(texts: Sequence[tuple[str, str | None]]) -> Counter[str]:
         terms = set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
         # Words that report an event ("brings", "developed") say nothing of a theme.
         events = event_words(language)
-        counts.update(t for t in terms if not events.intersection(t.split()) and not t[0].isdigit())
+        counts.update(
+            t
+            for t in terms
+            if not events.intersection(t.split())
+            and not _NO_THEME.intersection(t.split())
+            and not t[0].isdigit()
+        )
     return counts
 
 

@@ -288,6 +288,8 @@ _PAGE_TEXT = re.compile(
             r"|button|slideshow) (?:below|above)",
             r"(?:more|further) (?:details|information|updates) (?:as|when) (?:they|it) (?:become|becomes)"
             r" available",
+            # an event's own notices: "Registration is currently OPEN ...", "Registration closes ..."
+            r"registration (?:is (?:now |currently )?open|(?:now )?closes|deadline)",
             # the police's appeal at the end of a local report
             r"anyone (?:with|who has) (?:any )?information",
             r"(?:is|are) (?:asked|urged|encouraged) to (?:call|contact)"

@@ -277,6 +277,14 @@ def test_a_unit_or_a_headcount_is_no_keyword() -> None:
     }
 
 
+def test_a_connective_or_a_quantifier_is_no_keyword() -> None:
+    # Labels read "code health · testing · another" and "brands digital · digital iq · however".
+    group = group_terms([("However, another code health test found many flaky tests.", "en")])
+    assert "code health" in group and not {
+        t for t in group if {"however", "another", "many"} & set(t.split())
+    }
+
+
 def test_stop_words_and_stems_follow_the_language() -> None:
     assert "war" in content_words("The war ended", "en")  # an English word, a German stop word
     assert "war" not in content_words("Das war gut", "de")
@@ -340,6 +348,9 @@ def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -
         ("Interested customers can register for updates on the Q10 at the link below.", True),  # ECB+
         ("Subscribe to our newsletter for weekly updates.", True),
         ("Anyone with information is asked to call police on 0845 125 2222 or Crimestoppers.", True),
+        ("Registration is currently OPEN for attendees and speakers.", True),  # a conference's notice
+        ("July 1, 2017 - Registration closes for speaker submissions.", True),
+        ("New car registrations fell by 4 percent in March.", False),
         ("Witnesses are urged to contact detectives at the 5th precinct.", True),
         # News
         ("The family will stay with relatives in Ohio for now.", False),
