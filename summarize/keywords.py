@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -69,3 +70,14 @@ def distinctive_keywords(
                 break
         labels.append(chosen)
     return labels
+
+
+def as_spelt(terms: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """Each (lower-cased) term as ``texts`` spell it: lower case where they ever write it so, else
+    their most frequent spelling ("AI", "IQ", the German nouns "Lkw", "E-Lkw"), not "ai" or "lkw"."""
+    out = []
+    for term in terms:
+        pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, term.split())) + r"(?!\w)", re.I)
+        found = Counter(" ".join(m.group().split()) for text in texts for m in pattern.finditer(text))
+        out.append(term if not found or term in found else found.most_common(1)[0][0])
+    return out

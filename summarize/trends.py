@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from summarize.keywords import distinctive_keywords, group_terms
+from summarize.keywords import as_spelt, distinctive_keywords, group_terms
 from summarize.lexical import LEXICAL_DIM, lexical_scales
 from summarize.stories import StoryState, average_linkage, crowding
 
@@ -153,11 +153,16 @@ def build_trends(
     background = _unit(np.sum([d.vector for d in older], axis=0)) if older else None
     members_of = [[d for s in g for d in by_story[s]] for g in groups]
     in_trends = {d.id for m in members_of for d in m}
+
+    def lead(d: TrendDoc) -> str:  # what a label is made of: title and lead
+        return f"{d.title}. {d.text[:500]}"
+
     keywords = distinctive_keywords(
-        [group_terms([(f"{d.title}. {d.text[:500]}", d.language) for d in m]) for m in members_of],
-        group_terms([(f"{d.title}. {d.text[:500]}", d.language) for d in docs if d.id not in in_trends]),
+        [group_terms([(lead(d), d.language) for d in m]) for m in members_of],
+        group_terms([(lead(d), d.language) for d in docs if d.id not in in_trends]),
         [len(m) for m in members_of],
     )
+    keywords = [as_spelt(k, [lead(d) for d in m]) for k, m in zip(keywords, members_of, strict=True)]
     first_week = before - timedelta(days=before.weekday())
     weeks = [first_week + timedelta(weeks=w) for w in range((as_of - first_week).days // 7 + 1)]
     trends = [
@@ -282,7 +287,7 @@ def _trend(
         window_start=start,
         window_end=as_of,
         label=" · ".join(words),
-        name=", ".join(words).capitalize() if words else title_doc.title,
+        name=_first_upper(", ".join(words)) if words else title_doc.title,
         title=title_doc.title,
         title_doc=title_doc.id,
         story_ids=tuple(story_ids),
@@ -296,6 +301,11 @@ def _trend(
         status=status,
         weak_signal=status == "new" and current <= settings.weak_signal_max,
     )
+
+
+def _first_upper(text: str) -> str:
+    """``text`` with a capital first letter, the rest as spelt ("AI, imaging", not "Ai, imaging")."""
+    return text[:1].upper() + text[1:]
 
 
 def _status(current: int, previous: int, settings: TrendSettings) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from summarize.keywords import group_terms
+from summarize.keywords import as_spelt, group_terms
 from summarize.text import (
     GERMAN_STOPWORDS,
     balanced,
@@ -283,6 +283,21 @@ def test_a_connective_or_a_quantifier_is_no_keyword() -> None:
     assert "code health" in group and not {
         t for t in group if {"however", "another", "many"} & set(t.split())
     }
+
+
+def test_keywords_are_spelt_as_the_texts_spell_them() -> None:
+    texts = [
+        "Recycling: AI sorts textiles. The recycling line uses AI and the Digital IQ Index.",
+        "Spedition stellt E-Lkw in Dienst. Die Lkw fahren batterieelektrisch.",
+    ]
+    assert as_spelt(["ai", "recycling", "digital iq", "e-lkw", "lkw", "absent"], texts) == [
+        "AI",
+        "recycling",  # also written so: "Recycling" only opens a title
+        "Digital IQ",
+        "E-Lkw",
+        "Lkw",
+        "absent",
+    ]
 
 
 def test_stop_words_and_stems_follow_the_language() -> None:
