@@ -93,37 +93,43 @@ def _concepts(text: str, language: str | None = None) -> frozenset[tuple[str, st
     )
 
 
-def _not_prose(sentence: str, language: str | None) -> bool:
-    """Whether a sentence is no sentence of the story: wholly in brackets or mostly in capitals (a
-    wire's "(STORY CAN END HERE ...)"), a headline in title case ("Lindsay Lohan Checks Out Of
-    Rehab..."; not in German, which capitalises its nouns), or the tail of one cut short (it opens
-    with a word in lower case: "have made an offer ..."; "iPhone" and "eBay" are names)."""
+def _not_prose(sentence: str, language: str | None) -> str | None:
+    """Why a sentence is no sentence of the story, if it is not: "capitals" or "brackets" (a
+    headline, a wire's "(STORY CAN END HERE ...)"), "title case" (a headline: "Lindsay Lohan Checks
+    Out Of Rehab..."; not in German, which capitalises its nouns), "lower case" (the tail of a
+    sentence cut short: "have made an offer ..."; "iPhone" and "eBay" are names)."""
     letters = [c for c in sentence if c.isalpha()]
-    shouted = len(letters) >= 10 and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
-    if shouted or (sentence.startswith("(") and sentence.endswith(")")):
-        return True
+    if len(letters) >= 10 and sum(c.isupper() for c in letters) >= 0.7 * len(letters):
+        return "capitals"
+    if sentence.startswith("(") and sentence.endswith(")"):
+        return "brackets"
     first = sentence.split()[0].lstrip("\"'`“‘([„‚")
     if first[:1].islower() and first.islower():
-        return True
+        return "lower case"
     tokens = [w for w in sentence.split() if w[:1].isalpha()]
     capitalised = sum(w[0].isupper() for w in tokens)
-    return base_language(language) != "de" and len(tokens) >= 5 and capitalised >= 0.85 * len(tokens)
+    if base_language(language) != "de" and len(tokens) >= 5 and capitalised >= 0.85 * len(tokens):
+        return "title case"
+    return None
 
 
 def _candidates(docs: Sequence[SourceDoc], settings: SummarySettings) -> list[_Candidate]:
     out: list[_Candidate] = []
     for d, doc in enumerate(docs):
         seen: set[str] = set()
-        for position, sentence in enumerate(
-            sentences(doc.text, doc.language)[: settings.max_sentences_per_doc]
-        ):
+        said = sentences(doc.text, doc.language)[: settings.max_sentences_per_doc]
+        unlike = [_not_prose(sentence, doc.language) for sentence in said]
+        # A text written all in capitals (old wire copy, a broadcast transcript) or all in lower case
+        # (a corpus made so) has that as its style: its sentences are no headlines or fragments.
+        style = {kind for kind in set(unlike) - {None, "brackets"} if unlike.count(kind) > 0.5 * len(said)}
+        for position, sentence in enumerate(said):
             length = len(sentence.split())
             key = " ".join(words(sentence))
             if not settings.min_sentence_words <= length <= settings.max_sentence_words or key in seen:
                 continue
             if sentence.endswith("?") or sentence[-1:] not in ".!\"'”’)":
                 continue  # questions and unfinished fragments read badly out of context
-            if _not_prose(sentence, doc.language):
+            if unlike[position] is not None and unlike[position] not in style:
                 continue  # a headline, a note to editors, a fragment
             if is_boilerplate(sentence) or not balanced(sentence):
                 continue  # a call to action, legal text; half a quotation

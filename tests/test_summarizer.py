@@ -235,6 +235,20 @@ def test_two_sentences_that_say_nearly_the_same_are_not_both_taken() -> None:
     assert sum(text.startswith("Today we are announcing") for text in chosen) == 1, chosen
 
 
+def test_a_text_all_in_capitals_or_all_in_lower_case_is_still_summarized() -> None:
+    """Old wire copy and broadcast transcripts are in capitals, some corpora in lower case: that is
+    the text's style, and its sentences are no headlines or fragments."""
+    shouted = (
+        "DOCK WORKERS AT THE PORT WALKED OUT ON MONDAY OVER NIGHT PAY. THE UNION SAID THE STRIKE WOULD LAST."
+    )
+    lowered = (
+        "dock workers at the port walked out on monday over night pay.\nthe union said the strike would last."
+    )
+    for text in (shouted, lowered):
+        summary = summarize([SourceDoc(1, "", text, "en")], SummarySettings(max_words=100))
+        assert len(summary.sentences) == 2, text
+
+
 def test_a_german_sentence_of_nouns_and_a_name_in_lower_case_are_prose() -> None:
     texts = [
         "Sortierbetriebe in Valmark Investieren Millionen in Neue Nahinfrarot-Technik.",
