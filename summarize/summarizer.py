@@ -93,23 +93,32 @@ def _concepts(text: str, language: str | None = None) -> frozenset[tuple[str, st
     )
 
 
+# Words a headline in title case capitalises and a sentence does not ("Checks Out Of Rehab").
+_SMALL_WORDS = frozenset("a an and as at by for from in into of off on or out over the to up with".split())
+# Name particles that open a sentence in lower case ("van Gogh's Sunflowers sold ...").
+_PARTICLES = frozenset("van von de der den di da du le la del al el bin ibn".split())
+
+
 def _not_prose(sentence: str, language: str | None) -> str | None:
-    """Why a sentence is no sentence of the story, if it is not: "capitals" or "brackets" (a
-    headline, a wire's "(STORY CAN END HERE ...)"), "title case" (a headline: "Lindsay Lohan Checks
-    Out Of Rehab..."; not in German, which capitalises its nouns), "lower case" (the tail of a
-    sentence cut short: "have made an offer ..."; "iPhone" and "eBay" are names)."""
+    """Why a sentence is no sentence of the story, if it is not: "brackets" or "capitals" (a wire's
+    "(STORY CAN END HERE ...)", a headline), "title case" (a headline: "Lindsay Lohan Checks Out Of
+    Rehab..."; not in German, which capitalises its nouns), "lower case" (the tail of a sentence
+    cut short: "have made an offer ..."; not "iPhone", "e-commerce" or "van Gogh")."""
+    if sentence.startswith("(") and sentence.endswith(")"):
+        return "brackets"
     letters = [c for c in sentence if c.isalpha()]
     if len(letters) >= 10 and sum(c.isupper() for c in letters) >= 0.7 * len(letters):
         return "capitals"
-    if sentence.startswith("(") and sentence.endswith(")"):
-        return "brackets"
     first = sentence.split()[0].lstrip("\"'`“‘([„‚")
-    if first[:1].islower() and first.islower():
+    if first.isalpha() and first.islower() and first not in _PARTICLES:
         return "lower case"
     tokens = [w for w in sentence.split() if w[:1].isalpha()]
-    capitalised = sum(w[0].isupper() for w in tokens)
-    if base_language(language) != "de" and len(tokens) >= 5 and capitalised >= 0.85 * len(tokens):
-        return "title case"
+    capitalised = [w for w in tokens if w[0].isupper()]
+    # Names crowd a sentence too ("Apple CEO Tim Cook met President Donald Trump."): a headline
+    # also capitalises its small words, or every word.
+    headline = len(capitalised) == len(tokens) or any(w.lower() in _SMALL_WORDS for w in capitalised[1:])
+    if base_language(language) != "de" and len(tokens) >= 5 and len(capitalised) >= 0.85 * len(tokens):
+        return "title case" if headline else None
     return None
 
 
@@ -121,7 +130,9 @@ def _candidates(docs: Sequence[SourceDoc], settings: SummarySettings) -> list[_C
         unlike = [_not_prose(sentence, doc.language) for sentence in said]
         # A text written all in capitals (old wire copy, a broadcast transcript) or all in lower case
         # (a corpus made so) has that as its style: its sentences are no headlines or fragments.
-        style = {kind for kind in set(unlike) - {None, "brackets"} if unlike.count(kind) > 0.5 * len(said)}
+        style = {
+            k for k in ("capitals", "lower case") if unlike.count(k) >= 3 and unlike.count(k) > len(said) / 2
+        }
         for position, sentence in enumerate(said):
             length = len(sentence.split())
             key = " ".join(words(sentence))

@@ -288,10 +288,11 @@ _PAGE_TEXT = re.compile(
             r"|button|slideshow) (?:below|above)",
             r"(?:more|further) (?:details|information|updates) (?:as|when) (?:they|it) (?:become|becomes)"
             r" available",
-            # an event's own notices: "Registration is currently OPEN ...", "Registration closes ..."
-            r"registration (?:is (?:now |currently )?open|(?:now )?closes|deadline)",
+            # an event's own notices: "Registration is currently OPEN ...", "July 1 - Registration
+            # closes ..." (not "Drug registration is now open to foreign makers")
+            r"^(?:[\w ,]{0,24} [-–] )?registration (?:is (?:now |currently )?open|(?:now )?closes)",
             # the police's appeal at the end of a local report
-            r"anyone (?:with|who has) (?:any )?information",
+            r"anyone (?:with|who has) (?:any )?information\b.{0,80}\b(?:call|contact)",
             r"(?:is|are) (?:asked|urged|encouraged) to (?:call|contact)"
             r" (?:police|crime ?stoppers|detectives)",
         ]
@@ -348,6 +349,8 @@ _GERMAN_NEEDS_ANTECEDENT = re.compile(
     re.I,
 )
 _PAIRS = (("“", "”"), ("‘", "’"), ("(", ")"), ("[", "]"))
+_INLINE_CODE = re.compile(r"``[^\s`]+``")
+_WIRE_CLOSE = re.compile(r"(?<!\d)''")
 # German quotations (low opening marks; the closing ones are the English opening ones), innermost first.
 _GERMAN_QUOTE = re.compile(r"„[^„“”]*[“”]|‚[^‚‘’]*[‘’]")
 
@@ -398,8 +401,9 @@ def balanced(sentence: str) -> bool:
     """Whether its quotes and brackets are closed within it (no quotation cut in half)."""
     if sentence.count('"') % 2:
         return False
-    # Wire copy and treebank text quote ``so''; an apostrophe pair is read as its closing mark.
-    sentence = sentence.replace("``", "“").replace("''", "”")
+    # Wire copy and treebank text quote ``so''; an apostrophe pair closes such a quotation, except as
+    # an inch mark (6''). ``word`` without a space is inline code (release notes), no quotation.
+    sentence = _WIRE_CLOSE.sub("”", _INLINE_CODE.sub("", sentence)).replace("``", "“")
     while (closed := _GERMAN_QUOTE.sub("", sentence)) != sentence:
         sentence = closed
     if "„" in sentence or "‚" in sentence:

@@ -179,8 +179,9 @@ def build_trends(
         )
         for group, members, words, trend_id in zip(groups, members_of, keywords, ids, strict=True)
     ]
-    # Where no trend was there before, nothing says a young theme is more than a weak signal.
-    established = max((t.current for t in trends if t.status != "new"), default=len(docs))
+    # Where no trend that was there before still has documents, nothing says a young theme is more
+    # than a weak signal.
+    established = max((t.current for t in trends if t.status != "new" and t.current), default=len(docs))
     trends = [replace(t, weak_signal=t.weak_signal and t.current <= established) for t in trends]
     trends.sort(key=lambda t: (-t.current, -len(t.doc_ids), t.trend_id))
     return trends

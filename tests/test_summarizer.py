@@ -221,6 +221,20 @@ def test_a_story_told_by_several_reports_is_told_once() -> None:
     assert sum(i in (1, 2, 3) for i in cited) == 1 and {4, 5} <= set(cited)
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Apple CEO Tim Cook met President Donald Trump at the White House.",  # names, not a headline
+        "e-commerce sales rose 12 percent in the quarter, the statistics office said.",
+        "van Gogh's Sunflowers sold for $40 million at the auction in London.",
+        "The 6'' display costs $300 and ships to customers in May.",  # an inch mark
+        "Python 3.11 adds a ``TaskGroup`` class to the standard library.",  # inline code
+    ],
+)
+def test_sentences_that_only_look_like_headlines_fragments_or_cut_quotes_are_kept(sentence: str) -> None:
+    assert [s.text for s in summarize([SourceDoc(1, "", sentence, "en")]).sentences] == [sentence]
+
+
 def test_two_sentences_that_say_nearly_the_same_are_not_both_taken() -> None:
     """Release notes written from one template: the second announcement repeats the first."""
     texts = [
@@ -238,15 +252,21 @@ def test_two_sentences_that_say_nearly_the_same_are_not_both_taken() -> None:
 def test_a_text_all_in_capitals_or_all_in_lower_case_is_still_summarized() -> None:
     """Old wire copy and broadcast transcripts are in capitals, some corpora in lower case: that is
     the text's style, and its sentences are no headlines or fragments."""
-    shouted = (
-        "DOCK WORKERS AT THE PORT WALKED OUT ON MONDAY OVER NIGHT PAY. THE UNION SAID THE STRIKE WOULD LAST."
+    story = (
+        "Dock workers walked out over night pay.\nThe union said the strike would last.\n"
+        "The port expects delays for container ships."
     )
-    lowered = (
-        "dock workers at the port walked out on monday over night pay.\nthe union said the strike would last."
-    )
-    for text in (shouted, lowered):
+    for text in (story.upper(), story.lower()):
         summary = summarize([SourceDoc(1, "", text, "en")], SummarySettings(max_words=100))
-        assert len(summary.sentences) == 2, text
+        assert len(summary.sentences) == 3, text
+    # One headline or fragment is no style; nor are notes to editors in a text in capitals.
+    for text in (
+        "Lindsay Lohan Checks Out Of Rehab Early, Sources Say.",
+        "have made an offer for the retailer.",
+    ):
+        assert summarize([SourceDoc(1, "", text, "en")], SummarySettings(max_words=100)).sentences == ()
+    noted = story.upper() + "\n(MORE TO COME FROM THE WIRE DESK LATER TONIGHT.)"
+    assert len(summarize([SourceDoc(1, "", noted, "en")], SummarySettings(max_words=100)).sentences) == 3
 
 
 def test_a_german_sentence_of_nouns_and_a_name_in_lower_case_are_prose() -> None:

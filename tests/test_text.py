@@ -366,6 +366,9 @@ def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -
         ("Registration is currently OPEN for attendees and speakers.", True),  # a conference's notice
         ("July 1, 2017 - Registration closes for speaker submissions.", True),
         ("New car registrations fell by 4 percent in March.", False),
+        ("Drug registration is now open to foreign makers, the regulator said on Monday.", False),
+        ("The ministry extended the registration deadline for electric scooters to June.", False),
+        ("Insider rules bar anyone with information about the merger from trading the shares.", False),
         ("Witnesses are urged to contact detectives at the 5th precinct.", True),
         # News
         ("The family will stay with relatives in Ohio for now.", False),

@@ -66,6 +66,9 @@ def test_a_new_trend_larger_than_any_that_was_there_before_is_no_weak_signal() -
     assert [(t.status, t.current, t.weak_signal) for t in trends] == [("new", 5, False), ("fading", 1, False)]
     alone = build_trends("textile", new, [], AS_OF, SETTINGS)  # nothing to measure it against: young
     assert [(t.status, t.weak_signal) for t in alone] == [("new", True)]
+    gone = _docs(2, [20, 21, 22], [30, 35, 40])  # a theme of the window before, with nothing now
+    beside = build_trends("textile", new[:3] + gone, [], AS_OF, SETTINGS)
+    assert [(t.status, t.current, t.weak_signal) for t in beside] == [("new", 3, True), ("fading", 0, False)]
 
 
 def test_a_trend_keeps_its_id_while_it_grows() -> None:
