@@ -262,6 +262,9 @@ def test_analysis_settings_and_their_problems(tmp_path: Path) -> None:
     assert "analysis.max_tokens: must be at least 8" in problems
     assert "analysis.story_threshold: must be at most 1" in problems
     assert "analysis.as_of: must be date" in problems
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"analysis": {"as_of": date(2062, 1, 1)}}, root=tmp_path)
+    assert caught.value.problems[0].startswith("analysis.as_of: 2062-01-01 is after today")
     assert "analysis.colour: unknown key" in problems
     assert "analysis.story_merge_threshold: unknown key" in problems
     assert "analysis.precision: must be one of auto, float32, bfloat16, not 'fp8'" in problems

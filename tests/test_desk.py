@@ -7,8 +7,10 @@ from __future__ import annotations
 import html
 import os
 import re
+import select
 import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import urllib.error
@@ -806,6 +808,8 @@ def test_the_editors_commands(workspace: Path) -> None:
         "Carol: password changed, 0 sessions ended\n",
     )
     assert tp("remove", "carol") == (0, "Carol: removed, 0 sessions ended\n")
+    code, out = tp("remove", "carol")
+    assert code == 2 and "no editor 'carol'" in out
     piped = subprocess.run(  # typed into a pipe, not a terminal: refused for its length, no warning
         [sys.executable, "-m", "trendpapers", "-c", ws, "editors", "add", "bob"],
         input="x\nx\n",
@@ -815,8 +819,30 @@ def test_the_editors_commands(workspace: Path) -> None:
     )
     assert piped.returncode == 2 and "the password has 1 character; use at least 12" in piped.stderr
     assert "Warning" not in piped.stderr
-    code, out = tp("remove", "carol")
-    assert code == 2 and "no editor 'carol'" in out
+
+
+def test_ctrl_c_at_the_password_prompt_is_an_interruption(workspace: Path) -> None:
+    """click turns Ctrl-C at a prompt into Abort ("Aborted!", exit 1: the code of item errors)."""
+    import pty
+
+    main, terminal = pty.openpty()
+    command = [sys.executable, "-m", "trendpapers", "-c", str(workspace / CONFIG_NAME), "editors", "add", "x"]
+    with subprocess.Popen(command, stdin=terminal, stdout=terminal, stderr=terminal) as process:
+        os.close(terminal)
+        shown = b""
+        while b"Password" not in shown:  # the prompt is up: the command waits for the terminal
+            ready, _, _ = select.select([main], [], [], 120)
+            assert ready, shown
+            shown += os.read(main, 1024)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
+        while select.select([main], [], [], 0.5)[0]:
+            try:
+                shown += os.read(main, 1024)
+            except OSError:  # the terminal closed with the process
+                break
+    os.close(main)
+    assert process.returncode == 130 and b"interrupted" in shown and b"Aborted!" not in shown
 
 
 @pytest.mark.parametrize(

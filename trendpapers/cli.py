@@ -16,7 +16,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,7 @@ import click
 from ingest.errors import ConfigError, InputError, LockError, TrendpapersError
 from ingest.wording import plural
 from papers.i18n import LANGUAGES
-from trendpapers.config import CONFIG_NAME, Config, load_config
+from trendpapers.config import CONFIG_NAME, Config, future_day, load_config
 from trendpapers.lock import EXIT_LOCKED
 from trendpapers.logs import setup_logging
 
@@ -85,9 +85,9 @@ class _Group(click.Group):
         except TrendpapersError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_FATAL)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except (click.ClickException, click.exceptions.Exit):
             raise  # usage errors and their exit codes are click's
-        except KeyboardInterrupt:  # Ctrl-C: no failure of the run, and the shell's code for it
+        except (KeyboardInterrupt, click.Abort):  # Ctrl-C (at a prompt: Abort): the shell's code for it
             click.echo(
                 "\ninterrupted: what was stored stays stored; run the command again to go on", err=True
             )
@@ -208,9 +208,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date 
         day = date.fromisoformat(value) if value is not None else None
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is no day of the form YYYY-MM-DD ({exc})", ctx, param) from None
-    today = datetime.now(UTC).date()
-    if day is not None and day > today:
-        raise click.BadParameter(f"{value} is after today ({today}, UTC): a window cannot end in the future")
+    if day is not None and (problem := future_day(day)):
+        raise click.BadParameter(problem)
     return day
 
 

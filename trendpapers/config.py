@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, get_args
@@ -171,6 +171,18 @@ def _abstractive(name: str, at: At) -> str | None:
     if name and (at.root / name).exists():  # a local folder or .gguf file
         return str((at.root / name).resolve())
     return name or None
+
+
+def future_day(day: date) -> str | None:
+    """What is wrong with an as-of ``day`` after today (a mistyped year leaves every window empty)."""
+    today = datetime.now(UTC).date()
+    return f"{day} is after today ({today}, UTC): a window cannot end in the future" if day > today else None
+
+
+def _past_day(day: date, at: At) -> date:
+    if problem := future_day(day):
+        at.problem(problem)
+    return day
 
 
 def _site_url(url: str, at: At) -> str:
@@ -400,7 +412,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("analysis.summary_words", SummarySettings, field="max_words", low=20, high=1000,
             help="words of a trend's summary, at most"),
     Setting("analysis.as_of", AnalysisSettings, "fixed last day of the trend window (default: today)",
-            kind=date),
+            kind=date, rule=_past_day),
     Setting("analysis.abstractive", AnalysisSettings, kind=str, rule=_abstractive,
             help="an instruct model that may rewrite summary sentences, each checked against its source"),
     # [papers]
