@@ -311,6 +311,8 @@ def test_a_broken_store_is_a_fatal_error(workspace: Path) -> None:
         code, out = run("-c", str(workspace), command)
         assert code == 3 and out.startswith(f"error: {db}: not a readable Trendpapers store (file is not a")
         assert "restore the file from a backup" in out and "SELECT" not in out and "sqlalche.me" not in out
+    code, out = run("-c", str(workspace), "check")
+    assert code == 2 and f"storage.url: {db}: not a readable Trendpapers store (no SQLite header)" in out
 
 
 def test_import_patents(workspace: Path) -> None:

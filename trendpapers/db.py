@@ -56,14 +56,21 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 _DAMAGED = ("file is not a database", "database disk image is malformed")
 
 
+def _damaged(error: BaseException | str) -> bool:
+    return any(d in str(error) for d in _DAMAGED)
+
+
+def _unreadable(path: object, why: object) -> str:
+    """What a damaged SQLite store is, and what to do."""
+    backup = "restore the file from a backup (`trendpapers backup` makes them)"
+    return f"{path}: not a readable Trendpapers store ({why}); {backup}"
+
+
 def _failure(url: sa.engine.URL | None, original: BaseException) -> str:
     """What a database error means for the operator, without the SQL: a damaged SQLite file is
     named, with what to do."""
-    if url is not None and url.get_backend_name() == "sqlite" and any(d in str(original) for d in _DAMAGED):
-        return (
-            f"{url.database}: not a readable Trendpapers store ({original}); restore the file from a "
-            "backup (`trendpapers backup` makes them)"
-        )
+    if url is not None and url.get_backend_name() == "sqlite" and _damaged(original):
+        return _unreadable(url.database, original)
     return f"the store failed: {original}"
 
 
@@ -103,7 +110,7 @@ def migrate(engine: sa.Engine, migrations: Sequence[Migration] = ALL_MIGRATIONS)
     try:
         return apply_migrations(engine, migrations)
     except StorageError as exc:  # the engine's errors come as StorageError, already in words
-        if any(d in str(exc) for d in _DAMAGED):
+        if _damaged(exc):
             raise  # it names the file and what to do
         raise StorageError(f"cannot migrate database {engine.url!r}: {exc}") from exc
     except SQLAlchemyError as exc:
@@ -184,8 +191,8 @@ def _read_only(path: Path) -> sa.Engine:
             done = applied_migrations(conn)
     except SQLAlchemyError as exc:
         original = getattr(exc, "orig", None) or exc
-        if any(d in str(original) for d in _DAMAGED):
-            raise StorageError(_failure(sa.engine.make_url(f"sqlite:///{path}"), original)) from exc
+        if _damaged(original):
+            raise StorageError(_unreadable(path, original)) from exc
         raise StorageError(f"{path}: cannot be read: {original}") from exc
     if {(m.component, m.version) for m in ALL_MIGRATIONS} - done:
         raise StorageError(
@@ -199,7 +206,12 @@ def store_problem(url: str) -> str | None:
     path = _sqlite_file(url)
     if path is not None:
         if path.is_file():
-            return f"{path}: the database file is empty" if path.stat().st_size == 0 else None
+            if path.stat().st_size == 0:
+                return f"{path}: the database file is empty"
+            with path.open("rb") as file:  # what SQLite writes first; a damaged or foreign file lacks it
+                return (
+                    None if file.read(16) == b"SQLite format 3\x00" else _unreadable(path, "no SQLite header")
+                )
         folder = next((p for p in path.parents if p.exists()), None)  # the rest is made with the store
         if folder is None or not folder.is_dir() or not os.access(folder, os.W_OK):
             return f"{path}: cannot be created ({folder} is not a writable folder)"
