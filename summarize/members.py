@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ingest.clean import has_controls
-from ingest.wording import plural
+from ingest.wording import named, plural
 from summarize.assign import keyword_found
 from summarize.embed import Embedder
 from summarize.records import FIELD
@@ -158,7 +158,7 @@ def _member(where: str, entry: Mapping[str, Any], interests: set[str], problems:
     """One entry as a Member, or None (with its problems added) when it is not usable."""
     before = len(problems)
     name = entry.get("name")
-    label = f"{where} ({name})" if isinstance(name, str) and name.strip() else where
+    label = named(where, name)
     for key in sorted(set(entry) - set(FIELDS)):
         problems.append(f"{label}.{key}: unknown key (known: {', '.join(FIELDS)})")
 

@@ -29,13 +29,13 @@ from trendpapers.config import Config
 log = logging.getLogger(__name__)
 
 
-def member_file(config: Config) -> MemberFile | None:
-    """The member file, read leniently (its problems logged); None when the workspace names none."""
+def member_file(config: Config, *, logged: bool = True) -> MemberFile | None:
+    """The member file, read leniently (its problems ``logged``); None when the workspace names none."""
     path = config.cluster.members_file
     if path is None:
         return None
     found = load_members(path, [i.slug for i in config.industries])
-    for problem in found.problems:
+    for problem in found.problems if logged else ():
         log.warning("member file: %s (this entry is left out)", problem)
     return found
 
@@ -43,10 +43,9 @@ def member_file(config: Config) -> MemberFile | None:
 def check_member_file(config: Config) -> str | None:
     """What `check` says of the member file (None: there is none); a ``ConfigError`` with every
     problem at once."""
-    path = config.cluster.members_file
-    if path is None:
+    found = member_file(config, logged=False)  # the error says it all
+    if found is None:
         return None
-    found = load_members(path, [i.slug for i in config.industries])  # not logged: the error says it all
     if found.problems:
         raise ConfigError(list(found.problems), str(found.path))
     return f"{found.path}: OK ({member_summary(found)})"

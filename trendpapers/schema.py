@@ -21,6 +21,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ingest.wording import named
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
@@ -220,12 +222,8 @@ def read_array(
 
 
 def entry_label(path: str, n: int, entry: Any) -> str:
-    """How problems name entry ``n`` of the array ``path``: by its place, and its name or slug if it
-    has one (a list of forty sources is searched by name, not counted)."""
-    name = entry.get("name", entry.get("slug")) if isinstance(entry, dict) else None
-    if isinstance(name, str) and name.strip() and name.isprintable() and len(name) <= 60:
-        return f"{path}[{n}] ({name.strip()})"
-    return f"{path}[{n}]"
+    """How problems name entry ``n`` of the array ``path``: by its place, and its name or slug."""
+    return named(f"{path}[{n}]", entry.get("name", entry.get("slug")) if isinstance(entry, dict) else None)
 
 
 def build(record: type[Record], values: Mapping[Target, Any], **given: Any) -> Record:
