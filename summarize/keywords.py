@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from summarize.names import event_words
-from summarize.text import content_words
+from summarize.text import base_language, content_words, stopwords
 
 # Words that are no stop words for grouping (a story's words) but name no theme: connectives and
 # quantifiers a label showed ("code health · testing · another", "digital iq · however").
@@ -72,12 +72,33 @@ def distinctive_keywords(
     return labels
 
 
-def as_spelt(terms: Sequence[str], texts: Sequence[str]) -> list[str]:
-    """Each (lower-cased) term as ``texts`` spell it: lower case where they ever write it so, else
-    their most frequent spelling ("AI", "IQ", the German nouns "Lkw", "E-Lkw"), not "ai" or "lkw"."""
+def as_spelt(terms: Sequence[str], texts: Sequence[tuple[str, str | None]]) -> list[str]:
+    """Each (lower-cased) term as the (text, language) pairs spell it inside their sentences: lower
+    case where they ever write it so, else their most frequent spelling with a capital after its
+    first letter ("AI", "Digital IQ", "E-Lkw") or, in German, which capitalises its nouns, any
+    ("Lkw"). A word capitalised only at a sentence's start or in a name ("Institute for Technical
+    Textiles", "Nordweave Fibres") stays in lower case; ``texts`` are best leads without their
+    titles, which may be in title case."""
     out = []
     for term in terms:
         pattern = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, term.split())) + r"(?!\w)", re.I)
-        found = Counter(" ".join(m.group().split()) for text in texts for m in pattern.finditer(text))
+        found = Counter(
+            " ".join(m.group().split())
+            for text, language in texts
+            for m in pattern.finditer(text)
+            if m.group() == term or _spelt_so(m.group(), text[: m.start()], language)
+        )
         out.append(term if not found or term in found else found.most_common(1)[0][0])
     return out
+
+
+def _spelt_so(spelling: str, before: str, language: str | None) -> bool:
+    """Whether a capitalised ``spelling`` after ``before`` shows how the word is written: not at a
+    sentence's start, and (but for inner capitals: "AI") only a German noun outside a name."""
+    if before.rstrip()[-1:] in ("", ".", "!", "?", ":", '"', "“", "„"):
+        return False
+    if any(c.isupper() for c in spelling[1:]):
+        return True
+    previous = before.split()[-1].strip("\"'“„(") if before.split() else ""
+    in_a_name = previous[:1].isupper() and previous.lower() not in stopwords(language)
+    return base_language(language) == "de" and not in_a_name

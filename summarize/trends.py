@@ -162,7 +162,10 @@ def build_trends(
         group_terms([(lead(d), d.language) for d in docs if d.id not in in_trends]),
         [len(m) for m in members_of],
     )
-    keywords = [as_spelt(k, [lead(d) for d in m]) for k, m in zip(keywords, members_of, strict=True)]
+    keywords = [
+        as_spelt(k, [(d.text[:500], d.language) for d in m])
+        for k, m in zip(keywords, members_of, strict=True)
+    ]
     first_week = before - timedelta(days=before.weekday())
     weeks = [first_week + timedelta(weeks=w) for w in range((as_of - first_week).days // 7 + 1)]
     trends = [

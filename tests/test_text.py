@@ -287,16 +287,24 @@ def test_a_connective_or_a_quantifier_is_no_keyword() -> None:
 
 def test_keywords_are_spelt_as_the_texts_spell_them() -> None:
     texts = [
-        "Recycling: AI sorts textiles. The recycling line uses AI and the Digital IQ Index.",
-        "Spedition stellt E-Lkw in Dienst. Die Lkw fahren batterieelektrisch.",
+        ("Recycling: AI sorts textiles. The recycling line uses AI and the Digital IQ Index.", "en"),
+        ("Spedition stellt E-Lkw in Dienst. Die Lkw fahren batterieelektrisch zu Nordweave Fibres.", "de"),
+        (
+            "Technical textiles grow at the Institute for Technical Textiles. “Wearables sell,” she said.",
+            "en",
+        ),
     ]
-    assert as_spelt(["ai", "recycling", "digital iq", "e-lkw", "lkw", "absent"], texts) == [
+    assert as_spelt(
+        ["ai", "recycling", "digital iq", "e-lkw", "lkw", "technical", "wearables", "fibres"], texts
+    ) == [
         "AI",
-        "recycling",  # also written so: "Recycling" only opens a title
+        "recycling",  # also written so: "Recycling" only opens a sentence
         "Digital IQ",
         "E-Lkw",
-        "Lkw",
-        "absent",
+        "Lkw",  # a German noun
+        "technical",  # capitalised only at a sentence's start and in a name
+        "wearables",
+        "fibres",  # only in a name
     ]
 
 
