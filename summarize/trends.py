@@ -182,10 +182,11 @@ def build_trends(
         )
         for group, members, words, trend_id in zip(groups, members_of, keywords, ids, strict=True)
     ]
-    # Where no trend that was there before still has documents, nothing says a young theme is more
-    # than a weak signal.
+    # A weak signal is a small new theme beside larger established ones. Where no trend that was there
+    # before still has documents, nothing says a young theme is more than a weak signal.
     established = max((t.current for t in trends if t.status != "new" and t.current), default=len(docs))
-    trends = [replace(t, weak_signal=t.weak_signal and t.current <= established) for t in trends]
+    weak_at_most = min(settings.weak_signal_max, established)
+    trends = [replace(t, weak_signal=t.status == "new" and t.current <= weak_at_most) for t in trends]
     trends.sort(key=lambda t: (-t.current, -len(t.doc_ids), t.trend_id))
     return trends
 
@@ -303,7 +304,7 @@ def _trend(
         patent_share=round(sum(d.is_patent for d in members) / len(members), 4),
         novelty=round(max(novelty, 0.0), 4),
         status=status,
-        weak_signal=status == "new" and current <= settings.weak_signal_max,
+        weak_signal=False,  # decided beside the industry's other trends (build_trends)
     )
 
 
