@@ -166,24 +166,26 @@ def _weights(
     sentence its earliest occurrence stands below the top of an article. ``groups`` holds what each
     document reports: documents of one group count once.
 
-    Of 10 documents, concepts in fewer than 3 count for nothing (ICSI's cut-off). Of 2 to 5, one in
-    a single document counts a tenth if it is in the document's first sentence, else nothing: what
-    two reports share is soon covered, and the rest of the budget then goes to each one's lead rather
-    than staying unused.
+    Of 10 documents, concepts in fewer than 3 count for little (ICSI's cut-off): one that 2 share
+    counts a tenth, without the bonus, so that what 3 or more share decides and what 2 share fills
+    the budget that leaves (of short reports, the summary used to stop at 25 words). Of 2 to 5, one
+    in a single document counts a tenth if it is in the document's first sentence, else nothing:
+    what two reports share is soon covered, and the rest of the budget then goes to each one's lead
+    rather than staying unused.
     """
     if len(set(groups)) < 2:
         groups = range(len(groups))  # one event: its reports are what tells how much a concept matters
     if len(groups) == 1:
         counts = Counter(c for cand in candidates for c in cand.concepts)
         found = {c: float(n) for c, n in counts.items()}
-        single: set[tuple[str, str]] = set()
+        single: dict[tuple[str, str], float] = {}
     else:
         by_group: Counter[tuple[str, str]] = Counter()
         for group in set(groups):
             by_group.update(set().union(*(c.concepts for c in candidates if groups[c.doc] == group)))
         floor = 3 if len(set(groups)) >= 6 else 2  # ICSI's cut-off for 10 documents, eased for fewer
-        found = {c: float(n) for c, n in by_group.items() if n >= floor or floor == 2}
-        single = {c for c, n in found.items() if n < floor}  # of one group (one document, ungrouped)
+        found = {c: float(n) for c, n in by_group.items() if n >= 2 or floor == 2}
+        single = {c: n for c, n in found.items() if n < floor}  # of one group, or of two of six or more
     earliest: dict[tuple[str, str], int] = {}
     for cand in candidates:
         for c in cand.concepts & found.keys():
@@ -193,7 +195,9 @@ def _weights(
     reports = Counter(groups)
     retold = {c for cand in candidates if reports[groups[cand.doc]] > 1 for c in cand.concepts}
     weights = {c: w + position_bonus * 0.5 ** earliest[c] for c, w in found.items() if c not in single}
-    weights.update({c: 0.1 if earliest[c] == 0 and c not in retold else 0.0 for c in single})
+    weights.update(
+        {c: 0.1 if n > 1 or (earliest[c] == 0 and c not in retold) else 0.0 for c, n in single.items()}
+    )
     return weights
 
 
@@ -283,7 +287,7 @@ def _best_cover(
     """The sentences that together cover the most concept weight within the word budget:
     max sum(w_i c_i) subject to sum(l_j s_j) <= budget, a concept counted (c_i = 1) only if a
     chosen sentence holds it, every concept of a chosen sentence counted, and dependent sentences
-    only after their antecedent. Among equal covers, the fewest words."""
+    only after their antecedent. Among equal covers, the fewest words, then the earliest documents."""
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -295,8 +299,10 @@ def _best_cover(
     n, m = len(fitting), len(concepts)
     length = np.concatenate([[c.length for c in fitting], np.zeros(m)])
     # A word costs a little, far less than any concept is worth: a sentence that adds nothing new
-    # is left out even when the budget has room.
-    objective = np.concatenate([1e-4 * length[:n], [-weights[k] for k in concepts]])
+    # is left out even when the budget has room. A later document costs less still: of a sentence
+    # that several reports carry word for word, the earliest is quoted, before what follows it.
+    cost = 1e-4 * length[:n] + 1e-6 * np.array([c.doc for c in fitting])
+    objective = np.concatenate([cost, [-weights[k] for k in concepts]])
     result = milp(
         objective,
         integrality=np.ones(n + m),

@@ -182,6 +182,24 @@ def test_two_reports_each_add_their_own_lead() -> None:
     assert docs[1].text.startswith(next(s.text for s in summary.sentences if s.source_id == 2))  # its lead
 
 
+def test_what_two_of_six_reports_share_fills_the_budget_the_rest_leaves() -> None:
+    """Of six short reports, the lead that all share is covered first; what only two share (the
+    cause of the fire) comes next rather than leaving the budget unused (ICSI's cut-off of 3
+    documents gave a one-sentence summary of such a cluster)."""
+    lead = "Fire destroyed the Waitrose roof in Wellington, Somerset, on Sunday morning."
+    cause = "Investigators said a faulty freezer motor in the loading bay started the blaze."
+    others = [
+        "Shoppers were told to stay away from the High Street until the evening.",
+        "Nobody was hurt, a spokeswoman for the supermarket chain said on Monday.",
+        "The store hopes to reopen its doors within three weeks, the manager said.",
+        "Six fire engines from three towns attended the scene during the morning.",
+    ]
+    docs = [SourceDoc(i, "", f"{lead} {text}") for i, text in enumerate([cause, cause, *others])]
+    summary = summarize(docs, SummarySettings(max_words=40))
+    # The lead all six carry is quoted from the first, so it still comes first.
+    assert [(s.text, s.source_id) for s in summary.sentences] == [(lead, 0), (cause, 0)]
+
+
 def test_a_themes_summary_tells_each_of_its_stories_by_its_lead(corpora: Path) -> None:
     """ECB+ topics as themes: two events of one kind, each reported by several articles. Given the
     articles' stories, the summary quotes a lead of each event; the longer event's reports do not
