@@ -9,6 +9,7 @@ scores but serve no industry.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import numpy as np
 
 from ingest.patents import classes_match
 from summarize.records import Industry
+from summarize.wording import ENGLISH, Wording
 
 
 @dataclass(frozen=True)
@@ -53,15 +55,37 @@ class Assignment:
 
     @property
     def reasons(self) -> str:
-        """Why, in words: what the score is made of."""
-        parts = [f"similarity {round(self.similarity, 2) + 0.0:.2f} to the industry profile"]
-        if self.keywords:
-            parts.append("keywords: " + ", ".join(self.keywords))
-        if self.source_hint:
-            parts.append("the source serves this industry")
-        if self.classes:
-            parts.append("patent classes: " + ", ".join(self.classes))
-        return "; ".join(parts)
+        """What the score is made of, as stored: JSON that ``reasons_text`` puts in words."""
+        why = {
+            "similarity": round(self.similarity, 2) + 0.0,  # + 0.0: no "-0.00"
+            "keywords": list(self.keywords),
+            "source": self.source_hint,
+            "classes": list(self.classes),
+        }
+        return json.dumps(why, ensure_ascii=False)
+
+
+def reasons_text(stored: str, wording: Wording = ENGLISH) -> str:
+    """The reasons a score was stored with (``Assignment.reasons``), in the language of ``wording``:
+    "similarity 0.30 to the industry profile; keywords: MDR; the source serves this industry".
+    Reasons that an earlier version stored in English words are returned as they are."""
+    try:
+        why = json.loads(stored)
+    except ValueError:
+        return stored
+    if not isinstance(why, dict):
+        return stored
+    tr = wording
+    parts = [
+        tr.gettext("similarity %(value)s to the industry profile") % {"value": tr.decimal(why["similarity"])}
+    ]
+    if why.get("keywords"):
+        parts.append(tr.gettext("keywords: %(keywords)s") % {"keywords": ", ".join(why["keywords"])})
+    if why.get("source"):
+        parts.append(tr.gettext("the source serves this industry"))
+    if why.get("classes"):
+        parts.append(tr.gettext("patent classes: %(classes)s") % {"classes": ", ".join(why["classes"])})
+    return "; ".join(parts)
 
 
 def profile_text(industry: Industry) -> str:

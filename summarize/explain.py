@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from summarize import store
 from summarize.assign import AssignSettings
-from summarize.opportunities import ENGLISH, Wording
 from summarize.trends import TrendSettings, window_start
+from summarize.wording import ENGLISH, Wording
 
 
 def why_no_trends(

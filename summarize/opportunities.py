@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import numpy as np
 
@@ -33,37 +32,9 @@ from ingest.patents import classes_match
 from summarize.records import FIELD, Industry
 from summarize.text import base_language
 from summarize.trends import Trend
+from summarize.wording import ENGLISH, Wording
 
 _MEETS = {"de": "trifft"}  # "Chemistry meets ...": the word between an opportunity's two sides
-
-
-class Wording(Protocol):
-    """How the reasons are worded: gettext's calls and numbers, in one language (``papers.i18n.Texts``
-    in the workspace's language, passed in by the pipeline; ``ENGLISH`` otherwise)."""
-
-    language: str
-
-    def gettext(self, message: str) -> str: ...
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
-
-    def decimal(self, value: float, digits: int = 2) -> str: ...
-
-
-class _English:
-    language = "en"
-
-    def gettext(self, message: str) -> str:
-        return message
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return singular if n == 1 else plural
-
-    def decimal(self, value: float, digits: int = 2) -> str:
-        return f"{value:.{digits}f}"
-
-
-ENGLISH: Wording = _English()
 
 
 @dataclass(frozen=True)

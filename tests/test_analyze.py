@@ -16,6 +16,7 @@ from ingest import store as ingest_store
 from ingest.records import Document, Item
 from summarize import store
 from summarize.analyze import AnalysisSettings, run_analysis
+from summarize.assign import reasons_text
 from summarize.embed import TransformersEmbedder, default_model_path
 from summarize.members import load_members
 from tests.conftest import hints, ingest_demo
@@ -78,7 +79,8 @@ def test_analysis_of_the_demo(engine: sa.Engine, embedder: TransformersEmbedder,
     assert len(scores) == 45 * 4  # every document scored for every industry and the field, assigned or not
     assigned = {(titles[r.item_id], r.industry): r for r in scores if r.assigned}
     recycling = assigned["Nordweave Fibres opens fibre-to-fibre recycling line in Kalvstad", "textile"]
-    assert "similarity" in recycling.reasons and "the source serves this industry" in recycling.reasons
+    why = reasons_text(recycling.reasons)
+    assert why.startswith("similarity 0.") and why.endswith("; the source serves this industry")
     assert ("Voxmira raises €14 million for AI mammography software", "medtech") in assigned
     party = "Summer party 2026: 230 members celebrate on the Aske riverside"
     assert not any(title == party for title, _ in assigned)  # off-topic: kept, assigned to none
@@ -264,7 +266,7 @@ def test_changing_an_industry_profile_rescores_without_embedding_documents(
                 ingest_store.documents.c.title.like("Summer party%"),
             )
         ).scalar_one()
-    assert "keywords: party" in reasons
+    assert "keywords: party" in reasons_text(reasons)
 
 
 def test_a_new_model_reembeds_instead_of_dropping_history(engine: sa.Engine, tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from summarize.assign import AssignInput, AssignSettings, assign, profile_text
+from papers.i18n import Texts
+from summarize.assign import AssignInput, AssignSettings, assign, profile_text, reasons_text
 from summarize.records import Industry
 
 TEXTILE = Industry("textile", "Textile", "Fibres and fabrics", ("recycling", "yarn"), ("D01", "D06M"))
@@ -24,9 +25,9 @@ def test_similarity_alone_decides_by_threshold() -> None:
     textile, medtech = rows
     assert textile.assigned and textile.similarity > 0.5
     assert not medtech.assigned
-    assert textile.reasons.startswith("similarity 0.60")
+    assert reasons_text(textile.reasons).startswith("similarity 0.60")
     (unlike, _) = assign([_doc([-0.001, 0, 1, 0])], [TEXTILE, MEDTECH], PROFILES)
-    assert unlike.reasons.startswith("similarity 0.00 ")  # not "-0.00"
+    assert reasons_text(unlike.reasons).startswith("similarity 0.00 ")  # not "-0.00"
 
 
 def test_evidence_adds_up_and_is_explained() -> None:
@@ -40,8 +41,19 @@ def test_evidence_adds_up_and_is_explained() -> None:
     assert textile.keywords == ("recycling", "yarn")
     assert textile.source_hint and textile.classes == ("D06M15/00",)
     assert textile.score == round(0.2 + 2 * 0.05 + 0.1 + 0.4, 4)
-    assert "keywords: recycling, yarn" in textile.reasons and "patent classes: D06M15/00" in textile.reasons
+    assert reasons_text(textile.reasons) == (
+        "similarity 0.20 to the industry profile; keywords: recycling, yarn; the source serves this "
+        "industry; patent classes: D06M15/00"
+    )
     assert medtech.classes == ("A61B5/00",) and medtech.assigned
+    # In the workspace's language, and a score stored in words by an earlier version as it was.
+    assert reasons_text(textile.reasons, Texts("de")) == (
+        "Ähnlichkeit 0,20 zum Branchenprofil; Schlagwörter: recycling, yarn; die Quelle bedient diese "
+        "Branche; Patentklassen: D06M15/00"
+    )
+    assert reasons_text("similarity 0.42 to the industry profile", Texts("de")) == (
+        "similarity 0.42 to the industry profile"
+    )
 
 
 def test_off_topic_documents_serve_no_industry() -> None:

@@ -199,6 +199,9 @@ def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engin
     assert re.search(
         r"^medtech: keine Trends: \d+ Dokumente aus den 90 Tagen .* Meldungen, aber", trends.output, re.M
     )
+    scored = runner.invoke(cli, ["-c", str(demo), "documents", "--industry", "medtech"])
+    assert scored.exit_code == 0 and " zugeordnet Ähnlichkeit 0," in scored.output
+    assert "die Quelle bedient diese Branche" in scored.output and "similarity" not in scored.output
     # A German draft still carries the editors' prompts in German: approving it says so.
     config = load_config(demo / "trendpapers.toml")
     change = change_status(engine, config.papers_dir, "medtech", None, "approve", "Redaktion")

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from ingest.errors import InputError
 from summarize import store
-from summarize.assign import Assignment
+from summarize.assign import Assignment, reasons_text
 from summarize.opportunities import Opportunity, Side
 from summarize.stories import StoryState
 from summarize.summarizer import CitedSentence, Summary
@@ -130,7 +130,7 @@ def test_scores_of_the_given_documents_and_industries_are_replaced_and_explain_a
             (r5, "textile"): 0.3,
             (e1, "textile"): 0.33,
         }
-        assert scores[r1, "textile"].reasons == "similarity 0.60 to the industry profile"
+        assert reasons_text(scores[r1, "textile"].reasons) == "similarity 0.60 to the industry profile"
         assert [s.item_id for s in store.document_scores(conn, "logistics")] == [r1]
         store.save_stories(conn, "m", {1: StoryState(1, np.ones(2), 1, AT, AT)}, {r1: 1})
         counts = store.window_counts(conn, "textile", datetime(2026, 8, 1, tzinfo=UTC), AT)

@@ -58,9 +58,11 @@ def document_lines(config: Config, industry: str | None, unassigned: bool, near:
     title, then one per industry, best score first. Newest first, or, for one ``industry``, its best
     scores first (what it took, then the near misses). ``unassigned``: only those no industry took;
     ``near``: only scores within 0.05 below the assignment threshold."""
+    from summarize.assign import reasons_text
     from summarize.records import FIELD
     from summarize.store import document_scores
 
+    tr = Texts(config.language)
     threshold = config.analysis.assign.threshold
     with open_store(config.storage_url, read_only=True).connect() as conn:
         rows = document_scores(conn, industry)
@@ -72,22 +74,27 @@ def document_lines(config: Config, industry: str | None, unassigned: bool, near:
         and (not near or threshold - 0.05 <= r.score < threshold)
     ]
     if not shown:
-        return ["no such documents" if rows else "no documents scored yet (run `trendpapers analyze`)"]
+        return [
+            tr.gettext("no such documents")
+            if rows
+            else tr.gettext("no documents scored yet (run `trendpapers analyze`)")
+        ]
     if industry:
         shown.sort(key=lambda r: -r.score)  # stable: the newest first among equal scores
     by_document: dict[int, list] = {}
     for r in shown:
         by_document.setdefault(r.item_id, []).append(r)
+    taken_word, field = tr.gettext("assigned"), tr.gettext("(the cluster's own field, no industry)")
+    width = max(len(taken_word), 8)
     lines = []
     for scores in by_document.values():
         first = scores[0]
-        lines.append(
-            f"{first.item_id:>6} {first.when.date().isoformat() if first.when else 'undated'} {first.title}"
-        )
+        when = first.when.date().isoformat() if first.when else tr.gettext("undated")
+        lines.append(f"{first.item_id:>6} {when} {first.title}")
         lines += [
-            f"{'':>6} {r.industry:<12} {round(r.score, 2) + 0.0:5.2f} "  # + 0.0: no "-0.00"
-            f"{'assigned' if r.assigned else '-':<8} {r.reasons}"
-            + (" (the cluster's own field, no industry)" if r.industry == FIELD else "")
+            f"{'':>6} {r.industry:<12} {tr.decimal(round(r.score, 2) + 0.0):>5} "  # + 0.0: no "-0.00"
+            f"{taken_word if r.assigned else '-':<{width}} {reasons_text(r.reasons, tr)}"
+            + (f" {field}" if r.industry == FIELD else "")
             for r in sorted(scores, key=lambda r: (-r.score, r.industry))
         ]
     return lines
