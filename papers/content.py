@@ -95,6 +95,8 @@ class PaperData:
     # Members matched to the trends and opportunities above: drafts show them to the editors in a
     # block the site leaves out (``papers.privacy``).
     members: tuple[MemberLine, ...] = ()
+    # Whether any document of the window is a patent: else the paper leaves out patent figures.
+    with_patents: bool = True
 
     @property
     def field_opportunities(self) -> tuple[OpportunitySection, ...]:
@@ -226,6 +228,7 @@ def collect(
         members=_member_lines(
             [s.trend for s in sections.values()], [o.opportunity for o in opportunities], matches, per_subject
         ),
+        with_patents=any(d.is_patent for d in docs),
     )
 
 

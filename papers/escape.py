@@ -18,8 +18,8 @@ from urllib.parse import quote, urlsplit
 # Emphasis, code, links and footnotes ([ ]), attribute lists ({ }) and table cells (|): escaped anywhere.
 # "!" and "( )" only act next to "[" or "]", which are escaped.
 _INLINE = re.compile(r"([\\`*_{}\[\]|])")
-# A heading, list item or numbered item when the text starts a line.
-_BLOCK_START = re.compile(r"^(#|\+|-|\d+(?=[.)]))")
+# A heading, list item or numbered item ("4. " but not "04.11.2026") when the text starts a line.
+_BLOCK_START = re.compile(r"^(#|\+|-|\d+(?=[.)](?:\s|$)))")
 _SPACE = re.compile(r"\s+")
 # An "&" that Markdown and HTML would read as a character reference ("&copy;", "&#106;", "&#x6A;").
 _REFERENCE = re.compile(r"&(?=#[0-9]+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
@@ -35,11 +35,15 @@ class Md(str):
     __slots__ = ()
 
 
-def md_text(value: str) -> Md:
-    """``value`` as literal text in Markdown, on one line."""
+def md_text(value: str, *, starts_line: bool = True) -> Md:
+    """``value`` as literal text in Markdown, on one line. ``starts_line=False`` for text that our
+    code puts after other text on its line ("bis zum 20. November 2026"): what starts a block there
+    means nothing, and editors read the file."""
     text = _SPACE.sub(" ", value).strip()
     text = _REFERENCE.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
     text = _INLINE.sub(r"\\\1", text)
+    if not starts_line:
+        return Md(text)
     if m := _BLOCK_START.match(text):  # "1." becomes "1\.", "# x" becomes "\# x"
         end = m.end()
         text = f"{text[:end]}\\{text[end:]}" if text[:1].isdigit() else f"\\{text}"

@@ -59,7 +59,9 @@ def citation_link(c: Citation) -> Md:
 def footnote_definition(c: Citation, texts: Texts | None = None) -> Md:
     """The footnote a cited sentence points to: the linked document, its source and date."""
     day = (texts or Texts()).date(c.day)
-    return Md(f"{footnote(c.doc_id)}: {citation_link(c)}, {md_text(c.source)}, {md_text(day)}")
+    return Md(
+        f"{footnote(c.doc_id)}: {citation_link(c)}, {md_text(c.source)}, {md_text(day, starts_line=False)}"
+    )
 
 
 def quoted(text: str, language: str | None, paper_language: str) -> Md:
@@ -144,7 +146,9 @@ def environment(workspace_templates: Path | None = None, language: str = "en") -
         cite=footnote,
         footnote_definition=lambda c: footnote_definition(c, texts),
         text=md_text,
-        day=lambda d: md_text(texts.date(d)),
+        # A date in running text; one that opens a list item is short ("04.11.2026", not "4\. November").
+        day=lambda d: md_text(texts.date(d), starts_line=False),
+        short_day=lambda d: md_text(texts.short_date(d) if d else texts.date(None)),
         member_reason=lambda m: md_text(member_reason(m, texts)),
         language=language,
     )

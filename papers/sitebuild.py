@@ -125,6 +125,13 @@ def _mkdocs_options(ws: Workspace, site: SiteSettings, docs: Path, nav: list[Any
     theme["palette"] = {"primary": site.primary, "accent": site.accent}
     if site.logo:
         theme["logo"] = f"assets/logo{site.logo.suffix}"
+    # The titles Python-Markdown gives a heading's link and a footnote's way back (hover, screen readers).
+    tr = site.texts
+    extensions = options["markdown_extensions"]
+    extensions["toc"] = {**extensions["toc"], "permalink_title": tr.gettext("Permanent link")}
+    # Python-Markdown puts the footnote's number in place of "%d".
+    backlink = tr.gettext("Jump back to footnote %(number)s in the text") % {"number": "%d"}
+    extensions["footnotes"] = {**extensions["footnotes"], "BACKLINK_TITLE": backlink}
     # The theme's own words (overrides/main.html) in the site's language, beside what the workspace's
     # mkdocs.yml keeps in ``extra`` (the options given here replace the file's keys whole).
     options["extra"] = {

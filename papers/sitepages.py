@@ -139,7 +139,7 @@ def _cited(c: store.Citation, tr: Texts, window_start: dt.date | None = None) ->
     """A cited report: its link, source and date (and, given the window it is listed for, whether it
     came before it, as the papers say)."""
     before = "; " + tr.md("before this window") if window_start and c.day and c.day < window_start else ""
-    return f"{citation_link(c)} ({md_text(c.source)}, {md_text(tr.date(c.day))}{before})"
+    return f"{citation_link(c)} ({md_text(c.source)}, {md_text(tr.date(c.day), starts_line=False)}{before})"
 
 
 def _central_title(t: Trend, refs: dict[int, store.Citation], language: str) -> str:
@@ -350,7 +350,8 @@ def _home(intro: str, papers: Sequence[SitePaper], trends: dict[str, Trend], tr:
         papers, key=lambda p: p.row.status_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True
     )
     home += [
-        f"- {_paper_link(p)}" + (f" ({md_text(tr.date(p.row.status_at.date()))})" if p.row.status_at else "")
+        f"- {_paper_link(p)}"
+        + (f" ({md_text(tr.date(p.row.status_at.date()), starts_line=False)})" if p.row.status_at else "")
         for p in newest[:10]
     ] or [tr.md("No paper is published yet.")]
     home += ["", "## " + tr.md("Fastest-rising trends"), ""]

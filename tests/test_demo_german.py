@@ -116,14 +116,14 @@ def test_german_papers_quote_german_first_and_mark_english(demo: Path) -> None:
     text = (demo / "papers" / "textile" / "2026-Q4.md").read_text(encoding="utf-8")
     for heading in ("## Zusammenfassung", "## Schlüsseltrends", "## Methode und Quellen", "**Belege**"):
         assert heading in text
-    assert "In den 90 Tagen bis zum 20\\. November 2026" in text
+    assert "In den 90 Tagen bis zum 20. November 2026" in text
     assert "Zusammenfassungen (extraktiv):" in text
     logistics = (demo / "papers" / "logistics" / "2026-Q4.md").read_text(encoding="utf-8")
     assert "**Von der Redaktion auszufüllen.**" in logistics  # the editors' prompts, in German
     bullets = text.split("## Zusammenfassung", 1)[1].split("## Schlüsseltrends", 1)[0]
     first = next(line for line in bullets.splitlines() if line.startswith("- **"))
     assert "Nordweave" in first and "{lang=" not in first  # the German report of the event
-    assert "Zentralste Meldung: *Nordweave Fibres eröffnet" in text  # its German headline, too
+    assert "Typische Meldung: *Nordweave Fibres eröffnet" in text  # its German headline, too
     summary = text.split("### ", 1)[1].split("![", 1)[0]
     quoted = [line for line in summary.splitlines() if line.endswith("]") and "[^doc-" in line]
     marked = [line for line in quoted if "{lang=en} (en)[^doc-" in line]
@@ -159,7 +159,7 @@ def test_the_site_pages_and_feeds_are_german(demo: Path) -> None:
         "| Quelle | Art | Zustand | Zuletzt erfolgreich | Einträge |" in sources and "in Ordnung" in sources
     )
     trend = (docs / "trends" / "textile-0001.md").read_text(encoding="utf-8")
-    assert "## Verlauf" in trend and "Zentralste Meldung: *Nordweave Fibres eröffnet" in trend  # as the paper
+    assert "## Verlauf" in trend and "Typische Meldung: *Nordweave Fibres eröffnet" in trend  # as the paper
     assert "| 20.11.2026 |" in trend  # the window's end as German writes a day, not 2026-11-20
     charts = [docs / "trends" / "textile-0001.svg", *sorted((demo / "papers" / "textile").rglob("*.svg"))]
     for chart in charts[:2]:  # the trend page's and the paper's
@@ -178,6 +178,9 @@ def test_the_site_pages_and_feeds_are_german(demo: Path) -> None:
         encoding="utf-8"
     )
     assert '<html lang="de"' in page and "Veröffentlicht am " in page and '<em lang="en">' in page
+    # Python-Markdown's titles of a heading's link and a footnote's way back, which screen readers say.
+    assert 'title="Dauerhafter Link"' in page and 'title="Zurück zu Fußnote 1 im Text"' in page
+    assert "Permanent link" not in page and "Jump back" not in page
 
 
 def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engine) -> None:

@@ -257,6 +257,6 @@ def test_reasons_are_worded_in_the_workspaces_language() -> None:
         "Medical technology; of these, 3 are assigned to both sides"
     )
     assert german.reasons[0] == (
-        "3 der 3 Dokumente von Trend textile-0001 (dieser und der vorige Zeitraum) gehören auch zu "
+        "3 der 3 Dokumente zu „Trend textile-0001“ (dieser und der vorige Zeitraum) gehören auch zu "
         "Medical technology; davon sind 3 beiden Seiten zugeordnet"
     )

@@ -80,6 +80,16 @@ def test_untrusted_text_renders_as_the_same_plain_text(evil: str) -> None:
     assert html.text_content() == "Before.\n" + " ".join(evil.split())
 
 
+def test_dates_read_as_written_and_never_start_a_list() -> None:
+    """A number only starts a list followed by a point and a space; in running text nothing starts a
+    block, so a German date stays "20. November 2026" in the file the editors read."""
+    assert md_text("04.11.2026: Nordweave") == "04.11.2026: Nordweave"
+    assert md_text("4. November 2026") == "4\\. November 2026"
+    assert md_text("20. November 2026 *", starts_line=False) == "20. November 2026 \\*"
+    html = _html(f"---\nt: 1\n---\n\n- {md_text('04.11.2026')}: x\n- {md_text('4. November')}: y\n")
+    assert [li.text_content() for li in html.iter("li")] == ["04.11.2026: x", "4. November: y"]
+
+
 def test_links_only_to_http_urls() -> None:
     assert safe_url("javascript:alert(1)") is None
     assert safe_url(" JaVaScRiPt:alert(1)") is None
@@ -258,6 +268,37 @@ def test_an_edition_of_weak_signals_only_says_so(language: str) -> None:
         else "aber 2 schwache Signale: Themen, die in diesem Zeitraum neu sind, noch zu jung"
     )
     assert expected in summary
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_one_weak_signal_is_one_theme_and_the_summary_goes_on(language: str) -> None:
+    data = _evil_paper()
+    text = render_paper(
+        replace(data, trends=(), weak_signals=data.weak_signals[:1]),
+        "2026-11-23T10:00:00Z",
+        environment(language=language),
+    )
+    expected = (
+        "but 1 weak signal: a theme that is new in this window, too young to call a trend.\n\n## Key trends"
+        if language == "en"
+        else "aber 1 schwaches Signal: ein Thema, das in diesem Zeitraum neu ist, noch zu jung für einen "
+        "Trend.\n\n## Schlüsseltrends"
+    )
+    assert expected in text
+
+
+def test_without_patents_in_the_window_a_paper_has_no_patent_figures() -> None:
+    """A workspace of news alone read "0% patents", "Related patents: None" and "patent feeds were
+    collected" in every paper."""
+    data = _evil_paper()
+    with_patents = render_paper(data, "2026-11-23T10:00:00Z")
+    assert "% patents;" in with_patents and "**Related patents**" in with_patents
+    assert "Sector news and patent feeds were collected" in with_patents
+    news = render_paper(replace(data, with_patents=False), "2026-11-23T10:00:00Z")
+    assert not any(said in news for said in ("% patents", "Related patents", "patent feeds", "patent classes"))
+    assert "Sector news was collected" in news
+    empty = render_paper(replace(data, trends=(), weak_signals=(), documents=2), "2026-11-23T10:00:00Z")
+    assert "to call a trend.\n\n## Key trends" in empty  # a paragraph, then the heading
 
 
 def test_a_trend_without_documents_in_the_window_has_faded() -> None:

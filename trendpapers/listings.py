@@ -37,8 +37,8 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
                 lines.append(tr.gettext("%(industry)s: no trends: %(why)s") % {"industry": slug, "why": why})
     status_width = max(len(tr.status(s)) for s in ("new", "rising", "steady", "fading"))  # columns line up
     for t in found:
-        growth = tr.percent(t.growth, signed=True) if t.growth is not None else tr.status("new")
-        weak = " " + tr.gettext("weak signal") if t.weak_signal else ""
+        growth = tr.percent(t.growth, signed=True) if t.growth is not None else "–"  # new: its status says so
+        weak = ", " + tr.gettext("weak signal") if t.weak_signal else ""
         counts = tr.gettext("%(current)3d docs (%(previous)d before)") % {
             "current": t.current,
             "previous": t.previous,
