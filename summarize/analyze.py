@@ -27,14 +27,7 @@ from summarize.embed import Embedder, EmbedSettings, document_text
 from summarize.lexical import names, story_vectors, terms, word_and_name_vectors
 from summarize.members import Member, embed_members, member_fingerprint
 from summarize.names import NamingInput, name_trends, text_of
-from summarize.opportunities import (
-    ENGLISH,
-    Evidence,
-    Opportunity,
-    Wording,
-    find_opportunities,
-    number_opportunities,
-)
+from summarize.opportunities import Evidence, Opportunity, find_opportunities, number_opportunities
 from summarize.records import FIELD, Industry
 from summarize.settings import AnalysisSettings
 from summarize.stories import StoryDoc, group_stories
@@ -47,6 +40,7 @@ from summarize.trends import (
     trend_number,
     window_start,
 )
+from summarize.wording import ENGLISH, Wording
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ def why_no_trends(
     counts = store.window_counts(conn, industry, since, until)
     window = tr.gettext("the %(days)d days up to %(as_of)s") % {
         "days": state.window_days,
-        "as_of": state.as_of.isoformat(),
+        "as_of": tr.date(state.as_of),
     }
     if counts.latest is None:
         return tr.gettext(
@@ -38,14 +38,14 @@ def why_no_trends(
             "have no text"
         )
     if counts.scored == 0:
-        latest = tr.gettext(" (the latest is dated %(day)s)") % {"day": counts.latest.date().isoformat()}
+        latest = tr.gettext(" (the latest is dated %(day)s)") % {"day": tr.date(counts.latest.date())}
         return tr.gettext(
             "no documents dated in %(window)s%(latest)s: analyze with --as-of, or a longer window_days"
         ) % {"window": window, "latest": latest}
     if counts.assigned == 0:
         best = ""
         if counts.best_unassigned is not None:
-            best = tr.gettext("; the best scored %(score)s") % {"score": f"{counts.best_unassigned:.2f}"}
+            best = tr.gettext("; the best scored %(score)s") % {"score": tr.decimal(counts.best_unassigned)}
         documents = tr.ngettext("%(num)d document", "%(num)d documents", counts.scored) % {
             "num": counts.scored
         }

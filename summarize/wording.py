@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 
@@ -17,6 +18,8 @@ class Wording(Protocol):
 
     def decimal(self, value: float, digits: int = 2) -> str: ...
 
+    def date(self, day: dt.date | None) -> str: ...
+
 
 class _English:
     language = "en"
@@ -29,6 +32,9 @@ class _English:
 
     def decimal(self, value: float, digits: int = 2) -> str:
         return f"{value:.{digits}f}"
+
+    def date(self, day: dt.date | None) -> str:
+        return day.isoformat() if day else "undated"
 
 
 ENGLISH: Wording = _English()

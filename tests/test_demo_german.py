@@ -20,7 +20,6 @@ from flask import Flask
 
 from desk import commands
 from desk.app import create_app
-from papers.lifecycle import change_status
 from summarize import store as analysis
 from summarize.embed import document_text
 from summarize.multilingual import USE_MODEL, UseEmbedder
@@ -183,7 +182,7 @@ def test_the_site_pages_and_feeds_are_german(demo: Path) -> None:
     assert "Permanent link" not in page and "Jump back" not in page
 
 
-def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engine) -> None:
+def test_the_cli_prints_papers_and_trends_in_german(demo: Path) -> None:
     runner = CliRunner()
     shown = runner.invoke(cli, ["-c", str(demo), "papers", "show", "textile"])
     assert shown.exit_code == 0, shown.output
@@ -200,15 +199,17 @@ def test_the_cli_prints_papers_and_trends_in_german(demo: Path, engine: sa.Engin
     trends = runner.invoke(cli, ["-c", str(demo), "trends"])
     assert trends.exit_code == 0 and "Dok. (" in trends.output and "Beispiel: " in trends.output
     assert re.search(
-        r"^medtech: keine Trends: \d+ Dokumente aus den 90 Tagen .* Meldungen, aber", trends.output, re.M
+        r"^medtech: keine Trends: \d+ Dokumente aus den 90 Tagen bis zum 20\. November 2026 in .* Meldungen, aber",
+        trends.output,
+        re.M,
     )
     scored = runner.invoke(cli, ["-c", str(demo), "documents", "--industry", "medtech"])
     assert scored.exit_code == 0 and " zugeordnet Ähnlichkeit 0," in scored.output
     assert "die Quelle bedient diese Branche" in scored.output and "similarity" not in scored.output
     # A German draft still carries the editors' prompts in German: approving it says so.
-    config = load_config(demo / "trendpapers.toml")
-    change = change_status(engine, config.papers_dir, "medtech", None, "approve", "Redaktion")
-    assert any("the editors' prompts are still in the text" in w for w in change.warnings)
+    approved = runner.invoke(cli, ["-c", str(demo), "papers", "approve", "medtech", "--by", "Redaktion"])
+    assert approved.exit_code == 0 and "medtech 2026-Q4: freigegeben (" in approved.stdout
+    assert "the editors' prompts are still in the text" in approved.stderr
 
 
 @pytest.fixture

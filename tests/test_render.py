@@ -295,7 +295,9 @@ def test_without_patents_in_the_window_a_paper_has_no_patent_figures() -> None:
     assert "% patents;" in with_patents and "**Related patents**" in with_patents
     assert "Sector news and patent feeds were collected" in with_patents
     news = render_paper(replace(data, with_patents=False), "2026-11-23T10:00:00Z")
-    assert not any(said in news for said in ("% patents", "Related patents", "patent feeds", "patent classes"))
+    assert not any(
+        said in news for said in ("% patents", "Related patents", "patent feeds", "patent classes")
+    )
     assert "Sector news was collected" in news
     empty = render_paper(replace(data, trends=(), weak_signals=(), documents=2), "2026-11-23T10:00:00Z")
     assert "to call a trend.\n\n## Key trends" in empty  # a paragraph, then the heading

@@ -24,7 +24,7 @@ import click
 
 from ingest.errors import ConfigError, InputError, LockError, TrendpapersError
 from ingest.wording import plural
-from papers.i18n import LANGUAGES
+from papers.i18n import LANGUAGES, Texts
 from trendpapers.config import CONFIG_NAME, Config, future_day, load_config
 from trendpapers.lock import EXIT_LOCKED
 from trendpapers.logs import setup_logging
@@ -609,7 +609,8 @@ def _status_command(action: str, help_text: str) -> None:
         for warning in warnings:
             click.echo(f"warning: {warning}", err=True)
         row = done.change.row
-        _say(ctx, [f"{row.industry} {row.edition}: {row.status} ({done.change.path})"])
+        status = Texts(config.language).paper_status(row.status)  # as `papers list` says it
+        _say(ctx, [f"{row.industry} {row.edition}: {status} ({done.change.path})"])
         if done.build:
             _print(ctx, done.build)
 
