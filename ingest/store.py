@@ -490,6 +490,11 @@ def counts(conn: sa.Connection) -> dict[str, int]:
     return result
 
 
+def collects_patents(conn: sa.Connection) -> bool:
+    """Whether any source, fetched or imported, is of patents."""
+    return conn.execute(sa.select(sources.c.id).where(sources.c.kind == "patent").limit(1)).first() is not None
+
+
 def ensure_source(conn: sa.Connection, name: str, kind: str) -> int:
     """The id of a source that is not fetched (e.g. patent files), created if missing."""
     found = conn.execute(sa.select(sources.c.id).where(sources.c.name == name)).scalar()

@@ -13,6 +13,7 @@ from datetime import time as dtime
 
 import sqlalchemy as sa
 
+from ingest.store import collects_patents
 from papers import store
 from papers.editions import Edition, PaperSettings
 from papers.store import Citation
@@ -95,7 +96,7 @@ class PaperData:
     # Members matched to the trends and opportunities above: drafts show them to the editors in a
     # block the site leaves out (``papers.privacy``).
     members: tuple[MemberLine, ...] = ()
-    # Whether any document of the window is a patent: else the paper leaves out patent figures.
+    # Whether the workspace collects patents (feeds or imports): else the paper leaves out patent figures.
     with_patents: bool = True
 
     @property
@@ -228,7 +229,7 @@ def collect(
         members=_member_lines(
             [s.trend for s in sections.values()], [o.opportunity for o in opportunities], matches, per_subject
         ),
-        with_patents=any(d.is_patent for d in docs),
+        with_patents=collects_patents(conn),
     )
 
 

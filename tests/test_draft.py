@@ -76,6 +76,9 @@ def test_a_first_draft_writes_each_paper_and_its_charts_and_a_redraft_without_ne
         chart = path.parent / "charts" / "2026-Q4" / f"{trend_id}.svg"
         assert f"(charts/2026-Q4/{trend_id}.svg)" in body
         assert chart.read_text(encoding="utf-8").startswith("<svg")
+    # The newsroom has a patent feed: each trend tells its share of patents and the related ones.
+    assert "% patents; keywords: " in body and "**Related patents**" in body
+    assert "Sector news and patent feeds were collected" in body
     medtech = (newsroom.papers / "medtech" / "2026-Q4.md").read_text(encoding="utf-8")
     assert re.search(r"No document of the 90 days up to .* concerned Medical technology\.", medtech)
     assert "| Source | Documents |" not in medtech  # no table without a row
