@@ -492,7 +492,8 @@ def counts(conn: sa.Connection) -> dict[str, int]:
 
 def collects_patents(conn: sa.Connection) -> bool:
     """Whether any source, fetched or imported, is of patents."""
-    return conn.execute(sa.select(sources.c.id).where(sources.c.kind == "patent").limit(1)).first() is not None
+    found = conn.execute(sa.select(sources.c.id).where(sources.c.kind == "patent").limit(1)).first()
+    return found is not None
 
 
 def ensure_source(conn: sa.Connection, name: str, kind: str) -> int:
