@@ -122,7 +122,7 @@ def render_preview(
         problems.append(said % {"problem": exc})
         body = text
     # Footnotes numbered as the site numbers them: in reading order, none that nothing cites.
-    raw = render_markdown(footnotes_as_read(body, restored))
+    raw = render_markdown(footnotes_as_read(body, restored), tr)
     refused = tr.gettext("the site refuses %(problem)s")
     problems += [refused % {"problem": problem} for problem in content_problems(raw, site_url)]
 

@@ -146,8 +146,10 @@ def environment(workspace_templates: Path | None = None, language: str = "en") -
         cite=footnote,
         footnote_definition=lambda c: footnote_definition(c, texts),
         text=md_text,
-        # A date in running text; one that opens a list item is short ("04.11.2026", not "4\. November").
-        day=lambda d: md_text(texts.date(d), starts_line=False),
+        day=lambda d: md_text(texts.date(d)),
+        # After other text on its line, "20. November 2026" starts no list: it needs no escape, which
+        # editors would read in the file. A list item opens with a short date ("04.11.2026").
+        day_in_text=lambda d: md_text(texts.date(d), starts_line=False),
         short_day=lambda d: md_text(texts.short_date(d) if d else texts.date(None)),
         member_reason=lambda m: md_text(member_reason(m, texts)),
         language=language,

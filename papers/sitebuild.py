@@ -33,7 +33,7 @@ from papers.i18n import Texts
 from papers.privacy import leaks, member_addresses
 from papers.sitecheck import check_and_harden
 from papers.sitefeed import atom_feed, industry_feeds
-from papers.sitefiles import SiteSettings, Workspace, base_config
+from papers.sitefiles import SiteSettings, Workspace, base_config, markdown_extensions
 from papers.sitepages import SitePaper, compose
 from summarize.records import Industry
 
@@ -125,13 +125,7 @@ def _mkdocs_options(ws: Workspace, site: SiteSettings, docs: Path, nav: list[Any
     theme["palette"] = {"primary": site.primary, "accent": site.accent}
     if site.logo:
         theme["logo"] = f"assets/logo{site.logo.suffix}"
-    # The titles Python-Markdown gives a heading's link and a footnote's way back (hover, screen readers).
-    tr = site.texts
-    extensions = options["markdown_extensions"]
-    extensions["toc"] = {**extensions["toc"], "permalink_title": tr.gettext("Permanent link")}
-    # Python-Markdown puts the footnote's number in place of "%d".
-    backlink = tr.gettext("Jump back to footnote %(number)s in the text") % {"number": "%d"}
-    extensions["footnotes"] = {**extensions["footnotes"], "BACKLINK_TITLE": backlink}
+    options["markdown_extensions"] = markdown_extensions(site.texts)
     # The theme's own words (overrides/main.html) in the site's language, beside what the workspace's
     # mkdocs.yml keeps in ``extra`` (the options given here replace the file's keys whole).
     options["extra"] = {

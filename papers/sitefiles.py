@@ -56,12 +56,26 @@ def base_config() -> dict[str, Any]:
 _MKDOCS_BUILTINS = ("toc", "tables", "fenced_code")
 
 
-def render_markdown(text: str) -> str:
+def markdown_extensions(texts: Texts | None = None) -> dict[str, dict[str, Any]]:
+    """The Markdown extensions of ``site/mkdocs.yml`` with their settings, and the titles
+    Python-Markdown gives a heading's link and a footnote's way back (hover, screen readers) in the
+    language of ``texts`` (English: Python-Markdown's own)."""
+    tr = texts or Texts()
+    extensions: dict[str, dict[str, Any]] = base_config()["markdown_extensions"]
+    extensions["toc"] = {**(extensions.get("toc") or {}), "permalink_title": tr.gettext("Permanent link")}
+    # Python-Markdown puts the footnote's number in place of "%d".
+    backlink = tr.gettext("Jump back to footnote %(number)s in the text") % {"number": "%d"}
+    extensions["footnotes"] = {**(extensions.get("footnotes") or {}), "BACKLINK_TITLE": backlink}
+    return extensions
+
+
+def render_markdown(text: str, texts: Texts | None = None) -> str:
     """A page's Markdown as the site's pages render it: Python-Markdown with MkDocs' built-in
-    extensions and those of ``site/mkdocs.yml`` (footnotes, tables, attribute lists, admonitions)."""
+    extensions and those of ``site/mkdocs.yml`` (footnotes, tables, attribute lists, admonitions),
+    its titles in the language of ``texts``."""
     import markdown  # loads its extensions only when a page is rendered
 
-    configured: dict[str, dict[str, object]] = base_config()["markdown_extensions"]
+    configured = markdown_extensions(texts)
     names = list(dict.fromkeys([*_MKDOCS_BUILTINS, *configured]))
     configs = {name: dict(configured.get(name) or {}) for name in names}
     return markdown.Markdown(extensions=names, extension_configs=configs).convert(text)

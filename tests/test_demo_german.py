@@ -240,6 +240,7 @@ def test_the_desk_edits_and_previews_a_german_paper(german_desk: tuple[Flask, Co
     preview = lxml.html.fromstring(response.text).xpath("//div[@class='desk-preview'][@lang='de']")[0]
     headings = [h.text_content().rstrip("¶") for h in preview.iter("h2")]  # no permalink mark
     assert headings[:2] == ["Zusammenfassung", "Schlüsseltrends"]
+    assert preview.xpath(".//a[@title='Dauerhafter Link']")  # as the site titles a heading's link
     assert preview.xpath(".//em[@lang='en']") and preview.xpath(".//em[@lang='en-GB']")
     assert not preview.xpath(".//*[starts-with(@lang, 'de ')]")  # not a language tag: left out
     assert not [a for el in preview.iter() for a in el.attrib if a.startswith("on")]

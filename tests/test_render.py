@@ -303,6 +303,16 @@ def test_without_patents_in_the_window_a_paper_has_no_patent_figures() -> None:
     assert "to call a trend.\n\n## Key trends" in empty  # a paragraph, then the heading
 
 
+def test_an_opportunity_lists_why_and_its_evidence_under_its_name() -> None:
+    """A change to the name's line once ate the line break after it: "Why:" and the reasons became
+    text of the name's list item."""
+    html = _html(render_paper(_evil_paper(), "2026-11-23T10:00:00Z"))
+    entry = next(li for li in html.iter("li") if " meets " in li.findtext("strong", ""))
+    items = entry.find("ul").findall("li")
+    assert [li.text_content().split()[0] for li in items] == ["Why:", "From", "From"]
+    assert items[0].find("ul") is not None  # the reasons, a list of their own
+
+
 def test_a_trend_without_documents_in_the_window_has_faded() -> None:
     """A trend with 0 documents in the window was once listed as a key trend."""
     from papers.content import _changes

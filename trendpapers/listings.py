@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[str]:
     """Trends with status, growth, documents, sources, name and example; for an industry without
     any, why."""
+    from ingest.store import collects_patents
     from summarize.explain import why_no_trends
     from summarize.store import load_trends
 
@@ -31,6 +32,7 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
     lines = []
     with open_store(config.storage_url, read_only=True).connect() as conn:
         found = load_trends(conn, industry, active_only=not show_all)
+        with_patents = collects_patents(conn)  # else "patents 0%" on every line says nothing
         for slug in sorted({i.slug for i in config.industries if industry in (None, i.slug)}):
             if not any(t.industry == slug for t in found):
                 why = why_no_trends(conn, slug, analysis.assign, analysis.trends, tr)
@@ -44,10 +46,10 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
             "previous": t.previous,
         }
         sources = tr.ngettext("%(num)d source", "%(num)d sources", t.sources) % {"num": t.sources}
-        patents = tr.gettext("patents %(share)s") % {"share": tr.percent(t.patent_share)}
+        patents = ", " + tr.gettext("patents %(share)s") % {"share": tr.percent(t.patent_share)}
         lines.append(
-            f"{t.trend_id:<18} {tr.status(t.status):<{status_width}} {growth:>7}  {counts}, {sources}, "
-            f"{patents}{weak}  {t.name}  [{t.label}]"
+            f"{t.trend_id:<18} {tr.status(t.status):<{status_width}} {growth:>7}  {counts}, {sources}"
+            f"{patents if with_patents else ''}{weak}  {t.name}  [{t.label}]"
         )
         lines.append(f"{'':<18} " + tr.gettext("example: %(title)s") % {"title": t.title})
     return lines
@@ -89,7 +91,7 @@ def document_lines(config: Config, industry: str | None, unassigned: bool, near:
     lines = []
     for scores in by_document.values():
         first = scores[0]
-        when = first.when.date().isoformat() if first.when else tr.gettext("undated")
+        when = tr.short_date(first.when.date()) if first.when else tr.gettext("undated")
         lines.append(f"{first.item_id:>6} {when} {first.title}")
         lines += [
             f"{'':>6} {r.industry:<12} {tr.decimal(round(r.score, 2) + 0.0):>5} "  # + 0.0: no "-0.00"
