@@ -59,15 +59,21 @@ class StorySettings:
     # apart (benchmarks/analysis_bench.py).
     crowded_at_most: float = 0.02
     # Time between two documents lowers their similarity by ``decay`` for each doubling beyond
-    # ``close_days``: 0.05 at two weeks, 0.15 at two months. Reports of one event cluster in its
+    # ``close_days``: 0.03 at two weeks, 0.09 at two months. Reports of one event cluster in its
     # first days, but a trial or an anniversary brings follow-ups months later, and those still
     # join when their words and names agree; a recurring kind of event (a strike, a quarterly
-    # report, another shooting in the same town) must agree much more to join an older one. On the
-    # Gun Violence Corpus this soft penalty did better than any hard cut-off (0.940 against at best
-    # 0.921 before the names penalty, benchmarks/analysis_bench.py); undated documents get no
-    # penalty.
-    decay: float = 0.05
+    # report, another shooting in the same town) must agree more to join an older one. Two dated
+    # documents closer than ``close_days`` gain up to ``close_bonus`` (all of it on the same day,
+    # nothing at ``close_days``): reports of one event come out within days of each other, which is
+    # evidence of its own (Miranda et al. 2018 weigh time the same way). Undated documents get
+    # neither. On the Gun Violence Corpus (decay 0.05, no bonus before) pairwise F1 went from 0.944
+    # to 0.949, and on five draws of 34 of its incidents (about 74 reports each, the size of an
+    # industry's window) from 0.940 to 0.966 on average (each draw the same or better), precision
+    # staying 1.00; ECB+ is undated and the Reuters set's dated articles stay at 0.800 (a bonus of
+    # 0.05 cost it 0.031; benchmarks/analysis_bench.py).
+    decay: float = 0.03
     close_days: float = 7.0
+    close_bonus: float = 0.03
     # Documents further apart than this never link, and older stories are not candidates: bounds
     # the stories a run has to load. Half a year did a little better on the Gun Violence Corpus
     # (0.944 against 0.938: a trial's report three months on), but joined the demo's two reports on
@@ -115,9 +121,14 @@ def _gap_days(spans: np.ndarray, others: np.ndarray) -> np.ndarray:
 
 
 def time_penalty(days: np.ndarray | float, settings: StorySettings) -> np.ndarray:
-    """What time apart takes off a similarity: ``decay`` per doubling beyond ``close_days``."""
-    days = np.nan_to_num(np.asarray(days, dtype=np.float64), nan=0.0)  # unknown dates: no penalty
-    return settings.decay * np.log2(np.maximum(days, settings.close_days) / settings.close_days)
+    """What time apart takes off a similarity: ``decay`` per doubling beyond ``close_days``; closer
+    than that, a bonus (a negative penalty) growing to ``close_bonus`` on the same day. Nothing where
+    a date is unknown (NaN)."""
+    given = np.asarray(days, dtype=np.float64)
+    days = np.nan_to_num(given, nan=0.0)
+    apart = settings.decay * np.log2(np.maximum(days, settings.close_days) / settings.close_days)
+    close = settings.close_bonus * np.clip(1.0 - days / settings.close_days, 0.0, 1.0)
+    return apart - np.where(np.isnan(given), 0.0, close)
 
 
 def average_linkage(
