@@ -21,6 +21,7 @@ import jinja2
 import sqlalchemy as sa
 
 from ingest.errors import InputError
+from ingest.wording import plural
 from papers import store
 from papers.charts import weekly_svg
 from papers.content import PaperData, PaperSettings, collect
@@ -112,8 +113,9 @@ def _generated(
     return render_paper(data, generated_at, env), generated_at
 
 
-def _merged(row: store.PaperRow | None, ours: str | None, theirs: str) -> tuple[str, int]:
-    """The editors' file with the new text merged in, and the number of conflicts."""
+def _merged(row: store.PaperRow | None, ours: str | None, theirs: str, texts: Texts) -> tuple[str, int]:
+    """The editors' file with the new text merged in, and the number of conflicts (marked in the
+    language of ``texts``, as the desk marks them)."""
     if ours is None:
         return theirs, 0
     # The time stamp is ours to set, not the editors': merged as if always the new one. So a file
@@ -122,7 +124,13 @@ def _merged(row: store.PaperRow | None, ours: str | None, theirs: str) -> tuple[
     base, ours_now = row.base if row else "", ours
     if stamp:
         base, ours_now = (_STAMP.sub(stamp.group(0), text, count=1) for text in (base, ours))
-    result = merge3(base, ours_now, theirs)
+    result = merge3(
+        base,
+        ours_now,
+        theirs,
+        ours_label=texts.pgettext("conflict marker", "yours"),
+        theirs_label=texts.pgettext("conflict marker", "new"),
+    )
     return result.text, result.conflicts
 
 
@@ -206,7 +214,7 @@ def _draft_one(
         taken = {tid: name for tid, name in renamed(row.base, ours).items() if names.get(tid) == name}
         ours = as_renamed(ours, row.base, taken, headings=False)
         row = replace(row, base=as_renamed(row.base, row.base, taken))
-    merged, conflicts = _merged(row, ours, theirs)
+    merged, conflicts = _merged(row, ours, theirs, texts)
     status = row.status if row else "draft"
     if status == "withdrawn" and ours is None:  # off the site and its file gone: a draft again
         status = "draft"
@@ -215,7 +223,9 @@ def _draft_one(
         pending = {"base": theirs, "generated_at": generated_at, "trends": [t.to_json() for t in snapshot]}
         proposal = _propose(conn, directory, data, row, path, merged, newline, pending, texts)
         why = (
-            f"{conflicts} conflicting changes" if conflicts else f"the paper is {status} and never rewritten"
+            plural(conflicts, "conflicting change")
+            if conflicts
+            else f"the paper is {status} and never rewritten"
         )
         return DraftOutcome(industry.slug, edition.name, path, "proposed", f"{why}; new version: {proposal}")
 

@@ -7,7 +7,7 @@ are written whole or not at all. The same scenario on the demo with the real mod
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +148,7 @@ def test_an_edit_where_new_data_changes_the_same_line_leaves_the_paper_and_write
 ) -> None:
     path, edited = _conflict(newsroom)
     action, detail = _outcomes(newsroom, day=2)["textile"]
-    assert action == "proposed" and detail.startswith("1 conflicting changes; new version: ")
+    assert action == "proposed" and detail.startswith("1 conflicting change; new version: ")
     assert path.read_text(encoding="utf-8") == edited
     proposal = proposal_path(path)
     assert proposal.name == "2026-Q4.proposed.md"
@@ -166,6 +166,17 @@ def test_an_edit_where_new_data_changes_the_same_line_leaves_the_paper_and_write
     waiting = proposal.read_bytes()
     assert _draft(newsroom, day=3)["textile"] == "proposed"  # until the editors resolve it
     assert proposal.read_bytes() == waiting and path.read_text(encoding="utf-8") == edited
+
+
+def test_conflicts_are_marked_in_the_papers_language() -> None:
+    """As the desk marks them: "<<<<<<< Ihre Fassung" in a German workspace, not "yours"."""
+    from papers.draft import _merged
+    from papers.i18n import Texts
+    from papers.store import PaperRow
+
+    row = PaperRow("textile", "2026-Q4", date(2026, 10, 1), "p", "draft", "a\nb\nc\n", "", ())
+    text, conflicts = _merged(row, "a\nB\nc\n", "a\nb2\nc\n", Texts("de"))
+    assert conflicts == 1 and "<<<<<<< Ihre Fassung\nB\n=======\nb2\n>>>>>>> neue Fassung\n" in text
 
 
 def test_a_proposal_the_editors_took_and_deleted_is_not_proposed_again(newsroom: Newsroom) -> None:
