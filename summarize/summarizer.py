@@ -178,14 +178,14 @@ def _weights(
     if len(groups) == 1:
         counts = Counter(c for cand in candidates for c in cand.concepts)
         found = {c: float(n) for c, n in counts.items()}
-        single: dict[tuple[str, str], float] = {}
+        minor: dict[tuple[str, str], float] = {}
     else:
         by_group: Counter[tuple[str, str]] = Counter()
         for group in set(groups):
             by_group.update(set().union(*(c.concepts for c in candidates if groups[c.doc] == group)))
         floor = 3 if len(set(groups)) >= 6 else 2  # ICSI's cut-off for 10 documents, eased for fewer
         found = {c: float(n) for c, n in by_group.items() if n >= 2 or floor == 2}
-        single = {c: n for c, n in found.items() if n < floor}  # of one group, or of two of six or more
+        minor = {c: n for c, n in found.items() if n < floor}  # of one group, or of two of six or more
     earliest: dict[tuple[str, str], int] = {}
     for cand in candidates:
         for c in cand.concepts & found.keys():
@@ -194,9 +194,9 @@ def _weights(
     # its reports' other leads would only tell it again in other words.
     reports = Counter(groups)
     retold = {c for cand in candidates if reports[groups[cand.doc]] > 1 for c in cand.concepts}
-    weights = {c: w + position_bonus * 0.5 ** earliest[c] for c, w in found.items() if c not in single}
+    weights = {c: w + position_bonus * 0.5 ** earliest[c] for c, w in found.items() if c not in minor}
     weights.update(
-        {c: 0.1 if n > 1 or (earliest[c] == 0 and c not in retold) else 0.0 for c, n in single.items()}
+        {c: 0.1 if n > 1 or (earliest[c] == 0 and c not in retold) else 0.0 for c, n in minor.items()}
     )
     return weights
 
