@@ -142,7 +142,7 @@ def _cited(c: store.Citation, tr: Texts, window_start: dt.date | None = None) ->
     return f"{citation_link(c)} ({md_text(c.source)}, {md_text(tr.date(c.day), starts_line=False)}{before})"
 
 
-def _central_title(t: Trend, refs: dict[int, store.Citation], language: str) -> str:
+def central_title(t: Trend, refs: dict[int, store.Citation], language: str) -> str:
     """The headline of the trend's most central report of its window in the site's language, as its
     paper names it (``papers.content``), else of its most central report."""
     cited = (refs[i] for i in t.doc_ids if i in refs)
@@ -188,7 +188,7 @@ def _trend_pages(
                 "%(sources)s; keywords: %(label)s."
             )
             % counts,
-            tr.md("Most central report: *%(title)s*.") % {"title": _central_title(t, refs, tr.language)},
+            tr.md("Most central report: *%(title)s*.") % {"title": central_title(t, refs, tr.language)},
             "",
             *(
                 f"{quoted(s.text, refs[cited_id(s)].language, tr.language)}{footnote(cited_id(s))}"

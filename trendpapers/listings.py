@@ -24,6 +24,8 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
     """Trends with status, growth, documents, sources, name and example; for an industry without
     any, why."""
     from ingest.store import collects_patents
+    from papers.sitepages import central_title
+    from papers.store import citations
     from summarize.explain import why_no_trends
     from summarize.store import load_trends
 
@@ -33,6 +35,7 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
     with open_store(config.storage_url, read_only=True).connect() as conn:
         found = load_trends(conn, industry, active_only=not show_all)
         with_patents = collects_patents(conn)  # else "patents 0%" on every line says nothing
+        refs = citations(conn, [i for t in found for i in t.doc_ids])
         for slug in sorted({i.slug for i in config.industries if industry in (None, i.slug)}):
             if not any(t.industry == slug for t in found):
                 why = why_no_trends(conn, slug, analysis.assign, analysis.trends, tr)
@@ -51,7 +54,9 @@ def trend_lines(config: Config, industry: str | None, show_all: bool) -> list[st
             f"{t.trend_id:<18} {tr.status(t.status):<{status_width}} {growth:>7}  {counts}, {sources}"
             f"{patents if with_patents else ''}{weak}  {t.name}  [{t.label}]"
         )
-        lines.append(f"{'':<18} " + tr.gettext("example: %(title)s") % {"title": t.title})
+        lines.append(
+            f"{'':<18} " + tr.gettext("example: %(title)s") % {"title": central_title(t, refs, tr.language)}
+        )
     return lines
 
 
