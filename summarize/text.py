@@ -278,6 +278,11 @@ _PAGE_TEXT = re.compile(
             r"questions about this (?:announcement|post|article)",
             r"(?:post|article|story) (?:originally|first) appeared",
             r"on behalf of the (?:[\w-]+ ){0,4}(?:committee|team|organi[sz]ers)",
+            # membership and paywall notes: "Previously available only to Medium members, we are now
+            # pleased to offer this article for free to everyone."
+            r"available (?:only )?(?:to|for) (?:[\w-]+ ){0,2}(?:members|subscribers)",
+            r"offer(?:ing)? this (?:article|story|post|piece) (?:for free|free of charge)",
+            r"(?:become|becoming) a (?:paying )?(?:member|subscriber)\b(?! of)",
             r"we (?:encourage|invite|urge) you",
             # local news: "Stay with Channel 4 for more information.", "This is a developing story."
             r"stay with [\w' .-]{1,40} for (?:more (?:information|details|updates|news|coverage)|updates"

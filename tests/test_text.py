@@ -378,6 +378,17 @@ def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -
         ("The ministry extended the registration deadline for electric scooters to June.", False),
         ("Insider rules bar anyone with information about the merger from trading the shares.", False),
         ("Witnesses are urged to contact detectives at the 5th precinct.", True),
+        # A blog platform's membership notes (the real Medium feed in shared)
+        (
+            "Previously available only to Medium members, we are now pleased to offer this article for free"
+            " to everyone.",
+            True,
+        ),
+        ("This story is currently available to Medium Members at the following link.", True),
+        ("Become a member to read every story.", True),
+        ("Shares of the broadcaster are available to retail investors from Monday.", False),
+        ("Lithuania will become a member of the eurozone in January.", False),
+        ("The museum will offer free entry to members of the armed forces.", False),
         # News
         ("The family will stay with relatives in Ohio for now.", False),
         ("Police said the boy was taken to hospital in critical condition.", False),
