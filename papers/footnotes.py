@@ -17,7 +17,7 @@ from papers.render import footnote_definition
 _DOCUMENT_LABEL = re.compile(r"doc-(\d+)")  # a footnote our drafts write for a cited document
 
 
-def _footnotes(text: str) -> tuple[list[str], dict[str, list[str]]]:
+def split_footnotes(text: str) -> tuple[list[str], dict[str, list[str]]]:
     """``text``'s lines without its footnote definitions, and each definition's lines by its label.
 
     A definition runs on over the lines right after it and, past blank lines, over indented ones
@@ -57,7 +57,7 @@ def footnotes_as_read(text: str, restored: Mapping[str, str] | None = None) -> s
     ``restored`` gives a definition line for a label cited but not defined (an editor deleted the
     definition, not the sentence; see ``undefined_footnotes``)."""
     restored = restored or {}
-    body, definitions = _footnotes(text)
+    body, definitions = split_footnotes(text)
     if not definitions and not restored:
         return text
     cited = dict.fromkeys(FOOTNOTE_MARK.findall(text))
@@ -72,7 +72,7 @@ def undefined_footnotes(
     """The labels of the footnotes ``text`` cites but does not define, in reading order, and for
     those whose cited document the store knows ("doc-12": document 12) the definition a draft writes
     (dates as ``texts`` write them): the quoted sentence still needs its source."""
-    _, definitions = _footnotes(text)
+    _, definitions = split_footnotes(text)
     missing = [label for label in dict.fromkeys(FOOTNOTE_MARK.findall(text)) if label not in definitions]
     ids = {label: int(m.group(1)) for label in missing if (m := _DOCUMENT_LABEL.fullmatch(label))}
     known = store.citations(conn, list(ids.values()))

@@ -22,9 +22,14 @@ from ingest.errors import InputError, SiteError
 from papers import frontmatter, store
 from papers.charts import weekly_svg
 from papers.content import cited_id
-from papers.escape import Md, md_link, md_text
+from papers.escape import FOOTNOTE_MARK, Md, md_link, md_text
 from papers.files import read_paper
-from papers.footnotes import footnotes_as_read, undefined_footnote_warnings, undefined_footnotes
+from papers.footnotes import (
+    footnotes_as_read,
+    split_footnotes,
+    undefined_footnote_warnings,
+    undefined_footnotes,
+)
 from papers.i18n import Texts
 from papers.lifecycle import without_prompts
 from papers.merge import conflict_line
@@ -157,6 +162,44 @@ def central_title(t: Trend, refs: dict[int, store.Citation], language: str) -> s
     return next(own, t.title)
 
 
+# What follows a trend's narrative in its section: its chart, the evidence, a list, a table, a footnote.
+_AFTER_NARRATIVE = ("![", "**", "- ", "* ", "1. ", "|", "<", "[^")
+
+
+def published_narrative(papers: Sequence[SitePaper], trend_id: str) -> tuple[list[str], list[str]] | None:
+    """A trend's narrative as the newest of ``papers`` with its heading prints it, the editors'
+    corrections included: the paragraphs of its section after the status lines and before its chart
+    or evidence; and the footnote definitions they cite. None where no paper has the heading."""
+    for paper in papers:  # newest edition first
+        body, definitions = split_footnotes(paper.text)
+        start = next(
+            (
+                k
+                for k, line in enumerate(body)
+                if (m := _TREND_HEADING.match(line)) and m.group(3) == trend_id
+            ),
+            None,
+        )
+        if start is None:
+            continue
+        section = []
+        for line in body[start + 1 :]:
+            if line.startswith("#"):
+                break
+            section.append(line)
+        paragraphs = [p.strip("\n") for p in "\n".join(section).split("\n\n") if p.strip()]
+        if paragraphs and paragraphs[0].startswith("*") and not paragraphs[0].startswith("**"):
+            paragraphs = paragraphs[1:]  # "*Rising*: 4 documents ...", "Most central report: ..."
+        narrative = []
+        for paragraph in paragraphs:
+            if paragraph.lstrip().startswith(_AFTER_NARRATIVE):
+                break
+            narrative += [paragraph, ""]
+        cited = dict.fromkeys(FOOTNOTE_MARK.findall("\n".join(narrative)))
+        return narrative, [line for label in cited for line in definitions.get(label, [])]
+    return None
+
+
 def _trend_pages(
     conn: sa.Connection,
     trends: dict[str, Trend],
@@ -168,8 +211,19 @@ def _trend_pages(
     refs = store.citations(conn, [i for t in trends.values() for i in t.doc_ids])
     stories = analysis.story_of(conn, list(refs))
     for trend_id, t in sorted(trends.items()):
-        stored = analysis.load_summary(conn, f"trend:{trend_id}")
+        # Members read the narrative as the editors published it (corrections and all); the
+        # generated one where no paper on the site has the trend.
+        published = published_narrative(papers, trend_id)
+        stored = analysis.load_summary(conn, f"trend:{trend_id}") if published is None else None
         summary = [s for s in stored[1].sentences if s.source_id in refs] if stored else []
+        narrative = (
+            published[0]
+            if published
+            else [
+                f"{quoted(s.text, refs[cited_id(s)].language, tr.language)}{footnote(cited_id(s))}"
+                for s in summary
+            ]
+        )
         status = tr.status(t.status)
         counts = {
             "current": tr.nmd("%(num)d document", "%(num)d documents", t.current) % {"num": t.current},
@@ -190,10 +244,7 @@ def _trend_pages(
             % counts,
             tr.md("Most central report: *%(title)s*.") % {"title": central_title(t, refs, tr.language)},
             "",
-            *(
-                f"{quoted(s.text, refs[cited_id(s)].language, tr.language)}{footnote(cited_id(s))}"
-                for s in summary
-            ),
+            *narrative,
             "",
             "![" + tr.md("Documents per week") + f"]({trend_id}.svg)",
             "",
@@ -223,7 +274,11 @@ def _trend_pages(
             body.append(f"{n}. " + "; ".join(_cited(refs[i], tr, t.window_start) for i in ids))
         sources = sorted({refs[i].source for i in t.doc_ids if i in refs})
         body += ["", "## " + tr.md("Sources"), "", *(f"- {md_text(s)}" for s in sources), ""]
-        body += [footnote_definition(refs[i], tr) for i in dict.fromkeys(cited_id(s) for s in summary)]
+        body += (
+            published[1]
+            if published
+            else [footnote_definition(refs[i], tr) for i in dict.fromkeys(cited_id(s) for s in summary)]
+        )
         # Tagged as its papers are: by the industry's name ("Textile", not the slug "textile").
         pages[f"trends/{trend_id}.md"] = _page(t.name, body, tags=[names.get(t.industry, t.industry)])
         pages[f"trends/{trend_id}.svg"] = weekly_svg(

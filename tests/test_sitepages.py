@@ -157,6 +157,37 @@ def test_the_home_page_lists_the_latest_papers_and_the_fastest_rising_trends(roo
     assert "## Textile" in trends and "(textile-0001.md) (rising, 3 documents)" in trends
 
 
+def test_a_trend_page_reads_as_the_editors_published_it(room: Newsroom) -> None:
+    with room.engine.connect() as conn:
+        stored = analysis.load_summary(conn, "trend:textile-0001")
+    assert stored is not None and len(stored[1].sentences) >= 2
+    path = room.papers / "textile" / "2026-Q4.md"
+    text = path.read_text(encoding="utf-8")
+    # The narrative's lines in the paper (the executive summary quotes one of them too).
+    first, second = [s for s in stored[1].sentences if f"\n{s.text}[^doc-{s.source_id}]\n" in text][:2]
+    corrected = "Our members report the same: recycled fibre sells.[^ours]"
+    text = text.replace(f"\n{first.text}[^doc-{first.source_id}]\n", f"\n{corrected}\n")
+    text = text.replace(f"\n{second.text}[^doc-{second.source_id}]\n", "\n")  # a sentence taken out
+    path.write_text(text + "\n[^ours]: The cluster's member survey, October 2026.\n", encoding="utf-8")
+
+    page = _compose(room)[0]["trends/textile-0001.md"]
+    body = split(page, "trend page")[1]
+    assert corrected in body and first.text not in body and second.text not in body
+    notes = {li.get("id"): li.text_content() for li in _html(page).xpath("//div[@class='footnote']//li")}
+    assert "member survey" in notes["fn:ours"]  # the paper's own footnote, defined here too
+    assert f"fn:doc-{second.source_id}" not in notes or any(
+        f"[^doc-{second.source_id}]" in line for line in body.split("\n") if not line.startswith("[^")
+    )  # no footnote for the sentence taken out, unless another sentence cites its document
+    assert "## Stories" in body and "| 2026-10-02 | 3 | 1 | rising |" in body  # the rest as analysed
+    # A trend whose heading the paper no longer has keeps its generated narrative.
+    path.write_text(path.read_text(encoding="utf-8").replace(" {#textile-0002}", ""), encoding="utf-8")
+    with room.engine.connect() as conn:
+        other = analysis.load_summary(conn, "trend:textile-0002")
+    assert other is not None
+    page = _compose(room)[0]["trends/textile-0002.md"]
+    assert all(f"{s.text}[^doc-{s.source_id}]" in page for s in other[1].sentences)
+
+
 def test_a_trend_page_tells_the_trend_its_history_papers_stories_and_sources(room: Newsroom) -> None:
     pages, _ = _compose(room)
     with room.engine.connect() as conn:
