@@ -32,6 +32,7 @@ from summarize.text import (
     is_boilerplate,
     needs_antecedent,
     sentences,
+    speaks_as_source,
     stem,
     stopwords,
     words,
@@ -81,6 +82,7 @@ class _Candidate:
     length: int
     concepts: frozenset[tuple[str, str]]
     dependent: bool = False  # reads right only after the sentence before it in its document
+    voiced: bool = False  # speaks as its source or to its reader ("we", "you"; ``speaks_as_source``)
 
 
 def _concepts(text: str, language: str | None = None) -> frozenset[tuple[str, str]]:
@@ -153,6 +155,7 @@ def _candidates(docs: Sequence[SourceDoc], settings: SummarySettings) -> list[_C
                     length,
                     _concepts(sentence, doc.language),
                     needs_antecedent(sentence, doc.language),
+                    speaks_as_source(sentence, doc.language),
                 )
             )
     return out
@@ -324,7 +327,8 @@ def lead_sentence(doc: SourceDoc, settings: SummarySettings | None = None) -> Ci
     could take and that needs nothing before it; in news, the lead ("A diabetes clinic has started a
     study of ..."). A later sentence often leans on the lead without a pronoun ("For Textura Labs the
     study is the first step ...")."""
-    fit = next((c for c in _candidates([doc], settings or SummarySettings()) if not c.dependent), None)
+    standing = [c for c in _candidates([doc], settings or SummarySettings()) if not c.dependent]
+    fit = next((c for c in standing if not c.voiced), standing[0] if standing else None)
     return CitedSentence(fit.text, doc.id) if fit else None
 
 
@@ -336,6 +340,9 @@ def summarize(docs: Sequence[SourceDoc], settings: SummarySettings | None = None
         return Summary(())
     groups = [doc.group if doc.group is not None else ("doc", d) for d, doc in enumerate(docs)]
     weights = _weights(candidates, groups, settings.position_bonus)
+    # What every report says counts, but a paper quotes it from a sentence in no one's own voice where
+    # there is one: a member reads a source's "we" as the cluster, its "you" as themselves.
+    candidates = [c for c in candidates if not c.voiced] or candidates
     if any(doc.group is not None for doc in docs) and len(set(groups)) > 1:  # a theme of stories
         candidates, weights = _with_stories(candidates, groups, weights)
     preferred = base_language(settings.language)

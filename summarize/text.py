@@ -393,6 +393,49 @@ def is_boilerplate(sentence: str) -> bool:
     return bool(_CALL_TO_ACTION.search(sentence)) and bool(_READER.search(sentence))
 
 
+# Quotations, whose "we" and "you" are someone else's: in English, German and French marks, and the
+# wire's ``...'' (also ''...'').
+_QUOTATION = re.compile(r"“[^”]*”|\"[^\"]*\"|„[^“”]*[“”]|‚[^‚‘’]*[‘’]|«[^»]*»|(?:``|'').*?''")
+# Reported speech without quotation marks: "We will rebuild, the mayor said."
+_ATTRIBUTED = re.compile(
+    r"\b(?:said|says|saying|told|added|according to|sagte|sagt|erklärte|erklärt|betonte|betont)\b|, so\b",
+    re.I,
+)
+_ENGLISH_VOICE = frozenset("we our ours us you your yours me my mine".split())
+_GERMAN_VOICE = frozenset(
+    "wir uns unser unsere unseren unserem unserer unseres ich mich mir mein meine".split()
+)
+_GERMAN_POLITE = frozenset("Sie Ihr Ihre Ihren Ihrem Ihrer Ihnen".split())  # capitalised mid-sentence
+
+
+def speaks_as_source(sentence: str, language: str | None = None) -> bool:
+    """Whether a sentence speaks in the source's own voice or to its reader ("Today we're announcing
+    ...", "You do not need to migrate these ads."), outside quotation marks and reported speech: in a
+    paper, a member would read its "we" as the cluster and its "you" as themselves."""
+    unquoted = _QUOTATION.sub(" ", sentence)
+    if _ATTRIBUTED.search(unquoted):
+        return False
+    tokens = re.findall(r"[^\W\d_]+", unquoted)
+    german = base_language(language) in ("de", None)
+    # In lower case, or opening the sentence: not "US", nor "Us" inside a name.
+    written = {t for t in tokens if t.islower()} | ({tokens[0].lower()} if tokens else set())
+    if (
+        base_language(language) != "de"
+        and (
+            written & _ENGLISH_VOICE
+            or any(  # "I think", "I'm"; not "Phase I trial", "World War I" or "I / O"
+                t == "I"
+                and (k == 0 or not tokens[k - 1][0].isupper())
+                and tokens[k + 1 :][:1] != []
+                and tokens[k + 1].islower()
+                for k, t in enumerate(tokens)
+            )
+        )
+    ):
+        return True
+    return german and bool(written & _GERMAN_VOICE or set(tokens[1:]) & _GERMAN_POLITE)
+
+
 def needs_antecedent(sentence: str, language: str | None = None) -> bool:
     """Whether a sentence depends on what came before it (a pronoun, "also", "the company", ...;
     in German "er", "zudem", "das Unternehmen", ...: German patterns where the language is German or

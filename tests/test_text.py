@@ -17,6 +17,7 @@ from summarize.text import (
     needs_antecedent,
     sentences,
     soft_breaks,
+    speaks_as_source,
     stem,
     stopwords,
     words,
@@ -355,6 +356,28 @@ def test_german_quotations_antecedents_and_boilerplate() -> None:
 )
 def test_sentences_that_lean_on_the_one_before(sentence: str, dependent: bool) -> None:
     assert needs_antecedent(sentence, "en") is dependent
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "voiced"),
+    [
+        ("Today we're announcing the release of AdWords API v201605.", "en", True),
+        ("You do not need to migrate these ads.", "en", True),
+        ("I think this is the future of retail.", "en", True),
+        ("Wir freuen uns über den Zuschlag.", "de", True),
+        ("Die Anlage steht Ihnen ab Mai offen.", "de", True),
+        ("The US will raise tariffs on steel.", "en", False),
+        ("The Phase I trial enrolled 40 patients.", "en", False),
+        ("World War I ended in 1918.", None, False),
+        ("“We are pleased with the result,” the chief executive said.", "en", False),
+        ("We will rebuild the store, the mayor said.", "en", False),
+        ("``We will be back,'' he said.", "en", False),
+        ("Sie eröffnete die Anlage im Mai.", "de", False),
+        ("Wir bauen weiter, so der Sprecher.", "de", False),
+    ],
+)
+def test_a_sentence_in_its_sources_own_voice(sentence: str, language: str | None, voiced: bool) -> None:
+    assert speaks_as_source(sentence, language) is voiced
 
 
 @pytest.mark.parametrize(
