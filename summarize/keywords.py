@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from summarize.names import event_words
-from summarize.text import base_language, content_words, stopwords
+from summarize.text import base_language, content_words, stem, stopwords, words
 
 # Words that are no stop words for grouping (a story's words) but name no theme: connectives and
 # quantifiers a label showed ("code health · testing · another", "digital iq · however").
@@ -21,11 +21,14 @@ _NO_THEME = frozenset(
 
 def group_terms(texts: Sequence[tuple[str, str | None]]) -> Counter[str]:
     """Content words (without the stop words of each text's language, and without words that report an
-    event) and two-word phrases of a group's (text, language) pairs, counted once per text."""
+    event) and two-word phrases of adjacent ones of a group's (text, language) pairs, counted once per
+    text."""
     counts: Counter[str] = Counter()
     for text, language in texts:
-        tokens = content_words(text, language)
-        terms = set(tokens) | {f"{a} {b}" for a, b in itertools.pairwise(tokens)}
+        kept = set(content_words(text, language))
+        # Phrases of words next to each other in the text: "state of the union" gives no "state union".
+        pairs = {f"{a} {b}" for a, b in itertools.pairwise(words(text)) if a in kept and b in kept}
+        terms = kept | pairs
         # Words that report an event ("brings", "developed") say nothing of a theme.
         events = event_words(language)
         counts.update(
@@ -65,11 +68,17 @@ def distinctive_keywords(
         for term in ranked:
             if any(term in c.split() or c in term.split() for c in chosen if " " in c or " " in term):
                 continue
+            if any(_stems(term) == _stems(c) for c in chosen):  # "flavors" after "flavor"
+                continue
             chosen.append(term)
             if len(chosen) == top:
                 break
         labels.append(chosen)
     return labels
+
+
+def _stems(term: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in term.split())
 
 
 def as_spelt(terms: Sequence[str], texts: Sequence[tuple[str, str | None]]) -> list[str]:

@@ -77,6 +77,8 @@ _JOINER = {"de": "und"}  # joins a short name's two phrases; "and" elsewhere
 
 
 _CONNECTORS = frozenset({"of", "the"})
+# A contraction is part of a clause, not of a theme's name ("temperatures don't mean").
+_CONTRACTION = re.compile(r"(?:n['’]t|['’](?:re|ve|ll|d|m))$", re.I)
 # Two words a page ran together ("announcedOSS-Fuzz"); "iPhone" and "JavaScript" are spelt so.
 _RUN_TOGETHER = re.compile(r"[a-z]{3,}[A-Z]")
 
@@ -152,6 +154,7 @@ def _runs(text: str, language: str | None = None) -> Iterator[list[str]]:
             or len(word) < 2
             or word.isdigit()
             or _RUN_TOGETHER.match(word)
+            or _CONTRACTION.search(word)
         ):
             if run:
                 yield run

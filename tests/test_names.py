@@ -64,6 +64,10 @@ def test_candidates_come_from_two_documents_and_stop_at_names_and_event_words() 
     assert "heat-stress sensors" in found  # in all three
     assert "workwear" not in found  # in one text only
     assert not any(p.startswith("weaves") or "textiles Hollin" in p for p in found)
+    # A contraction belongs to a clause: no "chilly temperatures don't mean".
+    cold = ["Chilly temperatures don't mean the end of foraging.", "Why chilly temperatures don't mean less."]
+    found = {p.text.lower() for p in candidates([cold], [], NameSettings())[0]}
+    assert "chilly temperatures" in found and not any("don't" in p for p in found)
     single = candidates([["The State of the Union address was long."]], [], NameSettings())[0]
     assert "State of the Union address" in {p.text for p in single}  # "of the" joins inside a phrase
 

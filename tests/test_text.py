@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
+from collections import Counter
 from pathlib import Path
 
 import feedparser
 import pytest
 
-from summarize.keywords import as_spelt, group_terms
+from summarize.keywords import as_spelt, distinctive_keywords, group_terms
 from summarize.text import (
     GERMAN_STOPWORDS,
     balanced,
@@ -284,6 +285,15 @@ def test_a_connective_or_a_quantifier_is_no_keyword() -> None:
     assert "code health" in group and not {
         t for t in group if {"however", "another", "many"} & set(t.split())
     }
+
+
+def test_a_keyword_phrase_is_two_words_next_to_each_other_and_a_plural_no_second_keyword() -> None:
+    # A paper's labels read "state union · address · trump" and "flavor · flavors · ingredients".
+    group = group_terms([("Trump's State of the Union address promised unity.", "en")])
+    assert "union address" in group and "state union" not in group and "address promised" in group
+    texts = ["Wild flavors in winter.", "One flavor, many ingredients.", "Ingredients and flavors."]
+    groups = [group_terms([(t, "en") for t in texts])]
+    assert distinctive_keywords(groups, Counter(), [3]) == [["flavors", "ingredients"]]  # no "flavor"
 
 
 def test_keywords_are_spelt_as_the_texts_spell_them() -> None:
