@@ -22,15 +22,15 @@ import sqlalchemy as sa
 
 from ingest.errors import InputError
 from ingest.wording import plural
-from papers import store
+from papers import frontmatter, store
 from papers.charts import weekly_svg
 from papers.content import PaperData, PaperSettings, collect
 from papers.editions import Edition, edition_for, parse_edition
 from papers.files import read_paper, utc_stamp, write_atomic, write_if_changed
 from papers.footnotes import undefined_footnotes
 from papers.i18n import Texts
-from papers.merge import merge3
-from papers.renames import as_renamed, renamed, take_renames
+from papers.merge import conflict_line, merge3
+from papers.renames import as_renamed, heading_problems, renamed, take_renames
 from papers.render import environment, render_paper
 from summarize import store as analysis
 from summarize.members import Match
@@ -111,6 +111,26 @@ def _generated(
         return row.base, row.generated_at  # the editors deleted the file: the last generated text again
     generated_at = utc_stamp(now)
     return render_paper(data, generated_at, env), generated_at
+
+
+def file_problems(row: store.PaperRow, text: str, path: Path) -> list[str]:
+    """What an editor's hand made wrong in a paper's file, told when drafting rather than first at
+    approval: unreadable front matter, a status written by hand, merge conflict markers, a trend
+    heading without its name or its ``{#id}``."""
+    try:
+        meta, _ = frontmatter.split(text, str(path))
+    except InputError as exc:
+        return [str(exc).removeprefix(f"{path}: ")]
+    problems = []
+    if "status" in meta and meta["status"] != row.status:
+        problems.append(
+            f"its front matter says status: {meta['status']!r}, but the paper is {row.status}: a status "
+            f"changes with `trendpapers papers approve`, `publish` or `withdraw`"
+        )
+    if (line := conflict_line(text)) is not None:
+        problems.append(f"line {line} holds unresolved merge conflict markers ('<<<<<<<')")
+    unnamed, unanchored = heading_problems(row.base, text)
+    return problems + unnamed + unanchored
 
 
 def _merged(row: store.PaperRow | None, ours: str | None, theirs: str, texts: Texts) -> tuple[str, int]:
@@ -198,7 +218,9 @@ def _draft_one(
     texts = Texts(settings.language)
     generated = _generated(data, row, environment(templates, settings.language), path, now)
     if generated is None:
-        return DraftOutcome(industry.slug, edition.name, path, "unchanged")
+        assert row is not None  # nothing new comes only of a paper drafted before
+        problems = file_problems(row, read_paper(path)[0], path) if row.status == "draft" else []
+        return DraftOutcome(industry.slug, edition.name, path, "unchanged", _to_correct(problems))
     theirs, generated_at = generated
 
     try:
@@ -256,7 +278,18 @@ def _draft_one(
         gone = "the file was gone: written again from the latest analysis, without the editors' changes"
         return DraftOutcome(industry.slug, edition.name, path, "updated", gone)
     kept = "; editors' changes kept" if ours != row.base else ""
-    return DraftOutcome(industry.slug, edition.name, path, "updated", f"the latest analysis merged in{kept}")
+    problems = _to_correct(file_problems(row, merged, path))
+    return DraftOutcome(
+        industry.slug,
+        edition.name,
+        path,
+        "updated",
+        f"the latest analysis merged in{kept}" + (problems and f"; {problems}"),
+    )
+
+
+def _to_correct(problems: Sequence[str]) -> str:
+    return "to correct before approval: " + "; ".join(problems) if problems else ""
 
 
 def draft_papers(

@@ -271,6 +271,27 @@ def test_an_unreadable_paper_file_is_named_and_the_other_papers_go_on(newsroom: 
     assert outcomes["logistics"] == ("unchanged", "")
 
 
+def test_a_redraft_tells_what_the_editors_hand_made_wrong_before_approval_would(newsroom: Newsroom) -> None:
+    _draft(newsroom)
+    textile, medtech, logistics = (newsroom.papers / i / "2026-Q4.md" for i in INDUSTRIES)
+    text = textile.read_text(encoding="utf-8")
+    textile.write_text(text.replace('status: "draft"', 'status: "draft" oops: [', 1), encoding="utf-8")
+    text = medtech.read_text(encoding="utf-8")
+    medtech.write_text(text.replace('status: "draft"', 'status: "published"', 1), encoding="utf-8")
+    text = logistics.read_text(encoding="utf-8")
+    logistics.write_text(re.sub(r"\{#(logistics-\d+)\}", r"{#\1x}", text, count=1), encoding="utf-8")
+    outcomes = _outcomes(newsroom, day=2)
+    assert outcomes["textile"][0] == "unchanged"
+    assert outcomes["textile"][1].startswith("to correct before approval: the front matter is not valid YAML")
+    assert outcomes["medtech"] == (
+        "unchanged",
+        "to correct before approval: its front matter says status: 'published', but the paper is draft: "
+        "a status changes with `trendpapers papers approve`, `publish` or `withdraw`",
+    )
+    assert outcomes["logistics"][0] == "unchanged"
+    assert "no heading ends in {#logistics-0001}" in outcomes["logistics"][1]
+
+
 def test_a_paper_keeps_the_editors_windows_line_endings(newsroom: Newsroom) -> None:
     _draft(newsroom)
     path = newsroom.papers / "logistics" / "2026-Q4.md"
