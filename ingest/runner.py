@@ -340,7 +340,9 @@ class _Ingest:
             if isinstance(outcome, FetchError):
                 with self.engine.begin() as conn:
                     store.defer_item(conn, item.id, str(outcome))
-                log.info("item %d: %s; trying again in a later run", item.id, outcome)
+                log.debug(
+                    "item %d: %s; trying again in a later run", item.id, outcome
+                )  # counted in the report
                 self.documents["deferred"] += 1
             else:
                 self._save(*outcome, index)

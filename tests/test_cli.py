@@ -141,6 +141,16 @@ def test_ingest_status_and_exit_codes(workspace: Path) -> None:
     assert "ingest: errors" in out
 
 
+def test_an_ingest_whose_pages_could_not_be_fetched_says_what_happens_next(
+    workspace: Path, server: LocalServer
+) -> None:
+    server.static("/robots.txt", b"", "text/plain", 503)  # a passing failure: the pages wait
+    code, out = run("-c", str(workspace), "ingest", "--source", "Good")
+    assert code == 0 and "documents: 3 deferred" in out
+    assert "3 pages not fetched this time (`trendpapers -v ingest` tells why): the next ingest tries" in out
+    assert "trying again in a later run" not in out  # one line for all, not one per item
+
+
 def test_unknown_source_is_a_usage_error(workspace: Path) -> None:
     code, out = run("-c", str(workspace), "ingest", "--source", "Nope")
     assert code == 2 and "unknown source: Nope" in out

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from ingest.errors import LockError, SiteError, TrendpapersError
-from ingest.runner import SourceOutcome, run_ingest
+from ingest.runner import MAX_PAGE_ATTEMPTS, SourceOutcome, run_ingest
 from ingest.wording import plural
 from trendpapers import runs
 from trendpapers.config import Config, load_config
@@ -47,6 +47,11 @@ def source_line(outcome: SourceOutcome) -> str:
 def ingest_stage(config: Config, engine: sa.Engine, only: Sequence[str] = ()) -> StageResult:
     report = run_ingest(engine, config.sources, config.fetch, config.ingest, only=only or None)
     details = [source_line(outcome) for outcome in report.sources]
+    if deferred := report.documents.get("deferred"):  # else a first run seems to have got nothing
+        details.append(
+            f"{plural(deferred, 'page')} not fetched this time (`trendpapers -v ingest` tells why): the "
+            f"next ingest tries again, and after {MAX_PAGE_ATTEMPTS} tries keeps the feed's own text"
+        )
     docs = ", ".join(f"{n} {status}" for status, n in sorted(report.documents.items())) or "none"
     summary = (
         f"{plural(len(report.sources), 'source')}, {plural(report.new_items, 'new item')}, "
