@@ -84,8 +84,8 @@ _GERMAN_INDUSTRIES = {
 }
 _GERMAN_HOME = """# Demo-Cluster
 
-Trendpapiere für unsere Mitglieder, entworfen aus Branchennachrichten und Patenten und von der
-Geschäftsstelle des Clusters redigiert. Veröffentlichte Trendpapiere erscheinen hier.
+Trendpapiere für unsere Mitglieder, entworfen aus den Branchennachrichten, die der Cluster
+verfolgt, und von der Geschäftsstelle des Clusters redigiert. Veröffentlichte Trendpapiere erscheinen hier.
 """
 
 
