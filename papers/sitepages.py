@@ -100,7 +100,7 @@ def included_papers(
                     f"or take the paper off the site with `trendpapers papers withdraw {row.industry} "
                     f"{row.edition}` (or `build --force`)"
                 ) from None
-            log.warning("%s: left out of the site: %s", path, problem)
+            log.warning("%s: left out of the site: %s", path, problem.removeprefix(f"{path}: "))
             continue
         text = without_prompts(strip_member_blocks(text, str(path), keep=show_members))
         missing, restored = undefined_footnotes(conn, text, texts)

@@ -93,7 +93,7 @@ def test_only_published_papers_are_on_the_site_and_a_preview_adds_the_others(roo
 
 
 def test_a_published_paper_that_cannot_be_read_stops_the_site_unless_previewed_or_forced(
-    room: Newsroom,
+    room: Newsroom, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = room.papers / "textile" / "2026-Q4.md"
     path.unlink()
@@ -107,6 +107,8 @@ def test_a_published_paper_that_cannot_be_read_stops_the_site_unless_previewed_o
     path.write_text("no front matter\n", encoding="utf-8")
     with pytest.raises(SiteError, match=r"is published but .*: no front matter"):
         _compose(room)
+    _compose(room, force=True)
+    assert f"{path}: left out of the site: no front matter (the file must start" in caplog.text  # path once
 
 
 def test_a_published_paper_with_conflict_markers_stops_the_site_unless_previewed_or_forced(
