@@ -369,6 +369,17 @@ def test_what_is_allowed_but_probably_not_meant_is_a_warning(tmp_path: Path) -> 
     assert "192.168.10.0/24" not in warnings
     assert "industries[0] (Textile).keywords: none given" in warnings
     assert "sources: none configured" in warnings
+    assert "site.url" not in warnings  # nothing to link to yet
+    sources = [{"name": "News", "url": "https://news.example/feed", "industries": ["textile"]}]
+    industry = [{"slug": "textile", "name": "Textile", "keywords": ["yarn"]}]
+    served = parse_config({"industries": industry, "sources": sources}, root=tmp_path)
+    assert (
+        "site.url: not set: the site's feeds link to its papers by relative addresses" in served.warnings[0]
+    )
+    site = {"url": "https://members.example/"}
+    assert not parse_config(
+        {"industries": industry, "sources": sources, "site": site}, root=tmp_path
+    ).warnings
 
 
 def _value_and_comment(text: str) -> tuple[Any, str]:

@@ -622,6 +622,12 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None, root: Pat
             "none configured: nothing will be collected or written (see the commented examples "
             "of `trendpapers init`)",
         )
+    if sources and not values.get((SiteSettings, "url")):
+        problems.warn(
+            "site.url",
+            "not set: the site's feeds link to its papers by relative addresses, which feed readers "
+            "cannot follow; set it to where the members' site is served",
+        )
     mkdocs_yml = root / "mkdocs.yml"
     if mkdocs_yml.is_file() and re.search(
         r"(?m)^site_dir:\s*['\"]?build/site/?['\"]?\s*(#.*)?$", _text_of(mkdocs_yml)
