@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from ingest.wording import plural
+
 log = logging.getLogger(__name__)
 
 
@@ -90,6 +92,14 @@ def apply_migrations(engine: sa.Engine, migrations: Sequence[Migration]) -> list
                     applied_at=datetime.now(UTC),
                 )
             )
-        log.info("applied migration %s %d: %s", migration.component, migration.version, migration.description)
+        log.debug(
+            "applied migration %s %d: %s", migration.component, migration.version, migration.description
+        )
         applied.append(migration)
+    if applied:  # one line: a new store gets them all
+        log.info(
+            "applied %s: %s",
+            plural(len(applied), "migration"),
+            ", ".join(f"{m.component} {m.version}" for m in applied),
+        )
     return applied
