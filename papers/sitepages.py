@@ -9,6 +9,7 @@ the site's language (``papers.i18n``).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 from collections.abc import Sequence
@@ -190,13 +191,13 @@ def published_narrative(papers: Sequence[SitePaper], trend_id: str) -> tuple[lis
         paragraphs = [p.strip("\n") for p in "\n".join(section).split("\n\n") if p.strip()]
         if paragraphs and paragraphs[0].startswith("*") and not paragraphs[0].startswith("**"):
             paragraphs = paragraphs[1:]  # "*Rising*: 4 documents ...", "Most central report: ..."
-        narrative = []
-        for paragraph in paragraphs:
-            if paragraph.lstrip().startswith(_AFTER_NARRATIVE):
-                break
-            narrative += [paragraph, ""]
+        narrative = list(
+            itertools.takewhile(lambda p: not p.lstrip().startswith(_AFTER_NARRATIVE), paragraphs)
+        )
         cited = dict.fromkeys(FOOTNOTE_MARK.findall("\n".join(narrative)))
-        return narrative, [line for label in cited for line in definitions.get(label, [])]
+        return "\n\n".join(narrative).split("\n"), [
+            line for label in cited for line in definitions.get(label, [])
+        ]
     return None
 
 
