@@ -278,13 +278,14 @@ def _draft_one(
         gone = "the file was gone: written again from the latest analysis, without the editors' changes"
         return DraftOutcome(industry.slug, edition.name, path, "updated", gone)
     kept = "; editors' changes kept" if ours != row.base else ""
-    problems = _to_correct(file_problems(row, merged, path))
+    # Against the new text: a trend gone from it took its heading along.
+    to_correct = _to_correct(file_problems(replace(row, base=theirs), merged, path))
     return DraftOutcome(
         industry.slug,
         edition.name,
         path,
         "updated",
-        f"the latest analysis merged in{kept}" + (problems and f"; {problems}"),
+        f"the latest analysis merged in{kept}" + (to_correct and f"; {to_correct}"),
     )
 
 
