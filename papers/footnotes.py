@@ -90,3 +90,27 @@ def undefined_footnote_warnings(path: Path, missing: list[str], known: Mapping[s
         )
         for label in missing
     ]
+
+
+# What opens an executive-summary bullet before its quotation: "- **Recycling** (rising, ...): ".
+_BULLET_NAME = re.compile(r"^\s*[-*]\s+\*\*.+?\*\*[^:]*:\s+")
+
+
+def changed_quotations(generated: str, edited: str) -> list[tuple[int, str]]:
+    """The sentences of ``edited`` cited to a document ("...[^doc-12]") that ``generated`` does not
+    quote so: (line number, sentence), for the quotations the editors rewrote. What a sentence
+    is, is the text from the line's start (after a bullet's trend name, which a rename changes) or
+    the mark before it up to its own mark."""
+    changed = []
+    for number, line in enumerate(edited.split("\n"), start=1):
+        if FOOTNOTE_DEFINITION.match(line):
+            continue
+        start = 0
+        for mark in FOOTNOTE_MARK.finditer(line):
+            sentence = line[start : mark.start()].strip()
+            if start == 0:
+                sentence = _BULLET_NAME.sub("", sentence)
+            start = mark.end()
+            if _DOCUMENT_LABEL.fullmatch(mark.group(1)) and f"{sentence}{mark.group()}" not in generated:
+                changed.append((number, sentence))
+    return changed

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from textwrap import shorten
 
 import sqlalchemy as sa
 
@@ -17,7 +18,7 @@ from ingest.errors import InputError
 from papers import frontmatter, store
 from papers.draft import proposal_path
 from papers.files import read_paper, utc_stamp, write_atomic
-from papers.footnotes import undefined_footnote_warnings, undefined_footnotes
+from papers.footnotes import changed_quotations, undefined_footnote_warnings, undefined_footnotes
 from papers.i18n import LANGUAGES, Texts, all_translations
 from papers.merge import conflict_line
 from papers.renames import heading_problems, take_renames, with_new_names
@@ -209,6 +210,12 @@ def change_status(
                 )
             warnings += [f"{path}: {problem}" for problem in unanchored]
             warnings += undefined_footnote_warnings(path, *undefined_footnotes(conn, text))
+            warnings += [
+                f"{path}:{line}: the sentence cited to its source is no longer the source's words "
+                f"({shorten(sentence, 60, placeholder=' …')!r}), and the method section says every "
+                f"cited sentence is quoted: put the quotation back, or take its footnote off"
+                for line, sentence in changed_quotations(row.base, text)
+            ]
             warnings += take_renames(conn, row.base, text, by, now)
             text = with_new_names(row.base, text)  # the new name in the paper's other places too
             if proposal_path(path).exists():

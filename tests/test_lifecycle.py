@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from textwrap import shorten
 
 import pytest
 
@@ -205,12 +206,35 @@ def test_a_trend_heading_renamed_before_approval_renames_the_trend(room: Newsroo
     path.write_text(text.replace(heading, "### Sensing fabrics {#textile-0002}"), encoding="utf-8")
     change = change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
     assert "textile-0002 renamed to 'Sensing fabrics'" in change.warnings
+    assert not any(
+        "no longer the source's words" in w for w in change.warnings
+    )  # the bullet quotes as before
     approved = path.read_text(encoding="utf-8")  # the paper says the new name in those places too
     assert "**Sensing fabrics**" in approved and ": Sensing fabrics](" in approved
     assert f"**{old}**" not in approved and f": {old}](" not in approved
     with room.engine.connect() as conn:
         names = {t.trend_id: t.name for t in analysis.load_trends(conn, "textile")}
     assert names["textile-0002"] == "Sensing fabrics"
+
+
+def test_approval_points_out_a_quotation_the_editors_rewrote(room: Newsroom) -> None:
+    path = _paper(room)
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    number, quoted = next(
+        (n, line) for n, line in enumerate(lines, start=1) if re.fullmatch(r"[A-Z].*\[\^doc-\d+\]", line)
+    )
+    sentence, mark = quoted.split("[^", 1)
+    lines[number - 1] = f"In short: {sentence}[^{mark}"  # the editors' words before the source's
+    lines.append("Our members see it so too.[^ours]\n\n[^ours]: The cluster's survey.")  # their own note
+    path.write_text("\n".join(lines), encoding="utf-8")
+    change = change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
+    rewritten = [w for w in change.warnings if "no longer the source's words" in w]
+    assert rewritten == [
+        f"{path}:{number}: the sentence cited to its source is no longer the source's words "
+        f"({shorten('In short: ' + sentence, 60, placeholder=' …')!r}), and the method section says every "
+        "cited sentence is quoted: put the quotation back, or take its footnote off"
+    ]
 
 
 def test_a_trend_heading_left_without_a_name_is_refused_and_one_without_its_id_is_pointed_out(
