@@ -340,9 +340,8 @@ class _Ingest:
             if isinstance(outcome, FetchError):
                 with self.engine.begin() as conn:
                     store.defer_item(conn, item.id, str(outcome))
-                log.debug(
-                    "item %d: %s; trying again in a later run", item.id, outcome
-                )  # counted in the report
+                # Counted in the report, which says what happens next; each one at -v.
+                log.debug("item %d: %s; trying again in a later run", item.id, outcome)
                 self.documents["deferred"] += 1
             else:
                 self._save(*outcome, index)
