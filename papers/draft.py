@@ -228,10 +228,10 @@ def _draft_one(
     except FileNotFoundError:
         ours, newline = None, "\n"
     on_disk = ours
-    if row is not None and ours is not None and row.status == "draft":
-        # The editors' renames taken above are in the new text: merged as if the old text had had
-        # them too, and with the new name in their file's other places (as approval does). A rename
-        # refused (too long a name) is no new name: their heading stays theirs.
+    if row is not None and ours is not None:
+        # The editors' renames taken (above, or by approval) are in the new text: merged as if the
+        # old text had had them too, and with the new name in their file's other places (as
+        # approval does). A rename refused (too long a name) is no new name: their heading stays.
         names = {t.id: t.title for t in snapshot}
         taken = {tid: name for tid, name in renamed(row.base, ours).items() if names.get(tid) == name}
         ours = as_renamed(ours, row.base, taken, headings=False)
@@ -241,6 +241,11 @@ def _draft_one(
     if status == "withdrawn" and ours is None:  # off the site and its file gone: a draft again
         status = "draft"
         store.add_event(conn, industry.slug, edition.name, "draft", None, now)
+    if status != "draft" and row is not None and _STAMP.sub("", merged) == _STAMP.sub("", on_disk or ""):
+        # Nothing for the editors (a rename approval took is all the new text says): no proposal;
+        # the new text is the base the next one is merged against.
+        store.save_paper(conn, replace(row, base=theirs, generated_at=generated_at, trends=snapshot))
+        return DraftOutcome(industry.slug, edition.name, path, "unchanged")
     if status != "draft" or conflicts:
         pending = {"base": theirs, "generated_at": generated_at, "trends": [t.to_json() for t in snapshot]}
         proposal = _propose(conn, directory, data, row, path, merged, newline, pending, texts)

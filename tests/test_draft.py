@@ -217,6 +217,24 @@ def test_an_approved_paper_is_never_rewritten_and_new_data_goes_to_a_proposal(ne
     assert 'status: "approved"' in proposal  # merged with the approved file, front matter and all
 
 
+def test_a_rename_approval_took_is_no_new_version_and_new_data_merges_past_it(newsroom: Newsroom) -> None:
+    _draft(newsroom)
+    path = _textile(newsroom)
+    text = path.read_text(encoding="utf-8")
+    heading = next(line for line in text.splitlines() if line.endswith("{#textile-0001}"))
+    path.write_text(text.replace(heading, "### Fibre to fibre {#textile-0001}"), encoding="utf-8")
+    change_status(newsroom.engine, newsroom.papers, "textile", None, "approve", "Ann Editor")
+    approved = path.read_bytes()
+    # The trend's new name is all that the next draft would say anew: nothing to propose.
+    assert _outcomes(newsroom, day=2)["textile"] == ("unchanged", "")
+    assert not proposal_path(path).exists() and path.read_bytes() == approved
+    newsroom.analyse(LATE)  # new data: proposed, without the rename marked as a conflict
+    action, detail = _outcomes(newsroom, day=3)["textile"]
+    assert action == "proposed" and detail.startswith("the paper is approved and never rewritten")
+    proposal = proposal_path(path).read_text(encoding="utf-8")
+    assert "<<<<<<<" not in proposal and "### Fibre to fibre {#textile-0001}" in proposal
+
+
 def test_a_draft_killed_between_writing_and_committing_is_finished_by_the_next(newsroom: Newsroom) -> None:
     assert _draft(newsroom)["textile"] == "created"
     with newsroom.engine.begin() as conn:  # as if killed after the file was renamed into place
