@@ -254,6 +254,16 @@ def save_text(
     # the site's build: such a text is not written (the editor keeps it in the page to mend).
     frontmatter.split(text, f"{industry} {edition}")
     tr = desk.texts
+    # Nor one with a conflict left unresolved: the preview, approval and the site's build all stop
+    # at it (and a save is not the place to keep both versions: the desk keeps every text saved).
+    if (line := conflict_line(text)) is not None:
+        raise InputError(
+            tr.gettext(
+                "line %(line)d still marks a conflict ('<<<<<<<'): keep one version of each marked place, "
+                "delete the lines '<<<<<<<', '=======' and '>>>>>>>', then save"
+            )
+            % {"line": line}
+        )
     lock = workspace_lock(desk.config.root, f"desk: {actor.name} saves {industry} {edition}")
     with lock, desk.engine.begin() as conn:
         opened = open_paper(desk, conn, industry, edition)
@@ -261,8 +271,9 @@ def save_text(
             raise InputError(opened.problem)
         current = opened.text or ""
         name = f"{industry} {edition}"
-        # A file gone since the editor opened it has nothing to lose: their text writes it again.
-        if opened.sha != opened_sha and not opened.missing:
+        # A file gone since the editor opened it has nothing to lose: their text writes it again. A
+        # text the same as the file's (a second click on Save) is no conflict, whoever saved it.
+        if opened.sha != opened_sha and not opened.missing and text != current:
             base = store.get_snapshot(conn, opened_sha)
             merged = (
                 merge3(
@@ -315,14 +326,6 @@ def save_text(
         )
         warnings = [tr.gettext("its file was missing and is written again")] if opened.missing else []
         published = opened.row.status == "published"
-        if conflict_line(text) is not None:
-            warnings.append(
-                tr.gettext(
-                    "it holds conflict markers ('<<<<<<<'): the site is not built until they are resolved"
-                )
-                if published
-                else tr.gettext("it holds conflict markers ('<<<<<<<'): approving needs them resolved")
-            )
         if published:
             warnings.append(
                 tr.gettext(
@@ -469,6 +472,16 @@ def change_status(
     name = f"{industry} {edition}"
     target = TRANSITIONS[action][1]
     refused = tr.gettext("%(paper)s: not %(status)s: %(reason)s")
+    with desk.engine.connect() as conn:
+        already = open_paper(desk, conn, industry, edition).row.status == target
+    if already:  # a second click on the button, or another editor was quicker: done, not refused
+        said = tr.gettext("%(paper)s is already %(status)s.") % {
+            "paper": name,
+            "status": tr.paper_status(target),
+        }
+        with desk.engine.begin() as conn:
+            event = store.add_event(conn, now, actor.name, actor.address, "status", said, industry, edition)
+        return StatusOutcome(event, True, said)
     try:
         done = paper_action(
             desk.config, industry, edition, action, actor.name, force=force, engine=desk.engine

@@ -406,8 +406,13 @@ def test_saving_keeps_the_files_line_ends_and_an_unchanged_save_writes_nothing(
     assert "no changes to save" in notice(alice.client.get(done.headers["Location"]).text)
     assert path.read_bytes() == before
     _, csrf, version = alice.open()
-    alice.save(browser_text.replace("## Key trends", "## Key trends, edited"), version, csrf)
+    edited = browser_text.replace("## Key trends", "## Key trends, edited")
+    alice.save(edited, version, csrf)
     assert path.read_bytes() == before.replace(b"## Key trends", b"## Key trends, edited")
+    again = alice.save(edited, version, csrf)  # a second click on Save: the same text, the old version
+    assert again.status_code == 303 and "no changes to save" in notice(
+        alice.client.get(again.headers["Location"]).text
+    )
 
 
 def test_a_save_while_a_command_writes_the_workspace_is_refused_and_the_text_kept(
@@ -642,6 +647,7 @@ def test_approve_publish_and_withdraw_follow_the_commands_rules_and_rebuild_the_
     assert "approved since you looked" not in page and "Since you last looked" not in page  # one's own
     published = notice(alice.act("publish"))
     assert "medtech 2026-Q4 is published" in published and "The site: built" in published
+    assert "medtech 2026-Q4 is already published." in notice(alice.act("publish"))  # a second click
     site = config.root / "build" / "site" / "papers" / "medtech" / "2026-Q4" / "index.html"
     assert "Medical technology: trends 2026-Q4" in site.read_text()
     with open_store(config.storage_url).connect() as conn:
@@ -659,15 +665,18 @@ def test_approve_publish_and_withdraw_follow_the_commands_rules_and_rebuild_the_
     )
     assert "The site is updated: built" in notice(alice.act("update-site"))
     assert "A correction." in site.read_text()
-    # Markers of a merge left unresolved never reach members: the site stays as it was.
+    # Markers of a merge left unresolved are not saved: the text stays in the page to resolve.
     text, csrf, version = alice.open()
+    before = paper_file(config).read_bytes()
     marked = text_of(config) + "\n<<<<<<< yours\nmine\n=======\ntheirs\n>>>>>>> saved meanwhile\n"
-    said = notice(alice.client.get(alice.save(marked, version, csrf).headers["Location"]).text)
-    assert "it holds conflict markers ('<<<<<<<'): the site is not built until they are resolved" in said
-    refused = notice(alice.act("update-site"))
-    assert "holds unresolved merge conflict markers" in refused and "&lt;&lt;&lt;" not in site.read_text()
-    text, csrf, version = alice.open()
-    assert alice.save(text_of(config).split("\n<<<<<<< yours")[0], version, csrf).status_code == 303
+    refused = alice.save(marked, version, csrf)
+    assert (
+        refused.status_code == 409
+        and "still marks a conflict (&#39;&lt;&lt;&lt;&lt;&lt;&lt;&lt;&#39;)" in refused.text
+    )
+    kept = lxml.html.fromstring(refused.text).get_element_by_id("desk-text").text_content()
+    assert "<<<<<<< yours" in kept and paper_file(config).read_bytes() == before
+    assert "mine" not in site.read_text()
     _, csrf, _ = alice.open()
     unsure = alice.client.post(f"{PAPER}/status", data={"csrf": csrf, "action": "withdraw"})
     assert unsure.status_code == 400 and "Not withdrawn: tick" in unsure.text and site.exists()
