@@ -188,13 +188,21 @@ def _before(tick: Callable[[], datetime]) -> Response | None:
             # A sign-out in another tab ends the token too: a text being saved is shown back, to copy.
             text = request.form.get("text")
             tr = texts()
+            why = (
+                tr.gettext(
+                    "You are signed out (in another tab, or after a long pause), so nothing was done. "
+                    "Sign in again and repeat it."
+                )
+                if g.editor is None
+                else tr.gettext(
+                    "This request was refused: it did not carry this page's security token (it came "
+                    "from another site, or from a page older than your sign-in). Go back, reload the "
+                    "page, and try again."
+                )
+            )
             return _page(
                 tr.gettext("Refused"),
-                tr.gettext(
-                    "This request was refused: it did not carry this page's security token (it came from "
-                    "another site, or from a page older than your sign-in). Go back, reload the page, and "
-                    "try again."
-                )
+                why
                 + (
                     tr.gettext(" The text you were saving is below, to copy; nothing was changed.")
                     if text

@@ -268,6 +268,8 @@ def test_a_save_after_signing_out_in_another_tab_shows_the_text_back(app: Flask,
     assert alice.client.post("/logout", data={"csrf": csrf}).status_code == 303  # the other tab
     refused = alice.save(text_of(config) + "\nMy unsaved words.\n", version, csrf)
     assert refused.status_code in (401, 403)
+    assert "You are signed out (in another tab, or after a long pause), so nothing was done." in refused.text
+    assert 'href="/login"' in refused.text and "security token" not in refused.text
     kept = lxml.html.fromstring(refused.text).get_element_by_id("desk-kept").text_content()
     assert "My unsaved words." in kept
 
