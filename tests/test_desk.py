@@ -359,9 +359,12 @@ def test_a_save_over_a_newer_version_is_refused_with_both_versions_and_nothing_l
     assert refused.status_code == 409
     assert text_of(config) == bobs  # bob's save stands
     page = lxml.html.fromstring(refused.text)
+    # Both versions in full, folded away: the merged text to save comes first, a link away.
     yours, current = (
-        p.text_content() for p in page.xpath("//section[@class='desk-conflict']//pre[@class='desk-text']")
+        p.text_content()
+        for p in page.xpath("//section[@class='desk-conflict']//details//pre[@class='desk-text']")
     )
+    assert page.xpath("//section[@class='desk-conflict']//p//a/@href")[-1] == "#desk-text"
     differ = page.xpath("string(//section[@class='desk-conflict']//pre[@class='desk-diff'])")
     assert "-Alice's closing words." in differ and "+Bob was here first." in differ
     assert yours == alices and current == bobs  # both versions shown in full
