@@ -496,6 +496,7 @@ def change_status(
         ok = True
         status = tr.paper_status(done.change.row.status)
         parts = [tr.gettext("%(paper)s is %(status)s.") % {"paper": name, "status": status}]
+        parts += [f"{r}." for r in done.change.renamed]
         parts += [tr.gettext("Warning: %(warning)s.") % {"warning": w} for w in done.change.warnings]
         if done.build is not None:
             parts.append(tr.gettext("The site: %(summary)s.") % {"summary": done.build.summary})

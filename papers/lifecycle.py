@@ -96,6 +96,7 @@ class StatusChange:
     before: store.PaperRow  # the paper as it was, and its file's text (None: there was none)
     text_before: str | None = None
     newline: str = "\n"
+    renamed: tuple[str, ...] = ()  # the trends the editors renamed in its headings, in words
 
 
 def find_paper(conn: sa.Connection, industry: str, edition: str | None) -> store.PaperRow:
@@ -151,6 +152,7 @@ def change_status(
     now: datetime | None = None,
     force: bool = False,
     site_url: str | None = None,
+    texts: Texts | None = None,
 ) -> StatusChange:
     """Apply ``action`` (approve, publish, withdraw) to a paper; the file's front matter follows.
 
@@ -161,6 +163,7 @@ def change_status(
     """
     allowed, target = TRANSITIONS[action]
     now = now or datetime.now(UTC)
+    tr = texts or Texts()  # the editors' notices in the workspace's language
     with engine.begin() as conn:
         row = find_paper(conn, industry, edition)
         path = directory / row.path
@@ -175,7 +178,8 @@ def change_status(
             if target != "withdrawn":
                 raise InputError(f"{name}: the file {path} is missing (draft it again)") from None
             text, newline = "", "\n"
-        warnings = []
+        warnings: list[str] = []
+        renames: list[str] = []
         if target in ("approved", "published"):
             if (line := conflict_line(text)) is not None:
                 raise InputError(
@@ -188,7 +192,10 @@ def change_status(
                         f"still in it): nothing for members to read; write it, or {action} with --force"
                     )
                 warnings.append(
-                    f"{path}: the editors' prompts are still in the text (the site leaves them out)"
+                    tr.gettext(
+                        "%(path)s: the editors' prompts are still in the text (the site leaves them out)"
+                    )
+                    % {"path": path}
                 )
             unnamed, unanchored = heading_problems(row.base, text)
             if unnamed:
@@ -211,15 +218,21 @@ def change_status(
             warnings += [f"{path}: {problem}" for problem in unanchored]
             warnings += undefined_footnote_warnings(path, *undefined_footnotes(conn, text))
             warnings += [
-                f"{path}:{line}: the sentence cited to its source is no longer the source's words "
-                f"({shorten(sentence, 60, placeholder=' …')!r}), and the method section says every "
-                f"cited sentence is quoted: put the quotation back, or take its footnote off"
+                tr.gettext(
+                    "%(path)s:%(line)d: the sentence cited to its source is no longer the source's words "
+                    "(%(sentence)s), and the method section says every cited sentence is quoted: put the "
+                    "quotation back, or take its footnote off"
+                )
+                % {"path": path, "line": line, "sentence": repr(shorten(sentence, 60, placeholder=" …"))}
                 for line, sentence in changed_quotations(row.base, text)
             ]
-            warnings += take_renames(conn, row.base, text, by, now)
+            renames = take_renames(conn, row.base, text, by, now, tr)
             text = with_new_names(row.base, text)  # the new name in the paper's other places too
             if proposal_path(path).exists():
-                warnings.append(f"{proposal_path(path)}: a proposed new version is waiting to be reviewed")
+                warnings.append(
+                    tr.gettext("%(path)s: a proposed new version is waiting to be reviewed")
+                    % {"path": proposal_path(path)}
+                )
         stamp = utc_stamp(now)
         values: dict[str, object | None] = {"status": target, f"{target}_at": stamp, f"{target}_by": by}
         if row.status == "withdrawn":  # approved again: what the paper went through before is history
@@ -231,7 +244,7 @@ def change_status(
         changed = store.PaperRow(**{**row.__dict__, "status": target, "status_by": by, "status_at": now})
         store.save_paper(conn, changed)
         store.add_event(conn, row.industry, row.edition, target, by, now)
-    return StatusChange(changed, path, tuple(warnings), row, text or None, newline)
+    return StatusChange(changed, path, tuple(warnings), row, text or None, newline, tuple(renames))
 
 
 def undo_status(engine: sa.Engine, change: StatusChange) -> None:

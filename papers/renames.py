@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from ingest.errors import InputError
 from papers.escape import md_text
+from papers.i18n import Texts
 from summarize import store as analysis
 
 _HEADING = re.compile(r"^#{2,6}[ \t]+(.+?)[ \t]*\{#([a-z0-9][a-z0-9-]*-\d+)\}[ \t]*$", re.M)
@@ -54,16 +55,22 @@ def renamed(generated: str, edited: str) -> dict[str, str]:
     }
 
 
-def take_renames(conn: sa.Connection, generated: str, edited: str, by: str | None, at: datetime) -> list[str]:
-    """Store the editors' new trend names found in ``edited``; what was renamed, in words."""
+def take_renames(
+    conn: sa.Connection, generated: str, edited: str, by: str | None, at: datetime, texts: Texts | None = None
+) -> list[str]:
+    """Store the editors' new trend names found in ``edited``; what was renamed, in words (of
+    ``texts``)."""
+    tr = texts or Texts()
     done = []
     for trend_id, name in sorted(renamed(generated, edited).items()):
         try:
             trend = analysis.rename_trend(conn, trend_id, name, by, at)
         except InputError as exc:  # a heading too long to be a name: the paper keeps it, the trend not
-            done.append(f"{trend_id} not renamed: {exc}")
+            done.append(tr.gettext("%(trend)s: not renamed: %(reason)s") % {"trend": trend_id, "reason": exc})
         else:
-            done.append(f"{trend_id} renamed to {trend.name!r}")
+            done.append(
+                tr.gettext("%(trend)s renamed to %(name)s") % {"trend": trend_id, "name": repr(trend.name)}
+            )
     return done
 
 

@@ -210,7 +210,7 @@ def test_the_cli_prints_papers_and_trends_in_german(demo: Path) -> None:
     # A German draft still carries the editors' prompts in German: approving it says so.
     approved = runner.invoke(cli, ["-c", str(demo), "papers", "approve", "medtech", "--by", "Redaktion"])
     assert approved.exit_code == 0 and "medtech 2026-Q4: freigegeben (" in approved.stdout
-    assert "the editors' prompts are still in the text" in approved.stderr
+    assert "die Fragen an die Redaktion stehen noch im Text" in approved.stderr  # in German too
 
 
 @pytest.fixture

@@ -205,7 +205,7 @@ def test_a_trend_heading_renamed_before_approval_renames_the_trend(room: Newsroo
     assert f"**{old}**" in text and f": {old}](" in text  # the executive summary, the chart's caption
     path.write_text(text.replace(heading, "### Sensing fabrics {#textile-0002}"), encoding="utf-8")
     change = change_status(room.engine, room.papers, "textile", None, "approve", "Ann", APPROVED)
-    assert "textile-0002 renamed to 'Sensing fabrics'" in change.warnings
+    assert change.renamed == ("textile-0002 renamed to 'Sensing fabrics'",)
     assert not any(
         "no longer the source's words" in w for w in change.warnings
     )  # the bullet quotes as before

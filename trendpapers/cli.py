@@ -610,7 +610,7 @@ def _status_command(action: str, help_text: str) -> None:
             click.echo(f"warning: {warning}", err=True)
         row = done.change.row
         status = Texts(config.language).paper_status(row.status)  # as `papers list` says it
-        _say(ctx, [f"{row.industry} {row.edition}: {status} ({done.change.path})"])
+        _say(ctx, [*done.change.renamed, f"{row.industry} {row.edition}: {status} ({done.change.path})"])
         if done.build:
             _print(ctx, done.build)
 

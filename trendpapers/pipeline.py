@@ -275,12 +275,21 @@ def paper_action(
     (unless not ``build``). A publication whose build fails is undone: not on the site, so not
     published (a ``SiteError`` says so). ``engine``: the store already opened (a long-running
     process such as the editors' desk), else it is opened from the configuration."""
+    from papers.i18n import Texts
     from papers.lifecycle import change_status, undo_status
 
     with workspace_lock(config.root, f"papers {action}"):
         engine = engine or open_store(config.storage_url)
         change = change_status(
-            engine, config.papers_dir, industry, edition, action, by, force=force, site_url=config.site.url
+            engine,
+            config.papers_dir,
+            industry,
+            edition,
+            action,
+            by,
+            force=force,
+            site_url=config.site.url,
+            texts=Texts(config.language),
         )
         # Only a paper that goes on or off the site changes it: withdrawing a draft builds nothing.
         on_or_off = action == "publish" or (action == "withdraw" and change.before.status == "published")
