@@ -12,6 +12,7 @@ commands' own code that it passes on (``InputError``, ``SiteError``) stay as tho
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -175,6 +176,9 @@ class Look:
     history: tuple[tuple[str, str | None, datetime], ...]  # status changes since then
 
 
+_STAMPS = re.compile(r"^(?:status|(?:generated|approved|published|withdrawn)_(?:at|by)): .*\n", re.M)
+
+
 def diff_lines(old: str, new: str) -> tuple[tuple[str, str], ...]:
     """A unified diff of two texts as (kind: add, del, ctx, at; line) pairs, for showing: a gap
     between hunks is "⋯" (for editors, not "@@ -23,4 +23,6 @@")."""
@@ -196,11 +200,19 @@ def look(desk: Desk, editor: str, industry: str, edition: str, now: datetime) ->
         if view is not None:
             if view.text_sha != opened.sha:
                 old = store.get_snapshot(conn, view.text_sha)
-                diff = diff_lines(old, opened.text or "") if old is not None else ()
+                # What the status changes and a re-draft's time stamp write is no edit: the history says it.
+                diff = (
+                    diff_lines(_STAMPS.sub("", old), _STAMPS.sub("", opened.text or ""))
+                    if old is not None
+                    else ()
+                )
             history = tuple(  # what others did: one's own actions are no news
                 e for e in papers_store.events(conn, industry, edition) if e[2] > view.at and e[1] != editor
             )
-        result = Look(view is None, view.at if view else None, _news(desk.texts, opened, view), diff, history)
+        news = _news(desk.texts, opened, view)
+        if view is not None and view.text_sha != opened.sha and not diff:  # stamps only: no news
+            news = tuple(n for n in news if n != desk.texts.gettext("text changed"))
+        result = Look(view is None, view.at if view else None, news, diff, history)
         _seen(conn, editor, opened, now)
     return opened, result
 

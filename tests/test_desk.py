@@ -337,6 +337,10 @@ def test_the_papers_and_what_changed_since_an_editor_last_looked(app: Flask, con
     assert added == ["+Alice's note on the trends.", "+"] or "+Alice's note on the trends." in added
     assert "nothing" in lxml.html.fromstring(bob.client.get("/").text).xpath("string(//tbody/tr[2])")
     assert [e.editor for e in events(config) if e.action == "saved"] == ["alice"]
+    # Alice approves: what approval writes in the front matter is history, not a change of the text.
+    alice.act("approve")
+    look = lxml.html.fromstring(bob.open()[0]).xpath("string(//section[@aria-labelledby='desk-look-h'])")
+    assert "approved by alice" in look and "text changed" not in look and "approved_by" not in look
 
 
 def text_of(config: Config, industry: str = "medtech") -> str:
