@@ -856,7 +856,7 @@ def editors_add(ctx: click.Context, name: str, password_stdin: bool) -> None:
     from desk.commands import add
 
     config = _config(ctx)
-    _say(ctx, [add(config, name, _password(password_stdin), _default_user() or "unknown")])
+    _say(ctx, [add(config, name, _password(password_stdin), _default_user() or "the operator")])
 
 
 @editors_group.command("remove")
@@ -866,7 +866,7 @@ def editors_remove(ctx: click.Context, name: str) -> None:
     """Delete the account NAME and end its sessions; what it did stays in the record."""
     from desk.commands import remove
 
-    _say(ctx, [remove(_config(ctx), name, _default_user() or "unknown")])
+    _say(ctx, [remove(_config(ctx), name, _default_user() or "the operator")])
 
 
 @editors_group.command("list")
@@ -888,7 +888,7 @@ def editors_passwd(ctx: click.Context, name: str, password_stdin: bool) -> None:
     from desk.commands import passwd
 
     config = _config(ctx)
-    _say(ctx, [passwd(config, name, _password(password_stdin), _default_user() or "unknown")])
+    _say(ctx, [passwd(config, name, _password(password_stdin), _default_user() or "the operator")])
 
 
 def main() -> None:
