@@ -157,7 +157,8 @@ def test_a_second_editors_save_over_a_newer_version_is_refused_and_nothing_lost(
         "Not saved: a newer version is there" in alice.page.locator("section.desk-conflict h2").inner_text()
     )
     assert text_of(config, "logistics") == bobs  # bob's save stands
-    yours, current = alice.page.locator("section.desk-conflict pre.desk-text").all_inner_texts()
+    # Both versions in full, folded away below the merged text to save.
+    yours, current = alice.page.locator("section.desk-conflict details pre.desk-text").all_text_contents()
     assert "Alice's closing line." in yours and "Bob's opening line." not in yours
     assert "Bob's opening line." in current and "Alice's closing line." not in current
     assert "bob saved this paper" in alice.page.locator("section.desk-conflict").inner_text()
