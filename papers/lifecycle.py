@@ -118,13 +118,17 @@ def _without_status(text: str, path: Path) -> tuple[dict[str, object], str]:
 
 
 def paper_flags(directory: Path, row: store.PaperRow) -> list[str]:
-    """What an editor should know of a paper's file: its text edited since drafting, missing or
-    unreadable, a proposal waiting beside it."""
+    """What an editor should know of a paper's file: its text edited since drafting, a status
+    written by hand (only the commands and the desk change it), missing or unreadable, a proposal
+    waiting beside it."""
     path = directory / row.path
     flags = []
     try:
-        if _without_status(read_paper(path)[0], path) != _without_status(row.base, path):
+        text = read_paper(path)[0]
+        if _without_status(text, path) != _without_status(row.base, path):
             flags.append("edited")
+        if frontmatter.split(text, str(path))[0].get("status", row.status) != row.status:
+            flags.append("status in the file differs")
     except FileNotFoundError:
         flags.append("file missing")
     except InputError as exc:

@@ -308,6 +308,8 @@ def test_a_paper_is_flagged_edited_for_the_editors_changes_not_for_its_approval(
     for edit in (("## Key trends", "## Key trends\n\nOur view."), ('title: "', 'title: "Ours, ')):
         path.write_text(approved.replace(*edit, 1), encoding="utf-8")
         assert flags() == ["edited"]
+    path.write_text(approved.replace('status: "approved"', 'status: "published"', 1), encoding="utf-8")
+    assert flags() == ["status in the file differs"]  # a hand's status publishes nothing
 
 
 def test_footnotes_as_read_keeps_each_whole_and_leaves_code_alone() -> None:

@@ -147,6 +147,7 @@ def _flag(flag: str, tr: Texts) -> str:
         "edited": tr.pgettext("paper flag", "edited"),
         "file missing": tr.pgettext("paper flag", "file missing"),
         "proposal waiting": tr.pgettext("paper flag", "proposal waiting"),
+        "status in the file differs": tr.pgettext("paper flag", "status in the file differs"),
     }
     return words.get(flag, flag)
 
