@@ -260,7 +260,8 @@ def _login() -> ResponseReturnValue:
     if request.method == "GET":
         if g.editor:
             return redirect(target, 303)
-        return render_template("login.html", next=target, error=None, name="")
+        out = request.args.get("out") == "1"  # just signed out: say so, not only the form again
+        return render_template("login.html", next=target, error=None, name="", out=out)
     name = request.form.get("name", "").strip()[:200]
     password = request.form.get("password", "")
     desk = state()
@@ -302,4 +303,4 @@ def _logout() -> ResponseReturnValue:
                 said = texts().gettext("%(editor)s signed out") % {"editor": g.editor}
                 store.add_event(conn, g.now, g.editor, g.address, "signed out", said)
     session.clear()
-    return redirect(url_for("login"), 303)
+    return redirect(url_for("login", out=1), 303)

@@ -259,7 +259,8 @@ def test_a_change_without_the_csrf_token_is_refused(app: Flask, config: Config) 
     client.get("/login")
     assert client.post("/login", data={"name": "alice", "password": PASSWORD}).status_code == 403
     assert not [e for e in events(config) if e.action in ("saved", "approve", "trend renamed", "signed out")]
-    assert alice.client.post("/logout", data={"csrf": csrf}).status_code == 303
+    out = alice.client.post("/logout", data={"csrf": csrf})
+    assert out.status_code == 303 and "You are signed out." in alice.client.get(out.headers["Location"]).text
 
 
 def test_a_save_after_signing_out_in_another_tab_shows_the_text_back(app: Flask, config: Config) -> None:

@@ -107,7 +107,8 @@ def test_sign_in_and_out(browser: Any, desk: str) -> None:
     assert rows.count() == 3 and "new to you" in rows.first.inner_text()
     _screenshot(w.page, "desk-papers")
     go(w.page, "form.desk-signout button")
-    w.page.wait_for_url(f"{desk}/login")
+    w.page.wait_for_url(f"{desk}/login?out=1")
+    assert "You are signed out." in notice(w.page)
     w.page.goto(f"{desk}/")
     assert "/login" in w.page.url
     check_clean(w, 401)
