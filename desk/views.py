@@ -253,6 +253,7 @@ def decide(industry: str, edition: str) -> ResponseReturnValue:
             request.form.get("proposal_version", ""),
             chosen,
             now(),
+            accept_all=request.form.get("do") == "accept-all",
         )
     except work.StaleError as exc:
         return _proposal_page(industry, edition, chosen, str(exc), 409)

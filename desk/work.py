@@ -390,13 +390,14 @@ def decide_proposal(
     proposal_sha: str,
     accept: dict[str, bool],
     now: datetime,
+    accept_all: bool = False,
 ) -> Decided:
     """Apply the editor's decisions (change key → accept?) to a proposal: the paper gets the accepted
     changes, the proposal file is deleted (the next draft takes its generated side as the merge
     base, so a rejected change is not proposed again), and every decision is recorded.
 
     A ``StaleError`` if the paper or the proposal is no longer what the editor decided on; an
-    ``InputError`` if a change has no decision."""
+    ``InputError`` if a change has no decision (``accept_all``: every change accepted)."""
     tr = desk.texts
     name = f"{industry} {edition}"
     lock = workspace_lock(
@@ -416,6 +417,8 @@ def decide_proposal(
             raise StaleError(said % {"paper": name})
         earlier = store.last_decisions(conn, industry, edition)
         proposal = read_proposal(opened.text, opened.proposal, opened.row.pending, opened.row.base, earlier)
+        if accept_all:
+            accept = {c.key: True for c in proposal.changes}
         missing = [c.number for c in proposal.changes if c.key not in accept]
         if missing:
             said = tr.gettext("choose accept or reject for every change (not decided: %(changes)s)")

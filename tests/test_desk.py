@@ -583,6 +583,25 @@ def test_a_proposal_decided_change_by_change_and_a_rejected_change_does_not_come
     engine.dispose()
 
 
+def test_every_change_of_a_proposal_accepted_at_once(app: Flask, config: Config) -> None:
+    alice = editor(app, "alice")
+    alice.act("approve")
+    _, csrf, _ = alice.open("/trends")
+    alice.client.post("/trends/medtech-0001/name", data={"csrf": csrf, "name": "Federated imaging"})
+    engine = open_store(config.storage_url)
+    draft_papers(engine, config.papers_dir, config.name, config.industries, config.papers, only="medtech")
+    engine.dispose()
+    page = alice.client.get(f"{PAPER}/proposal")
+    assert 'value="accept-all"' in page.text
+    form = {"csrf": csrf_of(page.text), "paper_version": field(page.text, "paper_version"),
+            "proposal_version": field(page.text, "proposal_version"), "do": "accept-all"}  # fmt: skip
+    done = alice.client.post(f"{PAPER}/proposal", data=form)
+    assert done.status_code == 303 and "0 rejected" in notice(alice.client.get(done.headers["Location"]).text)
+    after = text_of(config)
+    assert "### Federated imaging {#medtech-0001}" in after and "- **Federated imaging**" in after
+    assert not proposal_path(paper_file(config)).exists()
+
+
 def test_a_proposal_page_that_went_stale_is_not_applied(app: Flask, config: Config) -> None:
     alice = editor(app, "alice")
     alice.act("approve")
