@@ -495,7 +495,9 @@ def change_status(
             "status": tr.paper_status(target),
         }
         with desk.engine.begin() as conn:
-            event = store.add_event(conn, now, actor.name, actor.address, "status", said, industry, edition)
+            event = store.add_event(
+                conn, now, actor.name, actor.address, "status unchanged", said, industry, edition
+            )
         return StatusOutcome(event, True, said)
     try:
         done = paper_action(
@@ -672,6 +674,7 @@ def event_action(tr: Texts, action: str) -> str:
         "publish refused": tr.pgettext("desk event", "publish refused"),
         "withdraw": tr.pgettext("desk event", "withdraw"),
         "withdraw refused": tr.pgettext("desk event", "withdraw refused"),
+        "status unchanged": tr.pgettext("desk event", "status unchanged"),
         "site updated": tr.pgettext("desk event", "site updated"),
         "site not updated": tr.pgettext("desk event", "site not updated"),
         "trend renamed": tr.pgettext("desk event", "trend renamed"),
